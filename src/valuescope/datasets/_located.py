@@ -1,0 +1,120 @@
+"""Reading YAML (and JSONL) so that validation errors can name the file and line at fault.
+
+`yaml.safe_load` forgets where each value came from. `load_yaml_located` keeps it: every
+mapping becomes a `LocatedDict` that remembers the line of each of its keys, and every list a
+`LocatedList` that remembers the line of each element. `located_error` then turns a pydantic
+`ValidationError` into a `DataFileError` that says `file:line: field: what is wrong`, pointing
+at the key that is wrong, or at the mapping that lacks a required key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+
+class DataFileError(ValueError):
+    """A data file (item bank, framework, word list) that cannot be used, with its location."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.detail = message
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+class LocatedDict(dict[str, Any]):
+    """A mapping that knows the 1-based line of itself and of each of its keys."""
+
+    line: int
+    key_lines: dict[str, int]
+
+
+class LocatedList(list[Any]):
+    """A list that knows the 1-based line of itself and of each element."""
+
+    line: int
+    item_lines: list[int]
+
+
+class _LocatingLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _LocatingLoader, node: yaml.MappingNode) -> LocatedDict:
+    loader.flatten_mapping(node)
+    result = LocatedDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise DataFileError(
+                str(node.start_mark.name), key_node.start_mark.line + 1, f"duplicate key {key!r}"
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[str(key)] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _LocatingLoader, node: yaml.SequenceNode) -> LocatedList:
+    result = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_LocatingLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,
+)
+_LocatingLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+    _construct_sequence,
+)
+
+
+def load_yaml_located(path: Path) -> Any:
+    """Parse a YAML file keeping line numbers; syntax errors become `DataFileError`s."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataFileError(path, None, f"cannot read: {exc.strerror}") from exc
+    try:
+        return yaml.load(text, Loader=_LocatingLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        raise DataFileError(path, line, f"not valid YAML: {exc.problem}") from exc
+
+
+def line_of(data: Any, loc: tuple[int | str, ...]) -> int | None:
+    """The line of the deepest located node on the path `loc` (a pydantic error location)."""
+    line = getattr(data, "line", None)
+    node = data
+    for part in loc:
+        if isinstance(node, LocatedDict) and isinstance(part, str) and part in node:
+            line = node.key_lines.get(part, line)
+            node = node[part]
+        elif isinstance(node, LocatedList) and isinstance(part, int) and part < len(node):
+            line = node.item_lines[part]
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def located_error(path: Path, data: Any, error: ValidationError) -> DataFileError:
+    """The first problem in `error`, located in `path` (others follow in the message)."""
+    problems = error.errors()
+    first = problems[0]
+    loc = tuple(first["loc"])
+    field = ".".join(str(p) for p in loc) or "(top level)"
+    message = f"{field}: {first['msg']}"
+    if len(problems) > 1:
+        message += f" (and {len(problems) - 1} more problem(s))"
+    return DataFileError(path, line_of(data, loc), message)

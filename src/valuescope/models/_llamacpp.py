@@ -1,0 +1,234 @@
+"""The embedded backend: any GGUF through llama-cpp-python, in this process.
+
+- The model is loaded once per process (per file) and used by one request at a time: a
+  forward pass already uses every core, so concurrency would only add contention. Blocking
+  calls run in a worker thread so the event loop stays free.
+- `n_threads` defaults to every core; llama-cpp-python's own default halves them.
+- Prompts are rendered with the GGUF's own chat template (SmolLM2's inserts a default system
+  message when there is none, which is why the rendered prompt is returned and stored).
+  GGUFs without a template (Gemma 3 270M base) get the messages' contents joined as a plain
+  completion prompt.
+- `choose` evaluates the prompt and reads the last position's logits with
+  `llama_get_logits_ith` (`Llama.scores` is only filled with `logits_all=True`, and holds
+  stale values otherwise). Options are scored by their *full* token sequence, and their
+  surface variants ("1" and " 1", which SmolLM2 tokenises as [" ", "1"]) are added. Shared
+  token prefixes are evaluated once. Where one option's tokens are a prefix of another's
+  ("1" and "10"), the shorter option only gets the mass that does not continue into the
+  longer one.
+- Consecutive requests that share a prompt prefix reuse its KV cache: only the new suffix is
+  evaluated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from valuescope.models._merge import renormalise, surface_variants
+from valuescope.models._settings import ModelSettings
+from valuescope.models._types import Choice, Completion, GenerateConfig, Message, TokenUsage
+
+_LOADED: dict[tuple[str, int, int], Any] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def _load_llama(path: Path, n_ctx: int, n_threads: int) -> Any:
+    """Load a GGUF once per process (keyed by path, context size and threads)."""
+    key = (str(path), n_ctx, n_threads)
+    with _LOAD_LOCK:
+        if key not in _LOADED:
+            from llama_cpp import Llama  # heavy native library: imported on first use
+
+            _LOADED[key] = Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                logits_all=False,
+                verbose=False,
+            )
+        return _LOADED[key]
+
+
+def file_fingerprint(path: Path) -> str:
+    """Size plus a hash of the first MiB: identifies weights without reading 100 MB."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+    return f"{path.stat().st_size}-{hashlib.sha256(head).hexdigest()[:16]}"
+
+
+class LlamaCppModel:
+    """A GGUF model run in-process by llama.cpp (see module docstring)."""
+
+    def __init__(self, path: Path, settings: ModelSettings, name: str, chat: bool = True) -> None:
+        self._path = path
+        self._name = name
+        self._threads = settings.n_threads or os.cpu_count() or 1
+        self._llm = _load_llama(path, settings.n_ctx, self._threads)
+        template = self._llm.metadata.get("tokenizer.chat_template")
+        self._formatter: Any = None
+        if chat and template:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            llm = self._llm
+            self._formatter = Jinja2ChatFormatter(
+                template=template,
+                eos_token=llm._model.token_get_text(llm.token_eos()),
+                bos_token=llm._model.token_get_text(llm.token_bos()),
+                add_generation_prompt=True,
+            )
+        self._identity = (
+            f"llamacpp|{path.name}|{file_fingerprint(path)}|chat={bool(self._formatter)}"
+        )
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def identity(self) -> str:
+        return self._identity
+
+    @property
+    def has_chat_template(self) -> bool:
+        return self._formatter is not None
+
+    # -- prompt handling -------------------------------------------------------------------
+
+    def render(self, messages: list[Message]) -> str:
+        """The exact text the model sees for `messages`."""
+        if self._formatter is None:
+            return "\n\n".join(m.content for m in messages)
+        return str(self._formatter(messages=[m.model_dump() for m in messages]).prompt)
+
+    def _tokens(self, prompt: str) -> list[int]:
+        # A chat template writes its own special tokens; a plain prompt gets the BOS token.
+        tokens = self._llm.tokenize(
+            prompt.encode("utf-8"), add_bos=self._formatter is None, special=True
+        )
+        return list(tokens)
+
+    def _evaluate_prompt(self, tokens: list[int]) -> None:
+        """Make `tokens` the evaluated context, reusing the longest cached prefix."""
+        llm = self._llm
+        cached = llm.input_ids[: llm.n_tokens].tolist()
+        shared = 0
+        for a, b in zip(cached, tokens, strict=False):
+            if a != b:
+                break
+            shared += 1
+        shared = min(shared, len(tokens) - 1)  # always decode >= 1 token: fresh logits
+        llm.n_tokens = shared
+        llm.eval(tokens[shared:])
+
+    def _last_logprobs(self) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """Log-softmax of the logits at the last evaluated position."""
+        import llama_cpp
+
+        pointer = llama_cpp.llama_get_logits_ith(self._llm._ctx.ctx, -1)
+        logits = np.ctypeslib.as_array(pointer, shape=(self._llm.n_vocab(),)).astype(np.float64)
+        shifted = logits - logits.max()
+        result: np.ndarray[Any, np.dtype[np.float64]] = shifted - math.log(np.exp(shifted).sum())
+        return result
+
+    # -- choose ----------------------------------------------------------------------------
+
+    def _choose_sync(self, messages: list[Message], options: list[str]) -> Choice:
+        prompt = self.render(messages)
+        tokens = self._tokens(prompt)
+        sequences = {
+            option: sorted(
+                {
+                    tuple(self._llm.tokenize(v.encode(), add_bos=False, special=False))
+                    for v in surface_variants(option)
+                }
+            )
+            for option in options
+        }
+        all_sequences = {seq for seqs in sequences.values() for seq in seqs if seq}
+        with self._lock:
+            self._evaluate_prompt(tokens)
+            logprob_cache: dict[tuple[int, ...], np.ndarray[Any, np.dtype[np.float64]]] = {
+                (): self._last_logprobs()
+            }
+
+            def next_logprobs(prefix: tuple[int, ...]) -> np.ndarray[Any, np.dtype[np.float64]]:
+                if prefix not in logprob_cache:
+                    self._llm.n_tokens = len(tokens)
+                    self._llm.eval(list(prefix))
+                    logprob_cache[prefix] = self._last_logprobs()
+                return logprob_cache[prefix]
+
+            def terminal_prob(seq: tuple[int, ...]) -> float:
+                """P(the answer is exactly `seq`): its tokens, not continuing into a longer
+                option's tokens."""
+                logp = sum(float(next_logprobs(seq[:i])[seq[i]]) for i in range(len(seq)))
+                continuations = {
+                    other[len(seq)]
+                    for other in all_sequences
+                    if len(other) > len(seq) and other[: len(seq)] == seq
+                }
+                p = math.exp(logp)
+                if continuations:
+                    after = next_logprobs(seq)
+                    p *= max(0.0, 1.0 - sum(math.exp(float(after[t])) for t in continuations))
+                return p
+
+            raw = [sum(terminal_prob(seq) for seq in sequences[o] if seq) for o in options]
+        probs, mass = renormalise(raw)
+        return Choice(
+            options=options,
+            probs=probs,
+            option_mass=mass,
+            missing=[o for o in options if not any(sequences[o])],
+            method="logprobs",
+            usage=TokenUsage(prompt_tokens=len(tokens)),
+            rendered_prompt=prompt,
+        )
+
+    async def choose(self, messages: list[Message], options: list[str]) -> Choice:
+        return await asyncio.to_thread(self._choose_sync, messages, options)
+
+    # -- generate --------------------------------------------------------------------------
+
+    def _generate_sync(self, messages: list[Message], config: GenerateConfig) -> Completion:
+        prompt = self.render(messages)
+        tokens = self._tokens(prompt)
+        stop = list(config.stop)
+        if self._formatter is not None:
+            stop.append(self._llm._model.token_get_text(self._llm.token_eos()))
+        seed = (config.seed or 0) + config.sample_index
+        with self._lock:
+            result = self._llm.create_completion(
+                prompt=tokens,
+                max_tokens=config.max_tokens,
+                temperature=config.temperature,
+                top_p=config.top_p,
+                seed=seed,
+                stop=stop or None,
+            )
+        choice = result["choices"][0]
+        usage = result.get("usage") or {}
+        return Completion(
+            text=choice["text"],
+            usage=TokenUsage(
+                prompt_tokens=int(usage.get("prompt_tokens", len(tokens))),
+                completion_tokens=int(usage.get("completion_tokens", 0)),
+            ),
+            finish_reason=choice.get("finish_reason"),
+            rendered_prompt=prompt,
+        )
+
+    async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
+        return await asyncio.to_thread(self._generate_sync, messages, config)
+
+    async def aclose(self) -> None:
+        """The loaded model stays for the life of the process (it is shared)."""

@@ -1,0 +1,27 @@
+"""Settings that shape how a backend is driven (not what the model is asked)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class ModelSettings(BaseModel):
+    """How to drive a backend. Part of a run's manifest, so it holds no secrets: the API key
+    is named by `api_key_env` and read from the environment when the client is built."""
+
+    concurrency: int | None = None
+    """Requests in flight per endpoint; None = the backend's default (1 embedded, 32 HTTP)."""
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout_s: float = 120.0
+    max_retries: int = 6
+    choose_samples: int = 20
+    """K, the number of constrained samples `choose` draws where no log-probabilities exist."""
+    constrain: Literal["guided_choice", "grammar"] | None = None
+    """How to constrain those samples on servers without log-probabilities: vLLM/SGLang's
+    `guided_choice`, llama.cpp server's GBNF `grammar`, or not at all (then free samples
+    are matched against the options and the rest lowers `option_mass`)."""
+    n_ctx: int = 4096
+    n_threads: int | None = None
+    """llama.cpp threads; None = every core (llama-cpp-python's own default halves them)."""

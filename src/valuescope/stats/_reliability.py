@@ -1,0 +1,62 @@
+"""Reliability of one dimension's items, and bootstrap confidence intervals.
+
+One model is one respondent, so there is no sample of people to correlate over. Instead, the
+rows of the matrix are *administrations* (the conditions an item was asked under: option
+order, framing, paraphrase, sample) and the columns are items. Cronbach's alpha on that
+matrix asks whether the items rank the administrations consistently, i.e. whether the items
+behave like one scale across the ways the questionnaire was put.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from valuescope.stats._result import Stat
+
+Matrix = npt.NDArray[np.float64]
+
+
+def complete_rows_and_columns(matrix: Matrix) -> Matrix:
+    """Drop items (columns) with any missing cell, so every row is complete."""
+    keep = ~np.isnan(matrix).any(axis=0)
+    return matrix[:, keep]
+
+
+def cronbach_alpha(matrix: Matrix) -> Stat:
+    """Cronbach's alpha of an administrations x items matrix (NaN = invalid answer).
+
+    alpha = k/(k-1) * (1 - sum of item variances / variance of the row totals). Items with a
+    missing cell are dropped first. Null with a reason when fewer than 3 administrations or
+    2 items remain, or when the row totals do not vary.
+    """
+    data = complete_rows_and_columns(np.asarray(matrix, dtype=float))
+    n_rows, n_items = data.shape
+    if n_rows < 3:
+        return Stat.missing(f"needs >= 3 administrations (rows), has {n_rows}")
+    if n_items < 2:
+        return Stat.missing(f"needs >= 2 items answered in every administration, has {n_items}")
+    total_variance = float(data.sum(axis=1).var(ddof=1))
+    if total_variance == 0.0:
+        return Stat.missing("row totals do not vary across administrations")
+    item_variances = float(data.var(axis=0, ddof=1).sum())
+    return Stat.of(n_items / (n_items - 1) * (1.0 - item_variances / total_variance))
+
+
+def bootstrap_mean_ci(
+    values: npt.ArrayLike, *, n_resamples: int = 2000, level: float = 0.95, seed: int = 0
+) -> tuple[Stat, Stat]:
+    """Percentile bootstrap CI of the mean of `values` (e.g. item scores), resampling items.
+
+    Deterministic for a given seed, so a rerun reproduces its interval.
+    """
+    data = np.asarray(values, dtype=float)
+    data = data[~np.isnan(data)]
+    if data.size < 2:
+        reason = f"needs >= 2 scored items, has {data.size}"
+        return Stat.missing(reason), Stat.missing(reason)
+    rng = np.random.default_rng(seed)
+    means = rng.choice(data, size=(n_resamples, data.size), replace=True).mean(axis=1)
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(means, [tail, 1.0 - tail])
+    return Stat.of(float(low)), Stat.of(float(high))

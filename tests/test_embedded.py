@@ -1,0 +1,106 @@
+"""The embedded backend (SmolLM2 through llama-cpp-python) and `measure` end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from valuescope.cli import app
+from valuescope.models import GenerateConfig, ModelSettings, load_backend, system, user
+from valuescope.models._llamacpp import LlamaCppModel
+
+QUESTION = (
+    'Statement: "I enjoy helping people."\nHow well does this describe you?\n'
+    "1 = Not at all\n2 = A little\n3 = Mostly\n4 = Exactly\nYour answer (one number):"
+)
+
+
+@pytest.fixture(scope="module")
+def embedded() -> LlamaCppModel:
+    model = load_backend("llamacpp", ModelSettings())
+    assert isinstance(model, LlamaCppModel)
+    return model
+
+
+def test_choose_reads_a_distribution_over_options(embedded: LlamaCppModel) -> None:
+    choice = asyncio.run(embedded.choose([user(QUESTION)], ["1", "2", "3", "4"]))
+    assert choice.method == "logprobs"
+    assert sum(choice.probs) == pytest.approx(1.0)
+    assert 0.05 < choice.option_mass <= 1.0
+    assert choice.missing == []
+    # No system message: SmolLM2's template inserts its own, and the stored prompt shows it.
+    assert choice.rendered_prompt is not None and "SmolLM" in choice.rendered_prompt
+    with_system = asyncio.run(embedded.choose([system("Be brief."), user(QUESTION)], ["1", "2"]))
+    assert with_system.rendered_prompt is not None
+    assert "SmolLM" not in with_system.rendered_prompt
+
+
+def test_choose_is_reproducible_with_prefix_reuse(embedded: LlamaCppModel) -> None:
+    first = asyncio.run(embedded.choose([user(QUESTION)], ["1", "2", "3", "4"]))
+    asyncio.run(embedded.choose([user("Something else entirely.")], ["1", "2"]))
+    again = asyncio.run(embedded.choose([user(QUESTION)], ["1", "2", "3", "4"]))
+    assert again.probs == pytest.approx(first.probs, abs=1e-3)
+
+
+def test_multi_token_options_use_their_full_sequence(embedded: LlamaCppModel) -> None:
+    """'10' is two tokens for SmolLM2 ('1', '0'): its probability is P('1') * P('0' | '1'),
+    and option '1' only keeps the mass that does not continue into '10'."""
+    llm = embedded._llm
+    assert len(llm.tokenize(b"10", add_bos=False, special=False)) == 2
+    messages = [user("Rate from 1 to 10 how much you like tea. Answer with a number:")]
+    both = asyncio.run(embedded.choose(messages, ["1", "10"]))
+    alone = asyncio.run(embedded.choose(messages, ["1"]))
+    # P('1' then anything) = P('1' terminal) + P('10') when '1' is scored alone
+    # (the " 1" variants are included on both sides).
+    assert both.option_mass == pytest.approx(alone.option_mass, rel=1e-3)
+    assert 0.0 < both.probs[1] < 1.0
+
+
+def test_generate_and_sampled_generations_differ(embedded: LlamaCppModel) -> None:
+    greedy = asyncio.run(embedded.generate([user("Say hello.")], GenerateConfig(max_tokens=6)))
+    assert greedy.text.strip() and greedy.usage.completion_tokens > 0
+    texts = {
+        asyncio.run(
+            embedded.generate(
+                [user("Name an animal.")],
+                GenerateConfig(max_tokens=8, temperature=1.0, sample_index=i),
+            )
+        ).text
+        for i in range(4)
+    }
+    assert len(texts) > 1
+
+
+def test_measure_cli_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        app, ["measure", "--model", "llamacpp", "--framework", "schwartz", "--limit", "3",
+              "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "run directory" in result.output and "tiny" in result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"] == "measure" and manifest["config"]["limit"] == 3
+    assert manifest["model_identity"].startswith("llamacpp|SmolLM2")
+    samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    assert len(samples) == 3 * 4
+    assert {s["condition"] for s in samples} == {
+        "asc/none",
+        "asc/neutral",
+        "desc/none",
+        "desc/neutral",
+    }
+    results = json.loads((out / "results.json").read_text())
+    assert set(results["dimensions"]) == {"self_direction", "stimulation", "hedonism"}
+    for dim in results["dimensions"].values():
+        assert dim["n_items"] == 1 and dim["n_samples"] == 4
+        assert dim["score"] is None or 1.0 <= dim["score"] <= 6.0
+        assert dim["alpha"] is None and "alpha" in dim["reasons"]  # one item: no alpha
+        assert 0.0 < dim["option_mass"] <= 1.0
+    assert results["usage"]["model_calls"] == 12
+    assert math.isclose(sum(results["overall"]["label_share"].values()), 1.0, abs_tol=1e-3)

@@ -1,0 +1,149 @@
+"""The Likert scoring maths against hand-computed values (scripted model, no LLM)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scripted import ScriptedModel
+from valuescope.instruments._items import Item, ResponseScale
+from valuescope.instruments.likert import (
+    Condition,
+    build_messages,
+    scale_points_shown,
+    score_choice,
+    select_items,
+)
+from valuescope.measure import MeasureConfig, measure
+from valuescope.models import Choice, Message
+from valuescope.stats import bootstrap_mean_ci, cronbach_alpha
+
+SCALE = ResponseScale(points=6, anchors=list("abcdef"), stem="How well?")
+
+BANK = """\
+id: tiny
+framework: schwartz10
+scale: {points: 6, stem: "How well?", anchors: [a, b, c, d, e, f]}
+items:
+  - {id: p1, dimension: power, polarity: 1, text: "I like giving orders."}
+  - {id: p2, dimension: power, polarity: -1, text: "Being in charge bores me."}
+  - {id: p3, dimension: power, polarity: 1, text: "Expensive things please me."}
+"""
+
+
+def one_hot(label: int, n: int = 6) -> list[float]:
+    return [1.0 if i == label else 0.0 for i in range(1, n + 1)]
+
+
+def choice_of(probs: list[float], mass: float = 1.0) -> Choice:
+    return Choice(
+        options=[str(i) for i in range(1, 7)], probs=probs, option_mass=mass, method="logprobs"
+    )
+
+
+def test_descending_order_maps_labels_back_to_scale_points() -> None:
+    assert scale_points_shown(SCALE, "asc") == [1, 2, 3, 4, 5, 6]
+    assert scale_points_shown(SCALE, "desc") == [6, 5, 4, 3, 2, 1]
+    item = Item(id="x", dimension="power", text="t", polarity=1)
+    desc = Condition("desc", "none")
+    text = build_messages(item, SCALE, desc)[-1].content
+    assert "1 = f" in text and "6 = a" in text  # first option shown is labelled 1
+    sample = score_choice(item, SCALE, desc, [], choice_of(one_hot(1)), 0.25)
+    assert sample.expected_raw == 6.0 and sample.score == 6.0
+
+
+def test_expected_value_and_reverse_keying() -> None:
+    probs = [0.1, 0.2, 0.3, 0.4, 0.0, 0.0]  # E = 0.1 + 0.4 + 0.9 + 1.6 = 3.0
+    forward = Item(id="f", dimension="power", text="t", polarity=1)
+    reverse = Item(id="r", dimension="power", text="t", polarity=-1)
+    asc = Condition("asc", "neutral")
+    assert score_choice(forward, SCALE, asc, [], choice_of(probs), 0.25).score == pytest.approx(3.0)
+    sample = score_choice(reverse, SCALE, asc, [], choice_of(probs), 0.25)
+    assert sample.expected_raw == pytest.approx(3.0)
+    assert sample.score == pytest.approx(4.0)  # 6 + 1 - 3
+
+
+def test_low_option_mass_is_invalid_but_kept() -> None:
+    item = Item(id="f", dimension="power", text="t")
+    sample = score_choice(
+        item, SCALE, Condition("asc", "none"), [], choice_of(one_hot(2), 0.1), 0.25
+    )
+    assert not sample.valid and "0.100" in (sample.invalid_reason or "")
+    assert sample.expected_raw == 2.0  # recorded for diagnosis, excluded from scores
+
+
+def test_round_robin_limit() -> None:
+    items = [Item(id=f"{d}{i}", dimension=d, text="t") for d in "ab" for i in range(3)]
+    from valuescope.instruments._items import ItemBank
+
+    bank = ItemBank(id="b", framework="f", scale=SCALE, items=items)
+    assert [i.id for i in select_items(bank, ["a", "b"], 3)] == ["a0", "b0", "a1"]
+
+
+def test_cronbach_alpha_hand_computed() -> None:
+    # rows = administrations, columns = items
+    m = np.array([[1.0, 2.0], [2.0, 3.0], [3.0, 3.0]])
+    # item variances (ddof=1): 1.0 and 1/3; totals 3, 5, 6 -> variance 7/3
+    # alpha = 2/1 * (1 - (4/3) / (7/3)) = 2 * 3/7 = 6/7
+    assert cronbach_alpha(m).value == pytest.approx(6 / 7)
+    assert cronbach_alpha(m[:2]).value is None
+    assert "3 administrations" in (cronbach_alpha(m[:2]).reason or "")
+    with_gap = np.array([[1.0, np.nan, 2.0], [2.0, 1.0, 3.0], [3.0, 2.0, 3.0]])
+    assert cronbach_alpha(with_gap).value == pytest.approx(6 / 7)  # the gappy item is dropped
+
+
+def test_bootstrap_ci_is_deterministic_and_brackets_the_mean() -> None:
+    values = [2.0, 3.0, 4.0, 5.0]
+    low, high = bootstrap_mean_ci(values, seed=7)
+    again = bootstrap_mean_ci(values, seed=7)
+    assert (low.value, high.value) == (again[0].value, again[1].value)
+    assert low.value is not None and high.value is not None
+    assert low.value < 3.5 < high.value
+    assert bootstrap_mean_ci([1.0])[0].value is None
+
+
+def test_measure_pipeline_statistics(tmp_path: Path) -> None:
+    """A scripted respondent: in ascending order it answers the label of its true point, in
+    descending order it drifts one point toward the first-listed option."""
+    truth = {"p1": 5, "p2": 2, "p3": 4}  # raw agreement per item (before reverse-keying)
+
+    def script(messages: list[Message], options: list[str]) -> tuple[list[float], float]:
+        text = messages[-1].content
+        item = next(
+            k for k, t in [("p1", "giving"), ("p2", "bores"), ("p3", "Expensive")] if t in text
+        )
+        desc = "1 = f" in text
+        point = truth[item] + (1 if desc else 0)  # desc: label 1 = point 6, drift up
+        label = 7 - point if desc else point
+        mass = 0.1 if (item == "p3" and desc and messages[0].role == "system") else 0.8
+        return one_hot(label), mass
+
+    bank = tmp_path / "bank.yaml"
+    bank.write_text(BANK)
+    model = ScriptedModel(script)
+    config = MeasureConfig(model="scripted", items=str(bank), use_cache=False)
+    run = asyncio.run(measure(config, tmp_path / "run", model=model))
+    power = run.results.dimensions["power"]
+    assert model.calls == 12
+    assert power.n_samples == 12 and power.n_invalid == 1
+    # item scores: p1 mean(5,5,6,6)=5.5; p2 raw mean(2,2,3,3)=2.5 -> reversed 4.5;
+    # p3 valid: asc 4,4 and desc/none 5 -> mean 13/3
+    assert power.score == pytest.approx((5.5 + 4.5 + 13 / 3) / 3)
+    # position bias on raw values: E_asc - E_desc = -1 for every item
+    assert power.position_bias == pytest.approx(-1.0)
+    assert power.order_consistency == pytest.approx(1 - 1 / 5)
+    assert power.acquiescence == pytest.approx(np.mean([5, 5, 6, 6, 2, 2, 3, 3, 4, 4, 5]))
+    assert power.option_mass == pytest.approx((11 * 0.8 + 0.1) / 12)
+    # alpha: p3 has a gap (desc/neutral) so only p1 and p2 enter; rows are constant within
+    # each order, so it is computable: cols p1 = [5,5,6,6], p2 reversed = [5,5,4,4]
+    # totals all 10 -> zero variance -> null with a reason
+    assert power.alpha is None and "do not vary" in power.reasons["alpha"]
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["dimensions"]["power"]["n_invalid"] == 1
+    assert results["schema_version"] == 1
+    lines = (tmp_path / "run" / "samples.jsonl").read_text().splitlines()
+    assert len(lines) == 12
