@@ -104,3 +104,31 @@ def test_measure_cli_end_to_end(tmp_path: Path) -> None:
         assert 0.0 < dim["option_mass"] <= 1.0
     assert results["usage"]["model_calls"] == 12
     assert math.isclose(sum(results["overall"]["label_share"].values()), 1.0, abs_tol=1e-3)
+
+
+def test_measure_a_users_csv_instrument(tmp_path: Path) -> None:
+    """An official-style table with its own column names and scale, run as published."""
+    items = tmp_path / "inventory.csv"
+    items.write_text(
+        "code,statement,value,reversed\n"
+        "a1,I like to be in charge of others.,Power,no\n"
+        "a2,Helping friends comes first for me.,Benevolence,no\n"
+        "a3,Rules are there to be broken.,Conformity,yes\n"
+    )
+    (tmp_path / "inventory.scale.yaml").write_text(
+        "points: 5\nstem: How much do you agree?\n"
+        "anchors: [Disagree strongly, Disagree, Neutral, Agree, Agree strongly]\n"
+    )
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        app, ["measure", "--items", str(items), "--out", str(out),
+              "--columns", "id=code,text=statement,dimension=value,polarity=reversed"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    assert results["instrument"] == "inventory" and results["scale"]["points"] == 5
+    assert set(results["dimensions"]) == {"power", "benevolence", "conformity"}
+    samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    assert {s["polarity"] for s in samples if s["item_id"] == "a3"} == {-1}
+    assert all(s["labels"] == ["1", "2", "3", "4", "5"] for s in samples)
+    assert "Agree strongly" in samples[0]["prompt"]

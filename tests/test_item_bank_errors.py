@@ -35,7 +35,7 @@ def bank(tmp_path: Path, items: str) -> Path:
         (
             "  - {id: a, dimension: power, text: x}\n  - {id: b, dimension: powr, text: y}\n",
             9,
-            "unknown dimension 'powr'",
+            "unknown dimension(s) for framework schwartz10: 'powr' (line 9)",
         ),
         (
             "  - id: a\n    dimension: power\n    text: x\n"
@@ -85,3 +85,72 @@ def test_cli_prints_file_and_line_without_traceback(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert f"{path}:8" in result.output and "Traceback" not in result.output
+
+
+SCALE_YAML = "points: 4\nstem: How much do you agree?\nanchors: [no way, rather not, rather, fully]\n"
+
+
+def test_csv_with_column_mapping_and_sidecar_scale(tmp_path: Path) -> None:
+    from valuescope.datasets.item_files import ColumnMapping
+    from valuescope.instruments._items import load_instrument_file
+
+    path = tmp_path / "pvq.csv"
+    path.write_text(
+        "code,item,value,keyed,alt\n"
+        'q1,"I like new things.",Self-Direction,+,"New things please me.|I enjoy novelty."\n'
+        "q2,I keep customs.,tradition,R,\n"
+    )
+    (tmp_path / "pvq.scale.yaml").write_text(SCALE_YAML)
+    columns = ColumnMapping.parse("id=code,text=item,dimension=value,polarity=keyed,paraphrases=alt")
+    bank = load_instrument_file(path, load_framework("schwartz10"), columns)
+    assert [(i.id, i.dimension, i.polarity) for i in bank.items] == [
+        ("q1", "self_direction", 1),
+        ("q2", "tradition", -1),
+    ]
+    assert bank.items[0].paraphrases == ["New things please me.", "I enjoy novelty."]
+    assert bank.scale.points == 4 and bank.scale.anchors[-1] == "fully"
+
+
+def test_jsonl_with_scale_header_and_unknown_dimensions_listed(tmp_path: Path) -> None:
+    from valuescope.instruments._items import load_instrument_file
+
+    path = tmp_path / "mine.jsonl"
+    path.write_text(
+        '{"scale": {"points": 3, "stem": "Agree?", "anchors": ["a", "b", "c"]}}\n'
+        '{"id": "x", "text": "t", "dimension": "power"}\n'
+        '{"id": "y", "text": "t", "dimension": "kindness"}\n'
+        '{"id": "z", "text": "t", "dimension": "wealth"}\n'
+    )
+    with pytest.raises(DataFileError) as caught:
+        load_instrument_file(path, load_framework("schwartz10"))
+    message = str(caught.value)
+    assert message.startswith(f"{path}:3: ")
+    assert "'kindness' (line 3)" in message and "'wealth' (line 4)" in message
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "message"),
+    [
+        ("id,text,dimension,polarity\na,t,power,sideways\n", 2, "polarity 'sideways'"),
+        ("id,text,dimension\na,t,power\nb,,power\n", 3, "no text"),
+        ("id,text,dimension\na,t,power\na,u,power\n", 3, "duplicate item id 'a'"),
+    ],
+)
+def test_csv_errors_name_the_line(tmp_path: Path, content: str, line: int, message: str) -> None:
+    from valuescope.instruments._items import load_instrument_file
+
+    path = tmp_path / "items.csv"
+    path.write_text(content)
+    (tmp_path / "items.scale.yaml").write_text(SCALE_YAML)
+    with pytest.raises(DataFileError) as caught:
+        load_instrument_file(path, load_framework("schwartz10"))
+    assert str(caught.value).startswith(f"{path}:{line}: ") and message in str(caught.value)
+
+
+def test_csv_without_scale_says_how_to_give_one(tmp_path: Path) -> None:
+    from valuescope.instruments._items import load_instrument_file
+
+    path = tmp_path / "items.csv"
+    path.write_text("text,dimension\nt,power\n")
+    with pytest.raises(DataFileError, match="no response scale"):
+        load_instrument_file(path, load_framework("schwartz10"))

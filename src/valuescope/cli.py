@@ -26,6 +26,7 @@ from rich.progress import (
 from rich.table import Table
 
 from valuescope.datasets import DataFileError
+from valuescope.datasets.item_files import ColumnMapping
 from valuescope.models import (
     TINY_MODEL_WARNING,
     BackendUnreachable,
@@ -104,53 +105,6 @@ class RichProgress:
         )
 
 
-def _fmt(value: float | None, digits: int = 2) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
-def print_profile(results: object, directory: Path) -> None:
-    from valuescope.instruments.likert_summary import MeasureResults
-
-    assert isinstance(results, MeasureResults)
-    table = Table(title=f"{results.framework} profile of {results.model}")
-    table.add_column("value", no_wrap=True)
-    for heading in ("score", "95% CI", "alpha", "mass", "bias", "order", "acq", "invalid"):
-        table.add_column(heading, justify="right", no_wrap=True)
-    for dim, r in results.dimensions.items():
-        table.add_row(
-            dim,
-            _fmt(r.score),
-            f"[{_fmt(r.ci[0])}, {_fmt(r.ci[1])}]",
-            _fmt(r.alpha),
-            _fmt(r.option_mass),
-            _fmt(r.position_bias),
-            _fmt(r.order_consistency),
-            _fmt(r.acquiescence),
-            f"{r.n_invalid}/{r.n_samples}",
-        )
-    console.print(table)
-    console.print(
-        "mass: probability on the options; bias: E(asc) - E(desc), negative = pulled to the "
-        "first option; order: order consistency; acq: mean agreement before reverse-keying",
-        style="dim",
-    )
-    o, u = results.overall, results.usage
-    shares = ", ".join(f"{k}: {v:.2f}" for k, v in o.label_share.items())
-    console.print(
-        f"scale {results.scale.minimum}..{results.scale.maximum}; "
-        f"{o.n_samples} answers, {o.n_invalid} invalid "
-        f"(option mass < {results.min_option_mass}); mean option mass {_fmt(o.option_mass)}"
-    )
-    console.print(f"share of each label (after renormalising): {shares}")
-    console.print(
-        f"usage: {u.model_calls} model calls, {u.cache_hits} cache hits, "
-        f"{u.prompt_tokens} prompt + {u.completion_tokens} completion tokens, {u.seconds:.1f} s"
-    )
-    for warning in results.warnings:
-        console.print(f"[yellow]note:[/] {warning}")
-    console.print(f"run directory: [bold]{directory}[/]")
-
-
 @app.command()
 def measure(
     ctx: typer.Context,
@@ -160,10 +114,40 @@ def measure(
     framework: Annotated[
         str, typer.Option(help="Framework id (schwartz = schwartz10) or YAML file.")
     ] = "schwartz10",
-    items: Annotated[Path | None, typer.Option(help="Your own item bank (YAML).")] = None,
+    items: Annotated[
+        Path | None,
+        typer.Option(help="Your own instrument: a YAML bank, or a CSV/JSONL table of items."),
+    ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            help="Column names of a CSV/JSONL instrument, e.g. "
+            "text=item,dimension=value,polarity=agreement (fields: id, text, dimension, "
+            "polarity, paraphrases)."
+        ),
+    ] = None,
+    scale: Annotated[
+        Path | None,
+        typer.Option(help="YAML with the response scale (points, anchors, stem) of a CSV file."),
+    ] = None,
     frameworks_dir: Annotated[
         Path | None, typer.Option(help="Folder of extra framework YAML files.")
     ] = None,
+    paraphrases: Annotated[
+        int | None,
+        typer.Option(min=0, help="Paraphrases to ask besides each item's text (default: all)."),
+    ] = None,
+    samples: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="1 = score by expected value; K > 1 = sampled scoring, K draws per "
+            "condition from the option distribution at --temperature (gives test-retest).",
+        ),
+    ] = 1,
+    temperature: Annotated[
+        float, typer.Option(min=0.05, help="Temperature of the draws under --samples K.")
+    ] = 1.0,
     limit: Annotated[
         int | None, typer.Option(min=1, help="Ask only N items, round-robin over dimensions.")
     ] = None,
@@ -198,7 +182,7 @@ def measure(
     ] = None,
 ) -> None:
     """Measure a model's profile on a framework's questionnaire, scored from its answer
-    distribution under 2 option orders x 2 framings."""
+    distribution under 2 option orders x 2 framings x each wording (item + paraphrases)."""
     from valuescope.measure import MeasureConfig, resume_measure
     from valuescope.measure import measure as run_measure
 
@@ -222,8 +206,13 @@ def measure(
                 model=model,
                 framework=framework,
                 items=str(items) if items else None,
+                columns=_columns(columns),
+                scale=str(scale) if scale else None,
                 frameworks_dir=str(frameworks_dir) if frameworks_dir else None,
                 limit=limit,
+                paraphrases=paraphrases,
+                samples=samples,
+                temperature=temperature,
                 seed=seed,
                 min_option_mass=min_option_mass,
                 settings=ModelSettings(
@@ -234,7 +223,16 @@ def measure(
             )
             with RichProgress() as progress:
                 run = asyncio.run(run_measure(config, out, progress))
-        print_profile(run.results, run.directory)
+        from valuescope._cli_profile import print_profile
+
+        print_profile(console, run.results, run.directory)
+
+
+def _columns(spec: str | None) -> ColumnMapping:
+    try:
+        return ColumnMapping.parse(spec)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--columns") from None
 
 
 @cache_app.command("stats")

@@ -19,8 +19,14 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from valuescope.datasets.item_files import ColumnMapping
 from valuescope.frameworks import Framework, load_framework
-from valuescope.instruments._items import Item, ItemBank, builtin_item_bank_path, load_item_bank
+from valuescope.instruments._items import (
+    ItemBank,
+    builtin_item_bank_path,
+    load_instrument_file,
+    load_item_bank,
+)
 from valuescope.instruments.likert import (
     Condition,
     LikertSample,
@@ -32,6 +38,8 @@ from valuescope.instruments.likert import (
 )
 from valuescope.instruments.likert_summary import (
     MeasureResults,
+    add_mrat,
+    check_circumplex,
     summarise_dimension,
     summarise_overall,
 )
@@ -57,9 +65,19 @@ class MeasureConfig(BaseModel):
     model: str
     framework: str = "schwartz10"
     items: str | None = None
-    """An item bank file; None = the bank valuescope ships for the framework."""
+    """An instrument file (YAML bank, CSV or JSONL); None = the bank valuescope ships."""
+    columns: ColumnMapping = ColumnMapping()
+    """Which columns of a CSV/JSONL instrument hold the item fields."""
+    scale: str | None = None
+    """A YAML file with the response scale of a CSV/JSONL instrument."""
     frameworks_dir: str | None = None
     limit: int | None = None
+    paraphrases: int | None = None
+    """How many of each item's paraphrases to ask besides its text (None = all it has)."""
+    samples: int = 1
+    """1 = expected-value scoring; K > 1 = sampled scoring with K draws per condition."""
+    temperature: float = 1.0
+    """Temperature of the draws under sampled scoring."""
     seed: int = 0
     min_option_mass: float = 0.25
     settings: ModelSettings = ModelSettings()
@@ -84,10 +102,13 @@ class MeasureRun:
 def load_instrument(config: MeasureConfig) -> tuple[Framework, ItemBank]:
     extra = Path(config.frameworks_dir) if config.frameworks_dir else None
     framework = load_framework(config.framework, extra)
-    path = Path(config.items) if config.items else builtin_item_bank_path(framework.id)
+    if config.items:
+        scale = Path(config.scale) if config.scale else None
+        return framework, load_instrument_file(Path(config.items), framework, config.columns, scale)
+    path = builtin_item_bank_path(framework.id)
     if not path.is_file():
         raise FileNotFoundError(
-            f"no item bank for framework {framework.id!r} ({path}); pass one with --items"
+            f"valuescope ships no item bank for framework {framework.id!r}; pass one with --items"
         )
     return framework, load_item_bank(path, framework)
 
@@ -178,30 +199,41 @@ async def _run(
     progress: Progress | None,
 ) -> MeasureRun:
     started = time.perf_counter()
-    conditions = all_conditions()
     items = select_items(bank, framework.ids, config.limit)
+    most = max(len(i.paraphrases) for i in bank.items)
+    paraphrases = most if config.paraphrases is None else min(config.paraphrases, most)
+    conditions = all_conditions(paraphrases, config.samples)
     labels = labels_for(bank.scale)
+    sampling = (config.temperature, config.seed) if config.samples > 1 else None
     done = store.read_samples(LikertSample)
     done_keys = {s.key for s in done}
-    todo = [(i, c) for i in items for c in conditions if (i.id, c.id) not in done_keys]
+    # One `choose` request per (item, order, framing, wording); its draws are its samples.
+    todo: dict[tuple[str, Condition], list[Condition]] = {}
+    for item in items:
+        for condition in conditions:
+            if (item.id, condition.id) not in done_keys:
+                todo.setdefault((item.id, condition.request), []).append(condition)
+    by_id = {item.id: item for item in items}
     if progress is not None:
         progress.start(total=len(items) * len(conditions), already_done=len(done_keys))
 
     new: list[LikertSample] = []
-    pending: Iterator[tuple[Item, Condition]] = iter(todo)
+    pending: Iterator[tuple[tuple[str, Condition], list[Condition]]] = iter(todo.items())
 
     async def worker() -> None:
-        # Workers share one iterator: `next` never awaits, so no pair is taken twice.
-        for item, condition in pending:
-            messages = build_messages(item, bank.scale, condition)
+        # Workers share one iterator: `next` never awaits, so no request is taken twice.
+        for (item_id, request), draws in pending:
+            item = by_id[item_id]
+            messages = build_messages(item, bank.scale, request)
             choice = await model.choose(messages, labels)
-            sample = score_choice(
-                item, bank.scale, condition, messages, choice, config.min_option_mass
-            )
-            store.append(sample)
-            new.append(sample)
-            if progress is not None:
-                progress.advance(sample, model)
+            for condition in draws:
+                sample = score_choice(
+                    item, bank.scale, condition, messages, choice, config.min_option_mass, sampling
+                )
+                store.append(sample)
+                new.append(sample)
+                if progress is not None:
+                    progress.advance(sample, model)
 
     try:
         async with asyncio.TaskGroup() as group:
@@ -215,14 +247,18 @@ async def _run(
         await model.aclose()
 
     samples = done + new
-    condition_ids = [c.id for c in conditions]
+    sampled = config.samples > 1
     dimensions = {
         dim: summarise_dimension(
-            [s for s in samples if s.dimension == dim], bank.scale, condition_ids, config.seed
+            [s for s in samples if s.dimension == dim], bank.scale, conditions, config.seed, sampled
         )
         for dim in framework.ids
         if any(s.dimension == dim for s in samples)
     }
+    overall = summarise_overall(samples, labels, len(conditions))
+    if framework.circle is not None:
+        add_mrat(dimensions, samples)
+        overall.circumplex = check_circumplex(samples, conditions, framework.circle)
     model.usage.seconds = round(time.perf_counter() - started, 3)
     results = MeasureResults(
         command=COMMAND,
@@ -231,8 +267,9 @@ async def _run(
         instrument=bank.id,
         scale=bank.scale,
         min_option_mass=config.min_option_mass,
+        sampled=sampled,
         dimensions=dimensions,
-        overall=summarise_overall(samples, labels),
+        overall=overall,
         usage=model.usage,
         warnings=_warnings(config, samples),
     )

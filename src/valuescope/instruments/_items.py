@@ -16,6 +16,12 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from valuescope.datasets import DataFileError, load_yaml_located, located_error
 from valuescope.datasets._located import LocatedDict, LocatedList
+from valuescope.datasets.item_files import (
+    ColumnMapping,
+    load_scale_file,
+    read_table_items,
+    validated,
+)
 from valuescope.frameworks import Framework
 
 
@@ -65,6 +71,78 @@ class ItemBank(BaseModel):
         return [item for item in self.items if item.dimension == dimension]
 
 
+def _resolve_dimensions(
+    path: Path, framework: Framework, items: list[Item], lines: list[int | None]
+) -> list[Item]:
+    """Map each item's dimension name to the framework's id (leniently: `Self-Direction` =
+    `self_direction`); unknown names fail together, each with its first line."""
+    unknown: dict[str, int | None] = {}
+    resolved = []
+    for item, line in zip(items, lines, strict=True):
+        dimension = framework.resolve(item.dimension)
+        if dimension is None:
+            unknown.setdefault(item.dimension, line)
+            continue
+        resolved.append(item.model_copy(update={"dimension": dimension}))
+    if unknown:
+        listed = ", ".join(f"{name!r} (line {line})" for name, line in unknown.items())
+        raise DataFileError(
+            path,
+            next(iter(unknown.values())),
+            f"unknown dimension(s) for framework {framework.id}: {listed}; "
+            f"known: {', '.join(framework.ids)}",
+        )
+    return resolved
+
+
+def _check_unique_ids(path: Path, items: list[Item], lines: list[int | None]) -> None:
+    seen: dict[str, int | None] = {}
+    for item, line in zip(items, lines, strict=True):
+        if item.id in seen:
+            raise DataFileError(
+                path, line, f"duplicate item id {item.id!r} (first at line {seen[item.id]})"
+            )
+        seen[item.id] = line
+
+
+def load_instrument_file(
+    path: Path,
+    framework: Framework,
+    columns: ColumnMapping | None = None,
+    scale_file: Path | None = None,
+) -> ItemBank:
+    """A user's instrument: a YAML bank, or a CSV/JSONL table of items plus its scale."""
+    if path.suffix in (".yaml", ".yml"):
+        return load_item_bank(path, framework)
+    if path.suffix not in (".csv", ".jsonl"):
+        raise DataFileError(path, None, "item files must be .yaml, .yml, .csv or .jsonl")
+    if not path.is_file():
+        raise DataFileError(path, None, "no such file")
+    rows, scale_data = read_table_items(path, columns or ColumnMapping())
+    sidecar = scale_file or path.with_suffix(".scale.yaml")
+    scale_path = path
+    if scale_file is not None or (scale_data is None and sidecar.is_file()):
+        scale_data, scale_path = load_scale_file(sidecar), sidecar
+    if scale_data is None:
+        raise DataFileError(
+            path,
+            None,
+            'no response scale: give a first line {"scale": {...}} (JSONL), a file '
+            f"{sidecar.name} beside it, or --scale FILE (points, anchors, stem)",
+        )
+    scale = validated(ResponseScale, scale_data, scale_path)
+    lines: list[int | None] = [row.pop("line") for row in rows]
+    items = [Item.model_validate(row) for row in rows]
+    _check_unique_ids(path, items, lines)
+    return ItemBank(
+        id=path.stem,
+        framework=framework.id,
+        description=f"loaded from {path.name}",
+        scale=scale,
+        items=_resolve_dimensions(path, framework, items, lines),
+    )
+
+
 def builtin_item_bank_path(framework_id: str) -> Path:
     return Path(str(files("valuescope.instruments").joinpath("data", f"{framework_id}.yaml")))
 
@@ -76,25 +154,12 @@ def load_item_bank(path: Path, framework: Framework) -> ItemBank:
         bank = ItemBank.model_validate(data)
     except ValidationError as exc:
         raise located_error(path, data, exc) from exc
-    items_node = data["items"]
-    seen: dict[str, int] = {}
-    resolved: list[Item] = []
-    for index, item in enumerate(bank.items):
-        node = items_node[index] if isinstance(items_node, LocatedList) else None
-        line = node.line if isinstance(node, LocatedDict) else None
-        if item.id in seen:
-            raise DataFileError(
-                path, line, f"duplicate item id {item.id!r} (first at index {seen[item.id]})"
-            )
-        seen[item.id] = index
-        dimension = framework.resolve(item.dimension)
-        if dimension is None:
-            where = node.key_lines.get("dimension", line) if isinstance(node, LocatedDict) else line
-            raise DataFileError(
-                path,
-                where,
-                f"item {item.id!r}: unknown dimension {item.dimension!r} for framework "
-                f"{framework.id} (known: {', '.join(framework.ids)})",
-            )
-        resolved.append(item.model_copy(update={"dimension": dimension}))
-    return bank.model_copy(update={"items": resolved})
+    nodes = data["items"]
+    lines = [
+        node.line if isinstance(node, LocatedDict) else None
+        for node in (nodes if isinstance(nodes, LocatedList) else [None] * len(bank.items))
+    ]
+    _check_unique_ids(path, bank.items, lines)
+    return bank.model_copy(
+        update={"items": _resolve_dimensions(path, framework, bank.items, lines)}
+    )

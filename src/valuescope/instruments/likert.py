@@ -1,20 +1,33 @@
 """Likert questionnaires scored from the model's answer distribution.
 
-Each item is asked under every *condition*: option order (ascending, descending) x framing
-(no system message; a short neutral one). In the descending order the list of anchors is
-reversed but the labels still follow position (the first option shown is always `1`), so a
-model that favours the first label is caught as position bias rather than read as a trait.
-Labels are mapped back to scale points before scoring.
+Each item is asked under every *condition* (an administration): option order (ascending,
+descending) x framing (no system message; a short neutral one) x wording (the item and each
+of its paraphrases) x sample. In the descending order the list of anchors is reversed but the
+labels still follow position (the first option shown is always `1`), so a model that favours
+the first label is caught as position bias rather than read as a trait. Labels are mapped
+back to scale points before scoring.
 
-An item's score in one condition is the *expected* scale point under `choose`'s distribution
-over the labels (not the argmax), reverse-keyed for polarity -1 items. A sample whose
-`option_mass` is below the threshold is kept, marked invalid and excluded from scores.
+An item's score in one administration is the *expected* scale point under `choose`'s
+distribution over the labels (not the argmax), reverse-keyed for polarity -1 items.
+
+*Sampled scoring* (`samples > 1`): each administration draws one answer from the option
+distribution sharpened or flattened by a temperature (p_i ** (1/T), renormalised). That is
+exactly what grammar-constrained sampling at temperature T returns, without K forward
+passes: the distribution is read once (and cached) and the K draws are seeded per sample, so
+a rerun reproduces them. Log-probability scoring is deterministic, so test-retest
+reliability only means something here.
+
+A sample whose `option_mass` is below the threshold is kept, marked invalid and excluded
+from scores.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 from typing import Literal
+
+import numpy as np
 
 from valuescope.instruments._items import Item, ItemBank, ResponseScale
 from valuescope.models import Choice, Message, system, user
@@ -30,18 +43,48 @@ FRAMINGS: tuple[Framing, ...] = ("none", "neutral")
 
 @dataclass(frozen=True)
 class Condition:
-    """One way of putting an item to the model."""
+    """One way of putting an item to the model (one administration)."""
 
     order: Order
     framing: Framing
+    paraphrase: int = 0
+    """0 = the item's own text, k = its k-th paraphrase."""
+    sample: int = 0
+    """The draw index under sampled scoring; always 0 for expected-value scoring."""
 
     @property
     def id(self) -> str:
-        return f"{self.order}/{self.framing}"
+        """`asc/none`, then `/p1` for a paraphrase and `/s2` for a draw (defaults omitted, so
+        ids stay short and runs without paraphrases or samples keep their ids)."""
+        parts: list[str] = [self.order, self.framing]
+        if self.paraphrase:
+            parts.append(f"p{self.paraphrase}")
+        if self.sample:
+            parts.append(f"s{self.sample}")
+        return "/".join(parts)
+
+    @property
+    def request(self) -> Condition:
+        """The condition without its draw index: all draws share one `choose` request."""
+        return replace(self, sample=0)
 
 
-def all_conditions() -> list[Condition]:
-    return [Condition(order, framing) for order in ORDERS for framing in FRAMINGS]
+def all_conditions(paraphrases: int = 0, samples: int = 1) -> list[Condition]:
+    """Every administration: orders x framings x (text + `paraphrases`) x `samples`."""
+    return [
+        Condition(order, framing, paraphrase, sample)
+        for order in ORDERS
+        for framing in FRAMINGS
+        for paraphrase in range(paraphrases + 1)
+        for sample in range(samples)
+    ]
+
+
+def item_text(item: Item, paraphrase: int) -> str:
+    """The wording an administration uses; items with fewer paraphrases reuse their text."""
+    if 0 < paraphrase <= len(item.paraphrases):
+        return item.paraphrases[paraphrase - 1]
+    return item.text
 
 
 def scale_points_shown(scale: ResponseScale, order: Order) -> list[int]:
@@ -57,7 +100,7 @@ def build_messages(item: Item, scale: ResponseScale, condition: Condition) -> li
     # Statement first, options last, and an answer cue that names the format: on small
     # models this puts far more probability on the labels than a closing instruction does.
     question = (
-        f'Statement: "{item.text}"\n'
+        f'Statement: "{item_text(item, condition.paraphrase)}"\n'
         f"{scale.stem} Choose one option.\n"
         + "\n".join(lines)
         + f"\nYour answer (one number from 1 to {scale.points}):"
@@ -79,6 +122,8 @@ class LikertSample(SampleRecord):
     polarity: int
     order: str
     framing: str
+    paraphrase: int = 0
+    sample: int = 0
     prompt: str
     """The rendered prompt where the backend applies the template (llama.cpp), else the
     messages as JSON: chat templates add their own default system text."""
@@ -91,9 +136,22 @@ class LikertSample(SampleRecord):
     method: str
     expected_raw: float | None
     """Expected scale point before reverse-keying (agreement with the statement)."""
+    drawn_point: int | None = None
+    """Under sampled scoring: the scale point drawn for this administration."""
     score: float | None
-    """Expected scale point after reverse-keying (the item's contribution to its dimension)."""
+    """The administration's score after reverse-keying: the expected scale point, or the
+    drawn one under sampled scoring."""
     cached: bool = False
+
+
+def draw_point(
+    probs: list[float], points: list[int], temperature: float, seed: int, key: str
+) -> int:
+    """One scale point drawn from `probs` at `temperature`, reproducibly for (seed, key)."""
+    weights = np.asarray(probs, dtype=float) ** (1.0 / temperature)
+    weights /= weights.sum()
+    rng = np.random.default_rng([seed, zlib.crc32(key.encode())])
+    return int(points[int(rng.choice(len(points), p=weights))])
 
 
 def score_choice(
@@ -103,15 +161,26 @@ def score_choice(
     messages: list[Message],
     choice: Choice,
     min_option_mass: float,
+    sampling: tuple[float, int] | None = None,
 ) -> LikertSample:
-    """Turn the model's `Choice` for one item into a sample (valid or counted as invalid)."""
+    """Turn the model's `Choice` for one item into a sample (valid or counted as invalid).
+
+    `sampling = (temperature, seed)` switches to sampled scoring: the administration's score
+    is a point drawn from the distribution instead of its expectation.
+    """
     points = scale_points_shown(scale, condition.order)
     expected: float | None = None
+    drawn: int | None = None
     score: float | None = None
     reason: str | None = None
     if choice.option_mass > 0.0:
         expected = choice.expected([float(p) for p in points])
-        score = expected if item.polarity == 1 else scale.reverse(expected)
+        agreement = expected
+        if sampling is not None:
+            temperature, seed = sampling
+            drawn = draw_point(choice.probs, points, temperature, seed, f"{item.id}|{condition.id}")
+            agreement = float(drawn)
+        score = agreement if item.polarity == 1 else scale.reverse(agreement)
     if choice.option_mass < min_option_mass:
         reason = f"option_mass {choice.option_mass:.3f} below the minimum {min_option_mass}"
     prompt = choice.rendered_prompt or "\n".join(m.model_dump_json() for m in messages)
@@ -124,6 +193,8 @@ def score_choice(
         polarity=item.polarity,
         order=condition.order,
         framing=condition.framing,
+        paraphrase=condition.paraphrase,
+        sample=condition.sample,
         prompt=prompt,
         labels=choice.options,
         scale_points=points,
@@ -132,6 +203,7 @@ def score_choice(
         missing=choice.missing,
         method=choice.method,
         expected_raw=expected,
+        drawn_point=drawn,
         score=score,
         cached=choice.cached,
     )

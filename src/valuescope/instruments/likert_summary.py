@@ -1,43 +1,82 @@
 """From Likert samples to a value profile with its reliability and bias statistics.
 
-Per dimension:
+The unit of analysis is the *administrations x items* matrix of one dimension: a row per
+administration (order x framing x wording x draw), a column per item, cells the item's
+reverse-keyed score (NaN where the answer was invalid). Per dimension:
+
 - `score`: mean over items of the item score (an item's score = mean over its valid
-  conditions), with a bootstrap 95% CI resampling items.
-- `alpha`: Cronbach's alpha on the conditions x items matrix (conditions are the rows).
-- `position_bias`: mean over items of E_asc - E_desc, on the *raw* expected scale point
+  administrations), with a bootstrap 95% CI resampling items.
+- Reliability on the matrix: Cronbach's `alpha`, McDonald's `omega`, `split_half`
+  (Spearman-Brown), `icc` (ICC(3,1)); parallel forms across option orders
+  (`parallel_forms_order`) and across wordings (`parallel_forms_paraphrase`);
+  `test_retest` across draws, only under sampled scoring (log-probability scoring is
+  deterministic, so it would be 1 by construction). `flags` names those below 0.7.
+- `position_bias`: mean over items of E_asc - E_desc on the *raw* expected scale point
   (before reverse-keying, so items of both polarities pull the same way). Negative means the
   model drifts toward whichever option is listed first (label `1`).
 - `order_consistency`: 1 - mean |E_asc - E_desc| / (max - min); 1 = order does not matter.
-- `acquiescence`: mean raw agreement before reverse-keying (a yes-saying tendency shows as
-  a high value on both keyed and reverse-keyed items).
-- `n_invalid` and the mean `option_mass` over all of the dimension's samples.
+  `paraphrase_consistency`: the same across the wordings of an item (mean pairwise gap).
+- `acquiescence`: mean raw agreement before reverse-keying (yes-saying shows as a high value
+  on keyed and reverse-keyed items alike).
+- `refusal`: mean probability the model put on anything but the options (1 - option mass);
+  `n_invalid` counts answers below the option-mass threshold.
 A statistic that cannot be computed is null and its reason is in `reasons`.
+Frameworks with a circumplex (Schwartz) also get MRAT-centred scores and a circumplex check.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from itertools import combinations
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from valuescope.instruments._items import ResponseScale
-from valuescope.instruments.likert import LikertSample
+from valuescope.instruments.likert import Condition, LikertSample
 from valuescope.models import RunUsage
 from valuescope.runs import ResultsBase
-from valuescope.stats import Stat, bootstrap_mean_ci, cronbach_alpha
+from valuescope.stats import (
+    CircumplexCheck,
+    Stat,
+    bootstrap_mean_ci,
+    circumplex_check,
+    cronbach_alpha,
+    icc3_1,
+    mcdonald_omega,
+    mrat_centre,
+    parallel_forms,
+    reliability_flags,
+    split_half,
+    test_retest,
+)
+
+RELIABILITY_FLOOR = 0.7
 
 
 class DimensionResult(BaseModel):
     score: float | None
     ci: list[float | None]
+    score_mrat: float | None = None
     alpha: float | None
+    omega: float | None = None
+    split_half: float | None = None
+    icc: float | None = None
+    parallel_forms_order: float | None = None
+    parallel_forms_paraphrase: float | None = None
+    test_retest: float | None = None
+    flags: list[str] = Field(default_factory=list)
+    """Reliability statistics below 0.7."""
     n_items: int
     n_samples: int
     n_invalid: int
     option_mass: float | None
+    refusal: float | None = None
     position_bias: float | None
     order_consistency: float | None
+    paraphrase_consistency: float | None = None
     acquiescence: float | None
     reasons: dict[str, str] = Field(default_factory=dict)
 
@@ -51,6 +90,8 @@ class OverallResult(BaseModel):
     """Mean renormalised probability of each label over all samples: shows a model that
     answers `1` whatever the question."""
     methods: dict[str, int]
+    n_administrations: int = 0
+    circumplex: CircumplexCheck | None = None
 
 
 class MeasureResults(ResultsBase):
@@ -58,80 +99,165 @@ class MeasureResults(ResultsBase):
     instrument: str
     scale: ResponseScale
     min_option_mass: float
+    sampled: bool = False
     dimensions: dict[str, DimensionResult]
     overall: OverallResult
     usage: RunUsage
 
 
-def _mean(values: list[float]) -> float | None:
-    return float(np.mean(values)) if values else None
+def _mean(values: Sequence[float]) -> float | None:
+    return float(np.mean(values)) if len(values) else None
 
 
-def _record(stat: Stat, name: str, reasons: dict[str, str]) -> float | None:
-    if stat.value is None and stat.reason:
-        reasons[name] = stat.reason
-    return stat.value
+def item_scores(samples: Sequence[LikertSample]) -> dict[str, float]:
+    """Item id -> the item's score: the mean of its valid administrations' scores."""
+    by_item: dict[str, list[float]] = defaultdict(list)
+    for s in samples:
+        if s.valid and s.score is not None:
+            by_item[s.item_id].append(s.score)
+    return {item: float(np.mean(scores)) for item, scores in sorted(by_item.items())}
+
+
+def score_matrix(
+    samples: Sequence[LikertSample], conditions: Sequence[Condition], item_ids: Sequence[str]
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """The administrations x items matrix of scores (NaN = invalid or not asked)."""
+    row = {c.id: i for i, c in enumerate(conditions)}
+    column = {item: j for j, item in enumerate(item_ids)}
+    matrix = np.full((len(conditions), len(item_ids)), np.nan)
+    for s in samples:
+        if s.valid and s.score is not None and s.condition in row and s.item_id in column:
+            matrix[row[s.condition], column[s.item_id]] = s.score
+    return matrix
+
+
+def _consistency(
+    valid: Sequence[LikertSample], key: Callable[[LikertSample], Hashable], span: float
+) -> tuple[float | None, float | None]:
+    """(mean signed gap between the first two groups, 1 - mean |pairwise gap| / span) over
+    items, on the raw expected scale point, grouping each item's samples by `key`."""
+    raw: dict[str, dict[Hashable, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for s in valid:
+        if s.expected_raw is not None:
+            raw[s.item_id][key(s)].append(s.expected_raw)
+    signed: list[float] = []
+    gaps: list[float] = []
+    for groups in raw.values():
+        means = [float(np.mean(v)) for _, v in sorted(groups.items(), key=lambda kv: str(kv[0]))]
+        if len(means) < 2:
+            continue
+        signed.append(means[0] - means[1])
+        gaps.append(float(np.mean([abs(a - b) for a, b in combinations(means, 2)])))
+    return _mean(signed), (1.0 - float(np.mean(gaps)) / span if gaps else None)
 
 
 def summarise_dimension(
-    samples: list[LikertSample], scale: ResponseScale, condition_ids: list[str], seed: int
+    samples: Sequence[LikertSample],
+    scale: ResponseScale,
+    conditions: Sequence[Condition],
+    seed: int,
+    sampled: bool = False,
 ) -> DimensionResult:
     reasons: dict[str, str] = {}
+
+    def record(name: str, stat: Stat) -> float | None:
+        if stat.value is None and stat.reason:
+            reasons[name] = stat.reason
+        return stat.value
+
     valid = [s for s in samples if s.valid and s.score is not None]
     item_ids = sorted({s.item_id for s in samples})
-    by_item: dict[str, list[float]] = defaultdict(list)
-    for s in valid:
-        assert s.score is not None
-        by_item[s.item_id].append(s.score)
-    item_scores = [float(np.mean(by_item[i])) for i in item_ids if by_item[i]]
-
-    score = _mean(item_scores)
+    scores = list(item_scores(samples).values())
+    score = _mean(scores)
     if score is None:
         reasons["score"] = "no valid sample"
-    low, high = bootstrap_mean_ci(item_scores, seed=seed)
-    ci = [_record(low, "ci", reasons), _record(high, "ci", reasons)]
+    low, high = bootstrap_mean_ci(scores, seed=seed)
 
-    matrix = np.full((len(condition_ids), len(item_ids)), np.nan)
-    for s in valid:
-        matrix[condition_ids.index(s.condition), item_ids.index(s.item_id)] = s.score
-    alpha = _record(cronbach_alpha(matrix), "alpha", reasons)
+    matrix = score_matrix(samples, conditions, item_ids)
+    reliability = {
+        "alpha": cronbach_alpha(matrix),
+        "omega": mcdonald_omega(matrix),
+        "split_half": split_half(matrix),
+        "icc": icc3_1(matrix),
+        "parallel_forms_order": parallel_forms(matrix, [c.order for c in conditions]),
+        "parallel_forms_paraphrase": (
+            parallel_forms(matrix, [c.paraphrase for c in conditions])
+            if len({c.paraphrase for c in conditions}) > 1
+            else Stat.missing("the items were asked in one wording only")
+        ),
+        "test_retest": (
+            test_retest(matrix, [c.sample for c in conditions])
+            if sampled
+            else Stat.missing("log-probability scoring is deterministic (1 by construction)")
+        ),
+    }
+    values = {name: record(name, stat) for name, stat in reliability.items()}
 
-    raw: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for s in valid:
-        assert s.expected_raw is not None
-        raw[(s.item_id, s.order)].append(s.expected_raw)
-    diffs = [
-        float(np.mean(raw[(i, "asc")]) - np.mean(raw[(i, "desc")]))
-        for i in item_ids
-        if raw[(i, "asc")] and raw[(i, "desc")]
-    ]
     span = scale.maximum - scale.minimum
-    position_bias = _mean(diffs)
-    order_consistency = 1.0 - float(np.mean(np.abs(diffs))) / span if diffs else None
-    if not diffs:
+    position_bias, order_consistency = _consistency(valid, lambda s: s.order, span)
+    if position_bias is None:
         reasons["position_bias"] = reasons["order_consistency"] = (
             "no item has valid answers in both option orders"
         )
+    _, paraphrase_consistency = _consistency(valid, lambda s: s.paraphrase, span)
+    if paraphrase_consistency is None:
+        reasons["paraphrase_consistency"] = "no item has valid answers in two wordings"
     acquiescence = _mean([s.expected_raw for s in valid if s.expected_raw is not None])
     if acquiescence is None:
         reasons["acquiescence"] = "no valid sample"
+    option_mass = _mean([s.option_mass for s in samples])
     return DimensionResult(
         score=score,
-        ci=ci,
-        alpha=alpha,
+        ci=[record("ci", low), record("ci", high)],
+        alpha=values["alpha"],
+        omega=values["omega"],
+        split_half=values["split_half"],
+        icc=values["icc"],
+        parallel_forms_order=values["parallel_forms_order"],
+        parallel_forms_paraphrase=values["parallel_forms_paraphrase"],
+        test_retest=values["test_retest"],
+        flags=reliability_flags(reliability, RELIABILITY_FLOOR),
         n_items=len(item_ids),
         n_samples=len(samples),
         n_invalid=len(samples) - len(valid),
-        option_mass=_mean([s.option_mass for s in samples]),
+        option_mass=option_mass,
+        refusal=None if option_mass is None else 1.0 - option_mass,
         position_bias=position_bias,
         order_consistency=order_consistency,
+        paraphrase_consistency=paraphrase_consistency,
         acquiescence=acquiescence,
         reasons=reasons,
     )
 
 
-def summarise_overall(samples: list[LikertSample], labels: list[str]) -> OverallResult:
-    share = {label: 0.0 for label in labels}
+def add_mrat(dimensions: dict[str, DimensionResult], samples: Sequence[LikertSample]) -> None:
+    """MRAT-centre the scores: subtract the mean over all items' scores (Schwartz's rule)."""
+    scored = {d: r.score for d, r in dimensions.items() if r.score is not None}
+    all_items = list(item_scores(samples).values())
+    if not scored or not all_items:
+        return
+    centred = mrat_centre(scored, item_mean=float(np.mean(all_items)))
+    for dim, value in centred.items():
+        dimensions[dim].score_mrat = value
+
+
+def check_circumplex(
+    samples: Sequence[LikertSample], conditions: Sequence[Condition], circle: list[str]
+) -> CircumplexCheck | None:
+    """The circumplex check across administrations, when every circle value was asked."""
+    matrices = {}
+    for dim in circle:
+        mine = [s for s in samples if s.dimension == dim]
+        if not mine:
+            return None
+        matrices[dim] = score_matrix(mine, conditions, sorted({s.item_id for s in mine}))
+    return circumplex_check(matrices, circle)
+
+
+def summarise_overall(
+    samples: Sequence[LikertSample], labels: list[str], n_administrations: int
+) -> OverallResult:
+    share = dict.fromkeys(labels, 0.0)
     methods: dict[str, int] = defaultdict(int)
     for s in samples:
         methods[s.method] += 1
@@ -144,4 +270,5 @@ def summarise_overall(samples: list[LikertSample], labels: list[str]) -> Overall
         option_mass=_mean([s.option_mass for s in samples]),
         label_share={k: round(v, 4) for k, v in share.items()},
         methods=dict(methods),
+        n_administrations=n_administrations,
     )
