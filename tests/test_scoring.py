@@ -147,3 +147,95 @@ def test_measure_pipeline_statistics(tmp_path: Path) -> None:
     assert results["schema_version"] == 1
     lines = (tmp_path / "run" / "samples.jsonl").read_text().splitlines()
     assert len(lines) == 12
+
+
+PARAPHRASED_BANK = """\
+id: tiny
+framework: schwartz10
+scale: {points: 6, stem: "How well?", anchors: [a, b, c, d, e, f]}
+items:
+  - {id: p1, dimension: power, text: "I like giving orders.",
+     paraphrases: ["Ordering people about suits me."]}
+  - {id: p2, dimension: power, text: "Being rich matters.",
+     paraphrases: ["Wealth is important to me."]}
+  - {id: p3, dimension: power, text: "Status counts.", paraphrases: ["Prestige means a lot."]}
+"""
+
+
+def test_condition_ids_keep_defaults_short_and_are_unique() -> None:
+    from valuescope.instruments.likert import all_conditions
+
+    assert [c.id for c in all_conditions()] == [
+        "asc/none",
+        "asc/neutral",
+        "desc/none",
+        "desc/neutral",
+    ]
+    many = all_conditions(paraphrases=2, samples=3)
+    assert len(many) == 36 and len({c.id for c in many}) == 36
+    assert "desc/neutral/p2/s1" in {c.id for c in many}
+    assert {c.request.id for c in many if c.paraphrase == 1} == {
+        "asc/none/p1", "asc/neutral/p1", "desc/none/p1", "desc/neutral/p1"
+    }  # fmt: skip
+
+
+def test_draws_are_reproducible_and_follow_temperature() -> None:
+    from valuescope.instruments.likert import draw_point
+
+    probs, points = [0.1, 0.6, 0.3], [1, 2, 3]
+    draws = [draw_point(probs, points, 1.0, 0, f"k{i}") for i in range(2000)]
+    assert draws == [draw_point(probs, points, 1.0, 0, f"k{i}") for i in range(2000)]
+    assert abs(draws.count(2) / 2000 - 0.6) < 0.05
+    cold = [draw_point(probs, points, 0.05, 0, f"k{i}") for i in range(200)]
+    assert set(cold) == {2}  # p ** 20 leaves the mode
+
+
+def _wording_script(messages: list[Message], options: list[str]) -> tuple[list[float], float]:
+    """Original wordings answer 4, paraphrases answer 2 (asc order; desc mirrors)."""
+    text = messages[-1].content
+    paraphrased = any(w in text for w in ("Ordering", "Wealth", "Prestige"))
+    point = 2 if paraphrased else 4
+    label = 7 - point if "1 = f" in text else point
+    return [0.5 if i == label else 0.1 for i in range(1, 7)], 0.9
+
+
+def test_paraphrases_are_asked_and_their_consistency_scored(tmp_path: Path) -> None:
+    bank = tmp_path / "bank.yaml"
+    bank.write_text(PARAPHRASED_BANK)
+    model = ScriptedModel(_wording_script)
+    config = MeasureConfig(model="scripted", items=str(bank), use_cache=False)
+    run = asyncio.run(measure(config, tmp_path / "run", model=model))
+    power = run.results.dimensions["power"]
+    assert model.calls == 3 * 4 * 2 and power.n_samples == 24
+    # Expected point under [.1,.1,.1,.5,.1,.1] (label 4 asc) = 0.1*(1+2+3+5+6) + 0.5*4 = 3.7;
+    # under the paraphrase's [.1,.5,.1,.1,.1,.1] = 0.1*(1+3+4+5+6) + 0.5*2 = 2.9.
+    # In desc order the same points are chosen, so E is the same. Gap 0.8 on a span of 5.
+    assert power.paraphrase_consistency == pytest.approx(1 - 0.8 / 5)
+    assert power.order_consistency == pytest.approx(1.0)
+    assert power.score == pytest.approx((3.7 + 2.9) / 2)
+    # All three items move together with the wording: forms correlate perfectly? The item
+    # profiles are constant within a wording, so the correlation is undefined: null + reason.
+    assert power.parallel_forms_paraphrase is None
+    assert "parallel_forms_paraphrase" in power.reasons
+    assert power.test_retest is None and "deterministic" in power.reasons["test_retest"]
+
+
+def test_sampled_scoring_draws_per_condition_and_reports_test_retest(tmp_path: Path) -> None:
+    bank = tmp_path / "bank.yaml"
+    bank.write_text(BANK)
+
+    def script(messages: list[Message], options: list[str]) -> tuple[list[float], float]:
+        return [0.05, 0.1, 0.2, 0.3, 0.25, 0.1], 0.9
+
+    model = ScriptedModel(script)
+    config = MeasureConfig(model="scripted", items=str(bank), use_cache=False, samples=5)
+    run = asyncio.run(measure(config, tmp_path / "run", model=model))
+    power = run.results.dimensions["power"]
+    assert model.calls == 3 * 4  # one choose per request, five draws from it
+    assert power.n_samples == 3 * 4 * 5 and run.results.sampled
+    lines = (tmp_path / "run" / "samples.jsonl").read_text().splitlines()
+    drawn = [json.loads(line)["drawn_point"] for line in lines]
+    assert all(isinstance(d, int) for d in drawn) and len(set(drawn)) > 1
+    # The draws do not depend on the item, so draws agree with each other only by chance.
+    assert power.test_retest is not None and abs(power.test_retest) < 0.5
+    assert "test_retest" not in power.reasons
