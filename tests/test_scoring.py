@@ -165,12 +165,8 @@ items:
 def test_condition_ids_keep_defaults_short_and_are_unique() -> None:
     from valuescope.instruments.likert import all_conditions
 
-    assert [c.id for c in all_conditions()] == [
-        "asc/none",
-        "asc/neutral",
-        "desc/none",
-        "desc/neutral",
-    ]
+    default_ids = [c.id for c in all_conditions()]
+    assert default_ids == ["asc/none", "desc/none", "asc/neutral", "desc/neutral"]
     many = all_conditions(paraphrases=2, samples=3)
     assert len(many) == 36 and len({c.id for c in many}) == 36
     assert "desc/neutral/p2/s1" in {c.id for c in many}

@@ -70,12 +70,16 @@ class Condition:
 
 
 def all_conditions(paraphrases: int = 0, samples: int = 1) -> list[Condition]:
-    """Every administration: orders x framings x (text + `paraphrases`) x `samples`."""
+    """Every administration: orders x framings x (text + `paraphrases`) x `samples`.
+
+    Listed so that consecutive requests for an item differ as late in the prompt as possible
+    (the option order comes after the statement), letting llama.cpp reuse the shared prefix.
+    """
     return [
         Condition(order, framing, paraphrase, sample)
-        for order in ORDERS
         for framing in FRAMINGS
         for paraphrase in range(paraphrases + 1)
+        for order in ORDERS
         for sample in range(samples)
     ]
 
