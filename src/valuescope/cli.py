@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -75,9 +76,9 @@ def user_errors() -> Iterator[None]:
 class RichProgress:
     """A progress bar with items done, model calls, cache hits and ETA."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "measuring") -> None:
         self._bar = Progress(
-            TextColumn("[bold]measuring"),
+            TextColumn(f"[bold]{label}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[calls]} calls, {task.fields[hits]} cache hits"),
@@ -281,7 +282,9 @@ def models(
         except EmbeddedModelMissing as exc:
             status = f"not installed: {exc}"
         table.add_row(
-            alias + (" (default)" if alias == "smollm2-135m" else ""), info.description, status
+            alias + (" (default)" if alias == "smollm2-135m" else ""),
+            escape(info.description),
+            escape(status),
         )
     console.print(table)
     console.print(f"[yellow]{TINY_MODEL_WARNING}[/]")
