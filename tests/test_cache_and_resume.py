@@ -35,15 +35,17 @@ def samples_of(directory: Path) -> list[dict]:  # type: ignore[type-arg]
 
 
 def test_identical_second_run_makes_no_model_call(tmp_path: Path) -> None:
-    run_cli("measure", "--limit", "2", "--out", str(tmp_path / "a"))
+    run_cli("measure", "--limit", "2", "--paraphrases", "0", "--out", str(tmp_path / "a"))
     first = results_of(tmp_path / "a")
     assert first["usage"]["model_calls"] == 8 and first["usage"]["cache_hits"] == 0
-    run_cli("measure", "--limit", "2", "--out", str(tmp_path / "b"))
+    run_cli("measure", "--limit", "2", "--paraphrases", "0", "--out", str(tmp_path / "b"))
     second = results_of(tmp_path / "b")
     assert second["usage"]["model_calls"] == 0 and second["usage"]["cache_hits"] == 8
     assert second["dimensions"] == first["dimensions"]
     assert all(s["cached"] for s in samples_of(tmp_path / "b"))
-    run_cli("measure", "--limit", "2", "--no-cache", "--out", str(tmp_path / "c"))
+    run_cli(
+        "measure", "--limit", "2", "--paraphrases", "0", "--no-cache", "--out", str(tmp_path / "c")
+    )
     assert results_of(tmp_path / "c")["usage"]["model_calls"] == 8
     stats = run_cli("cache", "stats")
     assert "entries: 8" in stats
@@ -77,11 +79,11 @@ def test_cache_survives_concurrent_writer_processes(tmp_path: Path) -> None:
 def test_killed_run_resumes_to_exactly_the_clean_samples(tmp_path: Path) -> None:
     limit = "5"  # 20 answers
     clean, killed = tmp_path / "clean", tmp_path / "killed"
-    run_cli("measure", "--limit", limit, "--no-cache", "--out", str(clean))
+    run_cli("measure", "--limit", limit, "--paraphrases", "0", "--no-cache", "--out", str(clean))
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "valuescope.cli", "measure", "--limit", limit, "--no-cache",
-         "--out", str(killed)],
+        [sys.executable, "-m", "valuescope.cli", "measure", "--limit", limit, "--paraphrases", "0",
+         "--no-cache", "--out", str(killed)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ},
@@ -114,6 +116,6 @@ def test_killed_run_resumes_to_exactly_the_clean_samples(tmp_path: Path) -> None
 
 
 def test_resume_takes_no_other_option(tmp_path: Path) -> None:
-    run_cli("measure", "--limit", "1", "--out", str(tmp_path / "r"))
+    run_cli("measure", "--limit", "1", "--paraphrases", "0", "--out", str(tmp_path / "r"))
     result = RUNNER.invoke(app, ["measure", "--resume", str(tmp_path / "r"), "--limit", "3"])
     assert result.exit_code == 2 and "--limit" in result.output

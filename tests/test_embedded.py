@@ -88,21 +88,21 @@ def test_measure_cli_end_to_end(tmp_path: Path) -> None:
     assert manifest["command"] == "measure" and manifest["config"]["limit"] == 3
     assert manifest["model_identity"].startswith("llamacpp|SmolLM2")
     samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
-    assert len(samples) == 3 * 4
-    assert {s["condition"] for s in samples} == {
-        "asc/none",
-        "asc/neutral",
-        "desc/none",
-        "desc/neutral",
+    assert len(samples) == 3 * 4 * 3  # items x (orders x framings) x (text + 2 paraphrases)
+    assert {s["condition"] for s in samples if s["item_id"] == "sd1"} == {
+        f"{order}/{framing}{wording}"
+        for order in ("asc", "desc")
+        for framing in ("none", "neutral")
+        for wording in ("", "/p1", "/p2")
     }
     results = json.loads((out / "results.json").read_text())
     assert set(results["dimensions"]) == {"self_direction", "stimulation", "hedonism"}
     for dim in results["dimensions"].values():
-        assert dim["n_items"] == 1 and dim["n_samples"] == 4
+        assert dim["n_items"] == 1 and dim["n_samples"] == 12
         assert dim["score"] is None or 1.0 <= dim["score"] <= 6.0
         assert dim["alpha"] is None and "alpha" in dim["reasons"]  # one item: no alpha
         assert 0.0 < dim["option_mass"] <= 1.0
-    assert results["usage"]["model_calls"] == 12
+    assert results["usage"]["model_calls"] == 36
     assert math.isclose(sum(results["overall"]["label_share"].values()), 1.0, abs_tol=1e-3)
 
 

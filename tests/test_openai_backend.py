@@ -71,7 +71,7 @@ def test_measure_through_server_with_replicas_and_no_key_on_disk(
     # The same server listed twice: two replicas of one model, balanced by outstanding requests.
     model = f"openai:{SERVER_MODEL}@{llama_server},{llama_server.replace('127.0.0.1', 'localhost')}"
     result = CliRunner().invoke(
-        app, ["measure", "--model", model, "--limit", "2", "--out", str(out),
+        app, ["measure", "--model", model, "--limit", "2", "--paraphrases", "0", "--out", str(out),
               "--api-key-env", "MY_SERVER_KEY", "--concurrency", "4"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
