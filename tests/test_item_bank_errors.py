@@ -87,7 +87,9 @@ def test_cli_prints_file_and_line_without_traceback(tmp_path: Path) -> None:
     assert f"{path}:8" in result.output and "Traceback" not in result.output
 
 
-SCALE_YAML = "points: 4\nstem: How much do you agree?\nanchors: [no way, rather not, rather, fully]\n"
+SCALE_YAML = (
+    "points: 4\nstem: How much do you agree?\nanchors: [no way, rather not, rather, fully]\n"
+)
 
 
 def test_csv_with_column_mapping_and_sidecar_scale(tmp_path: Path) -> None:
@@ -101,7 +103,9 @@ def test_csv_with_column_mapping_and_sidecar_scale(tmp_path: Path) -> None:
         "q2,I keep customs.,tradition,R,\n"
     )
     (tmp_path / "pvq.scale.yaml").write_text(SCALE_YAML)
-    columns = ColumnMapping.parse("id=code,text=item,dimension=value,polarity=keyed,paraphrases=alt")
+    columns = ColumnMapping.parse(
+        "id=code,text=item,dimension=value,polarity=keyed,paraphrases=alt"
+    )
     bank = load_instrument_file(path, load_framework("schwartz10"), columns)
     assert [(i.id, i.dimension, i.polarity) for i in bank.items] == [
         ("q1", "self_direction", 1),
