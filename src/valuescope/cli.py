@@ -319,6 +319,16 @@ async def _check(name: str, api_key_env: str) -> None:
     )
 
 
+def _register_commands() -> None:
+    """Commands that live in their own modules (each imports its heavy parts lazily)."""
+    from valuescope._cli_compare import register as register_compare
+
+    register_compare(app)
+
+
+_register_commands()
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -1,0 +1,264 @@
+"""`valuescope compare`: profiles of several runs side by side, their significant differences
+and a radar plot. Thin: parse, (measure,) call `valuescope.compare`, print.
+
+`--models` measures each model first with one shared configuration (framework, item bank,
+limit, wordings, seed; the response cache on, so a repeated comparison makes no model
+calls), puts those runs inside the comparison's folder, and compares them with any RUN_DIRs
+also given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from valuescope.compare import CompareResults, CompareRun, DimensionComparison
+    from valuescope.measure import MeasureConfig
+    from valuescope.stats import Stat
+
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+class MethodChoice(StrEnum):
+    permutation = "permutation"
+    wilcoxon = "wilcoxon"
+
+
+def split_model_names(values: list[str]) -> list[str]:
+    """`--models a,b` (or repeated) -> model names, keeping the replica URLs of
+    `openai:M@URL1,URL2` together: a piece that is a URL continues the previous name."""
+    names: list[str] = []
+    for value in values:
+        for piece in (p.strip() for p in value.split(",")):
+            if not piece:
+                continue
+            if _URL.match(piece) and names and "@" in names[-1]:
+                names[-1] += "," + piece
+            else:
+                names.append(piece)
+    return names
+
+
+def _fmt(stat: Stat | float | None, digits: int = 2) -> str:
+    value = stat if stat is None or isinstance(stat, float) else stat.value
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _p(stat: Stat) -> str:
+    if stat.value is None:
+        return "-"
+    return f"{stat.value:.2g}" if stat.value < 0.001 else f"{stat.value:.3f}"
+
+
+def profiles_table(results: CompareResults) -> Table:
+    scale = results.scale
+    table = Table(
+        title=f"{results.framework} profiles: score [95% CI] on the {scale.minimum}.."
+        f"{scale.maximum} scale"
+    )
+    table.add_column("value", no_wrap=True)
+    for run in results.runs:
+        table.add_column(run.label, justify="right", no_wrap=True)
+    for dim in results.dimensions:
+        cells = []
+        for run in results.runs:
+            cell = results.profiles[run.label].get(dim)
+            cells.append(
+                "-"
+                if cell is None
+                else f"{_fmt(cell.score)} [{_fmt(cell.ci[0])}, {_fmt(cell.ci[1])}]"
+            )
+        table.add_row(dim, *cells)
+    return table
+
+
+def differences_table(results: CompareResults, rows: list[DimensionComparison]) -> Table:
+    method = results.config.method
+    table = Table(
+        title=f"significant differences: {method}, Holm-adjusted p < {results.config.alpha} "
+        f"over {results.n_tests[method]} tests"
+    )
+    for heading in ("a", "b", "value"):
+        table.add_column(heading, no_wrap=True)
+    for heading in ("items", "a - b", "d_z", "r_rb", "p", "p (Holm)"):
+        table.add_column(heading, justify="right", no_wrap=True)
+    for c in rows:
+        test = c.test(method)
+        table.add_row(
+            c.run_a, c.run_b, c.dimension, str(c.n_items),
+            _fmt(c.mean_difference), _fmt(c.cohens_dz), _fmt(c.rank_biserial),
+            _p(test.p_value), _p(test.p_holm),
+        )  # fmt: skip
+    return table
+
+
+def print_comparison(console: Console, run: CompareRun) -> None:
+    results = run.results
+    console.print(profiles_table(results))
+    significant = results.significant()
+    if significant:
+        console.print(differences_table(results, significant))
+    else:
+        method = results.config.method
+        console.print(
+            f"no difference is significant ({method}, Holm-adjusted p < "
+            f"{results.config.alpha} over {results.n_tests[method]} tests)"
+        )
+    _print_limits(console, results)
+    console.print(
+        "the item is the unit: each test pairs the runs' item scores (mean over an item's "
+        "valid administrations) over the items both runs scored",
+        style="dim",
+    )
+    for warning in results.warnings:
+        console.print(f"[yellow]note:[/] {warning}")
+    for path in run.files:
+        console.print(f"wrote [bold]{path}[/]")
+
+
+def _print_limits(console: Console, results: CompareResults) -> None:
+    """Say why a comparison could not find anything, where that follows from its size."""
+    method, alpha = results.config.method, results.config.alpha
+    tested = [c.n_items for c in results.comparisons if c.test(method).p_value.value is not None]
+    if tested:
+        # Holm's first step needs p < alpha / m; an exact paired test over n items cannot give
+        # a p below 2 / 2^n (every item moving the same way).
+        n, m = max(tested), results.n_tests[method]
+        if 2 / 2**n >= alpha / m:
+            console.print(
+                f"note: over at most {n} common items an exact paired test cannot give p below "
+                f"2/2^{n} = {2 / 2**n:.3g}, and Holm over {m} tests needs p < {alpha / m:.3g} "
+                "for a first rejection: no difference could be significant here; use more items",
+                style="dim",
+            )
+    untested = Counter(
+        c.test(method).p_value.reason or "not computable"
+        for c in results.comparisons
+        if c.test(method).p_value.value is None
+    )
+    for reason, count in untested.items():
+        console.print(
+            f"{count} of {len(results.comparisons)} comparisons not tested: {reason}",
+            style="dim",
+        )
+
+
+def _run_directories(names: list[str], out: Path) -> list[Path]:
+    """Where each model's run goes: `<out>/measure-<i>-<model>`. Checked before the first
+    model is measured, so a clash does not surface after minutes of measuring."""
+    from valuescope.compare import CompareError
+    from valuescope.models import ModelNameError, parse_model_name
+
+    directories = []
+    for index, name in enumerate(names, start=1):
+        try:
+            display = parse_model_name(name).display
+        except ModelNameError:
+            display = name
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", display).strip("_") or "model"
+        directory = out / f"measure-{index}-{safe}"
+        if (directory / "manifest.json").exists():
+            raise CompareError(
+                f"{directory} already holds a run: choose another --out, or compare the runs "
+                f"in {out} by their directories"
+            )
+        directories.append(directory)
+    return directories
+
+
+def _measure_models(names: list[str], base: MeasureConfig, out: Path) -> list[Path]:
+    from valuescope.cli import RichProgress, console
+    from valuescope.measure import measure
+
+    directories = _run_directories(names, out)
+    for index, (name, directory) in enumerate(zip(names, directories, strict=True), start=1):
+        console.print(f"measuring {name} ({index}/{len(names)})", highlight=False)
+        with RichProgress() as progress:
+            config = base.model_copy(update={"model": name})
+            asyncio.run(measure(config, directory, progress))
+    return directories
+
+
+def compare_command(
+    run_dirs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Directories of finished `measure` runs.", show_default=False),
+    ] = None,
+    models: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Measure these models first and compare them (comma-separated or repeated; "
+            "e.g. llamacpp,openai:M@URL).",
+        ),
+    ] = None,
+    framework: Annotated[
+        str | None,
+        typer.Option(
+            help="Framework to measure with --models (default schwartz10); with run "
+            "directories only, the framework they must be runs of."
+        ),
+    ] = None,
+    items: Annotated[
+        Path | None, typer.Option(help="With --models: your own item bank (YAML).")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="With --models: ask only N items.")
+    ] = None,
+    paraphrases: Annotated[
+        int | None,
+        typer.Option(min=0, help="With --models: paraphrases besides each item's text."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the measurements and permutations.")] = 0,
+    method: Annotated[
+        MethodChoice, typer.Option(help="Test that decides significance (both are stored).")
+    ] = MethodChoice.permutation,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default runs/<UTC>-compare-<models>/)."),
+    ] = None,
+) -> None:
+    """Compare the profiles of several `measure` runs of one framework: the scores side by
+    side, paired tests per dimension with the item as the unit (Holm-corrected), effect sizes
+    and a radar plot."""
+    from valuescope.cli import console, user_errors
+    from valuescope.compare import CompareConfig, CompareError, compare
+    from valuescope.measure import MeasureConfig
+    from valuescope.runs import default_run_dir
+
+    with user_errors():
+        names = split_model_names(models or [])
+        directories = list(run_dirs or [])
+        if not names and (items or limit is not None or paraphrases is not None):
+            raise CompareError("--items, --limit and --paraphrases only apply with --models")
+        if len(directories) + len(names) < 2:
+            raise CompareError("compare needs at least 2 runs: give RUN_DIRs and/or --models")
+        if out is None:
+            shown = [*(d.name for d in directories), *names]
+            out = default_run_dir("compare", "-vs-".join(shown)[:80])
+        if names:
+            base = MeasureConfig(
+                model=names[0],
+                framework=framework or "schwartz10",
+                items=str(items) if items else None,
+                limit=limit,
+                paraphrases=paraphrases,
+                seed=seed,
+            )
+            directories += _measure_models(names, base, out)
+        config = CompareConfig(method=method.value, seed=seed)
+        run = compare(directories, out, config, framework)
+        print_comparison(console, run)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `compare` to the `valuescope` app."""
+    app.command("compare")(compare_command)
