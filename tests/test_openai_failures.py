@@ -19,6 +19,7 @@ FAST_RETRIES = ModelSettings(max_retries=3, timeout_s=10)
 
 def test_transient_errors_are_retried(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("valuescope.models._openai.wait_exponential_jitter", _no_wait)
+    monkeypatch.setattr("valuescope.models._openai.FIRST_RETRY_WAIT_S", 0.0)
 
     def answer(body: dict[str, Any], number: int) -> Reply:
         if number <= 2:
@@ -31,6 +32,20 @@ def test_transient_errors_are_retried(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(received) == 3
     assert choice.probs == pytest.approx([0.75, 0.25]) and choice.option_mass == pytest.approx(0.8)
     assert received[-1]["top_logprobs"] == 20 and received[-1]["max_tokens"] == 1
+
+
+def test_retries_stop_after_max_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("valuescope.models._openai.wait_exponential_jitter", _no_wait)
+    monkeypatch.setattr("valuescope.models._openai.FIRST_RETRY_WAIT_S", 0.0)
+
+    def answer(body: dict[str, Any], number: int) -> Reply:
+        return 502, {"error": {"message": "bad gateway"}}
+
+    with stub_server(answer) as (url, received):
+        model = load_backend(f"openai:stub@{url}", FAST_RETRIES)
+        with pytest.raises(Exception, match="bad gateway"):
+            asyncio.run(model.choose([user("q")], ["1", "2"]))
+    assert len(received) == 1 + FAST_RETRIES.max_retries
 
 
 def test_client_errors_are_not_retried() -> None:

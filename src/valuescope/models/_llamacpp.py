@@ -14,7 +14,8 @@
   surface variants ("1" and " 1", which SmolLM2 tokenises as [" ", "1"]) are added. Shared
   token prefixes are evaluated once. Where one option's tokens are a prefix of another's
   ("1" and "10"), the shorter option only gets the mass that does not continue into the
-  longer one.
+  longer one. A sequence is not extended once its prefix is below 1e-6 (so the common case,
+  a space token the model would almost never write, costs no second forward pass).
 - Consecutive requests that share a prompt prefix reuse its KV cache: only the new suffix is
   evaluated.
 """
@@ -36,6 +37,8 @@ from valuescope.models._settings import ModelSettings
 from valuescope.models._types import Choice, Completion, GenerateConfig, Message, TokenUsage
 
 _LOADED: dict[tuple[str, int, int], Any] = {}
+PRUNE_BELOW = 1e-6
+"""Option token sequences whose prefix is less likely than this are not extended."""
 _LOAD_LOCK = threading.Lock()
 
 
@@ -169,14 +172,19 @@ class LlamaCppModel:
 
             def terminal_prob(seq: tuple[int, ...]) -> float:
                 """P(the answer is exactly `seq`): its tokens, not continuing into a longer
-                option's tokens."""
-                logp = sum(float(next_logprobs(seq[:i])[seq[i]]) for i in range(len(seq)))
+                option's tokens. A sequence whose prefix already has probability below
+                PRUNE_BELOW is not extended (each extension costs a forward pass), so its
+                probability is reported as 0, an error of at most PRUNE_BELOW."""
+                p = 1.0
+                for i, token in enumerate(seq):
+                    p *= math.exp(float(next_logprobs(seq[:i])[token]))
+                    if p < PRUNE_BELOW:
+                        return 0.0
                 continuations = {
                     other[len(seq)]
                     for other in all_sequences
                     if len(other) > len(seq) and other[: len(seq)] == seq
                 }
-                p = math.exp(logp)
                 if continuations:
                     after = next_logprobs(seq)
                     p *= max(0.0, 1.0 - sum(math.exp(float(after[t])) for t in continuations))

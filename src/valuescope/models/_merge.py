@@ -25,13 +25,12 @@ def surface_variants(option: str) -> list[str]:
 
 def match_option(surface: str, options: Iterable[str]) -> str | None:
     """Which option a decoded token stands for, if any (whitespace-insensitive)."""
-    stripped = surface.strip()
-    if not stripped:
-        return None
-    for option in options:
-        if stripped == option.strip():
-            return option
-    return None
+    return option_lookup(options).get(surface.strip())
+
+
+def option_lookup(options: Iterable[str]) -> dict[str, str]:
+    """Stripped spelling -> option, built once per request (matching runs per token)."""
+    return {option.strip(): option for option in reversed(list(options)) if option.strip()}
 
 
 def probs_from_surface_logprobs(
@@ -46,8 +45,9 @@ def probs_from_surface_logprobs(
     """
     mass = dict.fromkeys(options, 0.0)
     seen: set[str] = set()
+    lookup = option_lookup(options)
     for surface, logprob in surface_logprobs:
-        option = match_option(surface, options)
+        option = lookup.get(surface.strip())
         if option is None:
             continue
         mass[option] += math.exp(logprob)

@@ -44,6 +44,8 @@ from valuescope.models._types import Choice, Completion, GenerateConfig, Message
 
 DEFAULT_HTTP_CONCURRENCY = 32
 TOP_LOGPROBS = 20
+FIRST_RETRY_WAIT_S = 1.0
+"""Mean wait before the first retry; later ones double (with jitter) up to 30 s."""
 T = TypeVar("T")
 
 
@@ -109,37 +111,52 @@ class OpenAIModel:
         return random.choice([r for r in self._replicas if r.outstanding == fewest])
 
     async def _call(self, request: Callable[[AsyncOpenAI], Awaitable[T]]) -> T:
-        """Send one request to the least-loaded replica, retrying transient failures."""
+        """Send one request to the least-loaded replica, retrying transient failures.
+
+        The first attempt runs without the retry machinery (it costs ~40 us of CPU per
+        request, which shows on a fast server); only a transient failure enters tenacity's
+        loop, which waits with exponential backoff and jitter before each further attempt.
+        """
+        try:
+            return await self._attempt(request)
+        except Exception as exc:
+            if not is_transient(exc) or self._settings.max_retries == 0:
+                raise
+        await asyncio.sleep(FIRST_RETRY_WAIT_S * (0.5 + random.random()))
         retrying = AsyncRetrying(
             retry=retry_if_exception(is_transient),
-            wait=wait_exponential_jitter(multiplier=0.5, max=30.0),
-            stop=stop_after_attempt(self._settings.max_retries + 1),
+            wait=wait_exponential_jitter(multiplier=2 * FIRST_RETRY_WAIT_S, max=30.0),
+            stop=stop_after_attempt(self._settings.max_retries),
             reraise=True,
         )
         async for attempt in retrying:
             with attempt:
-                replica = self._pick()
-                replica.outstanding += 1
-                try:
-                    async with replica.semaphore:
-                        return await request(replica.client)
-                except openai.APITimeoutError:
-                    raise
-                except openai.APIConnectionError as exc:
-                    raise BackendUnreachable(
-                        f"cannot reach the model server at {replica.label}: {exc.__cause__ or exc}"
-                    ) from exc
-                except openai.AuthenticationError as exc:
-                    raise BackendUnreachable(
-                        f"{replica.label} rejected the API key from ${self._settings.api_key_env}"
-                    ) from exc
-                except openai.NotFoundError as exc:
-                    raise BackendUnreachable(
-                        f"{replica.label} does not serve model {self._spec.model!r}: {exc}"
-                    ) from exc
-                finally:
-                    replica.outstanding -= 1
+                return await self._attempt(request)
         raise AssertionError("unreachable: tenacity reraises the last error")
+
+    async def _attempt(self, request: Callable[[AsyncOpenAI], Awaitable[T]]) -> T:
+        """One try on the least-loaded replica; maps fatal errors to messages with the URL."""
+        replica = self._pick()
+        replica.outstanding += 1
+        try:
+            async with replica.semaphore:
+                return await request(replica.client)
+        except openai.APITimeoutError:
+            raise
+        except openai.APIConnectionError as exc:
+            raise BackendUnreachable(
+                f"cannot reach the model server at {replica.label}: {exc.__cause__ or exc}"
+            ) from exc
+        except openai.AuthenticationError as exc:
+            raise BackendUnreachable(
+                f"{replica.label} rejected the API key from ${self._settings.api_key_env}"
+            ) from exc
+        except openai.NotFoundError as exc:
+            raise BackendUnreachable(
+                f"{replica.label} does not serve model {self._spec.model!r}: {exc}"
+            ) from exc
+        finally:
+            replica.outstanding -= 1
 
     def _messages(self, messages: list[Message]) -> Any:
         return [m.model_dump() for m in messages]
