@@ -1,0 +1,222 @@
+"""`valuescope dilemmas`: the moral-dilemmas instrument on the command line.
+
+It is a command of its own for now; DESIGN.md's surface will reach it as
+`valuescope bench dilemmas` (and `measure --instrument dilemmas`) once `bench` exists, and
+this module's options and table then move there unchanged. `cli.py` adds it with
+`register(app)`; like the rest of the CLI it only parses, calls the API and prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from valuescope.instruments.dilemma_summary import DilemmaResults
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _ci(bounds: list[float | None], digits: int = 2) -> str:
+    return f"{_fmt(bounds[0], digits)}-{_fmt(bounds[1], digits)}"
+
+
+def dimensions_table(results: DilemmaResults) -> Table:
+    table = Table(title=f"{results.framework} frameworks in {results.instrument}: {results.model}")
+    table.add_column("framework", no_wrap=True)
+    headings = ["pref", "95% CI", "top", "rating", "95% CI", "pos bias", "rate bias", "mass",
+                "invalid"]  # fmt: skip
+    for heading in headings:
+        table.add_column(heading, justify="right", no_wrap=True)
+    for dim, r in results.dimensions.items():
+        table.add_row(
+            dim,
+            _fmt(r.preference, 3),
+            _ci(r.preference_ci, 3),
+            _fmt(r.top_share),
+            _fmt(r.rating),
+            _ci(r.rating_ci),
+            _fmt(r.position_bias),
+            _fmt(r.rating_order_bias),
+            f"{_fmt(r.option_mass_choice)}/{_fmt(r.option_mass_rating)}",
+            f"{r.n_invalid_choice}/{r.n_choice} {r.n_invalid_rating}/{r.n_rating}",
+        )
+    return table
+
+
+def _chance(results: DilemmaResults) -> str:
+    chances = {r.chance for r in results.dimensions.values() if r.chance is not None}
+    if len(chances) == 1:
+        return f"{chances.pop():.2f}"
+    return "per framework in results.json"
+
+
+def dilemmas_table(results: DilemmaResults) -> Table:
+    table = Table(title="per dilemma: the outcome chosen most, and choice-rating agreement")
+    table.add_column("dilemma", no_wrap=True)
+    table.add_column("chosen most", no_wrap=True)
+    table.add_column("framework", no_wrap=True)
+    table.add_column("p", justify="right")
+    table.add_column("stable", justify="right")
+    table.add_column("rated best", no_wrap=True)
+    table.add_column("tau", justify="right")
+    for dilemma_id, r in results.dilemmas.items():
+        top = r.ranking[0] if r.ranking else None
+        best = max(r.rating, key=lambda o: r.rating[o]) if r.rating else None
+        table.add_row(
+            dilemma_id,
+            top or "-",
+            r.dimensions[top] if top else "-",
+            _fmt(r.choice.get(top) if top else None),
+            _fmt(r.top_agreement),
+            r.dimensions[best] if best else "-",
+            _fmt(r.kendall_tau),
+        )
+    return table
+
+
+def print_dilemmas(console: Console, results: DilemmaResults, directory: Path) -> None:
+    console.print(dimensions_table(results))
+    console.print(
+        f"pref: mean share of the choice on the framework's outcome (chance "
+        f"{_chance(results)}); top: share of dilemmas where it is chosen most; rating: mean "
+        "acceptability 1..5; pos bias: P(chosen | listed first) - P(chosen | listed last); "
+        "rate bias: E(asc) - E(desc) anchors; mass / invalid: choice task / rating task",
+        style="dim",
+    )
+    if len(results.dilemmas) <= 30:
+        console.print(dilemmas_table(results))
+        console.print(
+            "stable: share of option orders whose most likely outcome is the one chosen most; "
+            "rated best: framework of the best-rated outcome; tau: Kendall tau between choice "
+            "and rating over the outcomes (rankings in results.json)",
+            style="dim",
+        )
+    o, u = results.overall, results.usage
+    shares = ", ".join(f"{k}: {v:.2f}" for k, v in o.label_share.items())
+    console.print(
+        f"{o.n_dilemmas} dilemmas, {o.n_samples} answers, {o.n_invalid} invalid (option mass "
+        f"< {results.min_option_mass}); choice orders: {results.choice_orders}"
+    )
+    console.print(f"choice label shares: {shares}; primacy {_fmt(o.primacy)}")
+    console.print(
+        f"choice-rating consistency: mean Kendall tau {_fmt(o.kendall_tau)} over "
+        f"{o.n_kendall} dilemmas; top choice stable across orders: {_fmt(o.top_agreement)}"
+    )
+    console.print(
+        f"usage: {u.model_calls} model calls, {u.cache_hits} cache hits, "
+        f"{u.prompt_tokens} prompt tokens, {u.seconds:.1f} s"
+    )
+    for warning in results.warnings:
+        console.print(f"[yellow]note:[/] {warning}")
+    console.print(f"run directory: [bold]{directory}[/]")
+
+
+def _tasks(value: str) -> list[str]:
+    tasks = [t.strip() for t in value.split(",") if t.strip()]
+    unknown = [t for t in tasks if t not in ("choice", "rating")]
+    if unknown or not tasks:
+        raise typer.BadParameter(f"tasks are choice and/or rating, got {value!r}")
+    return tasks
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `dilemmas` command to `app`."""
+
+    @app.command()
+    def dilemmas(
+        ctx: typer.Context,
+        model: Annotated[
+            str, typer.Option(help="llamacpp | llamacpp:PATH.gguf | openai:MODEL[@URL,...]")
+        ] = "llamacpp",
+        file: Annotated[
+            Path | None, typer.Option(help="Your own dilemma file (YAML); default: the 18 shipped.")
+        ] = None,
+        limit: Annotated[
+            int | None, typer.Option(min=1, help="Ask only the first N dilemmas.")
+        ] = None,
+        tasks: Annotated[
+            str, typer.Option(help="choice (pick one outcome), rating (1..5 each), or both.")
+        ] = "choice,rating",
+        seed: Annotated[int, typer.Option(help="Seed for bootstrap resampling.")] = 0,
+        min_option_mass: Annotated[
+            float,
+            typer.Option(
+                min=0.0, max=1.0, help="Answers with less probability on the options are invalid."
+            ),
+        ] = 0.25,
+        concurrency: Annotated[
+            int | None,
+            typer.Option(
+                min=1, help="Requests in flight per endpoint (default 1 embedded, 32 servers)."
+            ),
+        ] = None,
+        api_key_env: Annotated[
+            str, typer.Option(help="Environment variable that holds the API key.")
+        ] = "OPENAI_API_KEY",
+        timeout: Annotated[
+            float, typer.Option(help="Seconds before a server request times out.")
+        ] = 120.0,
+        cache_dir: Annotated[Path | None, typer.Option(help="Response cache folder.")] = None,
+        no_cache: Annotated[
+            bool, typer.Option("--no-cache", help="Neither read nor write the cache.")
+        ] = False,
+        out: Annotated[
+            Path | None,
+            typer.Option(help="Run directory (default runs/<UTC>-dilemmas-<model>/)."),
+        ] = None,
+        resume: Annotated[
+            Path | None,
+            typer.Option(help="Continue the run in this directory; takes no other option."),
+        ] = None,
+    ) -> None:
+        """Which moral framework a model's choices follow: 18 dilemmas, one outcome per
+        ethics5 framework; the model picks one outcome (2n option orders) and rates each
+        (1..5, both anchor orders), scored from its answer distribution."""
+        from valuescope.cli import RichProgress, console, user_errors
+        from valuescope.measure_dilemmas import DilemmasConfig, measure_dilemmas, resume_dilemmas
+        from valuescope.models import ModelSettings
+        from valuescope.runs import RunStoreError
+
+        with user_errors():
+            if resume is not None:
+                given = [
+                    "--" + name.replace("_", "-")
+                    for name in ctx.params
+                    if name != "resume"
+                    and getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
+                ]
+                if given:
+                    raise RunStoreError(
+                        f"--resume takes no other option (got {', '.join(given)}): the run's "
+                        "manifest holds its configuration"
+                    )
+                with RichProgress() as progress:
+                    run = asyncio.run(resume_dilemmas(resume, progress))
+            else:
+                config = DilemmasConfig.model_validate(
+                    {
+                        "model": model,
+                        "file": str(file) if file else None,
+                        "limit": limit,
+                        "tasks": _tasks(tasks),
+                        "seed": seed,
+                        "min_option_mass": min_option_mass,
+                        "settings": ModelSettings(
+                            concurrency=concurrency, api_key_env=api_key_env, timeout_s=timeout
+                        ),
+                        "use_cache": not no_cache,
+                        "cache_dir": str(cache_dir) if cache_dir else None,
+                    }
+                )
+                with RichProgress() as progress:
+                    run = asyncio.run(measure_dilemmas(config, out, progress))
+            print_dilemmas(console, run.results, run.directory)

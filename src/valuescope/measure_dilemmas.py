@@ -1,0 +1,279 @@
+"""`dilemmas`: put moral dilemmas to a model and compare the frameworks it prefers.
+
+The flow mirrors `measure.py`: load the `ethics5` framework and a dilemma bank -> turn
+dilemmas x tasks x orders into `choose` requests (`instruments.dilemmas`) -> answer them
+through the cached model, several in flight for servers -> append each scored
+`DilemmaSample` to the run's samples.jsonl at once -> summarise into `results.json`
+(`instruments.dilemma_summary`). `resume_dilemmas` reopens a run directory, reads the config
+from its manifest and asks only the (item, condition) pairs that are missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, Field, field_validator
+
+from valuescope.frameworks import Framework, load_framework
+from valuescope.instruments._dilemma_bank import DilemmaBank, builtin_dilemmas_path, load_dilemmas
+from valuescope.instruments.dilemma_summary import DilemmaResults, summarise
+from valuescope.instruments.dilemmas import (
+    RATING_SCALE,
+    TASKS,
+    DilemmaSample,
+    Request,
+    Task,
+    requests_for,
+)
+from valuescope.models import (
+    TINY_MODEL_WARNING,
+    CachedModel,
+    Model,
+    ModelNameError,
+    ModelSettings,
+    ResponseCache,
+    default_cache_dir,
+    get_model,
+    parse_model_name,
+)
+from valuescope.runs import (
+    Manifest,
+    RunStore,
+    RunStoreError,
+    default_run_dir,
+    git_revision,
+    package_versions,
+)
+
+COMMAND = "dilemmas"
+FRAMEWORK = "ethics5"
+CHOICE_ORDERS = (
+    "2n per dilemma: the n cyclic rotations of the file's outcome order (fwd0 = as written) "
+    "and the n rotations of its reverse (rev0 = reversed)"
+)
+
+
+class DilemmasConfig(BaseModel):
+    """Everything that defines a dilemmas run (stored in the manifest; no secrets)."""
+
+    model: str
+    file: str | None = None
+    """A dilemma bank file; None = the 18 dilemmas valuescope ships."""
+    limit: int | None = None
+    """Ask only the first N dilemmas of the file."""
+    tasks: list[Task] = Field(default_factory=lambda: list(TASKS))
+    seed: int = 0
+    min_option_mass: float = 0.25
+    settings: ModelSettings = ModelSettings()
+    use_cache: bool = True
+    cache_dir: str | None = None
+
+    @field_validator("tasks")
+    @classmethod
+    def _some_tasks(cls, value: list[Task]) -> list[Task]:
+        if not value:
+            raise ValueError("at least one task (choice, rating) is needed")
+        return [t for t in TASKS if t in value]
+
+
+class Progress(Protocol):
+    """Receives progress as samples arrive (the CLI draws a bar from it)."""
+
+    def start(self, total: int, already_done: int) -> None: ...
+
+    def advance(self, sample: DilemmaSample, model: CachedModel) -> None: ...
+
+
+@dataclass
+class DilemmasRun:
+    directory: Path
+    results: DilemmaResults
+
+
+def load_bank(config: DilemmasConfig) -> tuple[Framework, DilemmaBank]:
+    framework = load_framework(FRAMEWORK)
+    path = Path(config.file) if config.file else builtin_dilemmas_path()
+    if not path.is_file():
+        raise FileNotFoundError(f"no dilemma file at {path}")
+    return framework, load_dilemmas(path, framework)
+
+
+def _display_name(config: DilemmasConfig) -> str:
+    try:
+        return parse_model_name(config.model).display
+    except ModelNameError:
+        return config.model
+
+
+def _backend_of(config: DilemmasConfig) -> str | None:
+    try:
+        return parse_model_name(config.model).backend
+    except ModelNameError:
+        return None
+
+
+def _open_model(config: DilemmasConfig) -> CachedModel:
+    return get_model(
+        config.model,
+        config.settings,
+        cache_dir=Path(config.cache_dir) if config.cache_dir else None,
+        use_cache=config.use_cache,
+    )
+
+
+def _wrap(model: Model, config: DilemmasConfig) -> CachedModel:
+    """An API user's own `Model` behind the response cache (unless the cache is off)."""
+    cache_dir = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
+    return CachedModel(model, ResponseCache(cache_dir) if config.use_cache else None)
+
+
+def _manifest(config: DilemmasConfig, model: CachedModel) -> Manifest:
+    return Manifest(
+        command=COMMAND,
+        created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
+        model=config.model,
+        model_identity=model.identity,
+        seed=config.seed,
+        config=config.model_dump(mode="json"),
+        versions=package_versions(),
+        git_revision=git_revision(),
+    )
+
+
+async def measure_dilemmas(
+    config: DilemmasConfig,
+    out: Path | None = None,
+    progress: Progress | None = None,
+    model: Model | None = None,
+) -> DilemmasRun:
+    """Start a new dilemmas run in `out` (default `runs/<UTC>-dilemmas-<model>/`).
+
+    `model` lets API users pass their own `Model` (wrapped in the cache unless
+    `config.use_cache` is off); by default `config.model` is opened by name.
+    """
+    framework, bank = load_bank(config)
+    cached = _open_model(config) if model is None else _wrap(model, config)
+    directory = out or default_run_dir(COMMAND, _display_name(config))
+    store = RunStore.create(directory, _manifest(config, cached))
+    return await _run(config, framework, bank, cached, store, progress)
+
+
+async def resume_dilemmas(
+    directory: Path, progress: Progress | None = None, model: Model | None = None
+) -> DilemmasRun:
+    """Continue a killed or interrupted run: ask only what samples.jsonl lacks.
+
+    `model` is for API users who started the run with their own `Model`: the manifest only
+    knows its name, which cannot be reopened.
+    """
+    store = RunStore.open_existing(directory)
+    if store.manifest.command != COMMAND:
+        raise RunStoreError(
+            f"{directory} holds a {store.manifest.command!r} run, not a {COMMAND!r} run"
+        )
+    config = DilemmasConfig.model_validate(store.manifest.config)
+    framework, bank = load_bank(config)
+    cached = _open_model(config) if model is None else _wrap(model, config)
+    return await _run(config, framework, bank, cached, store, progress)
+
+
+def _concurrency(config: DilemmasConfig) -> int:
+    if config.settings.concurrency:
+        return config.settings.concurrency
+    return 32 if _backend_of(config) == "openai" else 1
+
+
+async def _run(
+    config: DilemmasConfig,
+    framework: Framework,
+    bank: DilemmaBank,
+    model: CachedModel,
+    store: RunStore,
+    progress: Progress | None,
+) -> DilemmasRun:
+    started = time.perf_counter()
+    dilemmas = bank.dilemmas[: config.limit] if config.limit else list(bank.dilemmas)
+    requests = requests_for(dilemmas, config.tasks)
+    wanted = {r.key for r in requests}
+    done = [s for s in store.read_samples(DilemmaSample) if s.key in wanted]
+    done_keys = {s.key for s in done}
+    todo = [r for r in requests if r.key not in done_keys]
+    if progress is not None:
+        progress.start(total=len(requests), already_done=len(done_keys))
+
+    new: list[DilemmaSample] = []
+    pending: Iterator[Request] = iter(todo)
+
+    async def worker() -> None:
+        # Workers share one iterator: `next` never awaits, so no request is taken twice.
+        for request in pending:
+            messages = request.messages()
+            choice = await model.choose(messages, request.options())
+            sample = request.score(messages, choice, config.min_option_mass)
+            store.append(sample)
+            new.append(sample)
+            if progress is not None:
+                progress.advance(sample, model)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(min(_concurrency(config), max(1, len(todo)))):
+                group.create_task(worker())
+    except ExceptionGroup as failures:
+        # Every worker tends to fail the same way (e.g. the server is down): report one.
+        raise _first_leaf(failures) from None
+    finally:
+        store.close()
+        await model.aclose()
+
+    samples = done + new
+    dimensions, per_dilemma, overall = summarise(dilemmas, framework.ids, samples, config.seed)
+    model.usage.seconds = round(time.perf_counter() - started, 3)
+    results = DilemmaResults(
+        command=COMMAND,
+        model=config.model,
+        framework=framework.id,
+        instrument=bank.id,
+        tasks=config.tasks,
+        choice_orders=CHOICE_ORDERS,
+        rating_scale=RATING_SCALE,
+        min_option_mass=config.min_option_mass,
+        dimensions=dimensions,
+        dilemmas=per_dilemma,
+        overall=overall,
+        usage=model.usage,
+        warnings=_warnings(config, samples, overall.primacy),
+    )
+    store.write_results(results)
+    return DilemmasRun(directory=store.directory, results=results)
+
+
+def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+def _warnings(
+    config: DilemmasConfig, samples: list[DilemmaSample], primacy: float | None
+) -> list[str]:
+    warnings = []
+    if _backend_of(config) == "llamacpp":
+        warnings.append(TINY_MODEL_WARNING)
+    invalid = sum(not s.valid for s in samples)
+    if samples and invalid / len(samples) > 0.2:
+        warnings.append(
+            f"{invalid} of {len(samples)} answers put less than {config.min_option_mass} of "
+            "their probability on the options and were excluded"
+        )
+    if primacy is not None and primacy > 0.2:
+        warnings.append(
+            f"the choice task favours the first option strongly (primacy {primacy:.2f}): the "
+            "order design cancels it in the preferences, but they reflect content only weakly"
+        )
+    return warnings
