@@ -9,15 +9,9 @@ the config from its manifest and asks only the (item, condition) pairs that are 
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
-
-from pydantic import BaseModel
 
 from valuescope.datasets.item_files import ColumnMapping
 from valuescope.frameworks import Framework, load_framework
@@ -43,26 +37,16 @@ from valuescope.instruments.likert_summary import (
     summarise_dimension,
     summarise_overall,
 )
-from valuescope.models import (
-    TINY_MODEL_WARNING,
-    CachedModel,
-    Model,
-    ModelNameError,
-    ModelSettings,
-    ResponseCache,
-    default_cache_dir,
-    get_model,
-    parse_model_name,
-)
-from valuescope.runs import Manifest, RunStore, default_run_dir, git_revision, package_versions
+from valuescope.models import CachedModel, Model
+from valuescope.runner import Progress, RunConfig, run_pool
+from valuescope.runs import RunStore, RunStoreError, default_run_dir
 
 COMMAND = "measure"
 
 
-class MeasureConfig(BaseModel):
+class MeasureConfig(RunConfig):
     """Everything that defines a measurement run (stored in the manifest; no secrets)."""
 
-    model: str
     framework: str = "schwartz10"
     items: str | None = None
     """An instrument file (YAML bank, CSV or JSONL); None = the bank valuescope ships."""
@@ -78,19 +62,6 @@ class MeasureConfig(BaseModel):
     """1 = expected-value scoring; K > 1 = sampled scoring with K draws per condition."""
     temperature: float = 1.0
     """Temperature of the draws under sampled scoring."""
-    seed: int = 0
-    min_option_mass: float = 0.25
-    settings: ModelSettings = ModelSettings()
-    use_cache: bool = True
-    cache_dir: str | None = None
-
-
-class Progress(Protocol):
-    """Receives progress as samples arrive (the CLI draws a bar from it)."""
-
-    def start(self, total: int, already_done: int) -> None: ...
-
-    def advance(self, sample: LikertSample, model: CachedModel) -> None: ...
 
 
 @dataclass
@@ -113,36 +84,10 @@ def load_instrument(config: MeasureConfig) -> tuple[Framework, ItemBank]:
     return framework, load_item_bank(path, framework)
 
 
-def new_manifest(config: MeasureConfig, model: CachedModel) -> Manifest:
-    return Manifest(
-        command=COMMAND,
-        created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
-        model=config.model,
-        model_identity=model.identity,
-        seed=config.seed,
-        config=config.model_dump(mode="json"),
-        versions=package_versions(),
-        git_revision=git_revision(),
-    )
-
-
-def _cache(config: MeasureConfig) -> ResponseCache:
-    return ResponseCache(Path(config.cache_dir) if config.cache_dir else default_cache_dir())
-
-
-def _open_model(config: MeasureConfig) -> CachedModel:
-    return get_model(
-        config.model,
-        config.settings,
-        cache_dir=Path(config.cache_dir) if config.cache_dir else None,
-        use_cache=config.use_cache,
-    )
-
-
 async def measure(
     config: MeasureConfig,
     out: Path | None = None,
-    progress: Progress | None = None,
+    progress: Progress[LikertSample] | None = None,
     model: Model | None = None,
 ) -> MeasureRun:
     """Start a new measurement run in `out` (default `runs/<UTC>-measure-<model>/`).
@@ -151,43 +96,22 @@ async def measure(
     unless `config.use_cache` is off); by default `config.model` is opened by name.
     """
     framework, bank = load_instrument(config)
-    if model is None:
-        cached = _open_model(config)
-    else:
-        cached = CachedModel(model, _cache(config) if config.use_cache else None)
-    directory = out or default_run_dir(COMMAND, _display_name(config))
-    store = RunStore.create(directory, new_manifest(config, cached))
+    cached = config.open_model(model)
+    directory = out or default_run_dir(COMMAND, config.display_name)
+    store = RunStore.create(directory, config.manifest(COMMAND, cached))
     return await _run(config, framework, bank, cached, store, progress)
 
 
-async def resume_measure(directory: Path, progress: Progress | None = None) -> MeasureRun:
+async def resume_measure(
+    directory: Path, progress: Progress[LikertSample] | None = None, model: Model | None = None
+) -> MeasureRun:
     """Continue a killed or interrupted run: ask only what samples.jsonl lacks."""
     store = RunStore.open_existing(directory)
+    if store.manifest.command != COMMAND:
+        raise RunStoreError(f"{directory} holds a {store.manifest.command!r} run, not {COMMAND!r}")
     config = MeasureConfig.model_validate(store.manifest.config)
     framework, bank = load_instrument(config)
-    model = _open_model(config)
-    return await _run(config, framework, bank, model, store, progress)
-
-
-def _display_name(config: MeasureConfig) -> str:
-    try:
-        return parse_model_name(config.model).display
-    except ModelNameError:
-        return config.model
-
-
-def _backend_of(config: MeasureConfig) -> str | None:
-    """The backend named by `config.model`, or None for a model passed in by an API user."""
-    try:
-        return parse_model_name(config.model).backend
-    except ModelNameError:
-        return None
-
-
-def _default_concurrency(config: MeasureConfig) -> int:
-    if config.settings.concurrency:
-        return config.settings.concurrency
-    return 32 if _backend_of(config) == "openai" else 1
+    return await _run(config, framework, bank, config.open_model(model), store, progress)
 
 
 async def _run(
@@ -196,7 +120,7 @@ async def _run(
     bank: ItemBank,
     model: CachedModel,
     store: RunStore,
-    progress: Progress | None,
+    progress: Progress[LikertSample] | None,
 ) -> MeasureRun:
     started = time.perf_counter()
     items = select_items(bank, framework.ids, config.limit)
@@ -218,30 +142,23 @@ async def _run(
         progress.start(total=len(items) * len(conditions), already_done=len(done_keys))
 
     new: list[LikertSample] = []
-    pending: Iterator[tuple[tuple[str, Condition], list[Condition]]] = iter(todo.items())
 
-    async def worker() -> None:
-        # Workers share one iterator: `next` never awaits, so no request is taken twice.
-        for (item_id, request), draws in pending:
-            item = by_id[item_id]
-            messages = build_messages(item, bank.scale, request)
-            choice = await model.choose(messages, labels)
-            for condition in draws:
-                sample = score_choice(
-                    item, bank.scale, condition, messages, choice, config.min_option_mass, sampling
-                )
-                store.append(sample)
-                new.append(sample)
-                if progress is not None:
-                    progress.advance(sample, model)
+    async def answer(request: tuple[tuple[str, Condition], list[Condition]]) -> None:
+        (item_id, condition), draws = request
+        item = by_id[item_id]
+        messages = build_messages(item, bank.scale, condition)
+        choice = await model.choose(messages, labels)
+        for draw in draws:
+            sample = score_choice(
+                item, bank.scale, draw, messages, choice, config.min_option_mass, sampling
+            )
+            store.append(sample)
+            new.append(sample)
+            if progress is not None:
+                progress.advance(sample, model)
 
     try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(min(_default_concurrency(config), max(1, len(todo)))):
-                group.create_task(worker())
-    except ExceptionGroup as failures:
-        # Every worker tends to fail the same way (e.g. the server is down): report one.
-        raise _first_leaf(failures) from None
+        await run_pool(list(todo.items()), answer, config.concurrency)
     finally:
         store.close()
         await model.aclose()
@@ -271,25 +188,7 @@ async def _run(
         dimensions=dimensions,
         overall=overall,
         usage=model.usage,
-        warnings=_warnings(config, samples),
+        warnings=config.notes(samples),
     )
     store.write_results(results)
     return MeasureRun(directory=store.directory, results=results)
-
-
-def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    first = group.exceptions[0]
-    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
-
-
-def _warnings(config: MeasureConfig, samples: list[LikertSample]) -> list[str]:
-    warnings = []
-    if _backend_of(config) == "llamacpp":
-        warnings.append(TINY_MODEL_WARNING)
-    invalid = sum(not s.valid for s in samples)
-    if samples and invalid / len(samples) > 0.2:
-        warnings.append(
-            f"{invalid} of {len(samples)} answers put less than {config.min_option_mass} of "
-            "their probability on the options and were excluded"
-        )
-    return warnings

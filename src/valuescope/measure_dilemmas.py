@@ -10,15 +10,11 @@ from its manifest and asks only the (item, condition) pairs that are missing.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from valuescope.frameworks import Framework, load_framework
 from valuescope.instruments._dilemma_bank import DilemmaBank, builtin_dilemmas_path, load_dilemmas
@@ -32,24 +28,11 @@ from valuescope.instruments.dilemmas import (
     requests_for,
 )
 from valuescope.models import (
-    TINY_MODEL_WARNING,
     CachedModel,
     Model,
-    ModelNameError,
-    ModelSettings,
-    ResponseCache,
-    default_cache_dir,
-    get_model,
-    parse_model_name,
 )
-from valuescope.runs import (
-    Manifest,
-    RunStore,
-    RunStoreError,
-    default_run_dir,
-    git_revision,
-    package_versions,
-)
+from valuescope.runner import Progress, RunConfig, run_pool
+from valuescope.runs import RunStore, RunStoreError, default_run_dir
 
 COMMAND = "dilemmas"
 FRAMEWORK = "ethics5"
@@ -59,20 +42,14 @@ CHOICE_ORDERS = (
 )
 
 
-class DilemmasConfig(BaseModel):
+class DilemmasConfig(RunConfig):
     """Everything that defines a dilemmas run (stored in the manifest; no secrets)."""
 
-    model: str
     file: str | None = None
     """A dilemma bank file; None = the 18 dilemmas valuescope ships."""
     limit: int | None = None
     """Ask only the first N dilemmas of the file."""
     tasks: list[Task] = Field(default_factory=lambda: list(TASKS))
-    seed: int = 0
-    min_option_mass: float = 0.25
-    settings: ModelSettings = ModelSettings()
-    use_cache: bool = True
-    cache_dir: str | None = None
 
     @field_validator("tasks")
     @classmethod
@@ -80,14 +57,6 @@ class DilemmasConfig(BaseModel):
         if not value:
             raise ValueError("at least one task (choice, rating) is needed")
         return [t for t in TASKS if t in value]
-
-
-class Progress(Protocol):
-    """Receives progress as samples arrive (the CLI draws a bar from it)."""
-
-    def start(self, total: int, already_done: int) -> None: ...
-
-    def advance(self, sample: DilemmaSample, model: CachedModel) -> None: ...
 
 
 @dataclass
@@ -104,52 +73,10 @@ def load_bank(config: DilemmasConfig) -> tuple[Framework, DilemmaBank]:
     return framework, load_dilemmas(path, framework)
 
 
-def _display_name(config: DilemmasConfig) -> str:
-    try:
-        return parse_model_name(config.model).display
-    except ModelNameError:
-        return config.model
-
-
-def _backend_of(config: DilemmasConfig) -> str | None:
-    try:
-        return parse_model_name(config.model).backend
-    except ModelNameError:
-        return None
-
-
-def _open_model(config: DilemmasConfig) -> CachedModel:
-    return get_model(
-        config.model,
-        config.settings,
-        cache_dir=Path(config.cache_dir) if config.cache_dir else None,
-        use_cache=config.use_cache,
-    )
-
-
-def _wrap(model: Model, config: DilemmasConfig) -> CachedModel:
-    """An API user's own `Model` behind the response cache (unless the cache is off)."""
-    cache_dir = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
-    return CachedModel(model, ResponseCache(cache_dir) if config.use_cache else None)
-
-
-def _manifest(config: DilemmasConfig, model: CachedModel) -> Manifest:
-    return Manifest(
-        command=COMMAND,
-        created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
-        model=config.model,
-        model_identity=model.identity,
-        seed=config.seed,
-        config=config.model_dump(mode="json"),
-        versions=package_versions(),
-        git_revision=git_revision(),
-    )
-
-
 async def measure_dilemmas(
     config: DilemmasConfig,
     out: Path | None = None,
-    progress: Progress | None = None,
+    progress: Progress[DilemmaSample] | None = None,
     model: Model | None = None,
 ) -> DilemmasRun:
     """Start a new dilemmas run in `out` (default `runs/<UTC>-dilemmas-<model>/`).
@@ -158,14 +85,14 @@ async def measure_dilemmas(
     `config.use_cache` is off); by default `config.model` is opened by name.
     """
     framework, bank = load_bank(config)
-    cached = _open_model(config) if model is None else _wrap(model, config)
-    directory = out or default_run_dir(COMMAND, _display_name(config))
-    store = RunStore.create(directory, _manifest(config, cached))
+    cached = config.open_model(model)
+    directory = out or default_run_dir(COMMAND, config.display_name)
+    store = RunStore.create(directory, config.manifest(COMMAND, cached))
     return await _run(config, framework, bank, cached, store, progress)
 
 
 async def resume_dilemmas(
-    directory: Path, progress: Progress | None = None, model: Model | None = None
+    directory: Path, progress: Progress[DilemmaSample] | None = None, model: Model | None = None
 ) -> DilemmasRun:
     """Continue a killed or interrupted run: ask only what samples.jsonl lacks.
 
@@ -179,14 +106,8 @@ async def resume_dilemmas(
         )
     config = DilemmasConfig.model_validate(store.manifest.config)
     framework, bank = load_bank(config)
-    cached = _open_model(config) if model is None else _wrap(model, config)
+    cached = config.open_model(model)
     return await _run(config, framework, bank, cached, store, progress)
-
-
-def _concurrency(config: DilemmasConfig) -> int:
-    if config.settings.concurrency:
-        return config.settings.concurrency
-    return 32 if _backend_of(config) == "openai" else 1
 
 
 async def _run(
@@ -195,7 +116,7 @@ async def _run(
     bank: DilemmaBank,
     model: CachedModel,
     store: RunStore,
-    progress: Progress | None,
+    progress: Progress[DilemmaSample] | None,
 ) -> DilemmasRun:
     started = time.perf_counter()
     dilemmas = bank.dilemmas[: config.limit] if config.limit else list(bank.dilemmas)
@@ -208,26 +129,18 @@ async def _run(
         progress.start(total=len(requests), already_done=len(done_keys))
 
     new: list[DilemmaSample] = []
-    pending: Iterator[Request] = iter(todo)
 
-    async def worker() -> None:
-        # Workers share one iterator: `next` never awaits, so no request is taken twice.
-        for request in pending:
-            messages = request.messages()
-            choice = await model.choose(messages, request.options())
-            sample = request.score(messages, choice, config.min_option_mass)
-            store.append(sample)
-            new.append(sample)
-            if progress is not None:
-                progress.advance(sample, model)
+    async def answer(request: Request) -> None:
+        messages = request.messages()
+        choice = await model.choose(messages, request.options())
+        sample = request.score(messages, choice, config.min_option_mass)
+        store.append(sample)
+        new.append(sample)
+        if progress is not None:
+            progress.advance(sample, model)
 
     try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(min(_concurrency(config), max(1, len(todo)))):
-                group.create_task(worker())
-    except ExceptionGroup as failures:
-        # Every worker tends to fail the same way (e.g. the server is down): report one.
-        raise _first_leaf(failures) from None
+        await run_pool(todo, answer, config.concurrency)
     finally:
         store.close()
         await model.aclose()
@@ -254,23 +167,10 @@ async def _run(
     return DilemmasRun(directory=store.directory, results=results)
 
 
-def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    first = group.exceptions[0]
-    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
-
-
 def _warnings(
     config: DilemmasConfig, samples: list[DilemmaSample], primacy: float | None
 ) -> list[str]:
-    warnings = []
-    if _backend_of(config) == "llamacpp":
-        warnings.append(TINY_MODEL_WARNING)
-    invalid = sum(not s.valid for s in samples)
-    if samples and invalid / len(samples) > 0.2:
-        warnings.append(
-            f"{invalid} of {len(samples)} answers put less than {config.min_option_mass} of "
-            "their probability on the options and were excluded"
-        )
+    warnings = config.notes(samples)
     if primacy is not None and primacy > 0.2:
         warnings.append(
             f"the choice task favours the first option strongly (primacy {primacy:.2f}): the "
