@@ -15,6 +15,21 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from valuescope._cli_options import (
+    ApiKeyEnvOption,
+    CacheDirOption,
+    ConcurrencyOption,
+    MinOptionMassOption,
+    ModelOption,
+    NoCacheOption,
+    OutOption,
+    ResumeOption,
+    SeedOption,
+    TimeoutOption,
+    reject_options_with_resume,
+    run_config_fields,
+)
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -134,9 +149,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def dilemmas(
         ctx: typer.Context,
-        model: Annotated[
-            str, typer.Option(help="llamacpp | llamacpp:PATH.gguf | openai:MODEL[@URL,...]")
-        ] = "llamacpp",
+        model: ModelOption = "llamacpp",
         file: Annotated[
             Path | None, typer.Option(help="Your own dilemma file (YAML); default: the 18 shipped.")
         ] = None,
@@ -146,75 +159,43 @@ def register(app: typer.Typer) -> None:
         tasks: Annotated[
             str, typer.Option(help="choice (pick one outcome), rating (1..5 each), or both.")
         ] = "choice,rating",
-        seed: Annotated[int, typer.Option(help="Seed for bootstrap resampling.")] = 0,
-        min_option_mass: Annotated[
-            float,
-            typer.Option(
-                min=0.0, max=1.0, help="Answers with less probability on the options are invalid."
-            ),
-        ] = 0.25,
-        concurrency: Annotated[
-            int | None,
-            typer.Option(
-                min=1, help="Requests in flight per endpoint (default 1 embedded, 32 servers)."
-            ),
-        ] = None,
-        api_key_env: Annotated[
-            str, typer.Option(help="Environment variable that holds the API key.")
-        ] = "OPENAI_API_KEY",
-        timeout: Annotated[
-            float, typer.Option(help="Seconds before a server request times out.")
-        ] = 120.0,
-        cache_dir: Annotated[Path | None, typer.Option(help="Response cache folder.")] = None,
-        no_cache: Annotated[
-            bool, typer.Option("--no-cache", help="Neither read nor write the cache.")
-        ] = False,
-        out: Annotated[
-            Path | None,
-            typer.Option(help="Run directory (default runs/<UTC>-dilemmas-<model>/)."),
-        ] = None,
-        resume: Annotated[
-            Path | None,
-            typer.Option(help="Continue the run in this directory; takes no other option."),
-        ] = None,
+        seed: SeedOption = 0,
+        min_option_mass: MinOptionMassOption = 0.25,
+        concurrency: ConcurrencyOption = None,
+        api_key_env: ApiKeyEnvOption = "OPENAI_API_KEY",
+        timeout: TimeoutOption = 120.0,
+        cache_dir: CacheDirOption = None,
+        no_cache: NoCacheOption = False,
+        out: OutOption = None,
+        resume: ResumeOption = None,
     ) -> None:
         """Which moral framework a model's choices follow: 18 dilemmas, one outcome per
         ethics5 framework; the model picks one outcome (2n option orders) and rates each
         (1..5, both anchor orders), scored from its answer distribution."""
         from valuescope.cli import RichProgress, console, user_errors
         from valuescope.measure_dilemmas import DilemmasConfig, measure_dilemmas, resume_dilemmas
-        from valuescope.models import ModelSettings
-        from valuescope.runs import RunStoreError
 
         with user_errors():
             if resume is not None:
-                given = [
-                    "--" + name.replace("_", "-")
-                    for name in ctx.params
-                    if name != "resume"
-                    and getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
-                ]
-                if given:
-                    raise RunStoreError(
-                        f"--resume takes no other option (got {', '.join(given)}): the run's "
-                        "manifest holds its configuration"
-                    )
+                reject_options_with_resume(ctx)
                 with RichProgress() as progress:
                     run = asyncio.run(resume_dilemmas(resume, progress))
             else:
                 config = DilemmasConfig.model_validate(
                     {
-                        "model": model,
                         "file": str(file) if file else None,
                         "limit": limit,
                         "tasks": _tasks(tasks),
-                        "seed": seed,
-                        "min_option_mass": min_option_mass,
-                        "settings": ModelSettings(
-                            concurrency=concurrency, api_key_env=api_key_env, timeout_s=timeout
+                        **run_config_fields(
+                            model=model,
+                            seed=seed,
+                            min_option_mass=min_option_mass,
+                            concurrency=concurrency,
+                            api_key_env=api_key_env,
+                            timeout=timeout,
+                            cache_dir=cache_dir,
+                            no_cache=no_cache,
                         ),
-                        "use_cache": not no_cache,
-                        "cache_dir": str(cache_dir) if cache_dir else None,
                     }
                 )
                 with RichProgress() as progress:

@@ -26,6 +26,20 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from valuescope._cli_options import (
+    ApiKeyEnvOption,
+    CacheDirOption,
+    ConcurrencyOption,
+    MinOptionMassOption,
+    ModelOption,
+    NoCacheOption,
+    OutOption,
+    ResumeOption,
+    SeedOption,
+    TimeoutOption,
+    reject_options_with_resume,
+    run_config_fields,
+)
 from valuescope.datasets import DataFileError
 from valuescope.datasets.item_files import ColumnMapping
 from valuescope.models import (
@@ -109,9 +123,7 @@ class RichProgress:
 @app.command()
 def measure(
     ctx: typer.Context,
-    model: Annotated[
-        str, typer.Option(help="llamacpp | llamacpp:PATH.gguf | openai:MODEL[@URL,...]")
-    ] = "llamacpp",
+    model: ModelOption = "llamacpp",
     framework: Annotated[
         str, typer.Option(help="Framework id (schwartz = schwartz10) or YAML file.")
     ] = "schwartz10",
@@ -152,35 +164,15 @@ def measure(
     limit: Annotated[
         int | None, typer.Option(min=1, help="Ask only N items, round-robin over dimensions.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed for bootstrap resampling.")] = 0,
-    min_option_mass: Annotated[
-        float,
-        typer.Option(
-            min=0.0, max=1.0, help="Answers with less probability on the options are invalid."
-        ),
-    ] = 0.25,
-    concurrency: Annotated[
-        int | None,
-        typer.Option(
-            min=1, help="Requests in flight per endpoint (default 1 embedded, 32 servers)."
-        ),
-    ] = None,
-    api_key_env: Annotated[
-        str, typer.Option(help="Environment variable that holds the API key.")
-    ] = "OPENAI_API_KEY",
-    timeout: Annotated[
-        float, typer.Option(help="Seconds before a server request times out.")
-    ] = 120.0,
-    cache_dir: Annotated[Path | None, typer.Option(help="Response cache folder.")] = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Neither read nor write the cache.")
-    ] = False,
-    out: Annotated[
-        Path | None, typer.Option(help="Run directory (default runs/<UTC>-measure-<model>/).")
-    ] = None,
-    resume: Annotated[
-        Path | None, typer.Option(help="Continue the run in this directory; takes no other option.")
-    ] = None,
+    seed: SeedOption = 0,
+    min_option_mass: MinOptionMassOption = 0.25,
+    concurrency: ConcurrencyOption = None,
+    api_key_env: ApiKeyEnvOption = "OPENAI_API_KEY",
+    timeout: TimeoutOption = 120.0,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    out: OutOption = None,
+    resume: ResumeOption = None,
 ) -> None:
     """Measure a model's profile on a framework's questionnaire, scored from its answer
     distribution under 2 option orders x 2 framings x each wording (item + paraphrases)."""
@@ -189,22 +181,11 @@ def measure(
 
     with user_errors():
         if resume is not None:
-            given = [
-                "--" + name.replace("_", "-")
-                for name in ctx.params
-                if name != "resume"
-                and getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
-            ]
-            if given:
-                raise RunStoreError(
-                    f"--resume takes no other option (got {', '.join(given)}): the run's "
-                    "manifest holds its configuration"
-                )
+            reject_options_with_resume(ctx)
             with RichProgress() as progress:
                 run = asyncio.run(resume_measure(resume, progress))
         else:
             config = MeasureConfig(
-                model=model,
                 framework=framework,
                 items=str(items) if items else None,
                 columns=_columns(columns),
@@ -214,13 +195,16 @@ def measure(
                 paraphrases=paraphrases,
                 samples=samples,
                 temperature=temperature,
-                seed=seed,
-                min_option_mass=min_option_mass,
-                settings=ModelSettings(
-                    concurrency=concurrency, api_key_env=api_key_env, timeout_s=timeout
+                **run_config_fields(
+                    model=model,
+                    seed=seed,
+                    min_option_mass=min_option_mass,
+                    concurrency=concurrency,
+                    api_key_env=api_key_env,
+                    timeout=timeout,
+                    cache_dir=cache_dir,
+                    no_cache=no_cache,
                 ),
-                use_cache=not no_cache,
-                cache_dir=str(cache_dir) if cache_dir else None,
             )
             with RichProgress() as progress:
                 run = asyncio.run(run_measure(config, out, progress))
