@@ -306,8 +306,10 @@ async def _check(name: str, api_key_env: str) -> None:
 def _register_commands() -> None:
     """Commands that live in their own modules (each imports its heavy parts lazily)."""
     from valuescope._cli_compare import register as register_compare
+    from valuescope._cli_csi import register as register_csi
     from valuescope._cli_dilemmas import register as register_dilemmas
 
+    register_csi(app)
     register_compare(app)
     register_dilemmas(app)
 

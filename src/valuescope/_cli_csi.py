@@ -1,0 +1,255 @@
+"""The `csi` and `csi-validity` commands (the implicit sentiment inventory).
+
+Kept out of `cli.py` so that the main CLI module stays small; `cli.py` calls `register(app)`.
+Thin like the rest of the CLI: parse options, call the API, print.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+from rich.table import Table
+
+from valuescope._cli_options import (
+    ApiKeyEnvOption,
+    CacheDirOption,
+    ConcurrencyOption,
+    MinOptionMassOption,
+    ModelOption,
+    NoCacheOption,
+    ResumeOption,
+    SeedOption,
+    reject_options_with_resume,
+)
+from valuescope.instruments.csi_words import Lang
+from valuescope.models import ModelSettings
+
+Mode = Literal["chunk", "per-word"]
+
+if TYPE_CHECKING:
+    from valuescope.instruments.csi import CSIResults
+    from valuescope.instruments.csi_validity import ValidityResults
+
+CSI_HELP = (
+    "Implicit sentiment inventory (CSI): the model's first association, comedy (positive) or "
+    "tragedy (negative), for N frequent words over several passes; reports optimism, "
+    "pessimism, neutrality, consistency and reluctance.\n\n"
+    "--mode chunk (the original method) asks ~30 words a call and parses a free-text reply. "
+    "Tiny models, such as the embedded 135M default, cannot follow that format: most of "
+    "their words come back invalid. --mode per-word reads each label from the next-token "
+    "distribution and answers every word: it is the mode that works on tiny models."
+)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def print_csi(results: CSIResults, directory: Path) -> None:
+    from valuescope.cli import console
+
+    table = Table(title=f"CSI of {results.model} ({results.mode}, {results.passes} passes)")
+    table.add_column("score", no_wrap=True)
+    table.add_column("value", justify="right")
+    table.add_column("what it counts")
+    rows = [
+        ("optimism", results.optimism, "words positive in every pass"),
+        ("pessimism", results.pessimism, "words negative in every pass"),
+        ("neutrality", results.neutrality, "the rest: neutral or inconsistent"),
+        ("consistency", results.consistency, "1 - share of words whose passes disagree"),
+        ("reluctance", results.reluctance, "neutral answers / valid answers"),
+        ("invalid share", results.invalid_share, "words without a valid answer in some pass"),
+    ]
+    for name, value, what in rows:
+        table.add_row(
+            name,
+            _fmt(value),
+            what + (f" ({results.reasons[name]})" if name in results.reasons else ""),
+        )
+    console.print(table)
+    console.print(
+        f"{results.n_valid_words} of {results.n_words} words valid "
+        f"({results.n_optimistic_words} optimistic, {results.n_pessimistic_words} pessimistic, "
+        f"{results.n_inconsistent_words} inconsistent); word list {results.words_source} "
+        f"sha256 {results.words_sha256[:12]}"
+    )
+    for name, shares in results.label_shares_by_pass.items():
+        parts = ", ".join(f"{label} {share:.2f}" for label, share in shares.items())
+        console.print(f"{name}: {parts}", highlight=False)
+    if results.option_mass is not None:
+        console.print(f"mean option mass {results.option_mass:.3f}")
+    u = results.usage
+    console.print(
+        f"usage: {u.model_calls} model calls, {u.cache_hits} cache hits, "
+        f"{u.prompt_tokens} prompt + {u.completion_tokens} completion tokens, {u.seconds:.1f} s"
+    )
+    for warning in results.warnings:
+        console.print(f"[yellow]note:[/] {warning}")
+    console.print(f"run directory: [bold]{directory}[/]")
+
+
+def print_validity(results: ValidityResults, directory: Path) -> None:
+    from valuescope.cli import console
+
+    table = Table(title=f"CSI validity of {results.model} (judge {results.judge})")
+    for heading in ("correlation", "r", "p", "n", "note"):
+        table.add_column(heading)
+    for name, c in (("per story", results.per_story), ("k-group means", results.group_means)):
+        table.add_row(name, _fmt(c.r), _fmt(c.p), str(c.n), c.reason or "")
+    console.print(table)
+    means = ", ".join(f"{k}: {_fmt(v)}" for k, v in results.mean_rating_by_k.items())
+    console.print(f"mean rating (1 comedy .. 5 tragedy) by negative words: {means}")
+    console.print(
+        f"{results.n_valid} of {results.n_stories} stories valid; positive words: "
+        f"{results.positive_source}; negative words: {results.negative_source}"
+    )
+    u = results.usage
+    console.print(
+        f"usage: {u.model_calls} model calls, {u.cache_hits} cache hits, "
+        f"{u.prompt_tokens} prompt + {u.completion_tokens} completion tokens, {u.seconds:.1f} s"
+    )
+    for warning in results.warnings:
+        console.print(f"[yellow]note:[/] {warning}")
+    console.print(f"run directory: [bold]{directory}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `csi` and `csi-validity` to the valuescope app."""
+    app.command(name="csi", help=CSI_HELP)(csi_command)
+    app.command(name="csi-validity")(csi_validity_command)
+
+
+def csi_command(
+    ctx: typer.Context,
+    model: ModelOption = "llamacpp",
+    n: Annotated[
+        int | None,
+        typer.Option(
+            "--n",
+            min=1,
+            help="Number of words (default 1000; the original uses 5000); with --words: the "
+            "first N.",
+        ),
+    ] = None,
+    words: Annotated[
+        Path | None, typer.Option(help="Your own word list: one word a line, used as given.")
+    ] = None,
+    passes: Annotated[int, typer.Option(min=1, help="Shuffled passes over the words.")] = 2,
+    mode: Annotated[
+        Mode,
+        typer.Option(help="chunk (the original; fails on tiny models) | per-word (log-probs)."),
+    ] = "chunk",
+    lang: Annotated[Lang, typer.Option(help="Language of the default word list.")] = "en",
+    chunk_size: Annotated[int, typer.Option(min=1, help="Words per call in chunk mode.")] = 30,
+    seed: SeedOption = 0,
+    min_option_mass: MinOptionMassOption = 0.25,
+    concurrency: ConcurrencyOption = None,
+    api_key_env: ApiKeyEnvOption = "OPENAI_API_KEY",
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Run directory (default runs/<UTC>-csi-<model>/).")
+    ] = None,
+    resume: ResumeOption = None,
+) -> None:
+    from valuescope.cli import RichProgress, user_errors
+    from valuescope.instruments.csi import CSIConfig, csi, resume_csi
+
+    with user_errors():
+        if resume is not None:
+            reject_options_with_resume(ctx)
+            with RichProgress("csi") as progress:
+                run = asyncio.run(resume_csi(resume, progress))
+        else:
+            config = CSIConfig(
+                model=model,
+                mode=mode,
+                n=n,
+                words=str(words) if words else None,
+                lang=lang,
+                passes=passes,
+                chunk_size=chunk_size,
+                seed=seed,
+                min_option_mass=min_option_mass,
+                settings=ModelSettings(concurrency=concurrency, api_key_env=api_key_env),
+                use_cache=not no_cache,
+                cache_dir=str(cache_dir) if cache_dir else None,
+            )
+            with RichProgress("csi") as progress:
+                run = asyncio.run(csi(config, out, progress))
+        print_csi(run.results, run.directory)
+
+
+def csi_validity_command(
+    ctx: typer.Context,
+    model: Annotated[
+        str | None,
+        typer.Option(help="The story writer (default: the --run's model, else llamacpp)."),
+    ] = None,
+    judge: Annotated[
+        str | None, typer.Option(help="The model that rates the stories (default: --model).")
+    ] = None,
+    run_dir: Annotated[
+        Path | None,
+        typer.Option("--run", help="A CSI run: stories use the words it found polar."),
+    ] = None,
+    words: Annotated[
+        Path | None,
+        typer.Option(help="Your own polar words instead: `word: positive|negative` a line."),
+    ] = None,
+    stories_per_k: Annotated[
+        int, typer.Option(min=1, help="Stories for each k = 0..5 negative words.")
+    ] = 5,
+    lang: Annotated[
+        Lang | None,
+        typer.Option(help="Language of the built-in lexicon (default: the --run's, else en)."),
+    ] = None,
+    seed: SeedOption = 0,
+    min_option_mass: MinOptionMassOption = 0.25,
+    concurrency: ConcurrencyOption = None,
+    api_key_env: ApiKeyEnvOption = "OPENAI_API_KEY",
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Run directory (default runs/<UTC>-csi-validity-<model>/)."),
+    ] = None,
+    resume: ResumeOption = None,
+) -> None:
+    """Validity of the CSI: the model writes stories seeded with k negative and 5-k positive
+    words, a judge rates each from comedy (1) to tragedy (5), and Pearson r between the
+    negative-word share and the rating is reported per story and on the k-group means."""
+    from valuescope.cli import RichProgress, user_errors
+    from valuescope.instruments.csi import open_csi_run
+    from valuescope.instruments.csi_validity import (
+        ValidityConfig,
+        csi_validity,
+        resume_csi_validity,
+    )
+
+    with user_errors():
+        if resume is not None:
+            reject_options_with_resume(ctx)
+            with RichProgress("stories") as progress:
+                run = asyncio.run(resume_csi_validity(resume, progress))
+        else:
+            source = open_csi_run(run_dir)[1] if run_dir else None
+            config = ValidityConfig(
+                model=model or (source.model if source else "llamacpp"),
+                judge=judge,
+                csi_run=str(run_dir) if run_dir else None,
+                words=str(words) if words else None,
+                lang=lang or (source.lang if source else "en"),
+                stories_per_k=stories_per_k,
+                seed=seed,
+                min_option_mass=min_option_mass,
+                settings=ModelSettings(concurrency=concurrency, api_key_env=api_key_env),
+                use_cache=not no_cache,
+                cache_dir=str(cache_dir) if cache_dir else None,
+            )
+            with RichProgress("stories") as progress:
+                run = asyncio.run(csi_validity(config, out, progress))
+        print_validity(run.results, run.directory)

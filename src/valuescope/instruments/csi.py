@@ -1,0 +1,377 @@
+"""CSI, an implicit sentiment inventory (arXiv 2503.20182; METHODS.md, "CSI").
+
+The model gives a first, quick association, comedy (positive) or tragedy (negative), for
+each of N frequent words, over P passes. Two ways to ask:
+
+- `chunk` (the original): ~30 words a call at temperature 0, one line per word as
+  `word: comedy|tragedy`. Each pass shuffles the words with a seed derived from the run seed
+  and the pass number, then cuts them into chunks, so every pass sees each word in a new
+  context. Replies are parsed by word (`csi_parse`). A word missing from a reply is asked
+  once more, with the chunk's other missing words; still missing, it is recorded invalid.
+  On resume only the missing (word, pass) pairs are asked, re-chunked.
+- `per-word`: one `choose` call per word over the labels, read from the next-token
+  distribution, so every word gets an answer even from a model that cannot follow the
+  chunk format (a 135M model labels almost none of 30 words). Calls at temperature 0 are
+  deterministic, so identical passes would agree by construction; instead passes alternate
+  the order in which the prompt names the labels (comedy first on even passes, tragedy
+  first on odd ones), and consistency measures whether the answer survives that. The label
+  is the argmax of the two labels' probabilities; "comedy" and "Comedy" are the same answer
+  (a reply often starts capitalised), so both spellings are options and their probability
+  is added. An answer with less than `min_option_mass` on the labels is invalid, as in
+  `measure`. There is no neutral option, so reluctance is 0 by construction.
+
+The prompts are in English for both word lists (`--lang zh` changes the words); the parser
+also reads the Chinese labels 喜剧 / 悲剧 where a model answers in Chinese.
+
+Scores: `csi_summary`. Word lists: `csi_words`; the list is copied into the run directory
+(`words.txt`) so that a resume asks the same words whatever the installed wordfreq says.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from valuescope.instruments.csi_parse import WordReading, parse_reply
+from valuescope.instruments.csi_summary import (
+    CSIMetrics,
+    CSISample,
+    condition_id,
+    summarise,
+)
+from valuescope.instruments.csi_words import Lang, hash_words, load_words
+from valuescope.models import (
+    TINY_MODEL_WARNING,
+    CachedModel,
+    Choice,
+    GenerateConfig,
+    Message,
+    Model,
+    RunUsage,
+    user,
+)
+from valuescope.runner import Progress, RunConfig, run_pool
+from valuescope.runs import ResultsBase, RunStore, RunStoreError, default_run_dir
+
+COMMAND = "csi"
+WORDS_FILE = "words.txt"
+Mode = Literal["chunk", "per-word"]
+POSITIVE, NEGATIVE = "comedy", "tragedy"
+
+
+class CSIConfig(RunConfig):
+    """Everything that defines a CSI run (stored in the manifest; no secrets)."""
+
+    mode: Mode = "chunk"
+    n: int | None = None
+    """How many words; None = the whole `words` file, or 1,000 from wordfreq."""
+    words: str | None = None
+    """The user's word list file; None = wordfreq's most frequent content words."""
+    lang: Lang = "en"
+    passes: int = 2
+    chunk_size: int = 30
+    words_source: str | None = None
+    """Filled when the run starts: where the words came from, and their hash."""
+    words_sha256: str | None = None
+
+
+class CSIResults(ResultsBase, CSIMetrics):
+    mode: Mode
+    lang: Lang
+    passes: int
+    chunk_size: int | None
+    words_source: str
+    words_sha256: str
+    min_option_mass: float | None
+    usage: RunUsage
+
+
+@dataclass
+class CSIRun:
+    directory: Path
+    results: CSIResults
+
+
+# -- prompts ------------------------------------------------------------------------------
+
+
+RETRY_OPENING = "Your last answer left out the words below. "
+
+
+def chunk_messages(words: list[str], retry: bool = False) -> list[Message]:
+    """The chunk prompt; the follow-up for left-out words opens differently, since the same
+    prompt at temperature 0 would only bring back the same reply (or its cache entry)."""
+    return [
+        user(
+            (RETRY_OPENING if retry else "")
+            + "For each word below, give your first, quick association: does it feel like a "
+            "comedy (positive) or a tragedy (negative)? Answer every word, one line per "
+            "word, as `word: comedy` or `word: tragedy`, and nothing else.\n\nWords:\n"
+            + "\n".join(words)
+        )
+    ]
+
+
+def label_order(pass_index: int) -> tuple[str, str]:
+    """Per-word mode names comedy first on even passes and tragedy first on odd ones."""
+    return (POSITIVE, NEGATIVE) if pass_index % 2 == 0 else (NEGATIVE, POSITIVE)
+
+
+def per_word_messages(word: str, pass_index: int) -> list[Message]:
+    # The word comes last so that consecutive prompts share a prefix (llama.cpp reuses its
+    # KV cache), and the answer follows right after it.
+    a, b = label_order(pass_index)
+    return [
+        user(
+            f"Give your first, quick association with a word: does it feel like a {a} or a "
+            f"{b}? Reply with one word: {a} or {b}.\n\nWord: {word}"
+        )
+    ]
+
+
+def per_word_options(pass_index: int) -> list[str]:
+    return [v for label in label_order(pass_index) for v in (label, label.capitalize())]
+
+
+def chunk_max_tokens(n_words: int) -> int:
+    """Room for `word: tragedy` lines (about 5 tokens each) and a short preamble; a model
+    that rambles instead is cut off there."""
+    return 6 * n_words + 24
+
+
+def pass_order(words: list[str], seed: int, pass_index: int) -> list[str]:
+    """The words shuffled for one pass (string seeds are stable across processes)."""
+    order = list(words)
+    random.Random(f"csi/{seed}/pass{pass_index}").shuffle(order)
+    return order
+
+
+# -- turning answers into samples ---------------------------------------------------------
+
+
+def score_word_choice(
+    word: str, pass_index: int, choice: Choice, min_option_mass: float
+) -> CSISample:
+    """One per-word answer: argmax of the two labels, invalid below `min_option_mass`."""
+    positive = sum(
+        p for o, p in zip(choice.options, choice.probs, strict=True) if o.lower() == POSITIVE
+    )
+    negative = sum(
+        p for o, p in zip(choice.options, choice.probs, strict=True) if o.lower() == NEGATIVE
+    )
+    reason = None
+    if choice.option_mass < min_option_mass:
+        reason = f"option_mass {choice.option_mass:.3f} below the minimum {min_option_mass}"
+    label: Literal["positive", "negative", "neutral"] = (
+        "positive" if positive > negative else "negative" if negative > positive else "neutral"
+    )
+    return CSISample(
+        item_id=word,
+        condition=condition_id("per-word", pass_index),
+        valid=reason is None,
+        invalid_reason=reason,
+        mode="per-word",
+        pass_index=pass_index,
+        label=label if reason is None else None,
+        label_order=list(label_order(pass_index)),
+        probs={"positive": positive, "negative": negative},
+        option_mass=choice.option_mass,
+        method=choice.method,
+        prompt=choice.rendered_prompt,
+        cached=choice.cached,
+    )
+
+
+def chunk_sample(
+    word: str, pass_index: int, reading: WordReading, attempts: int, cached: bool
+) -> CSISample:
+    valid = reading.label != "missing"
+    return CSISample(
+        item_id=word,
+        condition=condition_id("chunk", pass_index),
+        valid=valid,
+        invalid_reason=None if valid else f"missing from the reply (asked {attempts} times)",
+        mode="chunk",
+        pass_index=pass_index,
+        label=None if reading.label == "missing" else reading.label,
+        attempts=attempts,
+        excerpt=reading.excerpt or None,
+        cached=cached,
+    )
+
+
+async def ask_chunk(
+    model: CachedModel, words: list[str], pass_index: int, seed: int
+) -> list[CSISample]:
+    """Ask one chunk; re-ask the words the reply left out once; one sample per word."""
+    readings: dict[str, tuple[WordReading, int, bool]] = {}
+    ask = list(words)
+    for attempt in (1, 2):
+        completion = await model.generate(
+            chunk_messages(ask, retry=attempt > 1),
+            GenerateConfig(max_tokens=chunk_max_tokens(len(ask)), temperature=0.0, seed=seed),
+        )
+        parsed = parse_reply(completion.text, ask)
+        for word in ask:
+            reading = parsed[word]
+            if reading.label == "missing":
+                reading = WordReading("missing", completion.text.strip()[:200])
+            readings[word] = (reading, attempt, completion.cached)
+        ask = [w for w in ask if parsed[w].label == "missing"]
+        if not ask:
+            break
+    return [chunk_sample(w, pass_index, *readings[w]) for w in words]
+
+
+# -- runs ---------------------------------------------------------------------------------
+
+
+async def csi(
+    config: CSIConfig,
+    out: Path | None = None,
+    progress: Progress[CSISample] | None = None,
+    model: Model | None = None,
+) -> CSIRun:
+    """Start a CSI run in `out` (default `runs/<UTC>-csi-<model>/`).
+
+    `model` lets API users pass their own `Model` (wrapped in the cache unless
+    `config.use_cache` is off); by default `config.model` is opened by name.
+    """
+    words = load_words(config.n, config.lang, Path(config.words) if config.words else None)
+    config = config.model_copy(update={"words_source": words.source, "words_sha256": words.sha256})
+    cached = config.open_model(model)
+    directory = out or default_run_dir(COMMAND, config.display_name)
+    store = RunStore.create(directory, config.manifest(COMMAND, cached))
+    (store.directory / WORDS_FILE).write_text("\n".join(words.words) + "\n", encoding="utf-8")
+    return await _run(config, words.words, cached, store, progress)
+
+
+def read_run_words(store: RunStore, expected_sha256: str | None) -> list[str]:
+    """The words a CSI run asked (its `words.txt`), checked against the manifest's hash."""
+    path = store.directory / WORDS_FILE
+    if not path.is_file():
+        raise RunStoreError(f"{store.directory} has no {WORDS_FILE}: not a CSI run")
+    words = [w for w in path.read_text(encoding="utf-8").splitlines() if w]
+    if expected_sha256 and hash_words(words) != expected_sha256:
+        raise RunStoreError(f"{path} does not match the word list hash in the manifest")
+    return words
+
+
+def open_csi_run(directory: Path) -> tuple[RunStore, CSIConfig, list[str]]:
+    store = RunStore.open_existing(directory)
+    if store.manifest.command != COMMAND:
+        raise RunStoreError(f"{directory} is a {store.manifest.command!r} run, not a CSI run")
+    config = CSIConfig.model_validate(store.manifest.config)
+    return store, config, read_run_words(store, config.words_sha256)
+
+
+async def resume_csi(directory: Path, progress: Progress[CSISample] | None = None) -> CSIRun:
+    """Continue a killed run: ask only the (word, pass) pairs samples.jsonl lacks."""
+    store, config, words = open_csi_run(directory)
+    return await _run(config, words, config.open_model(), store, progress)
+
+
+def _jobs(
+    config: CSIConfig, words: list[str], done: set[tuple[str, str]]
+) -> list[tuple[int, list[str]]]:
+    """(pass, words) units of work: chunks of a shuffled pass, or single words."""
+    jobs: list[tuple[int, list[str]]] = []
+    for p in range(config.passes):
+        todo = [
+            w
+            for w in pass_order(words, config.seed, p)
+            if (w, condition_id(config.mode, p)) not in done
+        ]
+        if config.mode == "per-word":
+            jobs.extend((p, [w]) for w in todo)
+        else:
+            size = config.chunk_size
+            jobs.extend((p, todo[i : i + size]) for i in range(0, len(todo), size))
+    return jobs
+
+
+async def _run(
+    config: CSIConfig,
+    words: list[str],
+    model: CachedModel,
+    store: RunStore,
+    progress: Progress[CSISample] | None,
+) -> CSIRun:
+    started = time.perf_counter()
+    done = store.read_samples(CSISample)
+    done_keys = {s.key for s in done}
+    jobs = _jobs(config, words, done_keys)
+    if progress is not None:
+        progress.start(total=len(words) * config.passes, already_done=len(done_keys))
+    new: list[CSISample] = []
+
+    async def answer(job: tuple[int, list[str]]) -> None:
+        pass_index, chunk = job
+        if config.mode == "per-word":
+            choice = await model.choose(
+                per_word_messages(chunk[0], pass_index), per_word_options(pass_index)
+            )
+            samples = [score_word_choice(chunk[0], pass_index, choice, config.min_option_mass)]
+        else:
+            samples = await ask_chunk(model, chunk, pass_index, config.seed)
+        for sample in samples:
+            store.append(sample)
+            new.append(sample)
+            if progress is not None:
+                progress.advance(sample, model)
+
+    try:
+        await run_pool(jobs, answer, config.concurrency)
+    finally:
+        store.close()
+        await model.aclose()
+
+    metrics = summarise(done + new, words, config.passes)
+    model.usage.seconds = round(time.perf_counter() - started, 3)
+    results = CSIResults(
+        command=COMMAND,
+        model=config.model,
+        mode=config.mode,
+        lang=config.lang,
+        passes=config.passes,
+        chunk_size=config.chunk_size if config.mode == "chunk" else None,
+        words_source=config.words_source or "",
+        words_sha256=config.words_sha256 or hash_words(words),
+        min_option_mass=config.min_option_mass if config.mode == "per-word" else None,
+        usage=model.usage,
+        warnings=_warnings(config, metrics),
+        **metrics.model_dump(),
+    )
+    store.write_results(results)
+    return CSIRun(directory=store.directory, results=results)
+
+
+def _warnings(config: CSIConfig, metrics: CSIMetrics) -> list[str]:
+    warnings = []
+    if config.backend == "llamacpp":
+        warnings.append(TINY_MODEL_WARNING)
+    invalid = metrics.invalid_share or 0.0
+    if config.mode == "chunk" and invalid > 0.2:
+        warnings.append(
+            f"{invalid:.1%} of the words were left out of the replies even when asked again: "
+            "the model does not follow the chunk format; --mode per-word answers every word"
+        )
+    if config.mode == "per-word" and invalid > 0.2:
+        warnings.append(
+            f"{invalid:.1%} of the words had an answer with less than {config.min_option_mass} "
+            "of its probability on the labels in some pass and were left out"
+        )
+    if config.passes == 1:
+        warnings.append("one pass: consistency is 1 by construction")
+    if config.mode == "per-word":
+        warnings.append("per-word mode offers no neutral answer: reluctance is 0 by construction")
+        shares = [s["positive"] for s in metrics.label_shares_by_pass.values()]
+        if len(shares) >= 2 and max(shares) - min(shares) > 0.2:
+            warnings.append(
+                f"the positive share moves from {min(shares):.2f} to {max(shares):.2f} when the "
+                "prompt names the labels in the other order: strong position bias"
+            )
+    return warnings
