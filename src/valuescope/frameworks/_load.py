@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from valuescope.datasets import DataFileError, load_yaml_located, located_error
+from valuescope.datasets._located import LocatedDict, LocatedList
 from valuescope.frameworks._schema import Framework
 
 ALIASES = {"schwartz": "schwartz10"}
@@ -18,11 +19,51 @@ def builtin_dir() -> Path:
 
 
 def load_framework_file(path: Path) -> Framework:
+    """Load and check a framework file; every error names the file and the wrong line."""
     data = load_yaml_located(path)
     try:
-        return Framework.model_validate(data)
+        framework = Framework.model_validate(data)
     except ValidationError as exc:
+        # Field errors carry their location; cross-references are checked in
+        # `_check_references` first so that they, too, point at the line at fault.
+        if any(error["loc"] for error in exc.errors()):
+            raise located_error(path, data, exc) from exc
+        if isinstance(data, LocatedDict):
+            _check_references(path, data)
         raise located_error(path, data, exc) from exc
+    return framework
+
+
+def _check_references(path: Path, data: LocatedDict) -> None:
+    """Duplicate dimension ids, relations or circle entries naming unknown ids: the line."""
+    dimensions = data.get("dimensions")
+    if not isinstance(dimensions, LocatedList):
+        return
+    seen: set[str] = set()
+    for node, line in zip(dimensions, dimensions.item_lines, strict=True):
+        if isinstance(node, LocatedDict):
+            if node.get("id") in seen:
+                raise DataFileError(
+                    path, node.key_lines.get("id", line), f"duplicate dimension id {node['id']!r}"
+                )
+            seen.add(str(node.get("id")))
+    for node in dimensions:
+        relations = node.get("relations") if isinstance(node, LocatedDict) else None
+        if not isinstance(relations, LocatedDict):
+            continue
+        for kind, names in relations.items():
+            if not isinstance(names, LocatedList):
+                continue
+            for name, line in zip(names, names.item_lines, strict=True):
+                if name not in seen:
+                    raise DataFileError(
+                        path, line, f"{node.get('id')}: {kind} names unknown dimension {name!r}"
+                    )
+    circle = data.get("circle")
+    if isinstance(circle, LocatedList):
+        for name, line in zip(circle, circle.item_lines, strict=True):
+            if name not in seen:
+                raise DataFileError(path, line, f"circle names unknown dimension {name!r}")
 
 
 def available_frameworks(extra_dir: Path | None = None) -> dict[str, Path]:
