@@ -1,0 +1,53 @@
+"""What a run directory holds: the manifest, one line per sample, the results.
+
+Every record carries a `schema_version` so that later versions of valuescope can read (or
+refuse with a clear message) runs written by earlier ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+SCHEMA_VERSION = 1
+
+
+class Manifest(BaseModel):
+    """Everything needed to understand and to resume a run. Holds no secret: the API key's
+    *variable name* is in the config, never its value."""
+
+    schema_version: int = SCHEMA_VERSION
+    command: str
+    created_utc: str
+    model: str
+    model_identity: str
+    seed: int
+    config: dict[str, Any]
+    versions: dict[str, str]
+    git_revision: str | None = None
+
+
+class SampleRecord(BaseModel):
+    """One answer, identified by `item_id` + `condition`. Instruments subclass this.
+
+    An invalid sample (e.g. too little probability on the options) is kept and counted, with
+    its reason, and excluded from scores.
+    """
+
+    schema_version: int = SCHEMA_VERSION
+    item_id: str
+    condition: str
+    valid: bool
+    invalid_reason: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.item_id, self.condition)
+
+
+class ResultsBase(BaseModel):
+    schema_version: int = SCHEMA_VERSION
+    command: str
+    model: str
+    warnings: list[str] = Field(default_factory=list)

@@ -1,0 +1,154 @@
+"""The run directory: manifest.json, samples.jsonl (appended as answers arrive), results.json.
+
+A run killed at any moment (even SIGKILL) loses at most the answers in flight: each sample is
+written and flushed as one line the moment it is scored. On resume, a partly written last
+line is cut off, the samples already there are read back, and only the missing
+(item id, condition) pairs are asked again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import IO, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from valuescope.runs._schema import SCHEMA_VERSION, Manifest, SampleRecord
+
+MANIFEST = "manifest.json"
+SAMPLES = "samples.jsonl"
+RESULTS = "results.json"
+
+S = TypeVar("S", bound=SampleRecord)
+
+
+class RunStoreError(RuntimeError):
+    """A run directory that cannot be created, read or resumed."""
+
+
+def utc_stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def default_run_dir(command: str, model_display: str, root: Path = Path("runs")) -> Path:
+    """`runs/<UTC>-<command>-<model>/`, with the model name made safe for a path."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", model_display).strip("_") or "model"
+    return root / f"{utc_stamp()}-{command}-{safe}"
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": sys.version.split()[0]}
+    for name in ("valuescope", "llama-cpp-python", "openai", "numpy", "scipy", "pydantic"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def git_revision() -> str | None:
+    """The checkout's commit when valuescope runs from a git clone, else None."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+class RunStore:
+    """One run directory. Create it with `create`, reopen it with `open_existing`."""
+
+    def __init__(self, directory: Path, manifest: Manifest) -> None:
+        self.directory = directory
+        self.manifest = manifest
+        self._samples: IO[str] | None = None
+
+    @classmethod
+    def create(cls, directory: Path, manifest: Manifest) -> RunStore:
+        if (directory / MANIFEST).exists():
+            raise RunStoreError(
+                f"{directory} already holds a run; use --resume {directory} to continue it "
+                "or choose another --out"
+            )
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n")
+        return cls(directory, manifest)
+
+    @classmethod
+    def open_existing(cls, directory: Path) -> RunStore:
+        path = directory / MANIFEST
+        if not path.is_file():
+            raise RunStoreError(f"{directory} is not a run directory (no {MANIFEST})")
+        try:
+            manifest = Manifest.model_validate_json(path.read_text())
+        except ValidationError as exc:
+            raise RunStoreError(f"{path}: not a valuescope manifest: {exc}") from exc
+        if manifest.schema_version > SCHEMA_VERSION:
+            raise RunStoreError(
+                f"{path} was written by a newer valuescope (schema {manifest.schema_version})"
+            )
+        return cls(directory, manifest)
+
+    @property
+    def samples_path(self) -> Path:
+        return self.directory / SAMPLES
+
+    def _cut_partial_last_line(self) -> None:
+        """Drop a last line that a kill left without its newline."""
+        path = self.samples_path
+        if not path.exists():
+            return
+        with path.open("rb+") as handle:
+            data = handle.read()
+            if data and not data.endswith(b"\n"):
+                handle.truncate(data.rfind(b"\n") + 1)
+
+    def read_samples(self, model: type[S]) -> list[S]:
+        """Every complete sample written so far (a partly written last line is cut off)."""
+        self._cut_partial_last_line()
+        if not self.samples_path.exists():
+            return []
+        samples = []
+        with self.samples_path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    samples.append(model.model_validate_json(line))
+                except ValidationError as exc:
+                    raise RunStoreError(f"{self.samples_path}:{number}: bad sample: {exc}") from exc
+        return samples
+
+    def append(self, sample: BaseModel) -> None:
+        """Write one sample as one line and flush it (what survives a kill)."""
+        if self._samples is None:
+            self._cut_partial_last_line()
+            self._samples = self.samples_path.open("a", encoding="utf-8")
+        self._samples.write(sample.model_dump_json() + "\n")
+        self._samples.flush()
+
+    def write_results(self, results: BaseModel) -> Path:
+        path = self.directory / RESULTS
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(results.model_dump(mode="json"), indent=2) + "\n")
+        os.replace(tmp, path)
+        return path
+
+    def close(self) -> None:
+        if self._samples is not None:
+            self._samples.close()
+            self._samples = None
