@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml Makefile
 	@touch $(STAMP)
 
 demo: setup
-	$(BIN)/valuescope measure --model llamacpp --framework schwartz
+	$(BIN)/valuescope measure --model llamacpp --framework schwartz --paraphrases 0
 
 test: lint
 	$(BIN)/python -m pytest -q
