@@ -132,3 +132,21 @@ def test_measure_a_users_csv_instrument(tmp_path: Path) -> None:
     assert {s["polarity"] for s in samples if s["item_id"] == "a3"} == {-1}
     assert all(s["labels"] == ["1", "2", "3", "4", "5"] for s in samples)
     assert "Agree strongly" in samples[0]["prompt"]
+
+
+def test_pruning_unlikely_token_prefixes_changes_little(
+    embedded: LlamaCppModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not extending option sequences below PRUNE_BELOW (e.g. the space before " 1") moves
+    no option by more than that bound, relative to the mass on the options."""
+    options = ["1", "2", "3", "4"]
+    # Evaluate the whole prompt both times: llama.cpp's logits depend slightly on how the
+    # prompt was split into batches, which would blur the comparison.
+    embedded._llm.n_tokens = 0
+    pruned = asyncio.run(embedded.choose([user(QUESTION)], options))
+    monkeypatch.setattr("valuescope.models._llamacpp.PRUNE_BELOW", 0.0)
+    embedded._llm.n_tokens = 0
+    exact = asyncio.run(embedded.choose([user(QUESTION)], options))
+    bound = 1e-4 * 2 * len(options) / exact.option_mass
+    assert pruned.probs == pytest.approx(exact.probs, abs=bound + 1e-4)
+    assert exact.option_mass - 1e-4 * 2 * len(options) - 1e-4 <= pruned.option_mass

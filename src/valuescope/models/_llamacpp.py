@@ -14,7 +14,7 @@
   surface variants ("1" and " 1", which SmolLM2 tokenises as [" ", "1"]) are added. Shared
   token prefixes are evaluated once. Where one option's tokens are a prefix of another's
   ("1" and "10"), the shorter option only gets the mass that does not continue into the
-  longer one. A sequence is not extended once its prefix is below 1e-6 (so the common case,
+  longer one. A sequence is not extended once its prefix is below 1e-4 (so the common case,
   a space token the model would almost never write, costs no second forward pass).
 - Consecutive requests that share a prompt prefix reuse its KV cache: only the new suffix is
   evaluated.
@@ -37,8 +37,10 @@ from valuescope.models._settings import ModelSettings
 from valuescope.models._types import Choice, Completion, GenerateConfig, Message, TokenUsage
 
 _LOADED: dict[tuple[str, int, int], Any] = {}
-PRUNE_BELOW = 1e-6
-"""Option token sequences whose prefix is less likely than this are not extended."""
+PRUNE_BELOW = 1e-4
+"""Option token sequences whose prefix is less likely than this are not extended: each
+extension costs a forward pass, and the most it could add to an option is this much
+probability (SmolLM2 gives the space before " 1" about 4e-6)."""
 _LOAD_LOCK = threading.Lock()
 
 
