@@ -42,7 +42,7 @@ def reliability_table(results: MeasureResults) -> Table:
     table = Table(title=f"reliability over {results.overall.n_administrations} administrations")
     table.add_column("value", no_wrap=True)
     for heading in ("alpha", "omega", "split-half", "ICC(3,1)", "forms: order", "forms: wording",
-                    "retest", "below 0.7"):  # fmt: skip
+                    "retest", "< 0.7"):  # fmt: skip
         table.add_column(heading, justify="right", no_wrap=True)
     for dim, r in results.dimensions.items():
         table.add_row(
@@ -54,7 +54,7 @@ def reliability_table(results: MeasureResults) -> Table:
             fmt(r.parallel_forms_order),
             fmt(r.parallel_forms_paraphrase),
             fmt(r.test_retest),
-            ", ".join(r.flags) or "-",
+            str(len(r.flags)),
         )
     return table
 
@@ -69,7 +69,11 @@ def print_profile(console: Console, results: MeasureResults, directory: Path) ->
     )
     console.print(reliability_table(results))
     console.print(
-        "'-' = not computable; the reason is in results.json (dimensions.*.reasons)", style="dim"
+        "< 0.7: how many of the value's reliability statistics fall below 0.7 (names in "
+        "results.json, dimensions.*.flags); '-' = not computable, the reason is in "
+        "dimensions.*.reasons. Negative values mean the items move against each other "
+        "across administrations (e.g. a position bias that reverse-keyed items undo).",
+        style="dim",
     )
     o, u = results.overall, results.usage
     if o.circumplex is not None and o.circumplex.spearman_rho.value is not None:
