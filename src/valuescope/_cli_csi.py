@@ -22,10 +22,11 @@ from valuescope._cli_options import (
     NoCacheOption,
     ResumeOption,
     SeedOption,
+    TimeoutOption,
     reject_options_with_resume,
+    run_config_fields,
 )
 from valuescope.instruments.csi_words import Lang
-from valuescope.models import ModelSettings
 
 Mode = Literal["chunk", "per-word"]
 
@@ -150,6 +151,7 @@ def csi_command(
     api_key_env: ApiKeyEnvOption = "OPENAI_API_KEY",
     cache_dir: CacheDirOption = None,
     no_cache: NoCacheOption = False,
+    timeout: TimeoutOption = 120.0,
     out: Annotated[
         Path | None, typer.Option(help="Run directory (default runs/<UTC>-csi-<model>/).")
     ] = None,
@@ -165,18 +167,22 @@ def csi_command(
                 run = asyncio.run(resume_csi(resume, progress))
         else:
             config = CSIConfig(
-                model=model,
                 mode=mode,
                 n=n,
                 words=str(words) if words else None,
                 lang=lang,
                 passes=passes,
                 chunk_size=chunk_size,
-                seed=seed,
-                min_option_mass=min_option_mass,
-                settings=ModelSettings(concurrency=concurrency, api_key_env=api_key_env),
-                use_cache=not no_cache,
-                cache_dir=str(cache_dir) if cache_dir else None,
+                **run_config_fields(
+                    model=model,
+                    seed=seed,
+                    min_option_mass=min_option_mass,
+                    concurrency=concurrency,
+                    api_key_env=api_key_env,
+                    timeout=timeout,
+                    cache_dir=cache_dir,
+                    no_cache=no_cache,
+                ),
             )
             with RichProgress("csi") as progress:
                 run = asyncio.run(csi(config, out, progress))
@@ -213,6 +219,7 @@ def csi_validity_command(
     api_key_env: ApiKeyEnvOption = "OPENAI_API_KEY",
     cache_dir: CacheDirOption = None,
     no_cache: NoCacheOption = False,
+    timeout: TimeoutOption = 120.0,
     out: Annotated[
         Path | None,
         typer.Option(help="Run directory (default runs/<UTC>-csi-validity-<model>/)."),
@@ -238,17 +245,21 @@ def csi_validity_command(
         else:
             source = open_csi_run(run_dir)[1] if run_dir else None
             config = ValidityConfig(
-                model=model or (source.model if source else "llamacpp"),
                 judge=judge,
                 csi_run=str(run_dir) if run_dir else None,
                 words=str(words) if words else None,
                 lang=lang or (source.lang if source else "en"),
                 stories_per_k=stories_per_k,
-                seed=seed,
-                min_option_mass=min_option_mass,
-                settings=ModelSettings(concurrency=concurrency, api_key_env=api_key_env),
-                use_cache=not no_cache,
-                cache_dir=str(cache_dir) if cache_dir else None,
+                **run_config_fields(
+                    model=model or (source.model if source else "llamacpp"),
+                    seed=seed,
+                    min_option_mass=min_option_mass,
+                    concurrency=concurrency,
+                    api_key_env=api_key_env,
+                    timeout=timeout,
+                    cache_dir=cache_dir,
+                    no_cache=no_cache,
+                ),
             )
             with RichProgress("stories") as progress:
                 run = asyncio.run(csi_validity(config, out, progress))
