@@ -119,3 +119,10 @@ def test_resume_takes_no_other_option(tmp_path: Path) -> None:
     run_cli("measure", "--limit", "1", "--paraphrases", "0", "--out", str(tmp_path / "r"))
     result = RUNNER.invoke(app, ["measure", "--resume", str(tmp_path / "r"), "--limit", "3"])
     assert result.exit_code == 2 and "--limit" in result.output
+
+
+def test_resume_refuses_a_run_of_another_command(tmp_path: Path) -> None:
+    run_cli("measure", "--limit", "1", "--paraphrases", "0", "--out", str(tmp_path / "r"))
+    result = RUNNER.invoke(app, ["dilemmas", "--resume", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "holds a 'measure' run, not a 'dilemmas' run" in " ".join(result.output.split())

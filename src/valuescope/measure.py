@@ -39,7 +39,7 @@ from valuescope.instruments.likert_summary import (
 )
 from valuescope.models import CachedModel, Model
 from valuescope.runner import Progress, RunConfig, run_pool
-from valuescope.runs import RunStore, RunStoreError, default_run_dir
+from valuescope.runs import RunStore
 
 COMMAND = "measure"
 
@@ -97,8 +97,7 @@ async def measure(
     """
     framework, bank = load_instrument(config)
     cached = config.open_model(model)
-    directory = out or default_run_dir(COMMAND, config.display_name)
-    store = RunStore.create(directory, config.manifest(COMMAND, cached))
+    store = config.create_store(COMMAND, cached, out)
     return await _run(config, framework, bank, cached, store, progress)
 
 
@@ -106,9 +105,7 @@ async def resume_measure(
     directory: Path, progress: Progress[LikertSample] | None = None, model: Model | None = None
 ) -> MeasureRun:
     """Continue a killed or interrupted run: ask only what samples.jsonl lacks."""
-    store = RunStore.open_existing(directory)
-    if store.manifest.command != COMMAND:
-        raise RunStoreError(f"{directory} holds a {store.manifest.command!r} run, not {COMMAND!r}")
+    store = RunStore.open_existing(directory, COMMAND)
     config = MeasureConfig.model_validate(store.manifest.config)
     framework, bank = load_instrument(config)
     return await _run(config, framework, bank, config.open_model(model), store, progress)

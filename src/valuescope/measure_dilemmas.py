@@ -32,7 +32,7 @@ from valuescope.models import (
     Model,
 )
 from valuescope.runner import Progress, RunConfig, run_pool
-from valuescope.runs import RunStore, RunStoreError, default_run_dir
+from valuescope.runs import RunStore
 
 COMMAND = "dilemmas"
 FRAMEWORK = "ethics5"
@@ -86,8 +86,7 @@ async def measure_dilemmas(
     """
     framework, bank = load_bank(config)
     cached = config.open_model(model)
-    directory = out or default_run_dir(COMMAND, config.display_name)
-    store = RunStore.create(directory, config.manifest(COMMAND, cached))
+    store = config.create_store(COMMAND, cached, out)
     return await _run(config, framework, bank, cached, store, progress)
 
 
@@ -99,11 +98,7 @@ async def resume_dilemmas(
     `model` is for API users who started the run with their own `Model`: the manifest only
     knows its name, which cannot be reopened.
     """
-    store = RunStore.open_existing(directory)
-    if store.manifest.command != COMMAND:
-        raise RunStoreError(
-            f"{directory} holds a {store.manifest.command!r} run, not a {COMMAND!r} run"
-        )
+    store = RunStore.open_existing(directory, COMMAND)
     config = DilemmasConfig.model_validate(store.manifest.config)
     framework, bank = load_bank(config)
     cached = config.open_model(model)

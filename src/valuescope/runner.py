@@ -31,7 +31,14 @@ from valuescope.models import (
     get_model,
     parse_model_name,
 )
-from valuescope.runs import Manifest, SampleRecord, git_revision, package_versions
+from valuescope.runs import (
+    Manifest,
+    RunStore,
+    SampleRecord,
+    default_run_dir,
+    git_revision,
+    package_versions,
+)
 
 T = TypeVar("T")
 S_contra = TypeVar("S_contra", contravariant=True)
@@ -92,6 +99,11 @@ class RunConfig(BaseModel):
             versions=package_versions(),
             git_revision=git_revision(),
         )
+
+    def create_store(self, command: str, model: CachedModel, out: Path | None) -> RunStore:
+        """A new run directory (`out`, or `runs/<UTC>-<command>-<model>/`) with its manifest."""
+        directory = out or default_run_dir(command, self.display_name)
+        return RunStore.create(directory, self.manifest(command, model))
 
     def notes(self, samples: Sequence[SampleRecord]) -> list[str]:
         """The warnings every results file carries: a tiny embedded model, many invalid

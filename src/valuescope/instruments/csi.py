@@ -54,7 +54,7 @@ from valuescope.models import (
     user,
 )
 from valuescope.runner import Progress, RunConfig, run_pool
-from valuescope.runs import ResultsBase, RunStore, RunStoreError, default_run_dir
+from valuescope.runs import ResultsBase, RunStore, RunStoreError
 
 COMMAND = "csi"
 WORDS_FILE = "words.txt"
@@ -243,8 +243,7 @@ async def csi(
     words = load_words(config.n, config.lang, Path(config.words) if config.words else None)
     config = config.model_copy(update={"words_source": words.source, "words_sha256": words.sha256})
     cached = config.open_model(model)
-    directory = out or default_run_dir(COMMAND, config.display_name)
-    store = RunStore.create(directory, config.manifest(COMMAND, cached))
+    store = config.create_store(COMMAND, cached, out)
     (store.directory / WORDS_FILE).write_text("\n".join(words.words) + "\n", encoding="utf-8")
     return await _run(config, words.words, cached, store, progress)
 
@@ -261,9 +260,7 @@ def read_run_words(store: RunStore, expected_sha256: str | None) -> list[str]:
 
 
 def open_csi_run(directory: Path) -> tuple[RunStore, CSIConfig, list[str]]:
-    store = RunStore.open_existing(directory)
-    if store.manifest.command != COMMAND:
-        raise RunStoreError(f"{directory} is a {store.manifest.command!r} run, not a CSI run")
+    store = RunStore.open_existing(directory, COMMAND)
     config = CSIConfig.model_validate(store.manifest.config)
     return store, config, read_run_words(store, config.words_sha256)
 

@@ -47,9 +47,7 @@ from valuescope.runner import Progress, RunConfig, run_pool
 from valuescope.runs import (
     ResultsBase,
     RunStore,
-    RunStoreError,
     SampleRecord,
-    default_run_dir,
 )
 
 COMMAND = "csi-validity"
@@ -289,8 +287,7 @@ async def csi_validity(
     )
     writer = config.open_model(model)
     judge_model = None if judge is None else config.open_judge(judge)
-    directory = out or default_run_dir(COMMAND, config.display_name)
-    store = RunStore.create(directory, config.manifest(COMMAND, writer))
+    store = config.create_store(COMMAND, writer, out)
     return await _run(config, writer, store, progress, judge_model)
 
 
@@ -298,9 +295,7 @@ async def resume_csi_validity(
     directory: Path, progress: Progress[StorySample] | None = None
 ) -> ValidityRun:
     """Continue a killed validity run: write and judge only the missing stories."""
-    store = RunStore.open_existing(directory)
-    if store.manifest.command != COMMAND:
-        raise RunStoreError(f"{directory} is a {store.manifest.command!r} run, not {COMMAND}")
+    store = RunStore.open_existing(directory, COMMAND)
     config = ValidityConfig.model_validate(store.manifest.config)
     return await _run(config, config.open_model(), store, progress)
 

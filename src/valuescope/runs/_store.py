@@ -89,7 +89,8 @@ class RunStore:
         return cls(directory, manifest)
 
     @classmethod
-    def open_existing(cls, directory: Path) -> RunStore:
+    def open_existing(cls, directory: Path, command: str | None = None) -> RunStore:
+        """Reopen a run; with `command`, refuse a run that another command wrote."""
         path = directory / MANIFEST
         if not path.is_file():
             raise RunStoreError(f"{directory} is not a run directory (no {MANIFEST})")
@@ -100,6 +101,10 @@ class RunStore:
         if manifest.schema_version > SCHEMA_VERSION:
             raise RunStoreError(
                 f"{path} was written by a newer valuescope (schema {manifest.schema_version})"
+            )
+        if command is not None and manifest.command != command:
+            raise RunStoreError(
+                f"{directory} holds a {manifest.command!r} run, not a {command!r} run"
             )
         return cls(directory, manifest)
 
