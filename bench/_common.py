@@ -20,8 +20,13 @@ from pathlib import Path
 import httpx
 
 from valuescope.frameworks import load_framework
-from valuescope.instruments._items import Item, ItemBank, builtin_item_bank_path, load_item_bank
 from valuescope.instruments.likert import Condition, select_items
+from valuescope.instruments.likert.items import (
+    Item,
+    ItemBank,
+    builtin_item_bank_path,
+    load_item_bank,
+)
 from valuescope.models import ModelSettings, load_backend
 from valuescope.models._llamacpp import LlamaCppModel
 

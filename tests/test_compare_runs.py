@@ -22,19 +22,19 @@ import yaml
 from typer.testing import CliRunner
 
 from scripted import ScriptedModel
-from valuescope._cli_compare import register, split_model_names
+from valuescope.cli.compare import register, split_model_names
 from valuescope.compare import (
     CompareError,
     CompareResults,
     compare,
     compare_runs,
-    load_run,
+    load_measure_run,
 )
-from valuescope.instruments._items import builtin_item_bank_path
-from valuescope.instruments.likert_summary import item_scores
-from valuescope.measure import MeasureConfig, measure
+from valuescope.engine import run as run_instrument
+from valuescope.instruments.likert import LikertInstrument, MeasureConfig
+from valuescope.instruments.likert.items import builtin_item_bank_path
+from valuescope.instruments.likert.summary import item_scores
 from valuescope.models import Message
-from valuescope.report.radar import radar_order
 from valuescope.runs import RunStoreError
 from valuescope.stats import Stat, holm
 
@@ -111,7 +111,9 @@ def make_run(
     config = MeasureConfig(
         model=name, framework=framework, items=str(bank_path), limit=limit, use_cache=False
     )
-    asyncio.run(measure(config, directory, model=respondent(score, low_mass)))
+    asyncio.run(
+        run_instrument(LikertInstrument(config), directory, model=respondent(score, low_mass))
+    )
     return directory
 
 
@@ -264,7 +266,7 @@ def test_the_item_is_the_unit(tmp_path: Path) -> None:
         limit=9,
         low_mass=frozenset({"p1"}),
     )
-    samples = load_run(partial).samples
+    samples = load_measure_run(partial).samples
     assert sum(s.item_id == "p2" for s in samples) == N_CONDITIONS
     results = compare_runs([full, partial])
     rows = {c.dimension: c for c in results.comparisons}
@@ -275,7 +277,7 @@ def test_the_item_is_the_unit(tmp_path: Path) -> None:
     assert rows["power"].mean_difference.value == pytest.approx(-0.5)
     assert rows["power"].mean_a == pytest.approx(sum(base(f"p{i}") for i in (2, 3, 4)) / 3)
     # the item scores are likert_summary's (mean over an item's valid administrations)
-    power_samples = [s for s in load_run(full).samples if s.dimension == "power"]
+    power_samples = [s for s in load_measure_run(full).samples if s.dimension == "power"]
     assert results.item_scores["full"]["power"] == item_scores(power_samples)
     # 3 items all shifted the same way: the smallest exact p there is, 2/2^3, far from 0.05
     assert rows["power"].permutation.p_value.value == pytest.approx(0.25)
@@ -346,8 +348,8 @@ def test_compare_writes_json_and_valid_radar_files(runs: dict[str, Path], tmp_pa
     root = ET.parse(svg).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     # the schwartz10 circle, restricted to the dimensions scored
-    assert radar_order(run.results) == ["achievement", "power", "benevolence"]
-    assert radar_order(run.results.model_copy(update={"circle": None})) == run.results.dimensions
+    assert run.results.radar_order() == ["achievement", "power", "benevolence"]
+    assert run.results.model_copy(update={"circle": None}).radar_order() == run.results.dimensions
     again = compare([runs["base"], runs["benevolent"], runs["powerful"]], tmp_path / "again")
     assert again.files[2].read_bytes() == svg.read_bytes()  # reproducible SVG
 
@@ -360,7 +362,7 @@ def test_radar_follows_the_circle_not_the_file_order(tmp_path: Path) -> None:
     second = make_run(tmp_path / "two", base, name="two", bank=bank, framework=str(framework))
     run = compare([first, second], tmp_path / "out")
     assert run.results.dimensions == ["alpha", "beta", "gamma"]
-    assert radar_order(run.results) == ["gamma", "alpha", "beta"]
+    assert run.results.radar_order() == ["gamma", "alpha", "beta"]
     assert all(path.stat().st_size > 1000 for path in run.files)
 
 
@@ -478,7 +480,7 @@ def test_compare_real_runs_of_the_embedded_model(tmp_path: Path) -> None:
 
     results = CompareResults.model_validate_json((out / "compare.json").read_text())
     assert results.dimensions == list(SUBSET) and results.significant() == []
-    a, b = (load_run(d).samples for d in (strict, default))
+    a, b = (load_measure_run(d).samples for d in (strict, default))
     for c in results.comparisons:
         valid_a = {s.item_id for s in a if s.dimension == c.dimension and s.valid}
         valid_b = {s.item_id for s in b if s.dimension == c.dimension and s.valid}

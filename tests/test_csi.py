@@ -22,24 +22,21 @@ import typer
 from typer.testing import CliRunner
 
 from scripted import ScriptedModel
-from valuescope._cli_csi import register
+from valuescope.cli.csi import register
 from valuescope.datasets import DataFileError
-from valuescope.instruments.csi import (
+from valuescope.engine import resume
+from valuescope.engine import run as run_instrument
+from valuescope.instruments.csi.instrument import (
     RETRY_OPENING,
     CSIConfig,
+    CSIInstrument,
     chunk_messages,
-    csi,
     pass_order,
     per_word_options,
-    resume_csi,
 )
-from valuescope.instruments.csi_summary import CSISample, summarise
-from valuescope.instruments.csi_validity import (
-    ValidityConfig,
-    csi_validity,
-    resume_csi_validity,
-)
-from valuescope.instruments.csi_words import (
+from valuescope.instruments.csi.summary import CSISample, summarise
+from valuescope.instruments.csi.validity import ValidityConfig, ValidityInstrument
+from valuescope.instruments.csi.words import (
     EN_STOP_WORDS,
     default_words,
     hash_words,
@@ -226,7 +223,7 @@ def test_chunk_pipeline_parses_untidy_replies_and_re_asks_missing_words(tmp_path
     config = CSIConfig(
         model="chunk-script", words=str(word_file(tmp_path)), chunk_size=4, use_cache=False
     )
-    run = asyncio.run(csi(config, tmp_path / "run", model=model))
+    run = asyncio.run(run_instrument(CSIInstrument(config), tmp_path / "run", model=model))
     check_script_metrics(run.results)
     # Each pass: chunks of 4 + 2; in pass 1, the chunk that left out "art" is followed by a
     # call that asks "art" alone.
@@ -257,7 +254,9 @@ def test_chunk_resume_asks_only_missing_pairs(
     config = CSIConfig(
         model="chunk-script", words=str(word_file(tmp_path)), chunk_size=4, use_cache=False
     )
-    run = asyncio.run(csi(config, tmp_path / "run", model=ChunkScript(chunk_answers())))
+    run = asyncio.run(
+        run_instrument(CSIInstrument(config), tmp_path / "run", model=ChunkScript(chunk_answers()))
+    )
     samples = run.directory / "samples.jsonl"
     lines = samples.read_bytes().splitlines(keepends=True)
     # A kill after 8 samples, halfway through writing the 9th:
@@ -272,7 +271,7 @@ def test_chunk_resume_asks_only_missing_pairs(
     monkeypatch.setattr(
         CSIConfig, "open_model", lambda _self, _model=None: CachedModel(script, None)
     )
-    resumed = asyncio.run(resume_csi(run.directory))
+    resumed = asyncio.run(resume(run.directory))
     asked = sorted(w for chunk in script.asked for w in chunk)
     re_asked = ["art"] if ("art", "chunk/pass1") in missing else []
     assert asked == sorted([w for w, _ in missing] + re_asked)
@@ -306,7 +305,9 @@ def test_per_word_merges_capitalised_labels_alternates_order_and_flags_low_mass(
         words=str(word_file(tmp_path, ["joy", "war", "art"])),
         use_cache=False,
     )
-    run = asyncio.run(csi(config, tmp_path / "run", model=ScriptedModel(script)))
+    run = asyncio.run(
+        run_instrument(CSIInstrument(config), tmp_path / "run", model=ScriptedModel(script))
+    )
     by_key = {(s["item_id"], s["pass_index"]): s for s in samples_of(run.directory)}
     assert by_key[("joy", 0)]["label"] == "negative"
     assert by_key[("joy", 0)]["probs"] == pytest.approx({"positive": 0.4, "negative": 0.6})
@@ -372,7 +373,9 @@ def test_validity_correlations_per_story_and_on_group_means(tmp_path: Path) -> N
     config = ValidityConfig(
         model="story-script", words=str(polar_file(tmp_path)), stories_per_k=2, use_cache=False
     )
-    run = asyncio.run(csi_validity(config, tmp_path / "v", model=StoryScript()))
+    run = asyncio.run(
+        run_instrument(ValidityInstrument(config), tmp_path / "v", model=StoryScript())
+    )
     r = run.results
     x = [k / 5 for k in range(6)]
     y = [1, 2, 3, 4, 5, 5]  # the judge's rule, by hand
@@ -390,7 +393,9 @@ def test_validity_without_variance_is_null_with_reason(tmp_path: Path) -> None:
     config = ValidityConfig(
         model="story-script", words=str(polar_file(tmp_path)), stories_per_k=1, use_cache=False
     )
-    run = asyncio.run(csi_validity(config, tmp_path / "v", model=StoryScript(constant=True)))
+    run = asyncio.run(
+        run_instrument(ValidityInstrument(config), tmp_path / "v", model=StoryScript(constant=True))
+    )
     assert run.results.per_story.r is None
     assert run.results.per_story.reason == "the rating does not vary"
 
@@ -401,7 +406,9 @@ def test_validity_resume_writes_only_missing_stories(
     config = ValidityConfig(
         model="story-script", words=str(polar_file(tmp_path)), stories_per_k=2, use_cache=False
     )
-    run = asyncio.run(csi_validity(config, tmp_path / "v", model=StoryScript()))
+    run = asyncio.run(
+        run_instrument(ValidityInstrument(config), tmp_path / "v", model=StoryScript())
+    )
     samples = run.directory / "samples.jsonl"
     lines = samples.read_bytes().splitlines(keepends=True)
     samples.write_bytes(b"".join(lines[:7]) + lines[7][:25])
@@ -409,7 +416,7 @@ def test_validity_resume_writes_only_missing_stories(
     monkeypatch.setattr(
         ValidityConfig, "open_model", lambda _self, _model=None: CachedModel(script, None)
     )
-    resumed = asyncio.run(resume_csi_validity(run.directory))
+    resumed = asyncio.run(resume(run.directory))
     keys = [s["item_id"] for s in samples_of(run.directory)]
     assert len(keys) == len(set(keys)) == 12
     assert resumed.results.usage.model_calls == 2 * (12 - 7)  # a story and its rating each

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from valuescope.instruments.csi_parse import parse_reply
+from valuescope.instruments.csi.parse import parse_reply
 
 
 def labels(reply: str, words: list[str]) -> dict[str, str]:

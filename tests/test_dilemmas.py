@@ -18,12 +18,14 @@ import typer
 from typer.testing import CliRunner
 
 from scripted import ScriptedModel
-from valuescope._cli_dilemmas import register
+from valuescope.cli.dilemmas import register
 from valuescope.datasets import DataFileError
+from valuescope.engine import resume
+from valuescope.engine import run as run_instrument
 from valuescope.frameworks import load_framework
-from valuescope.instruments._dilemma_bank import builtin_dilemmas_path, load_dilemmas
-from valuescope.instruments.dilemmas import ChoiceOrder, choice_orders
-from valuescope.measure_dilemmas import DilemmasConfig, measure_dilemmas, resume_dilemmas
+from valuescope.instruments.dilemmas import DilemmasConfig, DilemmasInstrument
+from valuescope.instruments.dilemmas.bank import builtin_dilemmas_path, load_dilemmas
+from valuescope.instruments.dilemmas.requests import ChoiceOrder, choice_orders
 from valuescope.models import Message
 
 ETHICS5 = load_framework("ethics5")
@@ -202,7 +204,7 @@ def half_content_half_first(
 def run_scripted(tmp_path: Path, model: ScriptedModel, **config: object) -> dict:  # type: ignore[type-arg]
     bank = write(tmp_path, SMALL_BANK)
     cfg = DilemmasConfig.model_validate({"model": "scripted", "file": str(bank), **config})
-    run = asyncio.run(measure_dilemmas(cfg, tmp_path / "run", model=model))
+    run = asyncio.run(run_instrument(DilemmasInstrument(cfg), tmp_path / "run", model=model))
     return run.results.model_dump(mode="json")
 
 
@@ -274,7 +276,7 @@ def test_run_store_and_resume_ask_only_what_is_missing(tmp_path: Path) -> None:
     (run_dir / "samples.jsonl").write_text("\n".join(lines[:9]) + "\n" + lines[9][:20])
     (run_dir / "results.json").unlink()
     model = ScriptedModel(half_content_half_first)
-    resumed = asyncio.run(resume_dilemmas(run_dir, model=model)).results.model_dump(mode="json")
+    resumed = asyncio.run(resume(run_dir, model=model)).results.model_dump(mode="json")
     assert model.calls == len(lines) - 9
     assert len((run_dir / "samples.jsonl").read_text().splitlines()) == len(lines)
     assert resumed["dimensions"] == full["dimensions"]

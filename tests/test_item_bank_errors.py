@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from valuescope.cli import app
 from valuescope.datasets import DataFileError
 from valuescope.frameworks import load_framework
-from valuescope.instruments import load_item_bank
+from valuescope.instruments.likert import load_item_bank
 
 HEADER = """\
 id: mine
@@ -94,7 +94,7 @@ SCALE_YAML = (
 
 def test_csv_with_column_mapping_and_sidecar_scale(tmp_path: Path) -> None:
     from valuescope.datasets.item_files import ColumnMapping
-    from valuescope.instruments._items import load_instrument_file
+    from valuescope.instruments.likert.items import load_instrument_file
 
     path = tmp_path / "pvq.csv"
     path.write_text(
@@ -116,7 +116,7 @@ def test_csv_with_column_mapping_and_sidecar_scale(tmp_path: Path) -> None:
 
 
 def test_jsonl_with_scale_header_and_unknown_dimensions_listed(tmp_path: Path) -> None:
-    from valuescope.instruments._items import load_instrument_file
+    from valuescope.instruments.likert.items import load_instrument_file
 
     path = tmp_path / "mine.jsonl"
     path.write_text(
@@ -141,7 +141,7 @@ def test_jsonl_with_scale_header_and_unknown_dimensions_listed(tmp_path: Path) -
     ],
 )
 def test_csv_errors_name_the_line(tmp_path: Path, content: str, line: int, message: str) -> None:
-    from valuescope.instruments._items import load_instrument_file
+    from valuescope.instruments.likert.items import load_instrument_file
 
     path = tmp_path / "items.csv"
     path.write_text(content)
@@ -152,7 +152,7 @@ def test_csv_errors_name_the_line(tmp_path: Path, content: str, line: int, messa
 
 
 def test_csv_without_scale_says_how_to_give_one(tmp_path: Path) -> None:
-    from valuescope.instruments._items import load_instrument_file
+    from valuescope.instruments.likert.items import load_instrument_file
 
     path = tmp_path / "items.csv"
     path.write_text("text,dimension\nt,power\n")

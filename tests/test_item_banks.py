@@ -19,7 +19,7 @@ import pytest
 from valuescope.datasets import load_yaml_located
 from valuescope.frameworks import Framework, load_framework
 from valuescope.frameworks._load import builtin_dir
-from valuescope.instruments._items import ItemBank, builtin_item_bank_path, load_item_bank
+from valuescope.instruments.likert.items import ItemBank, builtin_item_bank_path, load_item_bank
 
 BANK_DIR = builtin_item_bank_path("schwartz10").parent
 

@@ -10,15 +10,17 @@ import numpy as np
 import pytest
 
 from scripted import ScriptedModel
-from valuescope.instruments._items import Item, ResponseScale
+from valuescope.engine import run as run_instrument
 from valuescope.instruments.likert import (
     Condition,
+    LikertInstrument,
+    MeasureConfig,
     build_messages,
     scale_points_shown,
     score_choice,
     select_items,
 )
-from valuescope.measure import MeasureConfig, measure
+from valuescope.instruments.likert.items import Item, ResponseScale
 from valuescope.models import Choice, Message
 from valuescope.stats import bootstrap_mean_ci, cronbach_alpha
 
@@ -78,7 +80,7 @@ def test_low_option_mass_is_invalid_but_kept() -> None:
 
 def test_round_robin_limit() -> None:
     items = [Item(id=f"{d}{i}", dimension=d, text="t") for d in "ab" for i in range(3)]
-    from valuescope.instruments._items import ItemBank
+    from valuescope.instruments.likert.items import ItemBank
 
     bank = ItemBank(id="b", framework="f", scale=SCALE, items=items)
     assert [i.id for i in select_items(bank, ["a", "b"], 3)] == ["a0", "b0", "a1"]
@@ -126,7 +128,7 @@ def test_measure_pipeline_statistics(tmp_path: Path) -> None:
     bank.write_text(BANK)
     model = ScriptedModel(script)
     config = MeasureConfig(model="scripted", items=str(bank), use_cache=False)
-    run = asyncio.run(measure(config, tmp_path / "run", model=model))
+    run = asyncio.run(run_instrument(LikertInstrument(config), tmp_path / "run", model=model))
     power = run.results.dimensions["power"]
     assert model.calls == 12
     assert power.n_samples == 12 and power.n_invalid == 1
@@ -176,7 +178,7 @@ def test_condition_ids_keep_defaults_short_and_are_unique() -> None:
 
 
 def test_draws_are_reproducible_and_follow_temperature() -> None:
-    from valuescope.instruments.likert import draw_point
+    from valuescope.instruments.likert.scoring import draw_point
 
     probs, points = [0.1, 0.6, 0.3], [1, 2, 3]
     draws = [draw_point(probs, points, 1.0, 0, f"k{i}") for i in range(2000)]
@@ -200,7 +202,7 @@ def test_paraphrases_are_asked_and_their_consistency_scored(tmp_path: Path) -> N
     bank.write_text(PARAPHRASED_BANK)
     model = ScriptedModel(_wording_script)
     config = MeasureConfig(model="scripted", items=str(bank), use_cache=False)
-    run = asyncio.run(measure(config, tmp_path / "run", model=model))
+    run = asyncio.run(run_instrument(LikertInstrument(config), tmp_path / "run", model=model))
     power = run.results.dimensions["power"]
     assert model.calls == 3 * 4 * 2 and power.n_samples == 24
     # Expected point under [.1,.1,.1,.5,.1,.1] (label 4 asc) = 0.1*(1+2+3+5+6) + 0.5*4 = 3.7;
@@ -225,7 +227,7 @@ def test_sampled_scoring_draws_per_condition_and_reports_test_retest(tmp_path: P
 
     model = ScriptedModel(script)
     config = MeasureConfig(model="scripted", items=str(bank), use_cache=False, samples=5)
-    run = asyncio.run(measure(config, tmp_path / "run", model=model))
+    run = asyncio.run(run_instrument(LikertInstrument(config), tmp_path / "run", model=model))
     power = run.results.dimensions["power"]
     assert model.calls == 3 * 4  # one choose per request, five draws from it
     assert power.n_samples == 3 * 4 * 5 and run.results.sampled

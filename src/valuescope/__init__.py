@@ -1,9 +1,13 @@
 """valuescope: measure, explain and steer the values and traits of language models.
 
-The public API is small; heavy backends load only when a model is opened:
+The public API (`api.py`); heavy parts load only when first used:
 
-    from valuescope import MeasureConfig, measure
-    run = asyncio.run(measure(MeasureConfig(model="llamacpp", limit=10)))
+    import valuescope as vs
+    run = vs.measure(model="llamacpp", framework="schwartz", limit=20, paraphrases=0)
+    data = vs.load_run(run.directory)   # manifest, results, samples and dimensions
+
+Every run command has a sync function and an async twin: `measure` / `ameasure`, `csi` /
+`acsi`, `csi_validity` / `acsi_validity`, `dilemmas` / `adilemmas`, `resume` / `aresume`.
 """
 
 from __future__ import annotations
@@ -13,13 +17,47 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from valuescope.measure import MeasureConfig, measure, resume_measure
-    from valuescope.models import get_model
+    from valuescope.api import (
+        acsi,
+        acsi_validity,
+        adilemmas,
+        ameasure,
+        aresume,
+        csi,
+        csi_validity,
+        dilemmas,
+        measure,
+        resume,
+    )
+    from valuescope.instruments.csi import CSIConfig, ValidityConfig
+    from valuescope.instruments.dilemmas import DilemmasConfig
+    from valuescope.instruments.likert import MeasureConfig
+    from valuescope.models import Model, get_model
+    from valuescope.runs import RunData, load_run
 
 _LAZY = {
-    "MeasureConfig": "valuescope.measure",
-    "measure": "valuescope.measure",
-    "resume_measure": "valuescope.measure",
+    **dict.fromkeys(
+        [
+            "measure",
+            "ameasure",
+            "csi",
+            "acsi",
+            "csi_validity",
+            "acsi_validity",
+            "dilemmas",
+            "adilemmas",
+            "resume",
+            "aresume",
+        ],
+        "valuescope.api",
+    ),
+    "load_run": "valuescope.runs",
+    "RunData": "valuescope.runs",
+    "MeasureConfig": "valuescope.instruments.likert",
+    "CSIConfig": "valuescope.instruments.csi",
+    "ValidityConfig": "valuescope.instruments.csi",
+    "DilemmasConfig": "valuescope.instruments.dilemmas",
+    "Model": "valuescope.models",
     "get_model": "valuescope.models",
 }
 
@@ -32,4 +70,24 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'valuescope' has no attribute {name!r}")
 
 
-__all__ = ["MeasureConfig", "__version__", "get_model", "measure", "resume_measure"]
+__all__ = [
+    "CSIConfig",
+    "DilemmasConfig",
+    "MeasureConfig",
+    "Model",
+    "RunData",
+    "ValidityConfig",
+    "__version__",
+    "acsi",
+    "acsi_validity",
+    "adilemmas",
+    "ameasure",
+    "aresume",
+    "csi",
+    "csi_validity",
+    "dilemmas",
+    "get_model",
+    "load_run",
+    "measure",
+    "resume",
+]

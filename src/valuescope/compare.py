@@ -1,9 +1,9 @@
 """`compare`: the profiles of several `measure` runs side by side, and where they differ.
 
 The unit of every test is the *item*. A run's score for an item is the mean of its valid
-administrations (`likert_summary.item_scores`, the rule the profile itself uses); two runs are
-compared over the items both scored, as paired vectors, so an item asked under 12 conditions
-still counts once. Counting administrations as independent observations would shrink the
+administrations (`instruments.likert.summary.item_scores`, the rule the profile itself
+uses); two runs are compared over the items both scored, as paired vectors, so an item
+asked under 12 conditions still counts once. Counting administrations as independent observations would shrink the
 p-values by the number of conditions for no new information: the conditions are repeated
 measures of the same item, not new items.
 
@@ -35,11 +35,11 @@ from pydantic import BaseModel, Field, ValidationError
 
 from valuescope.datasets import DataFileError
 from valuescope.frameworks import Framework, load_framework
-from valuescope.instruments._items import ResponseScale
-from valuescope.instruments.likert import LikertSample
-from valuescope.instruments.likert_summary import MeasureResults, item_scores
-from valuescope.measure import COMMAND as MEASURE_COMMAND
-from valuescope.measure import MeasureConfig
+from valuescope.instruments.likert.instrument import COMMAND as MEASURE_COMMAND
+from valuescope.instruments.likert.instrument import MeasureConfig
+from valuescope.instruments.likert.items import ResponseScale
+from valuescope.instruments.likert.scoring import LikertSample
+from valuescope.instruments.likert.summary import MeasureResults, item_scores
 from valuescope.runs import SCHEMA_VERSION, RunStore, RunStoreError
 from valuescope.stats import (
     Stat,
@@ -146,6 +146,10 @@ class CompareResults(BaseModel):
     """Method -> computable tests in its Holm family."""
     warnings: list[str] = Field(default_factory=list)
 
+    def radar_order(self) -> list[str]:
+        """The dimensions in the order they go around a radar plot (the circle first)."""
+        return self.circle if self.circle else self.dimensions
+
     def significant(self, method: Method | None = None) -> list[DimensionComparison]:
         """The comparisons whose Holm-adjusted p is below alpha under `method`."""
         chosen = method or self.config.method
@@ -160,7 +164,7 @@ class LoadedRun:
     samples: list[LikertSample]
 
 
-def load_run(directory: Path) -> LoadedRun:
+def load_measure_run(directory: Path) -> LoadedRun:
     """A finished `measure` run: its results and samples, or a CompareError naming it."""
     store = RunStore.open_existing(directory)
     command = store.manifest.command
@@ -317,7 +321,7 @@ def compare_runs(
     """Compare finished `measure` runs of one framework (`framework` names the one expected:
     an id or alias such as `schwartz`)."""
     config = config or CompareConfig()
-    runs = [load_run(Path(d)) for d in directories]
+    runs = [load_measure_run(Path(d)) for d in directories]
     expected = load_framework(framework).id if framework else None
     _check_comparable(runs, expected)
     labels = _labels(runs)
@@ -403,8 +407,23 @@ def compare(
     framework: str | None = None,
 ) -> CompareRun:
     """Compare runs and write compare.json and the radar plot (PNG, SVG) into `out`."""
-    from valuescope.report.radar import radar_plot
+    from valuescope.report.radar import RadarSeries, radar_plot
 
     results = compare_runs(directories, config, framework)
     json_path = write_compare(results, out)
-    return CompareRun(out, results, [json_path, *radar_plot(results, out)])
+    series = [
+        RadarSeries(
+            label=run.label,
+            scores={d: cell.score for d, cell in results.profiles.get(run.label, {}).items()},
+        )
+        for run in results.runs
+    ]
+    plot = radar_plot(
+        series,
+        results.radar_order(),
+        results.scale.values,
+        f"{results.framework}: item-mean scores on the "
+        f"{results.scale.minimum}..{results.scale.maximum} scale",
+        out,
+    )
+    return CompareRun(out, results, [json_path, *plot])

@@ -1,4 +1,4 @@
-"""Users' own instruments from CSV or JSONL files (YAML banks load in `instruments._items`).
+"""Users' own instruments from CSV or JSONL files (YAML banks load in `instruments.likert.items`).
 
 Official inventories (PVQ, BFI-2, MFQ) come as tables with their own column names, so a
 `ColumnMapping` says which column holds what (`--columns text=item,dimension=value`).

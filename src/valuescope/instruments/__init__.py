@@ -1,5 +1,3 @@
-"""Ways to measure: Likert questionnaires (more instruments arrive issue by issue)."""
-
-from valuescope.instruments._items import Item, ItemBank, ResponseScale, load_item_bank
-
-__all__ = ["Item", "ItemBank", "ResponseScale", "load_item_bank"]
+"""Ways to measure, one subpackage per instrument: `likert` (questionnaires, `measure`),
+`csi` (the implicit sentiment inventory and its validity check), `dilemmas`. Each has an
+instrument class that the engine (`valuescope.engine`) runs."""

@@ -3,9 +3,10 @@
 One polygon per run, dimensions around the circle. Where the framework is a circumplex
 (Schwartz) the dimensions follow its circle, so neighbours on the plot are neighbouring
 values in the theory and a profile's shape reads as the theory intends; otherwise they
-follow the framework file. The radius spans the instrument's whole response scale (not the
-data's range), so small differences look small and plots of different comparisons can be
-set side by side. A dimension a run did not score leaves a gap in its polygon.
+follow the framework file. The caller passes plain data (labels, scores, the dimension
+order, the scale's points), so any report can draw one. The radius spans the instrument's
+whole response scale (not the data's range), so small differences look small and plots of
+different comparisons can be set side by side. A dimension a run did not score leaves a gap in its polygon.
 
 Drawn on a bare `Figure` with the Agg canvas: no pyplot global state, no display needed,
 safe in servers and threads. The SVG carries no date and a fixed hash salt, so the same
@@ -15,11 +16,10 @@ results give the same file.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
-
-if TYPE_CHECKING:
-    from valuescope.compare import CompareResults, ProfileCell
+from typing import cast
 
 RADAR_STEM = "radar"
 # Runs with equal scores draw on top of each other: markers and dashes keep each visible.
@@ -27,20 +27,32 @@ _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 _DASHES = ("-", "--", "-.", ":")
 
 
-def radar_order(results: CompareResults) -> list[str]:
-    """The dimensions in the order they go around the plot."""
-    return results.circle if results.circle else results.dimensions
+@dataclass
+class RadarSeries:
+    """One polygon: a run's label and its score per dimension (None = not scored)."""
+
+    label: str
+    scores: Mapping[str, float | None]
 
 
-def radar_plot(results: CompareResults, out: Path, stem: str = RADAR_STEM) -> list[Path]:
-    """Draw the profiles and save `<stem>.png` and `<stem>.svg` in `out`; returns the paths."""
+def radar_plot(
+    series: Sequence[RadarSeries],
+    order: Sequence[str],
+    scale_points: Sequence[int],
+    title: str,
+    out: Path,
+    stem: str = RADAR_STEM,
+) -> list[Path]:
+    """Draw the profiles and save `<stem>.png` and `<stem>.svg` in `out`; returns the paths.
+
+    `order` is the dimensions as they go around the plot (a circumplex's circle where the
+    framework has one); `scale_points` the response scale's points (the radius axis).
+    """
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.projections.polar import PolarAxes
 
-    order = radar_order(results)
-    scale = results.scale
     angles = [2 * math.pi * i / len(order) for i in range(len(order))]
     closed = [*angles, angles[0]]
 
@@ -50,9 +62,8 @@ def radar_plot(results: CompareResults, out: Path, stem: str = RADAR_STEM) -> li
         ax = cast(PolarAxes, figure.add_subplot(projection="polar"))
         ax.set_theta_offset(math.pi / 2)
         ax.set_theta_direction(-1)
-        for index, run in enumerate(results.runs):
-            cells = results.profiles.get(run.label, {})
-            values = [_score(cells.get(dim)) for dim in order]
+        for index, run in enumerate(series):
+            values = [_score(run.scores.get(dim)) for dim in order]
             (line,) = ax.plot(
                 closed,
                 [*values, values[0]],
@@ -64,18 +75,15 @@ def radar_plot(results: CompareResults, out: Path, stem: str = RADAR_STEM) -> li
             ax.fill(closed, [*values, values[0]], color=line.get_color(), alpha=0.08)
         ax.set_xticks(angles)
         ax.set_xticklabels([dim.replace("_", " ") for dim in order])
-        ax.set_ylim(scale.minimum, scale.maximum)
-        ax.set_yticks(scale.values)
+        ax.set_ylim(min(scale_points), max(scale_points))
+        ax.set_yticks(list(scale_points))
         ax.set_rlabel_position(0)
-        ax.set_title(
-            f"{results.framework}: item-mean scores on the {scale.minimum}..{scale.maximum} scale",
-            pad=28,
-        )
+        ax.set_title(title, pad=28)
         # Below the plot: run labels can be long (directory names) and must not cover it.
         ax.legend(
             loc="upper center",
             bbox_to_anchor=(0.5, -0.08),
-            ncols=min(3, len(results.runs)),
+            ncols=min(3, len(series)),
             fontsize=8,
             frameon=False,
         )
@@ -86,5 +94,5 @@ def radar_plot(results: CompareResults, out: Path, stem: str = RADAR_STEM) -> li
     return paths
 
 
-def _score(cell: ProfileCell | None) -> float:
-    return float("nan") if cell is None or cell.score is None else float(cell.score)
+def _score(score: float | None) -> float:
+    return float("nan") if score is None else float(score)

@@ -1,7 +1,11 @@
 """The run store: manifest, incremental samples, results; resume."""
 
+from valuescope.runs._load import RunData, load_run
 from valuescope.runs._schema import SCHEMA_VERSION, Manifest, ResultsBase, SampleRecord
 from valuescope.runs._store import (
+    MANIFEST,
+    RESULTS,
+    SAMPLES,
     RunStore,
     RunStoreError,
     default_run_dir,
@@ -11,14 +15,19 @@ from valuescope.runs._store import (
 )
 
 __all__ = [
+    "MANIFEST",
+    "RESULTS",
+    "SAMPLES",
     "SCHEMA_VERSION",
     "Manifest",
     "ResultsBase",
+    "RunData",
     "RunStore",
     "RunStoreError",
     "SampleRecord",
     "default_run_dir",
     "git_revision",
+    "load_run",
     "package_versions",
     "utc_stamp",
 ]

@@ -34,8 +34,9 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-from valuescope.instruments._items import ResponseScale
-from valuescope.instruments.likert import Condition, LikertSample
+from valuescope.instruments.likert.items import ResponseScale
+from valuescope.instruments.likert.prompts import Condition
+from valuescope.instruments.likert.scoring import LikertSample
 from valuescope.models import RunUsage
 from valuescope.runs import ResultsBase
 from valuescope.stats import (

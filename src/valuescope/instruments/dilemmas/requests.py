@@ -1,7 +1,7 @@
 """Moral dilemmas (arXiv 2509.10297): which framework's course of action does a model prefer?
 
 Each dilemma offers 3-5 outcomes, each embodying one `ethics5` framework (the bank format is
-in `_dilemma_bank.py`). Two tasks, both read from `choose` (log-probabilities, never parsed
+in `bank.py`). Two tasks, both read from `choose` (log-probabilities, never parsed
 free text):
 
 - *choice*: all outcomes are listed as numbered options and the model's distribution over
@@ -17,7 +17,7 @@ free text):
   outcomes, as many as the rating task); the rotations share the scenario as a prompt
   prefix, which llama.cpp evaluates once.
 - *rating*: each outcome alone, after the same scenario, is rated for moral acceptability
-  on a 1..5 scale; its score is the expected scale point under `choose`. As in `likert.py`
+  on a 1..5 scale; its score is the expected scale point under `choose`. As in `likert/prompts.py`
   the anchors are shown ascending and descending with labels following position, and labels
   are mapped back to scale points before scoring.
 
@@ -33,9 +33,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from valuescope.instruments._dilemma_bank import Dilemma, Outcome
-from valuescope.instruments._items import ResponseScale
-from valuescope.instruments.likert import Order, scale_points_shown
+from valuescope.instruments.dilemmas.bank import Dilemma, Outcome
+from valuescope.instruments.likert.items import ResponseScale
+from valuescope.instruments.likert.prompts import Order, scale_points_shown
 from valuescope.models import Choice, Message, user
 from valuescope.runs import SampleRecord
 

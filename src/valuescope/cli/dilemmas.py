@@ -2,20 +2,20 @@
 
 It is a command of its own for now; DESIGN.md's surface will reach it as
 `valuescope bench dilemmas` (and `measure --instrument dilemmas`) once `bench` exists, and
-this module's options and table then move there unchanged. `cli.py` adds it with
-`register(app)`; like the rest of the CLI it only parses, calls the API and prints.
+this module's options and table then move there unchanged. Like the rest of the CLI it
+only parses, builds the instrument, runs it and prints.
 """
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from valuescope._cli_options import (
+from valuescope.cli._console import console, fmt, print_run_footer
+from valuescope.cli._options import (
     ApiKeyEnvOption,
     CacheDirOption,
     ConcurrencyOption,
@@ -26,22 +26,16 @@ from valuescope._cli_options import (
     ResumeOption,
     SeedOption,
     TimeoutOption,
-    reject_options_with_resume,
     run_config_fields,
 )
+from valuescope.cli._run import run_command
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
-    from valuescope.instruments.dilemma_summary import DilemmaResults
-
-
-def _fmt(value: float | None, digits: int = 2) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
+    from valuescope.instruments.dilemmas import DilemmaResults
 
 
 def _ci(bounds: list[float | None], digits: int = 2) -> str:
-    return f"{_fmt(bounds[0], digits)}-{_fmt(bounds[1], digits)}"
+    return f"{fmt(bounds[0], digits)}-{fmt(bounds[1], digits)}"
 
 
 def dimensions_table(results: DilemmaResults) -> Table:
@@ -54,14 +48,14 @@ def dimensions_table(results: DilemmaResults) -> Table:
     for dim, r in results.dimensions.items():
         table.add_row(
             dim,
-            _fmt(r.preference, 3),
+            fmt(r.preference, 3),
             _ci(r.preference_ci, 3),
-            _fmt(r.top_share),
-            _fmt(r.rating),
+            fmt(r.top_share),
+            fmt(r.rating),
             _ci(r.rating_ci),
-            _fmt(r.position_bias),
-            _fmt(r.rating_order_bias),
-            f"{_fmt(r.option_mass_choice)}/{_fmt(r.option_mass_rating)}",
+            fmt(r.position_bias),
+            fmt(r.rating_order_bias),
+            f"{fmt(r.option_mass_choice)}/{fmt(r.option_mass_rating)}",
             f"{r.n_invalid_choice}/{r.n_choice} {r.n_invalid_rating}/{r.n_rating}",
         )
     return table
@@ -90,15 +84,15 @@ def dilemmas_table(results: DilemmaResults) -> Table:
             dilemma_id,
             top or "-",
             r.dimensions[top] if top else "-",
-            _fmt(r.choice.get(top) if top else None),
-            _fmt(r.top_agreement),
+            fmt(r.choice.get(top) if top else None),
+            fmt(r.top_agreement),
             r.dimensions[best] if best else "-",
-            _fmt(r.kendall_tau),
+            fmt(r.kendall_tau),
         )
     return table
 
 
-def print_dilemmas(console: Console, results: DilemmaResults, directory: Path) -> None:
+def print_dilemmas(results: DilemmaResults, directory: Path) -> None:
     console.print(dimensions_table(results))
     console.print(
         f"pref: mean share of the choice on the framework's outcome (chance "
@@ -121,18 +115,12 @@ def print_dilemmas(console: Console, results: DilemmaResults, directory: Path) -
         f"{o.n_dilemmas} dilemmas, {o.n_samples} answers, {o.n_invalid} invalid (option mass "
         f"< {results.min_option_mass}); choice orders: {results.choice_orders}"
     )
-    console.print(f"choice label shares: {shares}; primacy {_fmt(o.primacy)}")
+    console.print(f"choice label shares: {shares}; primacy {fmt(o.primacy)}")
     console.print(
-        f"choice-rating consistency: mean Kendall tau {_fmt(o.kendall_tau)} over "
-        f"{o.n_kendall} dilemmas; top choice stable across orders: {_fmt(o.top_agreement)}"
+        f"choice-rating consistency: mean Kendall tau {fmt(o.kendall_tau)} over "
+        f"{o.n_kendall} dilemmas; top choice stable across orders: {fmt(o.top_agreement)}"
     )
-    console.print(
-        f"usage: {u.model_calls} model calls, {u.cache_hits} cache hits, "
-        f"{u.prompt_tokens} prompt tokens, {u.seconds:.1f} s"
-    )
-    for warning in results.warnings:
-        console.print(f"[yellow]note:[/] {warning}")
-    console.print(f"run directory: [bold]{directory}[/]")
+    print_run_footer(u, results.warnings, directory)
 
 
 def _tasks(value: str) -> list[str]:
@@ -172,32 +160,18 @@ def register(app: typer.Typer) -> None:
         """Which moral framework a model's choices follow: 18 dilemmas, one outcome per
         ethics5 framework; the model picks one outcome (2n option orders) and rates each
         (1..5, both anchor orders), scored from its answer distribution."""
-        from valuescope.cli import RichProgress, console, user_errors
-        from valuescope.measure_dilemmas import DilemmasConfig, measure_dilemmas, resume_dilemmas
+        from valuescope.instruments.dilemmas import DilemmasConfig, DilemmasInstrument
 
-        with user_errors():
-            if resume is not None:
-                reject_options_with_resume(ctx)
-                with RichProgress() as progress:
-                    run = asyncio.run(resume_dilemmas(resume, progress))
-            else:
-                config = DilemmasConfig.model_validate(
-                    {
-                        "file": str(file) if file else None,
-                        "limit": limit,
-                        "tasks": _tasks(tasks),
-                        **run_config_fields(
-                            model=model,
-                            seed=seed,
-                            min_option_mass=min_option_mass,
-                            concurrency=concurrency,
-                            api_key_env=api_key_env,
-                            timeout=timeout,
-                            cache_dir=cache_dir,
-                            no_cache=no_cache,
-                        ),
-                    }
-                )
-                with RichProgress() as progress:
-                    run = asyncio.run(measure_dilemmas(config, out, progress))
-            print_dilemmas(console, run.results, run.directory)
+        def new_instrument() -> DilemmasInstrument:
+            config = DilemmasConfig.model_validate(
+                {
+                    "file": str(file) if file else None,
+                    "limit": limit,
+                    "tasks": _tasks(tasks),
+                    **run_config_fields(ctx.params),
+                }
+            )
+            return DilemmasInstrument(config)
+
+        run = run_command(ctx, "dilemmas", new_instrument, resume, out)
+        print_dilemmas(run.results, run.directory)

@@ -1,13 +1,14 @@
 """Options that every run command shares (`measure`, `dilemmas`, `csi`), declared once.
 
 Each is an `Annotated` type to use as a parameter's annotation, so the help text and the
-bounds stay the same everywhere; `run_config_fields` turns them into the fields of
-`runner.RunConfig`, and `reject_options_with_resume` enforces that `--resume DIR` takes
-nothing else (the run's manifest holds its configuration).
+bounds stay the same everywhere; `run_config_fields` turns a command's parsed parameters
+into the fields of `engine.RunConfig`, and `reject_options_with_resume` enforces that
+`--resume DIR` takes nothing else (the run's manifest holds its configuration).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,27 +45,20 @@ ResumeOption = Annotated[
 ]
 
 
-def run_config_fields(
-    *,
-    model: str,
-    seed: int,
-    min_option_mass: float,
-    concurrency: int | None,
-    api_key_env: str,
-    timeout: float,
-    cache_dir: Path | None,
-    no_cache: bool,
-) -> dict[str, Any]:
-    """The `RunConfig` fields from the shared options."""
+def run_config_fields(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The `RunConfig` fields from a command's parsed parameters (`ctx.params`), which
+    must include every shared option above (`--model` ... `--no-cache`)."""
     return {
-        "model": model,
-        "seed": seed,
-        "min_option_mass": min_option_mass,
+        "model": params["model"],
+        "seed": params["seed"],
+        "min_option_mass": params["min_option_mass"],
         "settings": ModelSettings(
-            concurrency=concurrency, api_key_env=api_key_env, timeout_s=timeout
+            concurrency=params["concurrency"],
+            api_key_env=params["api_key_env"],
+            timeout_s=params["timeout"],
         ),
-        "use_cache": not no_cache,
-        "cache_dir": str(cache_dir) if cache_dir else None,
+        "use_cache": not params["no_cache"],
+        "cache_dir": str(params["cache_dir"]) if params["cache_dir"] else None,
     }
 
 

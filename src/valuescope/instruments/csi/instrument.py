@@ -6,7 +6,7 @@ each of N frequent words, over P passes. Two ways to ask:
 - `chunk` (the original): ~30 words a call at temperature 0, one line per word as
   `word: comedy|tragedy`. Each pass shuffles the words with a seed derived from the run seed
   and the pass number, then cuts them into chunks, so every pass sees each word in a new
-  context. Replies are parsed by word (`csi_parse`). A word missing from a reply is asked
+  context. Replies are parsed by word (`parse.py`). A word missing from a reply is asked
   once more, with the chunk's other missing words; still missing, it is recorded invalid.
   On resume only the missing (word, pass) pairs are asked, re-chunked.
 - `per-word`: one `choose` call per word over the labels, read from the next-token
@@ -23,37 +23,35 @@ each of N frequent words, over P passes. Two ways to ask:
 The prompts are in English for both word lists (`--lang zh` changes the words); the parser
 also reads the Chinese labels 喜剧 / 悲剧 where a model answers in Chinese.
 
-Scores: `csi_summary`. Word lists: `csi_words`; the list is copied into the run directory
+Scores: `summary.py`. Word lists: `words.py`; the list is copied into the run directory
 (`words.txt`) so that a resume asks the same words whatever the installed wordfreq says.
 """
 
 from __future__ import annotations
 
 import random
-import time
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
-from valuescope.instruments.csi_parse import WordReading, parse_reply
-from valuescope.instruments.csi_summary import (
+from valuescope.engine import Models, Plan, RunConfig, SampleKey
+from valuescope.instruments.csi.parse import WordReading, parse_reply
+from valuescope.instruments.csi.summary import (
     CSIMetrics,
     CSISample,
     condition_id,
     summarise,
 )
-from valuescope.instruments.csi_words import Lang, hash_words, load_words
+from valuescope.instruments.csi.words import Lang, hash_words, load_words
 from valuescope.models import (
     TINY_MODEL_WARNING,
     CachedModel,
     Choice,
     GenerateConfig,
     Message,
-    Model,
     RunUsage,
     user,
 )
-from valuescope.runner import Progress, RunConfig, run_pool
 from valuescope.runs import ResultsBase, RunStore, RunStoreError
 
 COMMAND = "csi"
@@ -87,12 +85,6 @@ class CSIResults(ResultsBase, CSIMetrics):
     words_sha256: str
     min_option_mass: float | None
     usage: RunUsage
-
-
-@dataclass
-class CSIRun:
-    directory: Path
-    results: CSIResults
 
 
 # -- prompts ------------------------------------------------------------------------------
@@ -226,33 +218,14 @@ async def ask_chunk(
     return [chunk_sample(w, pass_index, *readings[w]) for w in words]
 
 
-# -- runs ---------------------------------------------------------------------------------
+# -- the instrument -----------------------------------------------------------------------
 
 
-async def csi(
-    config: CSIConfig,
-    out: Path | None = None,
-    progress: Progress[CSISample] | None = None,
-    model: Model | None = None,
-) -> CSIRun:
-    """Start a CSI run in `out` (default `runs/<UTC>-csi-<model>/`).
-
-    `model` lets API users pass their own `Model` (wrapped in the cache unless
-    `config.use_cache` is off); by default `config.model` is opened by name.
-    """
-    words = load_words(config.n, config.lang, Path(config.words) if config.words else None)
-    config = config.model_copy(update={"words_source": words.source, "words_sha256": words.sha256})
-    cached = config.open_model(model)
-    store = config.create_store(COMMAND, cached, out)
-    (store.directory / WORDS_FILE).write_text("\n".join(words.words) + "\n", encoding="utf-8")
-    return await _run(config, words.words, cached, store, progress)
-
-
-def read_run_words(store: RunStore, expected_sha256: str | None) -> list[str]:
+def read_run_words(directory: Path, expected_sha256: str | None) -> list[str]:
     """The words a CSI run asked (its `words.txt`), checked against the manifest's hash."""
-    path = store.directory / WORDS_FILE
+    path = directory / WORDS_FILE
     if not path.is_file():
-        raise RunStoreError(f"{store.directory} has no {WORDS_FILE}: not a CSI run")
+        raise RunStoreError(f"{directory} has no {WORDS_FILE}: not a CSI run")
     words = [w for w in path.read_text(encoding="utf-8").splitlines() if w]
     if expected_sha256 and hash_words(words) != expected_sha256:
         raise RunStoreError(f"{path} does not match the word list hash in the manifest")
@@ -260,90 +233,85 @@ def read_run_words(store: RunStore, expected_sha256: str | None) -> list[str]:
 
 
 def open_csi_run(directory: Path) -> tuple[RunStore, CSIConfig, list[str]]:
+    """A finished or partial CSI run: its store, config and the words it asked."""
     store = RunStore.open_existing(directory, COMMAND)
     config = CSIConfig.model_validate(store.manifest.config)
-    return store, config, read_run_words(store, config.words_sha256)
+    return store, config, read_run_words(directory, config.words_sha256)
 
 
-async def resume_csi(directory: Path, progress: Progress[CSISample] | None = None) -> CSIRun:
-    """Continue a killed run: ask only the (word, pass) pairs samples.jsonl lacks."""
-    store, config, words = open_csi_run(directory)
-    return await _run(config, words, config.open_model(), store, progress)
+CSIJob = tuple[int, list[str]]
+"""(pass, words): one call, a chunk of a shuffled pass or a single word."""
 
 
-def _jobs(
-    config: CSIConfig, words: list[str], done: set[tuple[str, str]]
-) -> list[tuple[int, list[str]]]:
-    """(pass, words) units of work: chunks of a shuffled pass, or single words."""
-    jobs: list[tuple[int, list[str]]] = []
-    for p in range(config.passes):
-        todo = [
-            w
-            for w in pass_order(words, config.seed, p)
-            if (w, condition_id(config.mode, p)) not in done
-        ]
-        if config.mode == "per-word":
-            jobs.extend((p, [w]) for w in todo)
+class CSIInstrument:
+    """The CSI in chunk or per-word mode (see the module docstring).
+
+    A new run loads its words (wordfreq or the user's file), records where they came from
+    and their hash in the config, and copies them into the run directory (`words.txt`); a
+    resumed run reads them back from there, so it asks the same words whatever the
+    installed wordfreq says.
+    """
+
+    command: ClassVar[str] = COMMAND
+    config_type: ClassVar[type[RunConfig]] = CSIConfig
+    sample_type = CSISample
+
+    def __init__(self, config: CSIConfig, resume_from: Path | None = None) -> None:
+        if resume_from is not None:
+            self.words = read_run_words(resume_from, config.words_sha256)
         else:
-            size = config.chunk_size
-            jobs.extend((p, todo[i : i + size]) for i in range(0, len(todo), size))
-    return jobs
-
-
-async def _run(
-    config: CSIConfig,
-    words: list[str],
-    model: CachedModel,
-    store: RunStore,
-    progress: Progress[CSISample] | None,
-) -> CSIRun:
-    started = time.perf_counter()
-    done = store.read_samples(CSISample)
-    done_keys = {s.key for s in done}
-    jobs = _jobs(config, words, done_keys)
-    if progress is not None:
-        progress.start(total=len(words) * config.passes, already_done=len(done_keys))
-    new: list[CSISample] = []
-
-    async def answer(job: tuple[int, list[str]]) -> None:
-        pass_index, chunk = job
-        if config.mode == "per-word":
-            choice = await model.choose(
-                per_word_messages(chunk[0], pass_index), per_word_options(pass_index)
+            words = load_words(config.n, config.lang, Path(config.words) if config.words else None)
+            self.words = words.words
+            config = config.model_copy(
+                update={"words_source": words.source, "words_sha256": words.sha256}
             )
-            samples = [score_word_choice(chunk[0], pass_index, choice, config.min_option_mass)]
-        else:
-            samples = await ask_chunk(model, chunk, pass_index, config.seed)
-        for sample in samples:
-            store.append(sample)
-            new.append(sample)
-            if progress is not None:
-                progress.advance(sample, model)
+        self.config = config
 
-    try:
-        await run_pool(jobs, answer, config.concurrency)
-    finally:
-        store.close()
-        await model.aclose()
+    def run_files(self) -> dict[str, str]:
+        return {WORDS_FILE: "\n".join(self.words) + "\n"}
 
-    metrics = summarise(done + new, words, config.passes)
-    model.usage.seconds = round(time.perf_counter() - started, 3)
-    results = CSIResults(
-        command=COMMAND,
-        model=config.model,
-        mode=config.mode,
-        lang=config.lang,
-        passes=config.passes,
-        chunk_size=config.chunk_size if config.mode == "chunk" else None,
-        words_source=config.words_source or "",
-        words_sha256=config.words_sha256 or hash_words(words),
-        min_option_mass=config.min_option_mass if config.mode == "per-word" else None,
-        usage=model.usage,
-        warnings=_warnings(config, metrics),
-        **metrics.model_dump(),
-    )
-    store.write_results(results)
-    return CSIRun(directory=store.directory, results=results)
+    def plan(self, done: set[SampleKey]) -> Plan[CSIJob]:
+        config = self.config
+        jobs: list[CSIJob] = []
+        for p in range(config.passes):
+            todo = [
+                w
+                for w in pass_order(self.words, config.seed, p)
+                if (w, condition_id(config.mode, p)) not in done
+            ]
+            if config.mode == "per-word":
+                jobs.extend((p, [w]) for w in todo)
+            else:
+                size = config.chunk_size
+                jobs.extend((p, todo[i : i + size]) for i in range(0, len(todo), size))
+        return Plan(total=len(self.words) * config.passes, pending=jobs)
+
+    async def answer(self, request: CSIJob, models: Models) -> Sequence[CSISample]:
+        pass_index, chunk = request
+        if self.config.mode == "chunk":
+            return await ask_chunk(models.subject, chunk, pass_index, self.config.seed)
+        choice = await models.subject.choose(
+            per_word_messages(chunk[0], pass_index), per_word_options(pass_index)
+        )
+        return [score_word_choice(chunk[0], pass_index, choice, self.config.min_option_mass)]
+
+    def summarise(self, samples: list[CSISample], models: Models) -> CSIResults:
+        config = self.config
+        metrics = summarise(samples, self.words, config.passes)
+        return CSIResults(
+            command=COMMAND,
+            model=config.model,
+            mode=config.mode,
+            lang=config.lang,
+            passes=config.passes,
+            chunk_size=config.chunk_size if config.mode == "chunk" else None,
+            words_source=config.words_source or "",
+            words_sha256=config.words_sha256 or hash_words(self.words),
+            min_option_mass=config.min_option_mass if config.mode == "per-word" else None,
+            usage=models.subject.usage,
+            warnings=_warnings(config, metrics),
+            **metrics.model_dump(),
+        )
 
 
 def _warnings(config: CSIConfig, metrics: CSIMetrics) -> list[str]:

@@ -24,29 +24,27 @@ from __future__ import annotations
 
 import random
 import re
-import time
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
 from valuescope.datasets import DataFileError
-from valuescope.instruments.csi import open_csi_run
-from valuescope.instruments.csi_summary import CSISample, consistent_words
-from valuescope.instruments.csi_words import Lang
+from valuescope.engine import Models, Plan, RunConfig, SampleKey
+from valuescope.instruments.csi.instrument import open_csi_run
+from valuescope.instruments.csi.summary import CSISample, consistent_words
+from valuescope.instruments.csi.words import Lang
 from valuescope.models import (
     TINY_MODEL_WARNING,
     CachedModel,
     GenerateConfig,
     Message,
-    Model,
     RunUsage,
     user,
 )
-from valuescope.runner import Progress, RunConfig, run_pool
 from valuescope.runs import (
     ResultsBase,
-    RunStore,
     SampleRecord,
 )
 
@@ -93,9 +91,8 @@ class ValidityConfig(RunConfig):
     positive_source: str = ""
     negative_source: str = ""
 
-    def open_judge(self, judge: Model | None = None) -> CachedModel:
-        """The judge behind the cache (opened by name unless an API user passes one)."""
-        return self.model_copy(update={"model": self.judge or self.model}).open_model(judge)
+    def judge_model_name(self) -> str | None:
+        return self.judge
 
 
 class StorySample(SampleRecord):
@@ -132,12 +129,6 @@ class ValidityResults(ResultsBase):
     min_option_mass: float
     usage: RunUsage
     judge_usage: RunUsage | None
-
-
-@dataclass
-class ValidityRun:
-    directory: Path
-    results: ValidityResults
 
 
 # -- word pools ---------------------------------------------------------------------------
@@ -257,49 +248,6 @@ def correlations(
     return per_story, pearson(xs, ys), means
 
 
-# -- runs ---------------------------------------------------------------------------------
-
-
-async def csi_validity(
-    config: ValidityConfig,
-    out: Path | None = None,
-    progress: Progress[StorySample] | None = None,
-    model: Model | None = None,
-    judge: Model | None = None,
-) -> ValidityRun:
-    """Start a validity run in `out` (default `runs/<UTC>-csi-validity-<model>/`).
-
-    `model` and `judge` let API users pass their own `Model`s (wrapped in the cache unless
-    `config.use_cache` is off); by default they are opened by name.
-    """
-    positive, negative, pos_source, neg_source = word_pools(
-        Path(config.csi_run) if config.csi_run else None,
-        Path(config.words) if config.words else None,
-        config.lang,
-    )
-    config = config.model_copy(
-        update={
-            "positive_words": positive,
-            "negative_words": negative,
-            "positive_source": pos_source,
-            "negative_source": neg_source,
-        }
-    )
-    writer = config.open_model(model)
-    judge_model = None if judge is None else config.open_judge(judge)
-    store = config.create_store(COMMAND, writer, out)
-    return await _run(config, writer, store, progress, judge_model)
-
-
-async def resume_csi_validity(
-    directory: Path, progress: Progress[StorySample] | None = None
-) -> ValidityRun:
-    """Continue a killed validity run: write and judge only the missing stories."""
-    store = RunStore.open_existing(directory, COMMAND)
-    config = ValidityConfig.model_validate(store.manifest.config)
-    return await _run(config, config.open_model(), store, progress)
-
-
 async def _story(
     config: ValidityConfig, writer: CachedModel, judge: CachedModel, k: int, index: int
 ) -> StorySample:
@@ -342,67 +290,76 @@ async def _story(
     )
 
 
-async def _run(
-    config: ValidityConfig,
-    writer: CachedModel,
-    store: RunStore,
-    progress: Progress[StorySample] | None,
-    judge: CachedModel | None = None,
-) -> ValidityRun:
-    started = time.perf_counter()
-    judge_name = config.judge or config.model
-    if judge is None:
-        judge = writer if judge_name == config.model else config.open_judge()
-    done = store.read_samples(StorySample)
-    done_keys = {s.key for s in done}
-    jobs = [
-        (k, i)
-        for i in range(config.stories_per_k)
-        for k in range(WORDS_PER_STORY + 1)
-        if (f"k{k}/s{i}", "story") not in done_keys
-    ]
-    if progress is not None:
-        total = config.stories_per_k * (WORDS_PER_STORY + 1)
-        progress.start(total=total, already_done=len(done_keys))
-    new: list[StorySample] = []
+# -- the instrument -----------------------------------------------------------------------
 
-    async def answer(job: tuple[int, int]) -> None:
-        sample = await _story(config, writer, judge, *job)
-        store.append(sample)
-        new.append(sample)
-        if progress is not None:
-            progress.advance(sample, writer)
+StoryJob = tuple[int, int]
+"""(k negative words, story index)."""
 
-    try:
-        await run_pool(jobs, answer, config.concurrency)
-    finally:
-        store.close()
-        await writer.aclose()
-        if judge is not writer:
-            await judge.aclose()
 
-    samples = done + new
-    per_story, group_means, means = correlations(samples)
-    writer.usage.seconds = round(time.perf_counter() - started, 3)
-    results = ValidityResults(
-        command=COMMAND,
-        model=config.model,
-        judge=judge_name,
-        stories_per_k=config.stories_per_k,
-        n_stories=len(samples),
-        n_valid=sum(s.valid for s in samples),
-        per_story=per_story,
-        group_means=group_means,
-        mean_rating_by_k=means,
-        positive_source=config.positive_source,
-        negative_source=config.negative_source,
-        min_option_mass=config.min_option_mass,
-        usage=writer.usage,
-        judge_usage=None if judge is writer else judge.usage,
-        warnings=_warnings(config, judge_name, samples),
-    )
-    store.write_results(results)
-    return ValidityRun(directory=store.directory, results=results)
+class ValidityInstrument:
+    """Stories seeded with k negative words, rated by a judge (see the module docstring).
+
+    A new run fixes its word pools in the config (so the manifest records them and a resume
+    writes the same stories); the judge is `config.judge`, else the writer itself.
+    """
+
+    command: ClassVar[str] = COMMAND
+    config_type: ClassVar[type[RunConfig]] = ValidityConfig
+    sample_type = StorySample
+
+    def __init__(self, config: ValidityConfig, resume_from: Path | None = None) -> None:
+        if resume_from is None:
+            positive, negative, pos_source, neg_source = word_pools(
+                Path(config.csi_run) if config.csi_run else None,
+                Path(config.words) if config.words else None,
+                config.lang,
+            )
+            config = config.model_copy(
+                update={
+                    "positive_words": positive,
+                    "negative_words": negative,
+                    "positive_source": pos_source,
+                    "negative_source": neg_source,
+                }
+            )
+        self.config = config
+
+    def run_files(self) -> dict[str, str]:
+        return {}
+
+    def plan(self, done: set[SampleKey]) -> Plan[StoryJob]:
+        jobs = [
+            (k, i)
+            for i in range(self.config.stories_per_k)
+            for k in range(WORDS_PER_STORY + 1)
+            if (f"k{k}/s{i}", "story") not in done
+        ]
+        return Plan(total=self.config.stories_per_k * (WORDS_PER_STORY + 1), pending=jobs)
+
+    async def answer(self, request: StoryJob, models: Models) -> Sequence[StorySample]:
+        return [await _story(self.config, models.subject, models.judge, *request)]
+
+    def summarise(self, samples: list[StorySample], models: Models) -> ValidityResults:
+        config = self.config
+        judge_name = config.judge or config.model
+        per_story, group_means, means = correlations(samples)
+        return ValidityResults(
+            command=COMMAND,
+            model=config.model,
+            judge=judge_name,
+            stories_per_k=config.stories_per_k,
+            n_stories=len(samples),
+            n_valid=sum(s.valid for s in samples),
+            per_story=per_story,
+            group_means=group_means,
+            mean_rating_by_k=means,
+            positive_source=config.positive_source,
+            negative_source=config.negative_source,
+            min_option_mass=config.min_option_mass,
+            usage=models.subject.usage,
+            judge_usage=models.judge.usage if models.has_own_judge else None,
+            warnings=_warnings(config, judge_name, samples),
+        )
 
 
 def _warnings(config: ValidityConfig, judge: str, samples: list[StorySample]) -> list[str]:

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from valuescope.cli._console import RichProgress, console, user_errors
 
 if TYPE_CHECKING:
     from valuescope.compare import CompareResults, CompareRun, DimensionComparison
-    from valuescope.measure import MeasureConfig
+    from valuescope.instruments.likert import MeasureConfig
     from valuescope.stats import Stat
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -101,7 +102,7 @@ def differences_table(results: CompareResults, rows: list[DimensionComparison]) 
     return table
 
 
-def print_comparison(console: Console, run: CompareRun) -> None:
+def print_comparison(run: CompareRun) -> None:
     results = run.results
     console.print(profiles_table(results))
     significant = results.significant()
@@ -113,7 +114,7 @@ def print_comparison(console: Console, run: CompareRun) -> None:
             f"no difference is significant ({method}, Holm-adjusted p < "
             f"{results.config.alpha} over {results.n_tests[method]} tests)"
         )
-    _print_limits(console, results)
+    _print_limits(results)
     console.print(
         "the item is the unit: each test pairs the runs' item scores (mean over an item's "
         "valid administrations) over the items both runs scored",
@@ -125,7 +126,7 @@ def print_comparison(console: Console, run: CompareRun) -> None:
         console.print(f"wrote [bold]{path}[/]")
 
 
-def _print_limits(console: Console, results: CompareResults) -> None:
+def _print_limits(results: CompareResults) -> None:
     """Say why a comparison could not find anything, where that follows from its size."""
     method, alpha = results.config.method, results.config.alpha
     tested = [c.n_items for c in results.comparisons if c.test(method).p_value.value is not None]
@@ -176,15 +177,15 @@ def _run_directories(names: list[str], out: Path) -> list[Path]:
 
 
 def _measure_models(names: list[str], base: MeasureConfig, out: Path) -> list[Path]:
-    from valuescope.cli import RichProgress, console
-    from valuescope.measure import measure
+    from valuescope.engine import run
+    from valuescope.instruments.likert import LikertInstrument
 
     directories = _run_directories(names, out)
     for index, (name, directory) in enumerate(zip(names, directories, strict=True), start=1):
         console.print(f"measuring {name} ({index}/{len(names)})", highlight=False)
         with RichProgress() as progress:
-            config = base.model_copy(update={"model": name})
-            asyncio.run(measure(config, directory, progress))
+            instrument = LikertInstrument(base.model_copy(update={"model": name}))
+            asyncio.run(run(instrument, directory, progress))
     return directories
 
 
@@ -229,9 +230,8 @@ def compare_command(
     """Compare the profiles of several `measure` runs of one framework: the scores side by
     side, paired tests per dimension with the item as the unit (Holm-corrected), effect sizes
     and a radar plot."""
-    from valuescope.cli import console, user_errors
     from valuescope.compare import CompareConfig, CompareError, compare
-    from valuescope.measure import MeasureConfig
+    from valuescope.instruments.likert import MeasureConfig
     from valuescope.runs import default_run_dir
 
     with user_errors():
@@ -256,7 +256,7 @@ def compare_command(
             directories += _measure_models(names, base, out)
         config = CompareConfig(method=method.value, seed=seed)
         run = compare(directories, out, config, framework)
-        print_comparison(console, run)
+        print_comparison(run)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,7 @@ Per framework dimension:
   it in `preference`; it is reported so that a large value warns that the answers are driven
   by position more than by content.
 - `rating_order_bias`: E(ascending anchors) - E(descending anchors) on its outcomes, as in
-  `likert_summary`: negative = pulled toward the first label.
+  `likert/summary.py`: negative = pulled toward the first label.
 - `n_invalid_*` / `option_mass_*`: per task, answers below the option-mass threshold
   (excluded) and the mean mass. A choice sample counts for every dimension its dilemma offers.
 A statistic that cannot be computed is null and its reason is in `reasons`.
@@ -38,9 +38,9 @@ import numpy as np
 from pydantic import BaseModel, Field
 from scipy.stats import kendalltau
 
-from valuescope.instruments._dilemma_bank import Dilemma
-from valuescope.instruments._items import ResponseScale
-from valuescope.instruments.dilemmas import DilemmaSample, Task
+from valuescope.instruments.dilemmas.bank import Dilemma
+from valuescope.instruments.dilemmas.requests import DilemmaSample, Task
+from valuescope.instruments.likert.items import ResponseScale
 from valuescope.models import RunUsage
 from valuescope.runs import ResultsBase
 from valuescope.stats import bootstrap_mean_ci

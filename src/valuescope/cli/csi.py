@@ -1,19 +1,18 @@
 """The `csi` and `csi-validity` commands (the implicit sentiment inventory).
 
-Kept out of `cli.py` so that the main CLI module stays small; `cli.py` calls `register(app)`.
-Thin like the rest of the CLI: parse options, call the API, print.
+Thin like the rest of the CLI: parse options, build the instrument, run it, print.
 """
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.table import Table
 
-from valuescope._cli_options import (
+from valuescope.cli._console import console, fmt, print_run_footer
+from valuescope.cli._options import (
     ApiKeyEnvOption,
     CacheDirOption,
     ConcurrencyOption,
@@ -23,16 +22,15 @@ from valuescope._cli_options import (
     ResumeOption,
     SeedOption,
     TimeoutOption,
-    reject_options_with_resume,
     run_config_fields,
 )
-from valuescope.instruments.csi_words import Lang
+from valuescope.cli._run import run_command
+from valuescope.instruments.csi.words import Lang
 
 Mode = Literal["chunk", "per-word"]
 
 if TYPE_CHECKING:
-    from valuescope.instruments.csi import CSIResults
-    from valuescope.instruments.csi_validity import ValidityResults
+    from valuescope.instruments.csi import CSIResults, ValidityResults
 
 CSI_HELP = (
     "Implicit sentiment inventory (CSI): the model's first association, comedy (positive) or "
@@ -45,13 +43,7 @@ CSI_HELP = (
 )
 
 
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
 def print_csi(results: CSIResults, directory: Path) -> None:
-    from valuescope.cli import console
-
     table = Table(title=f"CSI of {results.model} ({results.mode}, {results.passes} passes)")
     table.add_column("score", no_wrap=True)
     table.add_column("value", justify="right")
@@ -67,7 +59,7 @@ def print_csi(results: CSIResults, directory: Path) -> None:
     for name, value, what in rows:
         table.add_row(
             name,
-            _fmt(value),
+            fmt(value, 3),
             what + (f" ({results.reasons[name]})" if name in results.reasons else ""),
         )
     console.print(table)
@@ -82,39 +74,23 @@ def print_csi(results: CSIResults, directory: Path) -> None:
         console.print(f"{name}: {parts}", highlight=False)
     if results.option_mass is not None:
         console.print(f"mean option mass {results.option_mass:.3f}")
-    u = results.usage
-    console.print(
-        f"usage: {u.model_calls} model calls, {u.cache_hits} cache hits, "
-        f"{u.prompt_tokens} prompt + {u.completion_tokens} completion tokens, {u.seconds:.1f} s"
-    )
-    for warning in results.warnings:
-        console.print(f"[yellow]note:[/] {warning}")
-    console.print(f"run directory: [bold]{directory}[/]")
+    print_run_footer(results.usage, results.warnings, directory)
 
 
 def print_validity(results: ValidityResults, directory: Path) -> None:
-    from valuescope.cli import console
-
     table = Table(title=f"CSI validity of {results.model} (judge {results.judge})")
     for heading in ("correlation", "r", "p", "n", "note"):
         table.add_column(heading)
     for name, c in (("per story", results.per_story), ("k-group means", results.group_means)):
-        table.add_row(name, _fmt(c.r), _fmt(c.p), str(c.n), c.reason or "")
+        table.add_row(name, fmt(c.r, 3), fmt(c.p, 3), str(c.n), c.reason or "")
     console.print(table)
-    means = ", ".join(f"{k}: {_fmt(v)}" for k, v in results.mean_rating_by_k.items())
+    means = ", ".join(f"{k}: {fmt(v, 3)}" for k, v in results.mean_rating_by_k.items())
     console.print(f"mean rating (1 comedy .. 5 tragedy) by negative words: {means}")
     console.print(
         f"{results.n_valid} of {results.n_stories} stories valid; positive words: "
         f"{results.positive_source}; negative words: {results.negative_source}"
     )
-    u = results.usage
-    console.print(
-        f"usage: {u.model_calls} model calls, {u.cache_hits} cache hits, "
-        f"{u.prompt_tokens} prompt + {u.completion_tokens} completion tokens, {u.seconds:.1f} s"
-    )
-    for warning in results.warnings:
-        console.print(f"[yellow]note:[/] {warning}")
-    console.print(f"run directory: [bold]{directory}[/]")
+    print_run_footer(results.usage, results.warnings, directory, results.judge_usage)
 
 
 def register(app: typer.Typer) -> None:
@@ -157,36 +133,22 @@ def csi_command(
     ] = None,
     resume: ResumeOption = None,
 ) -> None:
-    from valuescope.cli import RichProgress, user_errors
-    from valuescope.instruments.csi import CSIConfig, csi, resume_csi
+    from valuescope.instruments.csi import CSIConfig, CSIInstrument
 
-    with user_errors():
-        if resume is not None:
-            reject_options_with_resume(ctx)
-            with RichProgress("csi") as progress:
-                run = asyncio.run(resume_csi(resume, progress))
-        else:
-            config = CSIConfig(
-                mode=mode,
-                n=n,
-                words=str(words) if words else None,
-                lang=lang,
-                passes=passes,
-                chunk_size=chunk_size,
-                **run_config_fields(
-                    model=model,
-                    seed=seed,
-                    min_option_mass=min_option_mass,
-                    concurrency=concurrency,
-                    api_key_env=api_key_env,
-                    timeout=timeout,
-                    cache_dir=cache_dir,
-                    no_cache=no_cache,
-                ),
-            )
-            with RichProgress("csi") as progress:
-                run = asyncio.run(csi(config, out, progress))
-        print_csi(run.results, run.directory)
+    def new_instrument() -> CSIInstrument:
+        config = CSIConfig(
+            mode=mode,
+            n=n,
+            words=str(words) if words else None,
+            lang=lang,
+            passes=passes,
+            chunk_size=chunk_size,
+            **run_config_fields(ctx.params),
+        )
+        return CSIInstrument(config)
+
+    run = run_command(ctx, "csi", new_instrument, resume, out, label="csi")
+    print_csi(run.results, run.directory)
 
 
 def csi_validity_command(
@@ -229,38 +191,21 @@ def csi_validity_command(
     """Validity of the CSI: the model writes stories seeded with k negative and 5-k positive
     words, a judge rates each from comedy (1) to tragedy (5), and Pearson r between the
     negative-word share and the rating is reported per story and on the k-group means."""
-    from valuescope.cli import RichProgress, user_errors
-    from valuescope.instruments.csi import open_csi_run
-    from valuescope.instruments.csi_validity import (
-        ValidityConfig,
-        csi_validity,
-        resume_csi_validity,
-    )
+    from valuescope.instruments.csi import ValidityConfig, ValidityInstrument
+    from valuescope.instruments.csi.instrument import open_csi_run
 
-    with user_errors():
-        if resume is not None:
-            reject_options_with_resume(ctx)
-            with RichProgress("stories") as progress:
-                run = asyncio.run(resume_csi_validity(resume, progress))
-        else:
-            source = open_csi_run(run_dir)[1] if run_dir else None
-            config = ValidityConfig(
-                judge=judge,
-                csi_run=str(run_dir) if run_dir else None,
-                words=str(words) if words else None,
-                lang=lang or (source.lang if source else "en"),
-                stories_per_k=stories_per_k,
-                **run_config_fields(
-                    model=model or (source.model if source else "llamacpp"),
-                    seed=seed,
-                    min_option_mass=min_option_mass,
-                    concurrency=concurrency,
-                    api_key_env=api_key_env,
-                    timeout=timeout,
-                    cache_dir=cache_dir,
-                    no_cache=no_cache,
-                ),
-            )
-            with RichProgress("stories") as progress:
-                run = asyncio.run(csi_validity(config, out, progress))
-        print_validity(run.results, run.directory)
+    def new_instrument() -> ValidityInstrument:
+        source = open_csi_run(run_dir)[1] if run_dir else None
+        params = {**ctx.params, "model": model or (source.model if source else "llamacpp")}
+        config = ValidityConfig(
+            judge=judge,
+            csi_run=str(run_dir) if run_dir else None,
+            words=str(words) if words else None,
+            lang=lang or (source.lang if source else "en"),
+            stories_per_k=stories_per_k,
+            **run_config_fields(params),
+        )
+        return ValidityInstrument(config)
+
+    run = run_command(ctx, "csi-validity", new_instrument, resume, out, label="stories")
+    print_validity(run.results, run.directory)

@@ -1,24 +1,18 @@
-"""What every run command shares: the model part of its config, opening the (cached)
-model, the manifest, the worker pool that keeps requests in flight, and the notes that
-every results file carries.
+"""`RunConfig`: the options every run has (model, seed, cache, concurrency), how a run
+opens its model behind the cache, its manifest, and the notes every results file carries.
 
-A command (`measure`, `dilemmas`, `csi`) subclasses `RunConfig` with its own options, turns
-its work into a list of requests, and hands `run_pool` a coroutine that answers one request
-and appends its samples to the run store. The pool runs `concurrency` workers over one shared
-iterator (taking the next request never awaits, so no request is taken twice) and, when the
-workers fail, re-raises the first failure itself rather than an ExceptionGroup: every worker
-tends to fail the same way, e.g. when the server is down.
+Each instrument subclasses it with its own options; the whole config is stored in the
+manifest (no secrets: the API key's variable name, never its value), and `resume` reads it
+back from there.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from valuescope.models import (
     TINY_MODEL_WARNING,
@@ -40,12 +34,15 @@ from valuescope.runs import (
     package_versions,
 )
 
-T = TypeVar("T")
-S_contra = TypeVar("S_contra", contravariant=True)
-
 
 class RunConfig(BaseModel):
-    """The options every run command has (stored in the manifest; no secrets)."""
+    """The options every run command has (stored in the manifest; no secrets).
+
+    Unknown fields are an error, so a misspelt option in the Python API fails loudly
+    instead of being ignored.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     model: str
     seed: int = 0
@@ -54,6 +51,11 @@ class RunConfig(BaseModel):
     settings: ModelSettings = ModelSettings()
     use_cache: bool = True
     cache_dir: str | None = None
+
+    def judge_model_name(self) -> str | None:
+        """The model that judges free text, for instruments that have a judge; None = the
+        measured model judges (or the instrument judges nothing)."""
+        return None
 
     @property
     def backend(self) -> str | None:
@@ -118,35 +120,3 @@ class RunConfig(BaseModel):
                 "their probability on the options and were excluded"
             )
         return notes
-
-
-class Progress(Protocol[S_contra]):
-    """Receives progress as samples arrive (the CLI draws a bar from it)."""
-
-    def start(self, total: int, already_done: int) -> None: ...
-
-    def advance(self, sample: S_contra, model: CachedModel) -> None: ...
-
-
-async def run_pool(
-    requests: Sequence[T], answer: Callable[[T], Awaitable[None]], concurrency: int
-) -> None:
-    """Answer every request with at most `concurrency` in flight (see module docstring)."""
-    pending = iter(requests)
-    n_workers = max(1, min(concurrency, len(requests)))
-
-    async def worker() -> None:
-        for request in pending:
-            await answer(request)
-
-    try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(n_workers):
-                group.create_task(worker())
-    except ExceptionGroup as failures:
-        raise first_failure(failures) from None
-
-
-def first_failure(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    first = group.exceptions[0]
-    return first_failure(first) if isinstance(first, BaseExceptionGroup) else first

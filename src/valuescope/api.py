@@ -1,0 +1,187 @@
+"""The public Python API: one function per run command, sync and async, and `load_run`.
+
+    import valuescope as vs
+    run = vs.measure(model="llamacpp", framework="schwartz", limit=20, paraphrases=0)
+    print(run.results.dimensions["benevolence"].score, run.directory)
+    frames = vs.load_run(run.directory)      # manifest, results, samples as DataFrames
+
+Each run function takes the command's options as keyword arguments (the fields of its
+config class: `MeasureConfig`, `CSIConfig`, `ValidityConfig`, `DilemmasConfig`), validated
+by pydantic, so a misspelt option is an error rather than silently ignored. `model` is a
+model name (`"llamacpp"`, `"openai:M@URL"`) or your own object implementing `Model`. `out`
+names the run directory; `progress` receives progress (see `engine.Progress`).
+
+The sync functions work in a plain script and inside a running event loop (Jupyter): there
+they run the async twin in a worker thread with its own loop and wait for it, since a
+running loop cannot be re-entered. `resume(dir)` continues any run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from valuescope.engine import Progress, Run, RunConfig
+from valuescope.engine import resume as engine_resume
+from valuescope.engine import run as engine_run
+from valuescope.models import Model
+from valuescope.runs import ResultsBase
+
+T = TypeVar("T")
+C = TypeVar("C", bound=RunConfig)
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` to completion from sync code, with or without a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def _config(config_type: type[C], model: str | Model, options: dict[str, Any]) -> C:
+    name = model if isinstance(model, str) else model.name
+    return config_type.model_validate({"model": name, **options})
+
+
+def _own(model: str | Model | None) -> Model | None:
+    return None if model is None or isinstance(model, str) else model
+
+
+async def ameasure(
+    model: str | Model = "llamacpp",
+    *,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Run[Any]:
+    """Measure a profile on a questionnaire (`valuescope measure`); options: `MeasureConfig`.
+
+    Returns a `Run` whose `results` is a `MeasureResults`.
+    """
+    from valuescope.instruments.likert import LikertInstrument, MeasureConfig
+
+    instrument = LikertInstrument(_config(MeasureConfig, model, options))
+    return await engine_run(instrument, _path(out), progress, _own(model))
+
+
+def measure(
+    model: str | Model = "llamacpp",
+    *,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Run[Any]:
+    """The sync twin of `ameasure`."""
+    return run_sync(ameasure(model, out=out, progress=progress, **options))
+
+
+async def acsi(
+    model: str | Model = "llamacpp",
+    *,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Run[Any]:
+    """The implicit sentiment inventory (`valuescope csi`); options: `CSIConfig`."""
+    from valuescope.instruments.csi import CSIConfig, CSIInstrument
+
+    instrument = CSIInstrument(_config(CSIConfig, model, options))
+    return await engine_run(instrument, _path(out), progress, _own(model))
+
+
+def csi(
+    model: str | Model = "llamacpp",
+    *,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Run[Any]:
+    """The sync twin of `acsi`."""
+    return run_sync(acsi(model, out=out, progress=progress, **options))
+
+
+async def acsi_validity(
+    model: str | Model = "llamacpp",
+    *,
+    judge: str | Model | None = None,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Run[Any]:
+    """Does the CSI predict the stories a model writes? (`valuescope csi-validity`);
+    options: `ValidityConfig` (e.g. `csi_run=DIR`, `stories_per_k=3`)."""
+    from valuescope.instruments.csi import ValidityConfig, ValidityInstrument
+
+    if judge is not None:
+        options["judge"] = judge if isinstance(judge, str) else judge.name
+    instrument = ValidityInstrument(_config(ValidityConfig, model, options))
+    return await engine_run(instrument, _path(out), progress, _own(model), _own(judge))
+
+
+def csi_validity(
+    model: str | Model = "llamacpp",
+    *,
+    judge: str | Model | None = None,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Run[Any]:
+    """The sync twin of `acsi_validity`."""
+    return run_sync(acsi_validity(model, judge=judge, out=out, progress=progress, **options))
+
+
+async def adilemmas(
+    model: str | Model = "llamacpp",
+    *,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Run[Any]:
+    """Moral dilemmas (`valuescope dilemmas`); options: `DilemmasConfig`."""
+    from valuescope.instruments.dilemmas import DilemmasConfig, DilemmasInstrument
+
+    instrument = DilemmasInstrument(_config(DilemmasConfig, model, options))
+    return await engine_run(instrument, _path(out), progress, _own(model))
+
+
+def dilemmas(
+    model: str | Model = "llamacpp",
+    *,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Run[Any]:
+    """The sync twin of `adilemmas`."""
+    return run_sync(adilemmas(model, out=out, progress=progress, **options))
+
+
+async def aresume(
+    directory: Path | str,
+    *,
+    progress: Progress | None = None,
+    model: Model | None = None,
+    judge: Model | None = None,
+) -> Run[ResultsBase]:
+    """Continue any killed or interrupted run (its manifest says which command it is)."""
+    return await engine_resume(Path(directory), None, progress, model, judge)
+
+
+def resume(
+    directory: Path | str,
+    *,
+    progress: Progress | None = None,
+    model: Model | None = None,
+    judge: Model | None = None,
+) -> Run[ResultsBase]:
+    """The sync twin of `aresume`."""
+    return run_sync(aresume(directory, progress=progress, model=model, judge=judge))
+
+
+def _path(out: Path | str | None) -> Path | None:
+    return None if out is None else Path(out)

@@ -1,0 +1,114 @@
+"""What every command prints with: the consoles, one-line user errors, the progress bar,
+and the lines every run's summary ends with (usage, notes, where the run is)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from valuescope.datasets import DataFileError
+from valuescope.models import (
+    BackendUnreachable,
+    CachedModel,
+    EmbeddedModelMissing,
+    ModelNameError,
+    RunUsage,
+)
+from valuescope.runs import RunStoreError, SampleRecord
+
+# Piped output (logs, CI) gets a width that fits the profile table; terminals keep theirs.
+console = Console(width=None if sys.stdout.isatty() else 120)
+errors = Console(stderr=True)
+
+USER_ERRORS = (
+    DataFileError,
+    BackendUnreachable,
+    EmbeddedModelMissing,
+    ModelNameError,
+    RunStoreError,
+    FileNotFoundError,
+    KeyError,
+)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Print expected errors as one readable line and exit 2."""
+    try:
+        yield
+    except USER_ERRORS as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        errors.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+class RichProgress:
+    """A progress bar with answers done, model calls, cache hits and ETA; it also keeps
+    the run directory, so an interrupted command can say where to resume."""
+
+    def __init__(self, label: str = "measuring") -> None:
+        self.directory: Path | None = None
+        self._bar = Progress(
+            TextColumn(f"[bold]{label}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[calls]} calls, {task.fields[hits]} cache hits"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=errors,
+            transient=False,
+        )
+        self._task = self._bar.add_task(label, total=None, calls=0, hits=0)
+
+    def __enter__(self) -> RichProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+    def start(self, total: int, already_done: int, directory: Path) -> None:
+        self.directory = directory
+        self._bar.update(self._task, total=total, completed=already_done)
+
+    def advance(self, sample: SampleRecord, model: CachedModel) -> None:
+        self._bar.update(
+            self._task, advance=1, calls=model.usage.model_calls, hits=model.usage.cache_hits
+        )
+
+
+def fmt(value: float | None, digits: int = 2) -> str:
+    """A number for a table cell; `-` where it could not be computed."""
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def print_run_footer(
+    usage: RunUsage, warnings: list[str], directory: Path, judge: RunUsage | None = None
+) -> None:
+    """The lines every run command ends with: what it cost, its notes, where it is."""
+    for name, u in (("usage", usage), ("judge usage", judge)):
+        if u is not None:
+            console.print(
+                f"{name}: {u.model_calls} model calls, {u.cache_hits} cache hits, "
+                f"{u.prompt_tokens} prompt + {u.completion_tokens} completion tokens, "
+                f"{u.seconds:.1f} s",
+                highlight=False,
+            )
+    for warning in warnings:
+        console.print(f"[yellow]note:[/] {escape(warning)}")
+    console.print(f"run directory: [bold]{escape(str(directory))}[/]")

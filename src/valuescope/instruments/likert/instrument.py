@@ -1,0 +1,171 @@
+"""`measure`: put a questionnaire to a model and score its value profile.
+
+The flow (DESIGN.md): load the framework and its item bank -> one `choose` request per
+(item, administration) -> score each answer into `LikertSample`s (one per draw under
+sampled scoring) -> summarise all samples into `MeasureResults`. The engine runs it: model,
+run directory, resume, worker pool and progress are not this module's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from valuescope.datasets.item_files import ColumnMapping
+from valuescope.engine import Models, Plan, RunConfig, SampleKey
+from valuescope.frameworks import Framework, load_framework
+from valuescope.instruments.likert.items import (
+    Item,
+    ItemBank,
+    builtin_item_bank_path,
+    load_instrument_file,
+    load_item_bank,
+)
+from valuescope.instruments.likert.prompts import (
+    Condition,
+    all_conditions,
+    build_messages,
+    labels_for,
+    request_order,
+    select_items,
+)
+from valuescope.instruments.likert.scoring import LikertSample, score_choice
+from valuescope.instruments.likert.summary import (
+    MeasureResults,
+    add_mrat,
+    check_circumplex,
+    summarise_dimension,
+    summarise_overall,
+)
+
+COMMAND = "measure"
+
+
+class MeasureConfig(RunConfig):
+    """Everything that defines a measurement run (stored in the manifest; no secrets)."""
+
+    framework: str = "schwartz10"
+    items: str | None = None
+    """An instrument file (YAML bank, CSV or JSONL); None = the bank valuescope ships."""
+    columns: ColumnMapping = ColumnMapping()
+    """Which columns of a CSV/JSONL instrument hold the item fields."""
+    scale: str | None = None
+    """A YAML file with the response scale of a CSV/JSONL instrument."""
+    frameworks_dir: str | None = None
+    limit: int | None = None
+    paraphrases: int | None = None
+    """How many of each item's paraphrases to ask besides its text (None = all it has)."""
+    samples: int = 1
+    """1 = expected-value scoring; K > 1 = sampled scoring with K draws per condition."""
+    temperature: float = 1.0
+    """Temperature of the draws under sampled scoring."""
+
+
+def load_instrument(config: MeasureConfig) -> tuple[Framework, ItemBank]:
+    """The framework and item bank a config names (the shipped bank unless `items`)."""
+    extra = Path(config.frameworks_dir) if config.frameworks_dir else None
+    framework = load_framework(config.framework, extra)
+    if config.items:
+        scale = Path(config.scale) if config.scale else None
+        return framework, load_instrument_file(Path(config.items), framework, config.columns, scale)
+    path = builtin_item_bank_path(framework.id)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"valuescope ships no item bank for framework {framework.id!r}; pass one with --items"
+        )
+    return framework, load_item_bank(path, framework)
+
+
+@dataclass(frozen=True)
+class LikertRequest:
+    """One `choose` call: an item under one administration; `draws` are the conditions
+    (one per draw under sampled scoring) whose samples its answer yields."""
+
+    item: Item
+    condition: Condition
+    draws: tuple[Condition, ...]
+
+
+class LikertInstrument:
+    """A Likert questionnaire scored from the answer distribution (see `prompts.py`,
+    `scoring.py` and `summary.py` for the design, the scoring and the statistics)."""
+
+    command: ClassVar[str] = COMMAND
+    config_type: ClassVar[type[RunConfig]] = MeasureConfig
+    sample_type = LikertSample
+
+    def __init__(self, config: MeasureConfig, resume_from: Path | None = None) -> None:
+        self.config = config
+        self.framework, self.bank = load_instrument(config)
+        self.items = select_items(self.bank, self.framework.ids, config.limit)
+        most = max(len(i.paraphrases) for i in self.bank.items)
+        paraphrases = most if config.paraphrases is None else min(config.paraphrases, most)
+        self.conditions = all_conditions(paraphrases, config.samples)
+        self.labels = labels_for(self.bank.scale)
+
+    def run_files(self) -> dict[str, str]:
+        return {}
+
+    def plan(self, done: set[SampleKey]) -> Plan[LikertRequest]:
+        draws: dict[tuple[str, Condition], list[Condition]] = {}
+        for item, condition in request_order(self.items, self.conditions):
+            if (item.id, condition.id) not in done:
+                draws.setdefault((item.id, condition.request), []).append(condition)
+        by_id = {item.id: item for item in self.items}
+        pending = [
+            LikertRequest(by_id[item_id], condition, tuple(conditions))
+            for (item_id, condition), conditions in draws.items()
+        ]
+        return Plan(total=len(self.items) * len(self.conditions), pending=pending)
+
+    async def answer(self, request: LikertRequest, models: Models) -> Sequence[LikertSample]:
+        messages = build_messages(request.item, self.bank.scale, request.condition)
+        choice = await models.subject.choose(messages, self.labels)
+        config = self.config
+        sampling = (config.temperature, config.seed) if config.samples > 1 else None
+        return [
+            score_choice(
+                request.item,
+                self.bank.scale,
+                draw,
+                messages,
+                choice,
+                config.min_option_mass,
+                sampling,
+            )
+            for draw in request.draws
+        ]
+
+    def summarise(self, samples: list[LikertSample], models: Models) -> MeasureResults:
+        config, framework, bank = self.config, self.framework, self.bank
+        sampled = config.samples > 1
+        dimensions = {
+            dim: summarise_dimension(
+                [s for s in samples if s.dimension == dim],
+                bank.scale,
+                self.conditions,
+                config.seed,
+                sampled,
+            )
+            for dim in framework.ids
+            if any(s.dimension == dim for s in samples)
+        }
+        overall = summarise_overall(samples, self.labels, len(self.conditions))
+        if framework.circle is not None:
+            add_mrat(dimensions, samples)
+            overall.circumplex = check_circumplex(samples, self.conditions, framework.circle)
+        return MeasureResults(
+            command=COMMAND,
+            model=config.model,
+            framework=framework.id,
+            instrument=bank.id,
+            scale=bank.scale,
+            min_option_mass=config.min_option_mass,
+            sampled=sampled,
+            dimensions=dimensions,
+            overall=overall,
+            usage=models.subject.usage,
+            warnings=config.notes(samples),
+        )

@@ -1,0 +1,120 @@
+"""Scoring one Likert answer: the model's `Choice` over the labels -> a `LikertSample`.
+
+An item's score in one administration is the *expected* scale point under `choose`'s
+distribution over the labels (not the argmax), reverse-keyed for polarity -1 items.
+
+*Sampled scoring* (`samples > 1`): each administration draws one answer from the option
+distribution sharpened or flattened by a temperature (p_i ** (1/T), renormalised). That is
+exactly what grammar-constrained sampling at temperature T returns, without K forward
+passes: the distribution is read once (and cached) and the K draws are seeded per sample, so
+a rerun reproduces them. Log-probability scoring is deterministic, so test-retest
+reliability only means something here.
+
+A sample whose `option_mass` is below the threshold is kept, marked invalid and excluded
+from scores.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from valuescope.instruments.likert.items import Item, ResponseScale
+from valuescope.instruments.likert.prompts import Condition, scale_points_shown
+from valuescope.models import Choice, Message
+from valuescope.runs import SampleRecord
+
+
+class LikertSample(SampleRecord):
+    """One item under one condition: the model's distribution and the item's score."""
+
+    dimension: str
+    polarity: int
+    order: str
+    framing: str
+    paraphrase: int = 0
+    sample: int = 0
+    prompt: str
+    """The rendered prompt where the backend applies the template (llama.cpp), else the
+    messages as JSON: chat templates add their own default system text."""
+    labels: list[str]
+    scale_points: list[int]
+    """The scale point each label stood for in this condition."""
+    probs: list[float]
+    option_mass: float
+    missing: list[str]
+    method: str
+    expected_raw: float | None
+    """Expected scale point before reverse-keying (agreement with the statement)."""
+    drawn_point: int | None = None
+    """Under sampled scoring: the scale point drawn for this administration."""
+    score: float | None
+    """The administration's score after reverse-keying: the expected scale point, or the
+    drawn one under sampled scoring."""
+    cached: bool = False
+
+
+def draw_point(
+    probs: list[float], points: list[int], temperature: float, seed: int, key: str
+) -> int:
+    """One scale point drawn from `probs` at `temperature`, reproducibly for (seed, key)."""
+    weights = np.asarray(probs, dtype=float) ** (1.0 / temperature)
+    weights /= weights.sum()
+    rng = np.random.default_rng([seed, zlib.crc32(key.encode())])
+    return int(points[int(rng.choice(len(points), p=weights))])
+
+
+def score_choice(
+    item: Item,
+    scale: ResponseScale,
+    condition: Condition,
+    messages: list[Message],
+    choice: Choice,
+    min_option_mass: float,
+    sampling: tuple[float, int] | None = None,
+) -> LikertSample:
+    """Turn the model's `Choice` for one item into a sample (valid or counted as invalid).
+
+    `sampling = (temperature, seed)` switches to sampled scoring: the administration's score
+    is a point drawn from the distribution instead of its expectation.
+    """
+    points = scale_points_shown(scale, condition.order)
+    expected: float | None = None
+    drawn: int | None = None
+    score: float | None = None
+    reason: str | None = None
+    if choice.option_mass > 0.0:
+        expected = choice.expected([float(p) for p in points])
+        agreement = expected
+        if sampling is not None:
+            temperature, seed = sampling
+            drawn = draw_point(choice.probs, points, temperature, seed, f"{item.id}|{condition.id}")
+            agreement = float(drawn)
+        score = agreement if item.polarity == 1 else scale.reverse(agreement)
+    if choice.option_mass < min_option_mass:
+        reason = f"option_mass {choice.option_mass:.3f} below the minimum {min_option_mass}"
+    prompt = choice.rendered_prompt or "\n".join(m.model_dump_json() for m in messages)
+    return LikertSample(
+        item_id=item.id,
+        condition=condition.id,
+        valid=reason is None,
+        invalid_reason=reason,
+        dimension=item.dimension,
+        polarity=item.polarity,
+        order=condition.order,
+        framing=condition.framing,
+        paraphrase=condition.paraphrase,
+        sample=condition.sample,
+        prompt=prompt,
+        labels=choice.options,
+        scale_points=points,
+        probs=choice.probs,
+        option_mass=choice.option_mass,
+        missing=choice.missing,
+        method=choice.method,
+        expected_raw=expected,
+        drawn_point=drawn,
+        score=score,
+        cached=choice.cached,
+    )
