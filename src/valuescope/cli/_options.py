@@ -1,65 +1,117 @@
-"""Options that every run command shares (`measure`, `dilemmas`, `csi`), declared once.
+"""The options every run command shares (`--model`, `--seed`, ... `--out`, `--resume`),
+declared once.
 
-Each is an `Annotated` type to use as a parameter's annotation, so the help text and the
-bounds stay the same everywhere; `run_config_fields` turns a command's parsed parameters
-into the fields of `engine.RunConfig`, and `reject_options_with_resume` enforces that
-`--resume DIR` takes nothing else (the run's manifest holds its configuration).
+`@run_options` adds them to a command: Typer sees them as the command's own parameters
+(with the same help and bounds everywhere), and the command function receives them
+together as one `RunOptions` argument named `run`. A command that declares one of them
+itself (csi-validity's `--model`, whose default comes from another run) keeps its own
+declaration, and its value still reaches `RunOptions`.
+
+`reject_options_with_resume` enforces that `--resume DIR` takes nothing else: the run's
+manifest holds its configuration.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, get_type_hints
 
 import typer
 
 from valuescope.models import ModelSettings
 from valuescope.runs import RunStoreError
 
-ModelOption = Annotated[
-    str, typer.Option(help="llamacpp | llamacpp:PATH.gguf | openai:MODEL[@URL,...]")
-]
-SeedOption = Annotated[int, typer.Option(help="Seed for sampling, shuffling and bootstraps.")]
-MinOptionMassOption = Annotated[
-    float,
-    typer.Option(
-        min=0.0, max=1.0, help="Answers with less probability on the options are invalid."
-    ),
-]
-ConcurrencyOption = Annotated[
-    int | None,
-    typer.Option(min=1, help="Requests in flight per endpoint (default 1 embedded, 32 servers)."),
-]
-ApiKeyEnvOption = Annotated[str, typer.Option(help="Environment variable that holds the API key.")]
-TimeoutOption = Annotated[float, typer.Option(help="Seconds before a server request times out.")]
-CacheDirOption = Annotated[Path | None, typer.Option(help="Response cache folder.")]
-NoCacheOption = Annotated[
-    bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")
-]
-OutOption = Annotated[
-    Path | None, typer.Option(help="Run directory (default runs/<UTC>-<command>-<model>/).")
-]
-ResumeOption = Annotated[
-    Path | None, typer.Option(help="Continue the run in this directory; takes no other option.")
-]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def run_config_fields(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The `RunConfig` fields from a command's parsed parameters (`ctx.params`), which
-    must include every shared option above (`--model` ... `--no-cache`)."""
-    return {
-        "model": params["model"],
-        "seed": params["seed"],
-        "min_option_mass": params["min_option_mass"],
-        "settings": ModelSettings(
-            concurrency=params["concurrency"],
-            api_key_env=params["api_key_env"],
-            timeout_s=params["timeout"],
+@dataclass(frozen=True)
+class RunOptions:
+    """The shared options of one invocation, as parsed."""
+
+    model: Annotated[
+        str, typer.Option(help="llamacpp | llamacpp:PATH.gguf | openai:MODEL[@URL,...]")
+    ] = "llamacpp"
+    seed: Annotated[int, typer.Option(help="Seed for sampling, shuffling and bootstraps.")] = 0
+    min_option_mass: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Answers with less probability on the options are invalid."
         ),
-        "use_cache": not params["no_cache"],
-        "cache_dir": str(params["cache_dir"]) if params["cache_dir"] else None,
-    }
+    ] = 0.25
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Requests in flight per endpoint (default 1 embedded, 32 servers)."
+        ),
+    ] = None
+    api_key_env: Annotated[
+        str, typer.Option(help="Environment variable that holds the API key.")
+    ] = "OPENAI_API_KEY"
+    timeout: Annotated[float, typer.Option(help="Seconds before a server request times out.")] = (
+        120.0
+    )
+    cache_dir: Annotated[Path | None, typer.Option(help="Response cache folder.")] = None
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")
+    ] = False
+    out: Annotated[
+        Path | None, typer.Option(help="Run directory (default runs/<UTC>-<command>-<model>/).")
+    ] = None
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue the run in this directory; takes no other option."),
+    ] = None
+
+    def config_fields(self, model: str | None = None) -> dict[str, Any]:
+        """The `RunConfig` fields (`model` overrides `--model`, e.g. a default found
+        elsewhere)."""
+        return {
+            "model": model or self.model,
+            "seed": self.seed,
+            "min_option_mass": self.min_option_mass,
+            "settings": ModelSettings(
+                concurrency=self.concurrency, api_key_env=self.api_key_env, timeout_s=self.timeout
+            ),
+            "use_cache": not self.no_cache,
+            "cache_dir": str(self.cache_dir) if self.cache_dir else None,
+        }
+
+
+def run_options(command: F) -> F:
+    """Give `command` the shared run options (see the module docstring)."""
+    own = inspect.signature(command, eval_str=True)
+    hints = get_type_hints(RunOptions, include_extras=True)
+    shared = [
+        inspect.Parameter(
+            f.name, inspect.Parameter.KEYWORD_ONLY, annotation=hints[f.name], default=f.default
+        )
+        for f in fields(RunOptions)
+        if f.name not in own.parameters
+    ]
+    names = [f.name for f in fields(RunOptions)]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs[name] for name in names if name in kwargs}
+        for name in names:
+            if name not in own.parameters:
+                kwargs.pop(name, None)
+        return command(*args, run=RunOptions(**values), **kwargs)
+
+    # --model first (as users expect in --help), then the command's own, then the rest.
+    first = [p for p in shared if p.name == "model"]
+    rest = [p for p in shared if p.name != "model"]
+    context = [p for p in own.parameters.values() if p.annotation is typer.Context]
+    mine = [p for p in own.parameters.values() if p.name != "run" and p not in context]
+    keyword = inspect.Parameter.KEYWORD_ONLY  # Typer passes every parameter by name
+    parameters = [p.replace(kind=keyword) for p in context + first + mine + rest]
+    wrapper.__signature__ = own.replace(parameters=parameters)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    return wrapper  # type: ignore[return-value]
 
 
 def reject_options_with_resume(ctx: typer.Context) -> None:

@@ -12,18 +12,7 @@ import typer
 from rich.table import Table
 
 from valuescope.cli._console import console, fmt, print_run_footer
-from valuescope.cli._options import (
-    ApiKeyEnvOption,
-    CacheDirOption,
-    ConcurrencyOption,
-    MinOptionMassOption,
-    ModelOption,
-    NoCacheOption,
-    ResumeOption,
-    SeedOption,
-    TimeoutOption,
-    run_config_fields,
-)
+from valuescope.cli._options import RunOptions, run_options
 from valuescope.cli._run import run_command
 from valuescope.instruments.csi.words import Lang
 
@@ -99,9 +88,9 @@ def register(app: typer.Typer) -> None:
     app.command(name="csi-validity")(csi_validity_command)
 
 
+@run_options
 def csi_command(
     ctx: typer.Context,
-    model: ModelOption = "llamacpp",
     n: Annotated[
         int | None,
         typer.Option(
@@ -121,17 +110,8 @@ def csi_command(
     ] = "chunk",
     lang: Annotated[Lang, typer.Option(help="Language of the default word list.")] = "en",
     chunk_size: Annotated[int, typer.Option(min=1, help="Words per call in chunk mode.")] = 30,
-    seed: SeedOption = 0,
-    min_option_mass: MinOptionMassOption = 0.25,
-    concurrency: ConcurrencyOption = None,
-    api_key_env: ApiKeyEnvOption = "OPENAI_API_KEY",
-    cache_dir: CacheDirOption = None,
-    no_cache: NoCacheOption = False,
-    timeout: TimeoutOption = 120.0,
-    out: Annotated[
-        Path | None, typer.Option(help="Run directory (default runs/<UTC>-csi-<model>/).")
-    ] = None,
-    resume: ResumeOption = None,
+    *,
+    run: RunOptions,
 ) -> None:
     from valuescope.instruments.csi import CSIConfig, CSIInstrument
 
@@ -143,14 +123,15 @@ def csi_command(
             lang=lang,
             passes=passes,
             chunk_size=chunk_size,
-            **run_config_fields(ctx.params),
+            **run.config_fields(),
         )
         return CSIInstrument(config)
 
-    run = run_command(ctx, "csi", new_instrument, resume, out, label="csi")
-    print_csi(run.results, run.directory)
+    finished = run_command(ctx, "csi", new_instrument, run.resume, run.out, label="csi")
+    print_csi(finished.results, finished.directory)
 
 
+@run_options
 def csi_validity_command(
     ctx: typer.Context,
     model: Annotated[
@@ -175,18 +156,8 @@ def csi_validity_command(
         Lang | None,
         typer.Option(help="Language of the built-in lexicon (default: the --run's, else en)."),
     ] = None,
-    seed: SeedOption = 0,
-    min_option_mass: MinOptionMassOption = 0.25,
-    concurrency: ConcurrencyOption = None,
-    api_key_env: ApiKeyEnvOption = "OPENAI_API_KEY",
-    cache_dir: CacheDirOption = None,
-    no_cache: NoCacheOption = False,
-    timeout: TimeoutOption = 120.0,
-    out: Annotated[
-        Path | None,
-        typer.Option(help="Run directory (default runs/<UTC>-csi-validity-<model>/)."),
-    ] = None,
-    resume: ResumeOption = None,
+    *,
+    run: RunOptions,
 ) -> None:
     """Validity of the CSI: the model writes stories seeded with k negative and 5-k positive
     words, a judge rates each from comedy (1) to tragedy (5), and Pearson r between the
@@ -196,16 +167,15 @@ def csi_validity_command(
 
     def new_instrument() -> ValidityInstrument:
         source = open_csi_run(run_dir)[1] if run_dir else None
-        params = {**ctx.params, "model": model or (source.model if source else "llamacpp")}
         config = ValidityConfig(
             judge=judge,
             csi_run=str(run_dir) if run_dir else None,
             words=str(words) if words else None,
             lang=lang or (source.lang if source else "en"),
             stories_per_k=stories_per_k,
-            **run_config_fields(params),
+            **run.config_fields(model or (source.model if source else "llamacpp")),
         )
         return ValidityInstrument(config)
 
-    run = run_command(ctx, "csi-validity", new_instrument, resume, out, label="stories")
-    print_validity(run.results, run.directory)
+    finished = run_command(ctx, "csi-validity", new_instrument, run.resume, run.out, "stories")
+    print_validity(finished.results, finished.directory)

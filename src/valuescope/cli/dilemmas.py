@@ -15,19 +15,7 @@ import typer
 from rich.table import Table
 
 from valuescope.cli._console import console, fmt, print_run_footer
-from valuescope.cli._options import (
-    ApiKeyEnvOption,
-    CacheDirOption,
-    ConcurrencyOption,
-    MinOptionMassOption,
-    ModelOption,
-    NoCacheOption,
-    OutOption,
-    ResumeOption,
-    SeedOption,
-    TimeoutOption,
-    run_config_fields,
-)
+from valuescope.cli._options import RunOptions, run_options
 from valuescope.cli._run import run_command
 
 if TYPE_CHECKING:
@@ -135,9 +123,9 @@ def register(app: typer.Typer) -> None:
     """Add the `dilemmas` command to `app`."""
 
     @app.command()
+    @run_options
     def dilemmas(
         ctx: typer.Context,
-        model: ModelOption = "llamacpp",
         file: Annotated[
             Path | None, typer.Option(help="Your own dilemma file (YAML); default: the 18 shipped.")
         ] = None,
@@ -147,15 +135,8 @@ def register(app: typer.Typer) -> None:
         tasks: Annotated[
             str, typer.Option(help="choice (pick one outcome), rating (1..5 each), or both.")
         ] = "choice,rating",
-        seed: SeedOption = 0,
-        min_option_mass: MinOptionMassOption = 0.25,
-        concurrency: ConcurrencyOption = None,
-        api_key_env: ApiKeyEnvOption = "OPENAI_API_KEY",
-        timeout: TimeoutOption = 120.0,
-        cache_dir: CacheDirOption = None,
-        no_cache: NoCacheOption = False,
-        out: OutOption = None,
-        resume: ResumeOption = None,
+        *,
+        run: RunOptions,
     ) -> None:
         """Which moral framework a model's choices follow: 18 dilemmas, one outcome per
         ethics5 framework; the model picks one outcome (2n option orders) and rates each
@@ -168,10 +149,10 @@ def register(app: typer.Typer) -> None:
                     "file": str(file) if file else None,
                     "limit": limit,
                     "tasks": _tasks(tasks),
-                    **run_config_fields(ctx.params),
+                    **run.config_fields(),
                 }
             )
             return DilemmasInstrument(config)
 
-        run = run_command(ctx, "dilemmas", new_instrument, resume, out)
-        print_dilemmas(run.results, run.directory)
+        finished = run_command(ctx, "dilemmas", new_instrument, run.resume, run.out)
+        print_dilemmas(finished.results, finished.directory)

@@ -9,19 +9,7 @@ import typer
 from rich.table import Table
 
 from valuescope.cli._console import console, fmt, print_run_footer
-from valuescope.cli._options import (
-    ApiKeyEnvOption,
-    CacheDirOption,
-    ConcurrencyOption,
-    MinOptionMassOption,
-    ModelOption,
-    NoCacheOption,
-    OutOption,
-    ResumeOption,
-    SeedOption,
-    TimeoutOption,
-    run_config_fields,
-)
+from valuescope.cli._options import RunOptions, run_options
 from valuescope.cli._run import run_command
 from valuescope.datasets.item_files import ColumnMapping
 
@@ -106,9 +94,9 @@ def print_profile(results: MeasureResults, directory: Path) -> None:
     print_run_footer(u, results.warnings, directory)
 
 
+@run_options
 def measure(
     ctx: typer.Context,
-    model: ModelOption = "llamacpp",
     framework: Annotated[
         str, typer.Option(help="Framework id (schwartz = schwartz10) or YAML file.")
     ] = "schwartz10",
@@ -149,15 +137,8 @@ def measure(
     limit: Annotated[
         int | None, typer.Option(min=1, help="Ask only N items, round-robin over dimensions.")
     ] = None,
-    seed: SeedOption = 0,
-    min_option_mass: MinOptionMassOption = 0.25,
-    concurrency: ConcurrencyOption = None,
-    api_key_env: ApiKeyEnvOption = "OPENAI_API_KEY",
-    timeout: TimeoutOption = 120.0,
-    cache_dir: CacheDirOption = None,
-    no_cache: NoCacheOption = False,
-    out: OutOption = None,
-    resume: ResumeOption = None,
+    *,
+    run: RunOptions,
 ) -> None:
     """Measure a model's profile on a framework's questionnaire, scored from its answer
     distribution under 2 option orders x 2 framings x each wording (item + paraphrases)."""
@@ -174,12 +155,12 @@ def measure(
             paraphrases=paraphrases,
             samples=samples,
             temperature=temperature,
-            **run_config_fields(ctx.params),
+            **run.config_fields(),
         )
         return LikertInstrument(config)
 
-    run = run_command(ctx, "measure", new_instrument, resume, out)
-    print_profile(run.results, run.directory)
+    finished = run_command(ctx, "measure", new_instrument, run.resume, run.out)
+    print_profile(finished.results, finished.directory)
 
 
 def _columns(spec: str | None) -> ColumnMapping:
