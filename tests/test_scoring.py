@@ -78,6 +78,21 @@ def test_low_option_mass_is_invalid_but_kept() -> None:
     assert sample.expected_raw == 2.0  # recorded for diagnosis, excluded from scores
 
 
+def test_unscored_answer_is_invalid_with_the_backends_reason() -> None:
+    """A server that could score no option (e.g. multi-token labels it cannot continue)
+    gives mass 0 with a reason: the sample carries that reason, never a silent zero."""
+    item = Item(id="f", dimension="power", text="t")
+    choice = choice_of([0.0] * 6, 0.0).model_copy(
+        update={"unscored_reason": "no option in the top-20 log-probabilities"}
+    )
+    sample = score_choice(item, SCALE, Condition("asc", "none"), [], choice, 0.25)
+    assert not sample.valid
+    assert sample.invalid_reason == "no option in the top-20 log-probabilities"
+    assert sample.score is None
+    bare = score_choice(item, SCALE, Condition("asc", "none"), [], choice_of([0.0] * 6, 0.0), 0.25)
+    assert bare.invalid_reason == "no probability on any option"
+
+
 def test_round_robin_limit() -> None:
     items = [Item(id=f"{d}{i}", dimension=d, text="t") for d in "ab" for i in range(3)]
     from valuescope.instruments.likert.items import ItemBank

@@ -3,9 +3,9 @@
 The unit of every test is the *item*. A run's score for an item is the mean of its valid
 administrations (`instruments.likert.summary.item_scores`, the rule the profile itself
 uses); two runs are compared over the items both scored, as paired vectors, so an item
-asked under 12 conditions still counts once. Counting administrations as independent observations would shrink the
-p-values by the number of conditions for no new information: the conditions are repeated
-measures of the same item, not new items.
+asked under 12 conditions still counts once. Counting administrations as independent
+observations would shrink the p-values by the number of conditions for no new information:
+the conditions are repeated measures of the same item, not new items.
 
 For every pair of runs and every dimension: the mean paired difference (a - b), a sign-flip
 permutation test and a Wilcoxon signed-rank test, Cohen's d_z and the rank-biserial

@@ -32,15 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from valuescope.models._merge import renormalise, surface_variants
+from valuescope.models._merge import PRUNE_BELOW, renormalise, surface_variants
 from valuescope.models._settings import ModelSettings
 from valuescope.models._types import Choice, Completion, GenerateConfig, Message, TokenUsage
 
 _LOADED: dict[tuple[str, int, int], Any] = {}
-PRUNE_BELOW = 1e-4
-"""Option token sequences whose prefix is less likely than this are not extended: each
-extension costs a forward pass, and the most it could add to an option is this much
-probability (SmolLM2 gives the space before " 1" about 4e-6)."""
 _LOAD_LOCK = threading.Lock()
 
 
@@ -194,14 +190,23 @@ class LlamaCppModel:
 
             raw = [sum(terminal_prob(seq) for seq in sequences[o] if seq) for o in options]
         probs, mass = renormalise(raw)
+        missing = [o for o in options if not any(sequences[o])]
+        reason = None
+        if mass <= 0.0:
+            reason = (
+                "no option has any tokens"
+                if len(missing) == len(options)
+                else f"every option's token sequence is below {PRUNE_BELOW:g}"
+            )
         return Choice(
             options=options,
             probs=probs,
             option_mass=mass,
-            missing=[o for o in options if not any(sequences[o])],
+            missing=missing,
             method="logprobs",
             usage=TokenUsage(prompt_tokens=len(tokens)),
             rendered_prompt=prompt,
+            unscored_reason=reason,
         )
 
     async def choose(self, messages: list[Message], options: list[str]) -> Choice:

@@ -10,10 +10,16 @@ Requests go through the official SDK (`AsyncOpenAI`). Design points:
   SDK's own retries are off so that there is one policy. A refused connection is not retried
   for long: it fails with an error that names the URL.
 - *choose*: one request with `max_tokens=1`, `logprobs=True`, `top_logprobs=20` (some
-  servers return no log-probabilities unless top_logprobs is set). Options are single-token
-  labels here; an option absent from the top 20 gets 0 and is listed in `missing`. A server
-  that returns no log-probabilities is answered by K samples at temperature 1, optionally
-  constrained (`constrain="guided_choice"` for vLLM/SGLang, `"grammar"` for llama.cpp).
+  servers return no log-probabilities unless top_logprobs is set). Options of one token are
+  scored from it; options of several tokens ("comedy" = com + edy, "10" = 1 + 0) by their
+  whole token sequence, with further requests that continue a prefix of the answer
+  (`_sequence_choice` walks the token tree, `_continuation` builds the requests and probes
+  once per model whether the server can continue a prefix). An option no token path
+  reaches gets 0 and is listed in `missing`; an answer with no probability on any option
+  says why in `unscored_reason`. A server that returns no log-probabilities, or cannot
+  continue a prefix that an option needs, is answered by K samples at temperature 1,
+  optionally constrained (`constrain="guided_choice"` for vLLM/SGLang, `"grammar"` for
+  llama.cpp).
 - The API key is read from the environment variable named in the settings when the client
   is built; it is never part of the identity, the cache, the manifest or a log line.
 """
@@ -36,14 +42,30 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from valuescope.models._continuation import TOP_LOGPROBS as TOP_LOGPROBS
+from valuescope.models._continuation import (
+    Continuer,
+    add_usage,
+    gbnf_literal,
+    positions,
+    probe,
+)
+from valuescope.models._continuation import response_usage as _usage
 from valuescope.models._errors import BackendUnreachable
-from valuescope.models._merge import match_option, probs_from_surface_logprobs, renormalise
+from valuescope.models._merge import PRUNE_BELOW, match_option, renormalise
+from valuescope.models._sequence_choice import Expander, WalkResult, walk
 from valuescope.models._settings import ModelSettings
 from valuescope.models._spec import ModelSpec
-from valuescope.models._types import Choice, Completion, GenerateConfig, Message, TokenUsage
+from valuescope.models._types import (
+    Choice,
+    Completion,
+    Continuation,
+    GenerateConfig,
+    Message,
+    TokenUsage,
+)
 
 DEFAULT_HTTP_CONCURRENCY = 32
-TOP_LOGPROBS = 20
 FIRST_RETRY_WAIT_S = 1.0
 """Mean wait before the first retry; later ones double (with jitter) up to 30 s."""
 T = TypeVar("T")
@@ -96,6 +118,11 @@ class OpenAIModel:
             )
             for url in urls
         ]
+        self._continuation: Continuation | None = (
+            settings.continuation if settings.continuation in ("prefill", "grammar") else None
+        )
+        self._probed = settings.continuation != "auto"
+        self._probe_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @property
     def name(self) -> str:
@@ -104,7 +131,10 @@ class OpenAIModel:
     @property
     def identity(self) -> str:
         endpoints = ",".join(sorted(r.label for r in self._replicas))
-        return f"openai|{self._spec.model}|{endpoints}|constrain={self._settings.constrain}"
+        return (
+            f"openai|{self._spec.model}|{endpoints}|constrain={self._settings.constrain}"
+            f"|continuation={self._settings.continuation}"
+        )
 
     def _pick(self) -> _Replica:
         fewest = min(r.outstanding for r in self._replicas)
@@ -202,18 +232,55 @@ class OpenAIModel:
         content = logprobs.content if logprobs is not None else None
         if not content or not content[0].top_logprobs:
             return await self._choose_by_sampling(messages, options)
-        first = content[0]
-        pairs = {(t.token, t.logprob) for t in first.top_logprobs}
-        pairs.add((first.token, first.logprob))
-        probs, mass, missing = probs_from_surface_logprobs(options, sorted(pairs))
+        first = positions(response)[0][2]
+        continuer = Continuer(self._call, self._spec.model, self._messages(messages), "prefill")
+        used: list[Continuation] = []
+
+        async def expander() -> Expander | None:
+            method = await self._continuation_method(continuer, first, response)
+            if method is None:
+                return None
+            continuer.method = method
+            used.append(method)
+            return continuer
+
+        result = await walk(options, first, expander)
+        usage = add_usage(_usage(response), continuer.usage)
+        if result.incomplete:  # an option needs a continuation that the server cannot give
+            sampled = await self._choose_by_sampling(messages, options)
+            update = {
+                "usage": add_usage(usage, sampled.usage),
+                "sequence_requests": continuer.requests,
+            }
+            return sampled.model_copy(update=update)
+        probs, mass = renormalise(result.raw)
         return Choice(
             options=options,
             probs=probs,
             option_mass=mass,
-            missing=missing,
+            missing=[o for o, r in zip(options, result.reached, strict=True) if not r],
             method="logprobs",
-            usage=_usage(response),
+            continuation=used[0] if used else None,
+            sequence_requests=continuer.requests,
+            usage=usage,
+            unscored_reason=None if mass > 0 else _unscored_reason(result, len(first)),
         )
+
+    async def _continuation_method(
+        self, continuer: Continuer, first: Any, response: Any
+    ) -> Continuation | None:
+        """The configured continuation, or the probed one (probed once per model, on the
+        first call that needs it; concurrent calls wait for that probe)."""
+        if self._probed:
+            return self._continuation
+        loop = asyncio.get_running_loop()
+        if self._probe_lock is None or self._probe_lock[0] is not loop:
+            self._probe_lock = (loop, asyncio.Lock())
+        async with self._probe_lock[1]:
+            if not self._probed:
+                self._continuation = await probe(continuer, first, _usage(response).prompt_tokens)
+                self._probed = True
+        return self._continuation
 
     async def _choose_by_sampling(self, messages: list[Message], options: list[str]) -> Choice:
         """K samples at temperature 1, for servers without log-probabilities.
@@ -227,7 +294,7 @@ class OpenAIModel:
         if self._settings.constrain == "guided_choice":
             extra["extra_body"] = {"guided_choice": options}
         elif self._settings.constrain == "grammar":
-            alternatives = " | ".join('"' + o.replace('"', '\\"') + '"' for o in options)
+            alternatives = " | ".join(gbnf_literal(o) for o in options)
             extra["extra_body"] = {"grammar": f"root ::= {alternatives}"}
 
         async def one(index: int) -> Any:
@@ -262,6 +329,7 @@ class OpenAIModel:
             method="samples",
             n_samples=k,
             usage=usage,
+            unscored_reason=None if mass > 0 else f"none of {k} samples named an option",
         )
 
     async def aclose(self) -> None:
@@ -269,10 +337,14 @@ class OpenAIModel:
             await replica.client.close()
 
 
-def _usage(response: Any) -> TokenUsage:
-    usage = getattr(response, "usage", None)
-    if usage is None:
-        return TokenUsage()
-    return TokenUsage(
-        prompt_tokens=usage.prompt_tokens or 0, completion_tokens=usage.completion_tokens or 0
-    )
+def _unscored_reason(result: WalkResult, k: int) -> str:
+    """Why no option got any probability from the log-probabilities."""
+    if any(result.reached):
+        return "the options got no probability: each continues into another option"
+    if result.pruned > 0 or result.lost > 0:
+        return (
+            f"no option could be scored: their prefixes were below {PRUNE_BELOW:g} "
+            f"(together {result.pruned:.2g}) or not continued by the server (together "
+            f"{result.lost:.2g})"
+        )
+    return f"no option, nor a prefix of one, is among the server's top {k} first tokens"

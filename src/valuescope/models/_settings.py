@@ -22,6 +22,11 @@ class ModelSettings(BaseModel):
     """How to constrain those samples on servers without log-probabilities: vLLM/SGLang's
     `guided_choice`, llama.cpp server's GBNF `grammar`, or not at all (then free samples
     are matched against the options and the rest lowers `option_mass`)."""
+    continuation: Literal["auto", "prefill", "grammar", "none"] = "auto"
+    """How `choose` on a server scores options of several tokens ("comedy" = com + edy, "10"):
+    by asking for the next token after a prefix as a continued assistant message (`prefill`:
+    vLLM, SGLang, llama.cpp's llama-server) or by forcing the option with a grammar
+    (`grammar`: llama.cpp servers); `auto` probes the server once; `none` samples instead."""
     n_ctx: int = 4096
     n_threads: int | None = None
     """llama.cpp threads; None = every core (llama-cpp-python's own default halves them)."""

@@ -64,6 +64,7 @@ class Completion(BaseModel):
 
 
 ChooseMethod = Literal["logprobs", "samples"]
+Continuation = Literal["prefill", "grammar"]
 
 
 class Choice(BaseModel):
@@ -74,6 +75,8 @@ class Choice(BaseModel):
     renormalising, so a low value means the model wanted to say something else (a refusal, a
     word, a different number). `missing` lists options the backend could not score, e.g.
     because they were absent from a server's top-k log-probabilities: they get probability 0.
+    When `option_mass` is 0, `unscored_reason` says why (no option could be scored, or none
+    had any probability): a zero is never silent.
     """
 
     options: list[str]
@@ -83,6 +86,14 @@ class Choice(BaseModel):
     method: ChooseMethod
     n_samples: int | None = None
     """How many constrained samples were drawn when `method == "samples"`."""
+    continuation: Continuation | None = None
+    """How a server was made to continue an option's first tokens, where some option spans
+    several tokens ("comedy" = com + edy): `prefill` (a trailing assistant message) or
+    `grammar` (a forced answer); None when every option was one token."""
+    sequence_requests: int = 0
+    """Requests beyond the first that scoring options of several tokens took."""
+    unscored_reason: str | None = None
+    """Why `option_mass` is 0, when it is; None otherwise."""
     usage: TokenUsage = Field(default_factory=TokenUsage)
     rendered_prompt: str | None = None
     cached: bool = False
@@ -92,3 +103,13 @@ class Choice(BaseModel):
         if len(values) != len(self.probs):
             raise ValueError("one value per option is needed")
         return float(sum(p * v for p, v in zip(self.probs, values, strict=True)))
+
+    def invalid_reason(self, min_option_mass: float) -> str | None:
+        """Why this answer cannot be scored, or None if it can: no option could be scored
+        (with the backend's reason), or less than `min_option_mass` on the options. Every
+        instrument marks such a sample invalid with this reason, keeps and counts it."""
+        if self.option_mass <= 0.0:
+            return self.unscored_reason or "no probability on any option"
+        if self.option_mass < min_option_mass:
+            return f"option_mass {self.option_mass:.3f} below the minimum {min_option_mass}"
+        return None

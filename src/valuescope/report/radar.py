@@ -6,7 +6,8 @@ values in the theory and a profile's shape reads as the theory intends; otherwis
 follow the framework file. The caller passes plain data (labels, scores, the dimension
 order, the scale's points), so any report can draw one. The radius spans the instrument's
 whole response scale (not the data's range), so small differences look small and plots of
-different comparisons can be set side by side. A dimension a run did not score leaves a gap in its polygon.
+different comparisons can be set side by side. A dimension a run did not score leaves a
+gap in its polygon.
 
 Drawn on a bare `Figure` with the Agg canvas: no pyplot global state, no display needed,
 safe in servers and threads. The SVG carries no date and a fixed hash salt, so the same

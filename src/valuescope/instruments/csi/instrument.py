@@ -154,9 +154,7 @@ def score_word_choice(
     negative = sum(
         p for o, p in zip(choice.options, choice.probs, strict=True) if o.lower() == NEGATIVE
     )
-    reason = None
-    if choice.option_mass < min_option_mass:
-        reason = f"option_mass {choice.option_mass:.3f} below the minimum {min_option_mass}"
+    reason = choice.invalid_reason(min_option_mass)
     label: Literal["positive", "negative", "neutral"] = (
         "positive" if positive > negative else "negative" if negative > positive else "neutral"
     )

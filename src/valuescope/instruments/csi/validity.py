@@ -271,8 +271,7 @@ async def _story(
         cached = cached and choice.cached
         if mass > 0:
             rating = choice.expected([1.0, 2.0, 3.0, 4.0, 5.0])
-        if mass < config.min_option_mass:
-            reason = f"option_mass {mass:.3f} below the minimum {config.min_option_mass}"
+        reason = choice.invalid_reason(config.min_option_mass)
     return StorySample(
         item_id=f"k{k}/s{index}",
         condition="story",

@@ -153,14 +153,6 @@ class DilemmaSample(SampleRecord):
     cached: bool = False
 
 
-def _validity(choice: Choice, min_option_mass: float) -> str | None:
-    if choice.option_mass <= 0.0:
-        return "no probability on any option"
-    if choice.option_mass < min_option_mass:
-        return f"option_mass {choice.option_mass:.3f} below the minimum {min_option_mass}"
-    return None
-
-
 def _prompt(choice: Choice, messages: list[Message]) -> str:
     return choice.rendered_prompt or "\n".join(m.model_dump_json() for m in messages)
 
@@ -174,7 +166,7 @@ def score_choice_order(
 ) -> DilemmaSample:
     """Map the distribution over labels back to outcomes (label k = k-th outcome shown)."""
     shown = [dilemma.outcomes[i] for i in order.positions(len(dilemma.outcomes))]
-    reason = _validity(choice, min_option_mass)
+    reason = choice.invalid_reason(min_option_mass)
     return DilemmaSample(
         item_id=dilemma.id,
         condition=f"choice/{order.id}",
@@ -208,7 +200,7 @@ def score_rating(
     """The expected acceptability of one outcome, labels mapped back to scale points."""
     points = scale_points_shown(scale, order)
     expected = choice.expected([float(p) for p in points]) if choice.option_mass > 0 else None
-    reason = _validity(choice, min_option_mass)
+    reason = choice.invalid_reason(min_option_mass)
     return DilemmaSample(
         item_id=f"{dilemma.id}/{outcome.id}",
         condition=f"rating/{order}",

@@ -83,7 +83,6 @@ def score_choice(
     expected: float | None = None
     drawn: int | None = None
     score: float | None = None
-    reason: str | None = None
     if choice.option_mass > 0.0:
         expected = choice.expected([float(p) for p in points])
         agreement = expected
@@ -92,8 +91,7 @@ def score_choice(
             drawn = draw_point(choice.probs, points, temperature, seed, f"{item.id}|{condition.id}")
             agreement = float(drawn)
         score = agreement if item.polarity == 1 else scale.reverse(agreement)
-    if choice.option_mass < min_option_mass:
-        reason = f"option_mass {choice.option_mass:.3f} below the minimum {min_option_mass}"
+    reason = choice.invalid_reason(min_option_mass)
     prompt = choice.rendered_prompt or "\n".join(m.model_dump_json() for m in messages)
     return LikertSample(
         item_id=item.id,
