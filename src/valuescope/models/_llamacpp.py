@@ -89,6 +89,9 @@ class LlamaCppModel:
             f"llamacpp|{path.name}|{file_fingerprint(path)}|chat={bool(self._formatter)}"
         )
         self._lock = threading.Lock()
+        self.prompt_tokens_evaluated = 0
+        """Prompt tokens `choose` evaluated after reusing the KV cache (what the prompt
+        layout and the request order save: compare with the prompts' lengths)."""
 
     @property
     def name(self) -> str:
@@ -129,6 +132,7 @@ class LlamaCppModel:
         shared = min(shared, len(tokens) - 1)  # always decode >= 1 token: fresh logits
         llm.n_tokens = shared
         llm.eval(tokens[shared:])
+        self.prompt_tokens_evaluated += len(tokens) - shared
 
     def _last_logprobs(self) -> np.ndarray[Any, np.dtype[np.float64]]:
         """Log-softmax of the logits at the last evaluated position."""

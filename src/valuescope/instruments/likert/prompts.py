@@ -53,11 +53,8 @@ class Condition:
 
 
 def all_conditions(paraphrases: int = 0, samples: int = 1) -> list[Condition]:
-    """Every administration: orders x framings x (text + `paraphrases`) x `samples`.
-
-    Listed so that consecutive requests for an item differ as late in the prompt as possible
-    (the option order comes after the statement), letting llama.cpp reuse the shared prefix.
-    """
+    """Every administration: orders x framings x (text + `paraphrases`) x `samples`
+    (the order in which they are asked is `request_order`'s business)."""
     return [
         Condition(order, framing, paraphrase, sample)
         for framing in FRAMINGS
@@ -80,17 +77,24 @@ def scale_points_shown(scale: ResponseScale, order: Order) -> list[int]:
 
 
 def build_messages(item: Item, scale: ResponseScale, condition: Condition) -> list[Message]:
-    """The chat messages for one item under one condition."""
+    """The chat messages for one item under one administration.
+
+    Laid out for prefix caching: what the administration shares (the framing's system
+    message, the stem, the options in this order) comes first, and the statement last, in
+    quotes, before a short answer cue. Consecutive requests (`request_order`) then share
+    everything up to the statement. Measured on SmolLM2-135M over 40 Schwartz items x 4
+    administrations against the earlier statement-first layout: option mass 0.547 vs 0.523,
+    position bias -1.19 vs -1.05, 23 vs 73 prompt tokens evaluated per answer after KV
+    reuse. Other wordings moved the mass between 0.38 and 0.64 and the bias between -1.2
+    and -4.0 (the options before the stem, or the stem after the statement, did worst).
+    """
     points = scale_points_shown(scale, condition.order)
     anchors = [scale.anchors[p - scale.minimum] for p in points]
     lines = [f"{label} = {anchor}" for label, anchor in enumerate(anchors, start=1)]
-    # Statement first, options last, and an answer cue that names the format: on small
-    # models this puts far more probability on the labels than a closing instruction does.
     question = (
-        f'Statement: "{item_text(item, condition.paraphrase)}"\n'
         f"{scale.stem} Choose one option.\n"
         + "\n".join(lines)
-        + f"\nYour answer (one number from 1 to {scale.points}):"
+        + f'\n\n"{item_text(item, condition.paraphrase)}"\nYour answer:'
     )
     messages = [user(question)]
     if condition.framing == "neutral":
@@ -118,6 +122,17 @@ def select_items(bank: ItemBank, dimension_order: list[str], limit: int | None) 
 
 
 def request_order(items: list[Item], conditions: list[Condition]) -> list[tuple[Item, Condition]]:
-    """Every (item, administration) pair in the order to ask them: item by item, so that
-    consecutive prompts share the statement and differ as late as possible."""
-    return [(item, condition) for item in items for condition in conditions]
+    """Every (item, administration) pair in the order to ask them: administration by
+    administration (framing, then option order), all items under one before the next.
+
+    Everything before the statement depends only on the framing and the option order, so
+    consecutive requests share that whole prefix: llama.cpp's KV cache (embedded) and a
+    server's prefix cache (llama-server slots, vLLM APC, SGLang radix) evaluate it once,
+    and each answer costs only the statement and the cue.
+    """
+    by_prefix: dict[tuple[str, str], list[Condition]] = {}
+    for condition in conditions:
+        by_prefix.setdefault((condition.framing, condition.order), []).append(condition)
+    return [
+        (item, condition) for group in by_prefix.values() for item in items for condition in group
+    ]
