@@ -1,6 +1,7 @@
 # valuescope: set-up, demo and tests on a fresh machine (Python >= 3.11, gcc, cmake).
 #   make demo   create .venv, install, measure Schwartz values on the embedded model
-#   make test   create .venv, install, lint (ruff, mypy) and run the whole test suite
+#   make test   create .venv, install, lint (ruff, mypy), build llama-server, run all tests
+#   make server build llama.cpp's C++ llama-server (the tests and bench/server.py use it)
 # An intact .venv is reused; `make clean-venv` starts over.
 
 PYTHON ?= python3
@@ -11,8 +12,13 @@ STAMP  := $(VENV)/.valuescope-installed
 # on machines that advertise AMX/AVX-512 they do not allow (see scripts/check_llama.py).
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
+# llama.cpp's own OpenAI-compatible server, compiled (same flags) from the llama.cpp sources
+# vendored in the sdist of the llama-cpp-python version in .venv: about 9 minutes on 2 cores.
+# A second `make server` does nothing; `rm -rf build/llama-server` starts over.
+SERVER_DIR := build/llama-server
+SERVER_BIN := $(SERVER_DIR)/bin/llama-server
 
-.PHONY: setup demo test lint bench clean-venv
+.PHONY: setup demo test lint bench server clean-venv
 
 setup: $(STAMP)
 
@@ -32,7 +38,13 @@ $(STAMP): pyproject.toml Makefile
 demo: setup
 	$(BIN)/valuescope measure --model llamacpp --framework schwartz --paraphrases 0
 
-test: lint
+server: $(SERVER_BIN)
+
+$(SERVER_BIN): $(STAMP) scripts/build_llama_server.sh
+	PYTHON=$(BIN)/python LLAMA_SERVER_DIR=$(SERVER_DIR) LLAMA_CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
+	  bash scripts/build_llama_server.sh
+
+test: lint server
 	$(BIN)/python -m pytest -q
 
 lint: setup
@@ -40,10 +52,12 @@ lint: setup
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 
-bench: setup
+bench: setup server
 	$(BIN)/python bench/choose_vs_generate.py
 	$(BIN)/python bench/prefix.py
 	$(BIN)/python bench/overhead.py
+	$(BIN)/python bench/server.py --server cpp
+	$(BIN)/python bench/server.py --server python
 
 clean-venv:
 	rm -rf $(VENV)

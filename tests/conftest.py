@@ -81,3 +81,52 @@ def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+LLAMA_SERVER_BIN = (
+    Path(__file__).resolve().parents[1] / "build" / "llama-server" / "bin" / "llama-server"
+)
+"""llama.cpp's C++ server, built by `make server` (which `make test` runs first)."""
+CPP_SERVER_SLOTS = 4
+CPP_SERVER_SLOT_CTX = 2048
+
+
+@pytest.fixture(scope="session")
+def cpp_llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """llama.cpp's C++ `llama-server` on 127.0.0.1 with the embedded GGUF as `smollm2`: 4
+    parallel slots of 2048 tokens each, continuous batching. Yields its base URL
+    (`http://127.0.0.1:PORT/v1`). Fails (does not skip) when the binary is missing: CI
+    builds it with `make server`."""
+    if not os.access(LLAMA_SERVER_BIN, os.X_OK):
+        pytest.fail(f"{LLAMA_SERVER_BIN} is missing: run `make server` to build llama-server")
+    port = free_port()
+    log = tmp_path_factory.mktemp("cpp-server") / "server.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [
+                str(LLAMA_SERVER_BIN),
+                "--model", str(gguf),
+                "--alias", SERVER_MODEL,
+                "--host", "127.0.0.1",
+                "--port", str(port),
+                "--parallel", str(CPP_SERVER_SLOTS),
+                "--ctx-size", str(CPP_SERVER_SLOTS * CPP_SERVER_SLOT_CTX),
+                "--threads", str(os.cpu_count() or 2),
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        try:
+            wait_for_http(f"http://127.0.0.1:{port}/health", process)  # 200 once loaded
+        except (RuntimeError, TimeoutError) as exc:
+            tail = log.read_text(errors="replace")[-3000:]
+            pytest.fail(f"llama-server did not start: {exc}\n--- server log ---\n{tail}")
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
