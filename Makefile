@@ -13,7 +13,8 @@ STAMP  := $(VENV)/.valuescope-installed
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 # llama.cpp's own OpenAI-compatible server, compiled (same flags) from the llama.cpp sources
-# vendored in the sdist of the llama-cpp-python version in .venv: about 9 minutes on 2 cores.
+# vendored in the sdist of the llama-cpp-python version in .venv: about 13 minutes on 2 idle
+# cores (25 CPU-minutes: ggml, llama, common, mtmd, the server; 43 minutes on a busy machine).
 # A second `make server` does nothing; `rm -rf build/llama-server` starts over.
 SERVER_DIR := build/llama-server
 SERVER_BIN := $(SERVER_DIR)/bin/llama-server

@@ -104,19 +104,19 @@ class Server:
 
 @contextmanager
 def run_server(
-    kind: ServerKind, binary: Path, gguf: Path, concurrency: int, log: Path
+    kind: ServerKind, binary: Path, gguf: Path, concurrency: int, threads: int, log: Path
 ) -> Iterator[Server]:
-    """Start a fresh server of `kind` serving `gguf` as `smollm2` on 127.0.0.1; stop it on
-    exit. Its stdout and stderr go to `log` (printed in part if it fails to start)."""
+    """Start a fresh server of `kind` serving `gguf` as `smollm2` on 127.0.0.1 with
+    `threads` threads; stop it on exit. Its stdout and stderr go to `log` (printed in part
+    if it fails to start)."""
     port = free_port()
-    threads = str(os.cpu_count() or 2)
     base = f"http://127.0.0.1:{port}"
     if kind == "cpp":
         if not os.access(binary, os.X_OK):
             raise SystemExit(f"{binary} is missing: run `make server` to build llama-server")
         command = [
             str(binary), "--model", str(gguf), "--alias", ALIAS,
-            "--host", "127.0.0.1", "--port", str(port), "--threads", threads,
+            "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads),
             "--parallel", str(concurrency), "--ctx-size", str(SLOT_CTX * concurrency),
         ]  # fmt: skip
         ready = base + "/health"  # 200 once the model is loaded
@@ -124,7 +124,7 @@ def run_server(
         command = [
             sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
             "--model_alias", ALIAS, "--host", "127.0.0.1", "--port", str(port),
-            "--n_threads", threads, "--n_ctx", str(SLOT_CTX),
+            "--n_threads", str(threads), "--n_ctx", str(SLOT_CTX),
         ]  # fmt: skip
         ready = base + "/v1/models"
     with log.open("ab") as log_file:
@@ -309,6 +309,13 @@ async def main() -> None:
     parser.add_argument("--items", type=int, default=60, help="Schwartz items (max 90)")
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight")
     parser.add_argument("--rounds", type=int, default=1, help="alternations of the two arms")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="server threads (default: all cores; fewer if other jobs share the machine: "
+        "llama.cpp's threads spin-wait for each other, so a busy machine slows them badly)",
+    )
     parser.add_argument("--binary", type=Path, default=CPP_SERVER, help="llama-server path")
     args = parser.parse_args()
     kind: ServerKind = args.server
@@ -321,7 +328,10 @@ async def main() -> None:
         "python": f"python -m llama_cpp.server, --n_ctx {SLOT_CTX}",
     }[kind]
     print("valuescope measure vs generate-and-parse on the same server")
-    print(f"  server: {server_name}, SmolLM2-135M-Instruct, {os.cpu_count()} threads")
+    print(
+        f"  server: {server_name}, SmolLM2-135M-Instruct, {args.threads} threads "
+        f"({os.cpu_count()} cores)"
+    )
     print(
         f"  {n_items} Schwartz items x {len(all_conditions(0))} administrations = "
         f"{len(requests)} answers per arm per round, concurrency {args.concurrency}, "
@@ -341,7 +351,10 @@ async def main() -> None:
             order = ARMS if r % 2 == 0 else ARMS[::-1]
             for name in order:
                 log = Path(tmp) / f"{name}-{r}.log"
-                with run_server(kind, args.binary, gguf, args.concurrency, log) as server:
+                load = os.getloadavg()[0]
+                with run_server(
+                    kind, args.binary, gguf, args.concurrency, args.threads, log
+                ) as server:
                     warm_up(server.url)
                     since = server.log_size()
                     run: ArmRun
@@ -358,7 +371,8 @@ async def main() -> None:
                 runs[name].append(run)
                 print(
                     f"  round {r + 1} {name:>18}: {run.seconds:7.2f} s  {run.answers} answers  "
-                    f"{run.seconds / run.answers:.4f} s/answer"
+                    f"{run.seconds / run.answers:.4f} s/answer  (machine load before: {load:.1f}, "
+                    f"after: {os.getloadavg()[0]:.1f})"
                 )
     print()
     for name in ARMS:

@@ -10,7 +10,8 @@
 # A second run with the same version and flags only touches it. LLAMA_CMAKE_ARGS are passed
 # to cmake as well (the Makefile passes -DGGML_NATIVE=OFF: native builds crash on machines
 # that advertise instructions they do not allow, see scripts/check_llama.py). The build
-# compiles ggml, llama, common, mtmd and the server: about 9 minutes on 2 cores.
+# compiles ggml, llama, common, mtmd and the server: 25 CPU-minutes, about 13 minutes on 2
+# idle cores.
 set -euo pipefail
 
 PYTHON=${PYTHON:-.venv/bin/python}
@@ -58,7 +59,7 @@ tar -xzf "$sdist" -C "$src" --strip-components=1
 # Static libraries: one self-contained binary. No web UI (it would be downloaded or built
 # with npm), no HTTPS (needs OpenSSL headers; the server listens on 127.0.0.1), and only
 # the llama-server target is built.
-echo "building llama-server from llama-cpp-python $version's llama.cpp with $JOBS jobs (about 9 minutes on 2 cores)"
+echo "building llama-server from llama-cpp-python $version's llama.cpp with $JOBS jobs (about 13 minutes on 2 idle cores, 25 CPU-minutes)"
 # shellcheck disable=SC2086  # EXTRA_ARGS is a list of cmake arguments
 cmake -S "$src/vendor/llama.cpp" -B "$DIR/cmake" \
   -DCMAKE_BUILD_TYPE=Release \
