@@ -42,12 +42,12 @@ def run_command(
 
 
 def _interrupted(command: str, directory: Path | None) -> None:
-    samples = directory / SAMPLES if directory is not None else None
     if directory is None or not directory.is_dir():
         errors.print("interrupted before the first answer: nothing was saved", soft_wrap=True)
         return
+    samples = directory / SAMPLES
     saved = 0
-    if samples is not None and samples.is_file():
+    if samples.is_file():
         with samples.open("rb") as handle:
             saved = sum(1 for line in handle if line.endswith(b"\n"))
     errors.print(
