@@ -1,17 +1,23 @@
 """A scripted OpenAI-compatible HTTP server on 127.0.0.1, for testing the client's failure
-handling (retries, servers without log-probabilities) that a healthy llama.cpp server never
-exercises. It speaks real HTTP; only its answers are scripted."""
+handling (retries, dropped connections, servers without log-probabilities) that a healthy
+llama.cpp server never exercises. It speaks real HTTP over real sockets; only its answers
+are scripted."""
 
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 
-Reply = tuple[int, dict[str, Any]]
+RESET: Literal["reset"] = "reset"
+"""A reply that is no answer: the server reads the request, then resets the connection (TCP
+RST), as an overloaded server or a proxy in between does."""
+Reply = tuple[int, dict[str, Any]] | Literal["reset"]
 
 
 def completion(text: str, logprobs: list[tuple[str, float]] | None = None) -> dict[str, Any]:
@@ -38,9 +44,11 @@ def completion(text: str, logprobs: list[tuple[str, float]] | None = None) -> di
 @contextmanager
 def stub_server(
     answer: Callable[[dict[str, Any], int], Reply],
+    backlog: int = 5,
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Serve `answer(request_body, request_number) -> (status, body)`; yields (base URL,
-    list of received request bodies)."""
+    """Serve `answer(request_body, request_number) -> (status, body) or RESET`; yields (base
+    URL, list of received request bodies). Requests are answered on threads, one per
+    connection; `backlog` is the listen queue's length (connections not yet accepted)."""
     received: list[dict[str, Any]] = []
     lock = threading.Lock()
 
@@ -52,7 +60,16 @@ def stub_server(
             with lock:
                 received.append(body)
                 number = len(received)
-            status, reply = answer(body, number)
+            reply_or_reset = answer(body, number)
+            if isinstance(reply_or_reset, str):  # RESET
+                # Linger 0: closing sends a TCP RST instead of a FIN.
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
+                self.close_connection = True
+                return
+            status, reply = reply_or_reset
             data = json.dumps(reply).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -63,7 +80,13 @@ def stub_server(
         def log_message(self, *args: Any) -> None:
             return None
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = backlog
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            return None  # a client that gave up (a timeout) is no error of the stub's
+
+    server = Server(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -1,30 +1,63 @@
 """How the OpenAI backend handles what a healthy server never does: transient errors,
-client errors, and servers that give no log-probabilities."""
+dropped connections, timeouts, client errors, and servers that give no log-probabilities.
+Every failure is served over real HTTP by `stub_server`."""
 
 from __future__ import annotations
 
 import asyncio
 import math
+import threading
+import time
 from typing import Any
 
 import pytest
 
-from conftest import SERVER_MODEL
-from stub_server import Reply, completion, stub_server
-from valuescope.models import ModelSettings, load_backend, user
+from conftest import SERVER_MODEL, free_port
+from stub_server import RESET, Reply, completion, stub_server
+from valuescope.models import (
+    BackendError,
+    BackendFailed,
+    BackendRejected,
+    BackendUnreachable,
+    MissingApiKey,
+    ModelNameError,
+    ModelSettings,
+    load_backend,
+    user,
+)
 from valuescope.models._openai import OpenAIModel
 
 FAST_RETRIES = ModelSettings(max_retries=3, timeout_s=10)
+GOOD = completion("1", [("1", math.log(0.6)), ("2", math.log(0.2))])
+"""A choose answer: P(1) = 0.6, P(2) = 0.2."""
 
 
-def test_transient_errors_are_retried(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("valuescope.models._openai.wait_exponential_jitter", _no_wait)
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries without waiting (every backoff scales with FIRST_RETRY_WAIT_S)."""
     monkeypatch.setattr("valuescope.models._openai.FIRST_RETRY_WAIT_S", 0.0)
 
+
+def count_attempts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the replica of every attempt OpenAIModel makes (also those that never reach
+    a server)."""
+    attempts: list[str] = []
+    attempt = OpenAIModel._attempt
+
+    async def counted(self: OpenAIModel, replica: Any, request: Any) -> Any:
+        attempts.append(replica.label)
+        return await attempt(self, replica, request)
+
+    monkeypatch.setattr(OpenAIModel, "_attempt", counted)
+    return attempts
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_transient_errors_are_retried() -> None:
     def answer(body: dict[str, Any], number: int) -> Reply:
         if number <= 2:
             return (503 if number == 1 else 429), {"error": {"message": "busy"}}
-        return 200, completion("1", [("1", math.log(0.6)), ("2", math.log(0.2))])
+        return 200, GOOD
 
     with stub_server(answer) as (url, received):
         model = load_backend(f"openai:stub@{url}", FAST_RETRIES)
@@ -34,29 +67,183 @@ def test_transient_errors_are_retried(monkeypatch: pytest.MonkeyPatch) -> None:
     assert received[-1]["top_logprobs"] == 20 and received[-1]["max_tokens"] == 1
 
 
-def test_retries_stop_after_max_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("valuescope.models._openai.wait_exponential_jitter", _no_wait)
-    monkeypatch.setattr("valuescope.models._openai.FIRST_RETRY_WAIT_S", 0.0)
-
+@pytest.mark.usefixtures("no_backoff")
+def test_server_errors_after_the_retries_fail_naming_status_and_attempts() -> None:
     def answer(body: dict[str, Any], number: int) -> Reply:
         return 502, {"error": {"message": "bad gateway"}}
 
     with stub_server(answer) as (url, received):
         model = load_backend(f"openai:stub@{url}", FAST_RETRIES)
-        with pytest.raises(Exception, match="bad gateway"):
+        with pytest.raises(BackendFailed) as failed:
             asyncio.run(model.choose([user("q")], ["1", "2"]))
     assert len(received) == 1 + FAST_RETRIES.max_retries
+    message = str(failed.value)
+    assert url in message and "HTTP 502: bad gateway" in message and "4 attempts" in message
 
 
-def test_client_errors_are_not_retried() -> None:
+@pytest.mark.parametrize("status", [400, 422])
+def test_a_refused_request_fails_at_once_with_the_servers_message(status: int) -> None:
     def answer(body: dict[str, Any], number: int) -> Reply:
-        return 400, {"error": {"message": "bad request"}}
+        return status, {"error": {"message": "top_logprobs is not supported\n  here"}}
 
     with stub_server(answer) as (url, received):
         model = load_backend(f"openai:stub@{url}", FAST_RETRIES)
-        with pytest.raises(Exception, match="bad request"):
+        with pytest.raises(BackendRejected) as rejected:
             asyncio.run(model.choose([user("q")], ["1", "2"]))
     assert len(received) == 1
+    assert str(rejected.value) == (
+        f"{url} rejected the request: HTTP {status}: top_logprobs is not supported here"
+    )
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_a_connection_reset_mid_run_is_retried() -> None:
+    """A server that has answered, then drops a connection (an overloaded server's full
+    listen queue, a proxy's restart): the request is sent again and answered."""
+
+    def answer(body: dict[str, Any], number: int) -> Reply:
+        return RESET if number in (2, 3) else (200, GOOD)
+
+    with stub_server(answer) as (url, received):
+        model = load_backend(f"openai:stub@{url}", FAST_RETRIES)
+
+        async def two() -> list[Any]:
+            return [await model.choose([user(q)], ["1", "2"]) for q in ("q1", "q2")]
+
+        choices = asyncio.run(two())
+    assert len(received) == 4 and [r["messages"][0]["content"] for r in received] == [
+        "q1",
+        *["q2"] * 3,
+    ]
+    assert all(c.probs == pytest.approx([0.75, 0.25]) for c in choices)
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_resets_past_the_retries_fail_naming_the_exception() -> None:
+    """The measured bug: "cannot reach the model server at URL: " with no reason, after
+    hundreds of answers. Now the reset is retried, and when it persists the error says
+    what it was and how often it was tried."""
+
+    def answer(body: dict[str, Any], number: int) -> Reply:
+        return (200, GOOD) if number == 1 else RESET
+
+    with stub_server(answer) as (url, received):
+        model = load_backend(f"openai:stub@{url}", FAST_RETRIES)
+
+        async def two() -> None:
+            await model.choose([user("q1")], ["1", "2"])
+            await model.choose([user("q2")], ["1", "2"])
+
+        with pytest.raises(BackendFailed) as failed:
+            asyncio.run(two())
+    assert len(received) == 2 + FAST_RETRIES.max_retries
+    message = str(failed.value)
+    assert url in message and "4 attempts" in message and "ConnectionResetError" in message
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_a_server_unreachable_at_the_start_fails_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing listening on the port: one attempt, no backoff, an error that names the URL
+    and the reason."""
+    attempts = count_attempts(monkeypatch)
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    model = load_backend(f"openai:stub@{url}", FAST_RETRIES)
+    with pytest.raises(BackendUnreachable) as unreachable:
+        asyncio.run(model.choose([user("q")], ["1", "2"]))
+    assert attempts == [url]
+    assert str(unreachable.value).startswith(f"cannot reach the model server at {url}: ")
+    assert "ConnectionRefusedError" in str(unreachable.value)
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_a_server_that_resets_before_any_answer_is_unreachable() -> None:
+    """A server that never answered is not taken to be busy: its first reset is fatal."""
+
+    def answer(body: dict[str, Any], number: int) -> Reply:
+        return RESET
+
+    with stub_server(answer) as (url, received):
+        model = load_backend(f"openai:stub@{url}", FAST_RETRIES)
+        with pytest.raises(BackendUnreachable, match="ConnectionResetError") as unreachable:
+            asyncio.run(model.choose([user("q")], ["1", "2"]))
+    assert len(received) == 1 and url in str(unreachable.value)
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_timeouts_are_retried() -> None:
+    """The first request gets no answer within `timeout_s`; the second is answered. Also on
+    a server that has never answered: a timeout means busy, not unreachable."""
+    gave_up = threading.Event()
+
+    def answer(body: dict[str, Any], number: int) -> Reply:
+        if number == 1:
+            gave_up.wait(5.0)  # until the client has sent the request again
+        else:
+            gave_up.set()
+        return 200, GOOD
+
+    with stub_server(answer) as (url, received):
+        model = load_backend(f"openai:stub@{url}", ModelSettings(max_retries=3, timeout_s=0.5))
+        started = time.monotonic()
+        choice = asyncio.run(model.choose([user("q")], ["1", "2"]))
+        elapsed = time.monotonic() - started
+    assert len(received) == 2 and choice.probs == pytest.approx([0.75, 0.25])
+    assert 0.5 <= elapsed < 5.0
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_timeouts_past_the_retries_fail_naming_the_timeout() -> None:
+    done = threading.Event()
+
+    def answer(body: dict[str, Any], number: int) -> Reply:
+        done.wait(5.0)
+        return 200, GOOD
+
+    with stub_server(answer) as (url, received):
+        model = load_backend(f"openai:stub@{url}", ModelSettings(max_retries=1, timeout_s=0.2))
+        with pytest.raises(BackendFailed) as failed:
+            asyncio.run(model.choose([user("q")], ["1", "2"]))
+        done.set()
+    assert len(received) == 2
+    message = str(failed.value)
+    assert url in message and "2 attempts" in message and "no answer within 0.2 s" in message
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_concurrent_requests_survive_resets_on_a_tiny_listen_queue() -> None:
+    """32 concurrent calls against a server with a listen backlog of 1 that resets every
+    fourth connection after its first answer: every call is answered. (Resets at most
+    max_retries in all, so no call can run out of retries whatever the order.)"""
+    resets: list[int] = []
+    settings = ModelSettings(max_retries=10, timeout_s=30)
+
+    def answer(body: dict[str, Any], number: int) -> Reply:
+        if number % 4 == 0 and len(resets) < settings.max_retries:
+            resets.append(number)
+            return RESET
+        return 200, GOOD
+
+    with stub_server(answer, backlog=1) as (url, received):
+        model = load_backend(f"openai:stub@{url}", settings)
+
+        async def run() -> list[Any]:
+            await model.choose([user("warm-up")], ["1", "2"])
+            calls = (model.choose([user(f"q{i}")], ["1", "2"]) for i in range(32))
+            return list(await asyncio.gather(*calls))
+
+        choices = asyncio.run(run())
+    assert len(resets) == 10 and len(received) == 1 + 32 + 10
+    assert all(c.probs == pytest.approx([0.75, 0.25]) for c in choices)
+
+
+def test_no_api_key_and_no_url_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A configuration mistake, not a backend failure: a ModelNameError (the CLI's exit 2)."""
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("MY_UNSET_KEY", raising=False)
+    with pytest.raises(MissingApiKey, match=r"no API key: set MY_UNSET_KEY") as missing:
+        load_backend("openai:gpt-4o-mini", ModelSettings(api_key_env="MY_UNSET_KEY"))
+    assert isinstance(missing.value, ModelNameError)
+    assert not isinstance(missing.value, BackendError)
 
 
 def test_no_logprobs_falls_back_to_k_samples() -> None:
@@ -139,9 +326,3 @@ def test_grammar_constrained_samples_on_llama_server(llama_server: str) -> None:
     choice = asyncio.run(model._choose_by_sampling([user("Pick a colour.")], ["red", "blue"]))
     assert choice.method == "samples" and choice.option_mass == pytest.approx(1.0)
     assert sum(choice.probs) == pytest.approx(1.0)
-
-
-def _no_wait(**kwargs: Any) -> Any:
-    from tenacity import wait_none
-
-    return wait_none()

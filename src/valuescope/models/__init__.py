@@ -4,7 +4,13 @@ response cache and the token accounting. See DESIGN.md, "The model layer"."""
 from valuescope.models._cache import ResponseCache, default_cache_dir
 from valuescope.models._cached import CachedModel, RunUsage
 from valuescope.models._embedded import TINY_MODEL_WARNING, EmbeddedModelMissing
-from valuescope.models._errors import BackendUnreachable
+from valuescope.models._errors import (
+    BackendError,
+    BackendFailed,
+    BackendRejected,
+    BackendUnreachable,
+    MissingApiKey,
+)
 from valuescope.models._protocol import Model
 from valuescope.models._registry import get_model, load_backend
 from valuescope.models._settings import ModelSettings
@@ -21,6 +27,9 @@ from valuescope.models._types import (
 
 __all__ = [
     "TINY_MODEL_WARNING",
+    "BackendError",
+    "BackendFailed",
+    "BackendRejected",
     "BackendUnreachable",
     "CachedModel",
     "Choice",
@@ -28,6 +37,7 @@ __all__ = [
     "EmbeddedModelMissing",
     "GenerateConfig",
     "Message",
+    "MissingApiKey",
     "Model",
     "ModelNameError",
     "ModelSettings",

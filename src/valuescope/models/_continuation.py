@@ -34,9 +34,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-import openai
 from openai import AsyncOpenAI
 
+from valuescope.models._errors import BackendRejected
 from valuescope.models._sequence_choice import Path, TopK
 from valuescope.models._types import Continuation, TokenUsage
 
@@ -49,7 +49,8 @@ the prompt in other batches (llama_cpp.server with SmolLM2 Q4_1 moved one by 0.1
 two identical requests). A server that reports the grammar-constrained distribution gives
 the forced token far more (the forced token is the least likely of the top 20, at most
 log(1/20) = -3.0 unconstrained)."""
-UNSUPPORTED = (openai.BadRequestError, openai.UnprocessableEntityError)
+UNSUPPORTED = BackendRejected
+"""What the backend's call raises for a request the server refuses (400, 422, ...)."""
 
 Call = Callable[[Callable[[AsyncOpenAI], Awaitable[Any]]], Awaitable[Any]]
 """Sends one request with the backend's replicas, concurrency limit and retries."""

@@ -1,6 +1,34 @@
-"""Errors the model layer raises for users to read (kept import-light for the CLI)."""
+"""Errors the model layer raises for users to read (kept import-light for the CLI).
+
+Each message is one line that names the server's URL and what went wrong, so the CLI can
+print it as it is, without a traceback.
+"""
+
+from valuescope.models._spec import ModelNameError
 
 
-class BackendUnreachable(RuntimeError):
-    """A model server could not be reached (refused, DNS, TLS) or rejected the request.
-    The message names the URL."""
+class BackendError(RuntimeError):
+    """A model backend failed; the CLI exits 3."""
+
+
+class BackendUnreachable(BackendError):
+    """A model server could not be used at all: nothing answered at its URL before (refused,
+    DNS, TLS, reset), it rejected the API key (401) or serves no such model (404)."""
+
+
+class BackendRejected(BackendError):
+    """The server refused a request as malformed (HTTP 400, 422 and other 4xx but 401, 404,
+    408 and 429), e.g. a server that does not support `top_logprobs`. Not retried: the same
+    request would be refused again. The message names the URL, the status and the server's
+    own message."""
+
+
+class BackendFailed(BackendError):
+    """A server kept failing (5xx, 429, timeouts, connection resets) until the retries ran
+    out. The message names the URL, the last failure and the number of attempts."""
+
+
+class MissingApiKey(ModelNameError):
+    """A model name that names no server while no API key is set: a mistake in how the model
+    was named or configured, not a failure of a backend (so a `ModelNameError`, like the
+    other mistakes in a model name)."""

@@ -6,9 +6,16 @@ Requests go through the official SDK (`AsyncOpenAI`). Design points:
   to the replica with the fewest requests outstanding, so a slow replica gets less work.
 - *Concurrency*: a semaphore per replica bounds requests in flight (`--concurrency`, default
   32), enough to keep a vLLM server's batch full without flooding it.
-- *Retries*: tenacity, exponential backoff with jitter, on 429, 5xx and timeouts only. The
-  SDK's own retries are off so that there is one policy. A refused connection is not retried
-  for long: it fails with an error that names the URL.
+- *Retries*: up to `max_retries` more attempts, with exponential backoff and jitter (a mean
+  wait of 1 s, doubling up to 30 s), on 429, 408, 5xx, timeouts and dropped connections
+  (refused, reset, closed without an answer); each attempt goes to the least-loaded replica
+  again. The SDK's own retries are off so that there is one policy. A dropped connection is
+  retried only on a replica that has answered a request before: one that never has is
+  taken to be unreachable (not started, wrong URL or scheme) and fails at once with
+  `BackendUnreachable`, so a wrong URL does not wait through the backoff. A request the
+  server refuses (400, 422, other 4xx) fails at once with `BackendRejected`; 401 and 404
+  with `BackendUnreachable`; failures that outlast the retries with `BackendFailed`. Every
+  message names the URL and the failure (status and server message, or exception class).
 - *choose*: one request with `max_tokens=1`, `logprobs=True`, `top_logprobs=20` (some
   servers return no log-probabilities unless top_logprobs is set). Options of one token are
   scored from it; options of several tokens ("comedy" = com + edy, "10" = 1 + 0) by their
@@ -27,6 +34,7 @@ Requests go through the official SDK (`AsyncOpenAI`). Design points:
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 from collections.abc import Awaitable, Callable
@@ -35,12 +43,6 @@ from typing import Any, TypeVar
 
 import openai
 from openai import AsyncOpenAI
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from valuescope.models._continuation import TOP_LOGPROBS as TOP_LOGPROBS
 from valuescope.models._continuation import (
@@ -51,7 +53,13 @@ from valuescope.models._continuation import (
     probe,
 )
 from valuescope.models._continuation import response_usage as _usage
-from valuescope.models._errors import BackendUnreachable
+from valuescope.models._errors import (
+    BackendError,
+    BackendFailed,
+    BackendRejected,
+    BackendUnreachable,
+    MissingApiKey,
+)
 from valuescope.models._merge import PRUNE_BELOW, match_option, renormalise
 from valuescope.models._sequence_choice import Expander, WalkResult, walk
 from valuescope.models._settings import ModelSettings
@@ -67,15 +75,69 @@ from valuescope.models._types import (
 
 DEFAULT_HTTP_CONCURRENCY = 32
 FIRST_RETRY_WAIT_S = 1.0
-"""Mean wait before the first retry; later ones double (with jitter) up to 30 s."""
+"""Mean wait before the first retry; later ones double (with jitter) up to MAX_RETRY_WAIT_S."""
+MAX_RETRY_WAIT_S = 30.0
+RETRIED_STATUS = (408, 429)
+"""Client errors worth retrying (request timeout, rate limit); all 5xx are retried too."""
+MESSAGE_CHARS = 300
+"""A server's error message is cut to this many characters in ours."""
 T = TypeVar("T")
 
 
-def is_transient(exc: BaseException) -> bool:
-    """Errors worth retrying: rate limits, server errors and timeouts, nothing else."""
-    if isinstance(exc, openai.APITimeoutError | openai.RateLimitError):
+def is_transient(exc: Exception, *, answered: bool) -> bool:
+    """Failures worth retrying: 429, 408, 5xx, timeouts, and dropped connections to a server
+    that has `answered` a request before (one that never has is unreachable, not busy)."""
+    if isinstance(exc, openai.APITimeoutError):  # before APIConnectionError, its base class
         return True
-    return isinstance(exc, openai.APIStatusError) and exc.status_code >= 500
+    if isinstance(exc, openai.APIConnectionError):
+        return answered
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in RETRIED_STATUS or exc.status_code >= 500
+    return False
+
+
+def backoff_s(retry: int) -> float:
+    """The wait before retry number `retry` (1, 2, ...): a mean of FIRST_RETRY_WAIT_S,
+    doubling each time up to MAX_RETRY_WAIT_S, times a random factor in [0.5, 1.5)."""
+    mean = min(MAX_RETRY_WAIT_S, FIRST_RETRY_WAIT_S * 2.0 ** (retry - 1))
+    return mean * (0.5 + random.random())
+
+
+def describe(exc: BaseException) -> str:
+    """One line that says what failed: `HTTP 503: <the server's message>` for an error
+    status; else the innermost exception's class and the innermost message on the chain
+    (`ConnectionResetError: [Errno 104] Connection reset by peer`), never empty: the
+    SDK's and httpx's own wrappers often have no message."""
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}: {server_message(exc)}"
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while isinstance(current, Exception) and current not in chain:  # not CancelledError
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    text = next((_one_line(str(e)) for e in reversed(chain) if str(e).strip()), "")
+    name = type(chain[-1]).__name__
+    return f"{name}: {text}" if text else name
+
+
+def server_message(exc: openai.APIStatusError) -> str:
+    """The server's own error message, on one line: `error.message` in OpenAI's format
+    (the SDK unwraps `error`), vLLM's and llama.cpp's; else the body as it came."""
+    body = exc.body
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        text = body["message"]
+    elif isinstance(body, str):
+        text = body
+    elif body is not None:
+        text = json.dumps(body, ensure_ascii=False)
+    else:
+        text = exc.response.text
+    return _one_line(text) or exc.response.reason_phrase or "(no message)"
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 1] + "…"
 
 
 @dataclass
@@ -84,6 +146,8 @@ class _Replica:
     client: AsyncOpenAI
     semaphore: asyncio.Semaphore
     outstanding: int = 0
+    answered: bool = False
+    """Whether a request has succeeded here; until one has, a dropped connection is fatal."""
 
     @property
     def label(self) -> str:
@@ -100,7 +164,7 @@ class OpenAIModel:
         urls: list[str | None] = list(spec.urls) or [os.environ.get("OPENAI_BASE_URL") or None]
         key = os.environ.get(settings.api_key_env)
         if key is None and urls == [None]:
-            raise BackendUnreachable(
+            raise MissingApiKey(
                 f"no API key: set {settings.api_key_env} (or name another variable with "
                 "--api-key-env), or give a server URL: openai:MODEL@http://host:port/v1"
             )
@@ -141,52 +205,61 @@ class OpenAIModel:
         return random.choice([r for r in self._replicas if r.outstanding == fewest])
 
     async def _call(self, request: Callable[[AsyncOpenAI], Awaitable[T]]) -> T:
-        """Send one request to the least-loaded replica, retrying transient failures.
+        """Send one request to the least-loaded replica, retrying transient failures (see
+        `is_transient`) on the then least-loaded replica, after `backoff_s`. Raises only
+        `BackendError`s for failures of the server (see the module docstring)."""
+        attempt = 1
+        while True:
+            replica = self._pick()
+            try:
+                return await self._attempt(replica, request)
+            except (openai.APIConnectionError, openai.APIStatusError) as exc:
+                if not is_transient(exc, answered=replica.answered):
+                    raise self._fatal(replica, exc) from exc
+                if attempt > self._settings.max_retries:
+                    raise self._exhausted(replica, exc, attempt) from exc
+            await asyncio.sleep(backoff_s(attempt))
+            attempt += 1
 
-        The first attempt runs without the retry machinery (it costs ~40 us of CPU per
-        request, which shows on a fast server); only a transient failure enters tenacity's
-        loop, which waits with exponential backoff and jitter before each further attempt.
-        """
-        try:
-            return await self._attempt(request)
-        except Exception as exc:
-            if not is_transient(exc) or self._settings.max_retries == 0:
-                raise
-        await asyncio.sleep(FIRST_RETRY_WAIT_S * (0.5 + random.random()))
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(is_transient),
-            wait=wait_exponential_jitter(multiplier=2 * FIRST_RETRY_WAIT_S, max=30.0),
-            stop=stop_after_attempt(self._settings.max_retries),
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                return await self._attempt(request)
-        raise AssertionError("unreachable: tenacity reraises the last error")
-
-    async def _attempt(self, request: Callable[[AsyncOpenAI], Awaitable[T]]) -> T:
-        """One try on the least-loaded replica; maps fatal errors to messages with the URL."""
-        replica = self._pick()
+    async def _attempt(
+        self, replica: _Replica, request: Callable[[AsyncOpenAI], Awaitable[T]]
+    ) -> T:
+        """One try on `replica`, within its concurrency limit."""
         replica.outstanding += 1
         try:
             async with replica.semaphore:
-                return await request(replica.client)
-        except openai.APITimeoutError:
-            raise
-        except openai.APIConnectionError as exc:
-            raise BackendUnreachable(
-                f"cannot reach the model server at {replica.label}: {exc.__cause__ or exc}"
-            ) from exc
-        except openai.AuthenticationError as exc:
-            raise BackendUnreachable(
-                f"{replica.label} rejected the API key from ${self._settings.api_key_env}"
-            ) from exc
-        except openai.NotFoundError as exc:
-            raise BackendUnreachable(
-                f"{replica.label} does not serve model {self._spec.model!r}: {exc}"
-            ) from exc
+                response = await request(replica.client)
         finally:
             replica.outstanding -= 1
+        replica.answered = True
+        return response
+
+    def _exhausted(self, replica: _Replica, exc: Exception, attempts: int) -> BackendFailed:
+        """The error for a transient failure that outlasted the retries."""
+        what = describe(exc)
+        if isinstance(exc, openai.APITimeoutError):
+            what += f" (no answer within {self._settings.timeout_s:g} s)"
+        return BackendFailed(
+            f"the model server at {replica.label} still failed after {attempts} attempts: {what}"
+        )
+
+    def _fatal(self, replica: _Replica, exc: Exception) -> BackendError:
+        """The error for a failure that retrying would not cure; it names the URL."""
+        if isinstance(exc, openai.AuthenticationError):
+            # Not the server's message: some echo the key they were given.
+            return BackendUnreachable(
+                f"{replica.label} rejected the API key from ${self._settings.api_key_env} "
+                f"(HTTP {exc.status_code})"
+            )
+        if isinstance(exc, openai.NotFoundError):
+            return BackendUnreachable(
+                f"{replica.label} does not serve model {self._spec.model!r}: {describe(exc)}"
+            )
+        if isinstance(exc, openai.APIStatusError):
+            return BackendRejected(f"{replica.label} rejected the request: {describe(exc)}")
+        return BackendUnreachable(
+            f"cannot reach the model server at {replica.label}: {describe(exc)}"
+        )
 
     def _messages(self, messages: list[Message]) -> Any:
         return [m.model_dump() for m in messages]
