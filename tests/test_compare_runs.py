@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from scripted import ScriptedModel
 from valuescope.cli.compare import register, split_model_names
 from valuescope.compare import (
+    CompareConfig,
     CompareError,
     CompareResults,
     compare,
@@ -225,6 +226,34 @@ def test_identical_runs_give_p_one_and_no_effect(runs: dict[str, Path]) -> None:
         assert c.wilcoxon.significant is None
     assert results.n_tests == {"permutation": 2, "wilcoxon": 0}
     assert results.significant() == [] and results.significant("wilcoxon") == []
+
+
+def test_a_comparison_that_tests_nothing_says_why(runs: dict[str, Path], tmp_path: Path) -> None:
+    """`--limit 3` over this bank asks one item per dimension: no paired test is possible,
+    and the results say so instead of leaving "no difference is significant over 0 tests"."""
+    one_each = [
+        make_run(tmp_path / "a", base, name="model-a", limit=3),
+        make_run(tmp_path / "b", more_benevolent, name="model-b", limit=3),
+    ]
+    results = compare_runs(one_each)
+    assert {c.n_items for c in results.comparisons} == {1}
+    assert results.n_tests == {"permutation": 0, "wilcoxon": 0}
+    assert results.nothing_tested == (
+        "no dimension has the 3 items scored by both runs that a test needs (at most 1 common "
+        "item per dimension): nothing was tested; measure at least 3 items per dimension "
+        "(e.g. a larger --limit)"
+    )
+    saved = CompareResults.model_validate_json(results.model_dump_json())
+    assert saved.nothing_tested == results.nothing_tested
+
+    assert compare_runs([runs["base"], runs["benevolent"]]).nothing_tested is None
+    # Enough items, but the chosen method has nothing to rank: its own reasons are given.
+    same = compare_runs([runs["base"], runs["same"]], CompareConfig(method="wilcoxon"))
+    assert same.n_tests["wilcoxon"] == 0
+    assert same.nothing_tested is not None
+    assert same.nothing_tested.startswith("no comparison could be tested with wilcoxon: ")
+    assert "all paired differences are zero" in same.nothing_tested
+    assert compare_runs([runs["base"], runs["same"]]).nothing_tested is None  # permutation
 
 
 def test_holm_runs_across_every_pair_and_dimension(runs: dict[str, Path]) -> None:

@@ -151,6 +151,73 @@ def test_icc3_1_null_paths() -> None:
 
 
 # ----------------------------------------------------------------------------------------------
+# Variances that are zero up to rounding: null with a reason, never a huge number
+# ----------------------------------------------------------------------------------------------
+
+
+def shifted_keyed_and_reversed(raw: list[float], shift: float, scale: float = 1.0) -> np.ndarray:
+    """Two keyed items and two reverse-keyed ones (scored 7 - raw) on a 1..6 scale, every
+    other administration shifted up by `shift` (a uniform position bias). On paper the shift
+    cancels in each administration's total of a keyed and a reverse-keyed item; in floating
+    point it leaves rounding error."""
+    points = np.array(raw)
+    rows = [points + s for s in (0.0, shift) * 3]
+    return scale * np.array([[r[0], r[1], 7.0 - r[2], 7.0 - r[3]] for r in rows])
+
+
+def test_alpha_is_null_when_totals_cancel_up_to_rounding() -> None:
+    matrix = shifted_keyed_and_reversed([1.3, 2.1, 2.7, 3.4], 0.7)
+    assert 0.0 < matrix.sum(axis=1).var(ddof=1) < 1e-28  # rounding error, not exactly 0
+    assert matrix.var(axis=0, ddof=1).sum() > 0.1  # while the items do vary
+    # Dividing by the rounding error gave alpha = -8.3e29 on such data.
+    assert_missing(vs.cronbach_alpha(matrix), "total score does not vary")
+
+
+def test_split_half_is_null_when_half_totals_cancel_at_any_scale() -> None:
+    # Odd/even halves pair items 0 and 2, 1 and 3: a keyed with a reverse-keyed item each.
+    matrix = shifted_keyed_and_reversed([1.3, 2.1, 4.6, 5.2], 0.7, 1e6)
+    halves = (matrix[:, [0, 2]].sum(axis=1), matrix[:, [1, 3]].sum(axis=1))
+    assert all(np.ptp(h) > 1e-12 for h in halves)  # rounding beyond an absolute tolerance
+    assert_missing(vs.split_half(matrix), "does not vary")
+
+
+def test_icc_is_null_when_only_item_offsets_vary_at_any_scale() -> None:
+    # Scores in the 1e11 range: their rounding error (~1e-4) is far above any absolute
+    # tolerance, so only a tolerance relative to the scores' size calls it "no variation".
+    scale = 1e12
+    offsets = np.array([0.1, 0.7, 2.3]) * scale
+    shifts = np.array([0.3, 0.7, 1.1, 1.9]) * scale / 3
+    matrix = offsets[None, :] + shifts[:, None] - shifts[:, None]  # offsets + rounding
+    assert np.ptp(matrix, axis=0).max() > 1e-6
+    assert_missing(vs.icc3_1(matrix), "do not vary")
+
+
+def test_omega_is_null_when_an_item_is_constant_up_to_rounding() -> None:
+    matrix = (one_factor(0) + 4.0) * 1e6
+    shifts = np.random.default_rng(0).uniform(0.0, 1.0, matrix.shape[0]) * 1e6
+    matrix[:, 2] = 4e6 / 3 + shifts - shifts  # constant on paper, rounding in fact
+    assert np.ptp(matrix[:, 2]) > 1e-12
+    assert_missing(vs.mcdonald_omega(matrix), "items [2] do not vary")
+
+
+def test_parallel_forms_is_null_when_a_profile_is_flat_up_to_rounding() -> None:
+    flat = np.array([0.1 + 0.2, 0.3, 0.2 + 0.1, 0.3, 0.1 + 0.2, 0.3]) * 1e6
+    assert np.ptp(flat) > 1e-12
+    matrix, labels = forms_matrix(PROFILE * 1e6, flat)
+    assert_missing(vs.parallel_forms(matrix, labels), "do not vary")
+
+
+def test_circumplex_rho_is_null_when_correlations_differ_only_by_rounding() -> None:
+    correlations = [0.1 + 0.2, 0.3, 0.2 + 0.1, 0.3, 0.1 + 0.2]
+    assert len(set(correlations)) == 2
+    pairs = [
+        vs.DimensionPairCorrelation(a="a", b=f"b{i}", distance=1 + i % 3, correlation=Stat.of(r))
+        for i, r in enumerate(correlations)
+    ]
+    assert_missing(psy._distance_rho(pairs), "all dimension correlations are equal")
+
+
+# ----------------------------------------------------------------------------------------------
 # Omega against factor_analyzer (method='minres', the estimator mcdonald_omega implements)
 # ----------------------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -158,7 +159,7 @@ def test_measure_pipeline_statistics(tmp_path: Path) -> None:
     # alpha: p3 has a gap (desc/neutral) so only p1 and p2 enter; rows are constant within
     # each order, so it is computable: cols p1 = [5,5,6,6], p2 reversed = [5,5,4,4]
     # totals all 10 -> zero variance -> null with a reason
-    assert power.alpha is None and "do not vary" in power.reasons["alpha"]
+    assert power.alpha is None and "does not vary" in power.reasons["alpha"]
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["dimensions"]["power"]["n_invalid"] == 1
     assert results["schema_version"] == 1
@@ -252,3 +253,82 @@ def test_sampled_scoring_draws_per_condition_and_reports_test_retest(tmp_path: P
     # The draws do not depend on the item, so draws agree with each other only by chance.
     assert power.test_retest is not None and abs(power.test_retest) < 0.5
     assert "test_retest" not in power.reasons
+
+
+MRAT_BANK = """\
+id: tiny
+framework: schwartz10
+scale: {points: 6, stem: "How well?", anchors: [a, b, c, d, e, f]}
+items:
+  - {id: p1, dimension: power, text: "Power item one."}
+  - {id: p2, dimension: power, text: "Power item two."}
+  - {id: b1, dimension: benevolence, text: "Benevolence item one."}
+  - {id: b2, dimension: benevolence, text: "Benevolence item two."}
+  - {id: b3, dimension: benevolence, text: "Benevolence item three."}
+  - {id: b4, dimension: benevolence, text: "Benevolence item four."}
+"""
+
+
+def test_circumplex_frameworks_report_mrat_scores(tmp_path: Path) -> None:
+    """Power items are answered 2, benevolence items 5, in every administration. Schwartz's
+    MRAT subtracts the mean over all six items, (2 * 2 + 4 * 5) / 6 = 4."""
+
+    def script(messages: list[Message], options: list[str]) -> tuple[list[float], float]:
+        text = messages[-1].content
+        point = 2 if "Power item" in text else 5
+        return one_hot(7 - point if "1 = f" in text else point), 0.9
+
+    bank = tmp_path / "bank.yaml"
+    bank.write_text(MRAT_BANK)
+    config = MeasureConfig(model="scripted", items=str(bank), use_cache=False)
+    model = ScriptedModel(script)
+    run = asyncio.run(run_instrument(LikertInstrument(config), tmp_path / "run", model=model))
+    power, benevolence = (run.results.dimensions[d] for d in ("power", "benevolence"))
+    assert (power.score, benevolence.score) == (pytest.approx(2.0), pytest.approx(5.0))
+    assert power.score_mrat == pytest.approx(-2.0)
+    assert benevolence.score_mrat == pytest.approx(1.0)
+    saved = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert saved["dimensions"]["power"]["score_mrat"] == pytest.approx(-2.0)
+
+
+def _noisy_script(messages: list[Message], options: list[str]) -> tuple[list[float], float]:
+    """A distribution over the options that differs with every prompt (reproducibly), so
+    items and administrations vary and no statistic is degenerate."""
+    key = "".join(m.content for m in messages)
+    weights = np.random.default_rng(zlib.crc32(key.encode())).uniform(0.05, 1.0, len(options))
+    return list(weights / weights.sum()), 0.9
+
+
+@pytest.mark.parametrize(
+    ("limit", "per_value"), [(10, 1), (20, 2), (30, 3)], ids=["limit10", "limit20", "limit30"]
+)
+def test_limit_on_schwartz10_and_what_it_leaves(tmp_path: Path, limit: int, per_value: int) -> None:
+    """The shipped Schwartz bank asked `--limit` items round-robin over its ten values, one
+    wording (4 administrations): 1 item per value gives no CI and no reliability, 2 give a CI,
+    alpha, split-half and ICC, 3 (`--limit 30`, the smallest that does) give everything."""
+    config = MeasureConfig(model="scripted", limit=limit, paraphrases=0, use_cache=False)
+    model = ScriptedModel(_noisy_script)
+    run = asyncio.run(run_instrument(LikertInstrument(config), tmp_path / "run", model=model))
+    dimensions = run.results.dimensions
+    assert len(dimensions) == 10
+    for name, result in dimensions.items():
+        assert result.n_items == per_value
+        assert (None not in result.ci) == (per_value >= 2), name
+        for stat in ("alpha", "split_half", "icc"):
+            assert (getattr(result, stat) is not None) == (per_value >= 2), (name, stat)
+        for stat in ("omega", "parallel_forms_order"):
+            computed = getattr(result, stat) is not None
+            assert computed == (per_value >= 3), (name, stat, result.reasons.get(stat))
+            if not computed:
+                assert f"has {per_value} item" in result.reasons[stat]
+
+
+def test_too_few_items_per_value_is_a_warning_of_the_results(tmp_path: Path) -> None:
+    config = MeasureConfig(model="scripted", limit=10, paraphrases=0, use_cache=False)
+    model = ScriptedModel(_noisy_script)
+    run = asyncio.run(run_instrument(LikertInstrument(config), tmp_path / "run", model=model))
+    note = (
+        "each dimension has only 1 item (--limit 10 over 10 dimensions): no CI and no "
+        "reliability; use --limit 30 or more (ask at least 3 items per dimension)"
+    )
+    assert run.results.warnings.count(note) == 1

@@ -144,6 +144,10 @@ class CompareResults(BaseModel):
     comparisons: list[DimensionComparison]
     n_tests: dict[str, int]
     """Method -> computable tests in its Holm family."""
+    nothing_tested: str | None = None
+    """Why `config.method` could not run a single test, when it could not (else None): e.g.
+    runs of `--limit 10` over ten values have one item per dimension. Print this instead of
+    "no difference is significant", which would read as evidence of no difference."""
     warnings: list[str] = Field(default_factory=list)
 
     def radar_order(self) -> list[str]:
@@ -334,6 +338,9 @@ def compare_runs(
         for dim in dimensions
     ]
     n_tests: dict[str, int] = {m: _apply_holm(comparisons, m, config.alpha) for m in METHODS}
+    nothing_tested = (
+        _why_nothing_tested(comparisons, config) if n_tests[config.method] == 0 else None
+    )
 
     return CompareResults(
         framework=runs[0].results.framework,
@@ -352,8 +359,32 @@ def compare_runs(
         item_scores=items,
         comparisons=comparisons,
         n_tests=n_tests,
+        nothing_tested=nothing_tested,
         warnings=_warnings(runs),
     )
+
+
+def _why_nothing_tested(comparisons: Sequence[DimensionComparison], config: CompareConfig) -> str:
+    """Why no comparison could be tested with `config.method`, in one sentence with the fix.
+
+    The usual cause is too few items: runs of `measure --limit 10` over ten values share one
+    item per dimension, and a paired test needs `min_items`. Otherwise the tests' own
+    reasons (e.g. every paired difference is zero) are listed.
+    """
+    if not comparisons:
+        return "the runs share no scored dimension: nothing was tested"
+    most = max(c.n_items for c in comparisons)
+    if most < config.min_items:
+        return (
+            f"no dimension has the {config.min_items} items scored by both runs that a test "
+            f"needs (at most {most} common item{'' if most == 1 else 's'} per dimension): "
+            f"nothing was tested; measure at least {config.min_items} items per dimension "
+            "(e.g. a larger --limit)"
+        )
+    reasons = dict.fromkeys(
+        c.test(config.method).p_value.reason or "not computable" for c in comparisons
+    )
+    return f"no comparison could be tested with {config.method}: {'; '.join(reasons)}"
 
 
 def _info(label: str, run: LoadedRun) -> RunInfo:

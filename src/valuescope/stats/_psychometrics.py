@@ -9,7 +9,9 @@ that the caller passes alongside where a statistic groups rows.
 With a single respondent there is no population of people to correlate over, so the classic
 statistics are reinterpreted over administrations: an "internally consistent" dimension is one
 whose items rise and fall together when the way the questionnaire is put changes. Everything
-returns a `Stat` (a value, or None with the reason), never a silent NaN.
+returns a `Stat` (a value, or None with the reason), never a silent NaN; a statistic that
+would divide by a variance that is zero up to rounding (`_tolerance.negligible_variance`) is
+null too, not a huge number.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from scipy import optimize, stats
 
 from valuescope.stats._reliability import Matrix, complete_rows_and_columns
 from valuescope.stats._result import Stat
+from valuescope.stats._tolerance import negligible_variance
 
 # Uniqueness bounds of the one-factor fit, as in R's psych::fa and factor_analyzer: a
 # uniqueness stuck at the lower bound is a Heywood case (an item fully explained by the factor).
@@ -41,16 +44,40 @@ def _as_matrix(matrix: npt.ArrayLike) -> Matrix:
     return data
 
 
+def _does_not_vary(values: Matrix, magnitude: float | None = None) -> bool:
+    """Whether `values` are constant up to rounding.
+
+    `magnitude` bounds the numbers the values were computed from (default: their own largest
+    absolute value); pass it where the values are sums or differences that may cancel to
+    about 0. The absolute floor `_EPS` still catches values that are all about 0.
+    """
+    if values.size == 0 or np.ptp(values) <= _EPS:
+        return True
+    scale = float(np.abs(values).max()) if magnitude is None else magnitude
+    return negligible_variance(float(values.var()), scale)
+
+
 def _constant_columns(data: Matrix) -> list[int]:
     """Indexes of items whose score does not vary across the administrations."""
-    return [int(j) for j in np.flatnonzero(np.ptp(data, axis=0) <= _EPS)]
+    return [j for j in range(data.shape[1]) if _does_not_vary(data[:, j])]
 
 
-def _pearson(x: Matrix, y: Matrix) -> Stat:
-    """Pearson r, null (with reason) when either side is constant."""
-    if np.ptp(x) <= _EPS or np.ptp(y) <= _EPS:
+def _pearson(
+    x: Matrix, y: Matrix, magnitudes: tuple[float | None, float | None] = (None, None)
+) -> Stat:
+    """Pearson r, null (with reason) when either side is constant up to rounding.
+
+    Rounding noise correlated with anything gives an arbitrary r, so a side that varies only
+    by rounding (relative to its `magnitudes`, see `_does_not_vary`) counts as constant.
+    """
+    if _does_not_vary(x, magnitudes[0]) or _does_not_vary(y, magnitudes[1]):
         return Stat.missing("a correlated variable does not vary")
     return Stat.of(float(np.corrcoef(x, y)[0, 1]))
+
+
+def _sum_magnitude(data: Matrix) -> float:
+    """The largest absolute row total the columns of `data` could sum to."""
+    return float(np.abs(data).max(axis=0).sum()) if data.size else 0.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -161,7 +188,10 @@ def spearman_brown(r: float, factor: float = 2.0) -> Stat:
 
 
 def _split_half_once(data: Matrix, first: Sequence[int], second: Sequence[int]) -> Stat:
-    r = _pearson(data[:, list(first)].sum(axis=1), data[:, list(second)].sum(axis=1))
+    # Keyed and reverse-keyed items in one half can cancel in its total: judge its variation
+    # against the size of the items summed, not of the (possibly ~0) total.
+    left, right = data[:, list(first)], data[:, list(second)]
+    r = _pearson(left.sum(axis=1), right.sum(axis=1), (_sum_magnitude(left), _sum_magnitude(right)))
     if r.value is None:
         return Stat.missing(f"a half's total does not vary across administrations ({r.reason})")
     return spearman_brown(r.value)
@@ -216,7 +246,8 @@ def icc3_1(matrix: npt.ArrayLike) -> Stat:
     removed. High: any one item already tracks how the conditions move the dimension. Its
     k-item version ICC(3,k) equals Cronbach's alpha. Items with a missing cell are dropped
     first. Null with a reason when fewer than 2 items or 2 administrations remain, or when
-    nothing varies once item offsets are removed.
+    nothing varies once item offsets are removed (up to rounding: the denominator is compared
+    with the size of the scores, so rounding noise is not divided by rounding noise).
     """
     data = complete_rows_and_columns(_as_matrix(matrix))
     n_rows, n_items = data.shape
@@ -231,7 +262,8 @@ def icc3_1(matrix: npt.ArrayLike) -> Stat:
     ms_rows = n_items * float((row_effects**2).sum()) / (n_rows - 1)
     ms_error = float((residual**2).sum()) / ((n_rows - 1) * (n_items - 1))
     denominator = ms_rows + (n_items - 1) * ms_error
-    if denominator <= _EPS:
+    # denominator / k is a variance of numbers no larger than the largest |score|.
+    if denominator <= _EPS or negligible_variance(denominator / n_items, float(np.abs(data).max())):
         return Stat.missing("scores do not vary beyond the items' own offsets")
     return Stat.of((ms_rows - ms_error) / denominator)
 
@@ -445,6 +477,8 @@ def circumplex_check(
     means, row_mean = _dimension_scores(item_scores_by_dimension_per_administration, circle)
     keep = ~np.isnan(means).any(axis=1)
     means = means[keep]
+    # Centred means can be ~0: judge their variation against the uncentred scores' size.
+    magnitude = float(np.abs(means).max()) if means.size else 0.0
     if centre:
         means = means - row_mean[keep][:, None]
     n_rows = int(means.shape[0])
@@ -454,7 +488,7 @@ def circumplex_check(
             b=circle[j],
             distance=circular_distance(i, j, len(circle)),
             correlation=(
-                _pearson(means[:, i], means[:, j])
+                _pearson(means[:, i], means[:, j], (magnitude, magnitude))
                 if n_rows >= 3
                 else Stat.missing(f"needs >= 3 complete administrations, has {n_rows}")
             ),
@@ -477,7 +511,7 @@ def _distance_rho(pairs: Sequence[DimensionPairCorrelation]) -> Stat:
     distances, correlations = zip(*defined, strict=True)
     if len(set(distances)) < 2:
         return Stat.missing("defined correlations span a single circular distance")
-    if len(set(correlations)) < 2:
+    if np.ptp(correlations) <= _EPS:  # equal up to rounding: their ranks would be noise
         return Stat.missing("all dimension correlations are equal")
     return Stat.of(float(stats.spearmanr(distances, correlations).statistic))
 

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from valuescope.stats._result import Stat
+from valuescope.stats._tolerance import negligible_variance
 
 Matrix = npt.NDArray[np.float64]
 
@@ -28,7 +29,10 @@ def cronbach_alpha(matrix: Matrix) -> Stat:
 
     alpha = k/(k-1) * (1 - sum of item variances / variance of the row totals). Items with a
     missing cell are dropped first. Null with a reason when fewer than 3 administrations or
-    2 items remain, or when the row totals do not vary.
+    2 items remain, or when the row totals do not vary. "Do not vary" is up to rounding
+    (`negligible_variance`, relative to the largest total the items could sum to): keyed and
+    reverse-keyed items that move by the same amount cancel in every total, and the left-over
+    rounding error of ~1e-31 would otherwise give an alpha of -1e29.
     """
     data = complete_rows_and_columns(np.asarray(matrix, dtype=float))
     n_rows, n_items = data.shape
@@ -37,8 +41,8 @@ def cronbach_alpha(matrix: Matrix) -> Stat:
     if n_items < 2:
         return Stat.missing(f"needs >= 2 items answered in every administration, has {n_items}")
     total_variance = float(data.sum(axis=1).var(ddof=1))
-    if total_variance == 0.0:
-        return Stat.missing("row totals do not vary across administrations")
+    if negligible_variance(total_variance, float(np.abs(data).max(axis=0).sum())):
+        return Stat.missing("the total score does not vary across administrations")
     item_variances = float(data.var(axis=0, ddof=1).sum())
     return Stat.of(n_items / (n_items - 1) * (1.0 - item_variances / total_variance))
 

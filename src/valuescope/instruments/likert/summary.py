@@ -20,14 +20,16 @@ reverse-keyed score (NaN where the answer was invalid). Per dimension:
   on keyed and reverse-keyed items alike).
 - `refusal`: mean probability the model put on anything but the options (1 - option mass);
   `n_invalid` counts answers below the option-mass threshold.
-A statistic that cannot be computed is null and its reason is in `reasons`.
+A statistic that cannot be computed is null and its reason is in `reasons`. A dimension
+with fewer items than a statistic needs (`ITEMS_NEEDED`; a quick look with `--limit` asks
+few) gets that said as the reason, and `few_items_note` words one warning for the results.
 Frameworks with a circumplex (Schwartz) also get MRAT-centred scores and a circumplex check.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
@@ -55,6 +57,26 @@ from valuescope.stats import (
 )
 
 RELIABILITY_FLOOR = 0.7
+
+ITEMS_NEEDED: dict[str, int] = {
+    "ci": 2,
+    "alpha": 2,
+    "split_half": 2,
+    "icc": 2,
+    "omega": 3,
+    "parallel_forms_order": 3,
+    "parallel_forms_paraphrase": 3,
+    "test_retest": 3,
+}
+"""Items a dimension must have for each statistic, as the `valuescope.stats` functions
+require: a mean's CI, alpha, split-half and ICC need 2 items; omega needs 3 (a one-factor
+model of 2 items is not identified), and the parallel forms and test-retest correlate item
+profiles across items, which needs 3. A dimension with fewer gets a reason that says so,
+not the stat function's generic one, so a user of `--limit` sees what to change."""
+
+MIN_ITEMS = max(ITEMS_NEEDED.values())
+"""Items per dimension that every statistic needs. Omega also needs more administrations
+than items (`mcdonald_omega`): one wording gives 4 administrations, so at most 3 items."""
 
 
 class DimensionResult(BaseModel):
@@ -172,22 +194,37 @@ def summarise_dimension(
     score = _mean(scores)
     if score is None:
         reasons["score"] = "no valid sample"
-    low, high = bootstrap_mean_ci(scores, seed=seed)
+
+    def enough_items(name: str, compute: Callable[[], Stat]) -> Stat:
+        """`compute()`, or null saying the dimension has too few items for `name`."""
+        if len(item_ids) < ITEMS_NEEDED[name]:
+            return Stat.missing(too_few_items(len(item_ids), ITEMS_NEEDED[name]))
+        return compute()
+
+    if len(item_ids) < ITEMS_NEEDED["ci"]:
+        low = high = Stat.missing(too_few_items(len(item_ids), ITEMS_NEEDED["ci"]))
+    else:
+        low, high = bootstrap_mean_ci(scores, seed=seed)
 
     matrix = score_matrix(samples, conditions, item_ids)
     reliability = {
-        "alpha": cronbach_alpha(matrix),
-        "omega": mcdonald_omega(matrix),
-        "split_half": split_half(matrix),
-        "icc": icc3_1(matrix),
-        "parallel_forms_order": parallel_forms(matrix, [c.order for c in conditions]),
+        "alpha": enough_items("alpha", lambda: cronbach_alpha(matrix)),
+        "omega": enough_items("omega", lambda: mcdonald_omega(matrix)),
+        "split_half": enough_items("split_half", lambda: split_half(matrix)),
+        "icc": enough_items("icc", lambda: icc3_1(matrix)),
+        "parallel_forms_order": enough_items(
+            "parallel_forms_order", lambda: parallel_forms(matrix, [c.order for c in conditions])
+        ),
         "parallel_forms_paraphrase": (
-            parallel_forms(matrix, [c.paraphrase for c in conditions])
+            enough_items(
+                "parallel_forms_paraphrase",
+                lambda: parallel_forms(matrix, [c.paraphrase for c in conditions]),
+            )
             if len({c.paraphrase for c in conditions}) > 1
             else Stat.missing("the items were asked in one wording only")
         ),
         "test_retest": (
-            test_retest(matrix, [c.sample for c in conditions])
+            enough_items("test_retest", lambda: test_retest(matrix, [c.sample for c in conditions]))
             if sampled
             else Stat.missing("log-probability scoring is deterministic (1 by construction)")
         ),
@@ -229,6 +266,58 @@ def summarise_dimension(
         acquiescence=acquiescence,
         reasons=reasons,
     )
+
+
+def too_few_items(n_items: int, needed: int) -> str:
+    """The reason a statistic is null when its dimension was asked too few items."""
+    return (
+        f"the dimension has {_items(n_items)}, this needs >= {needed} "
+        "(ask more items per dimension, e.g. a larger --limit)"
+    )
+
+
+def _items(n: int) -> str:
+    return f"{n} item" if n == 1 else f"{n} items"
+
+
+def few_items_note(
+    dimensions: Mapping[str, DimensionResult],
+    limit: int | None = None,
+    n_dimensions: int | None = None,
+) -> str | None:
+    """One warning for the results when some dimension has fewer than `MIN_ITEMS` items.
+
+    The per-statistic reasons say it dimension by dimension; this says it once, where a user
+    reads first, with the fix: a quick look with `--limit 10` over ten values asks one item
+    per value, which leaves no CI and no reliability anywhere and makes `compare` test
+    nothing. `limit` is the run's `--limit` and `n_dimensions` the framework's dimension
+    count (default: those scored), so the note can name the `--limit` that would do.
+    """
+    if not dimensions:
+        return None
+    counts = {name: result.n_items for name, result in dimensions.items()}
+    fewest = min(counts.values())
+    if fewest >= MIN_ITEMS:
+        return None
+    short = [name for name, n in counts.items() if n < MIN_ITEMS]
+    total = n_dimensions or len(counts)
+    asked = f"--limit {limit} over {total} dimensions" if limit is not None else None
+    if len(short) == len(counts) and len(set(counts.values())) == 1:
+        who = f"each dimension has only {_items(fewest)}" + (f" ({asked})" if asked else "")
+        if fewest < min(ITEMS_NEEDED.values()):
+            lacking = "no CI and no reliability"
+        else:
+            lacking = "no omega and no parallel-forms reliability"
+    else:
+        named = ", ".join(short) + (f"; {asked}" if asked else "")
+        who = (
+            f"{len(short)} of {len(counts)} dimensions have fewer than {MIN_ITEMS} items ({named})"
+        )
+        lacking = "some of their CI and reliability statistics are missing (see their reasons)"
+    advice = f"ask at least {MIN_ITEMS} items per dimension"
+    if limit is not None:
+        advice = f"use --limit {MIN_ITEMS * total} or more ({advice})"
+    return f"{who}: {lacking}; {advice}"
 
 
 def add_mrat(dimensions: dict[str, DimensionResult], samples: Sequence[LikertSample]) -> None:
