@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,7 @@ def test_user_word_list_is_used_as_given(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "where", "what"),
     [
-        ("joy\nwar\n\nJoy\n", ":4:", "duplicate word 'Joy' (first on line 1)"),
+        ("joy\nwar\n\n joy \n", ":4:", "duplicate word 'joy' (first on line 1)"),
         ("", ":1:", "empty"),
         ("\n  \n", ":1:", "empty"),
     ],
@@ -111,6 +111,13 @@ def test_malformed_word_file_names_file_and_line(
     result = RUNNER.invoke(csi_app(), ["csi", "--words", str(path), "--out", str(tmp_path / "r")])
     assert result.exit_code == 2
     assert f"{path}{where}" in result.output.replace("\n", "")
+
+
+def test_case_pairs_are_distinct_words(tmp_path: Path) -> None:
+    # The published English CSI list holds 479 such pairs; they were refused as duplicates.
+    path = tmp_path / "words.txt"
+    path.write_text("it\nIt\nMay\nmay\nMAY\n")
+    assert read_word_file(path).words == ["it", "It", "May", "may", "MAY"]
 
 
 # -- scores -------------------------------------------------------------------------------
@@ -278,6 +285,67 @@ def test_chunk_resume_asks_only_missing_pairs(
     keys = [(s["item_id"], s["condition"]) for s in samples_of(resumed.directory)]
     assert len(keys) == len(set(keys)) == 12 and set(keys) == kept | missing
     check_script_metrics(resumed.results)
+
+
+class ReplyScript:
+    """Answers every chunk prompt with `reply(words)`, the words asked in the prompt."""
+
+    def __init__(self, reply: Callable[[list[str]], str]) -> None:
+        self.reply = reply
+        self.asked: list[list[str]] = []
+
+    @property
+    def name(self) -> str:
+        return "reply-script"
+
+    @property
+    def identity(self) -> str:
+        return "reply-script|test"
+
+    async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
+        words = messages[-1].content.split("Words:\n", 1)[1].splitlines()
+        self.asked.append(words)
+        return Completion(text=self.reply(words), usage=TokenUsage(prompt_tokens=5))
+
+    async def choose(self, messages: list[Message], options: list[str]) -> Choice:
+        raise NotImplementedError("the reply script only writes replies")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_a_model_that_echoes_the_chunk_scores_invalid_not_reluctant(tmp_path: Path) -> None:
+    # Observed: SmolLM2 wrote back the 5 words of a chunk, one a line, and scored 5/5 valid
+    # with reluctance 1.000.
+    words = ["joy", "war", "table", "paper", "art"]
+    model = ReplyScript(lambda asked: "\n".join(f"{i}. {w}" for i, w in enumerate(asked, 1)))
+    config = CSIConfig(
+        model="reply-script", words=str(word_file(tmp_path, words)), passes=1, use_cache=False
+    )
+    run = asyncio.run(run_instrument(CSIInstrument(config), tmp_path / "run", model=model))
+    r = run.results
+    assert (r.n_valid_words, r.n_valid_answers, r.invalid_share) == (0, 0, 1.0)
+    assert r.reluctance is None and r.neutrality is None
+    samples = samples_of(run.directory)
+    assert len(samples) == 5 and not any(s["valid"] for s in samples)
+    assert all(s["label"] is None for s in samples)
+    assert all(s["invalid_reason"] == "no label for the word (asked 2 times)" for s in samples)
+    # Unanswered words are asked once more, like left-out ones.
+    assert model.asked == [pass_order(words, 0, 0), pass_order(words, 0, 0)]
+    assert any("repeated without a label" in w for w in r.warnings)
+
+
+def test_case_pairs_keep_their_own_answers_through_a_run(tmp_path: Path) -> None:
+    answers = {"it": "comedy", "It": "tragedy", "May": "comedy", "may": "tragedy"}
+    model = ReplyScript(lambda asked: "\n".join(f"{w}: {answers[w]}" for w in asked))
+    config = CSIConfig(
+        model="reply-script", words=str(word_file(tmp_path, list(answers))), use_cache=False
+    )
+    run = asyncio.run(run_instrument(CSIInstrument(config), tmp_path / "run", model=model))
+    got = {(s["item_id"], s["pass_index"]): s["label"] for s in samples_of(run.directory)}
+    expected = {"comedy": "positive", "tragedy": "negative"}
+    assert got == {(w, p): expected[a] for w, a in answers.items() for p in (0, 1)}
+    assert (run.results.optimism, run.results.pessimism) == (0.5, 0.5)
 
 
 # -- the per-word pipeline, with a scripted choose ----------------------------------------

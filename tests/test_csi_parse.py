@@ -120,3 +120,70 @@ def test_chinese_words_and_labels() -> None:
 def test_excerpt_names_the_lines_read() -> None:
     reading = parse_reply("intro\n2. war: tragedy", ["war"])["war"]
     assert reading.excerpt == "2. war: tragedy"
+
+
+def reading(reply: str, words: list[str], word: str) -> tuple[str, str | None]:
+    result = parse_reply(reply, words)[word]
+    return result.label, result.reason
+
+
+# -- case-sensitive words (a published list holds `it` and `It` as two words) --------------
+
+
+def test_case_variants_are_told_apart_by_their_exact_spelling() -> None:
+    reply = "it: comedy\nIt: tragedy\nJOY: comedy"
+    assert labels(reply, ["it", "It", "joy"]) == {
+        "it": "positive",
+        "It": "negative",
+        "joy": "positive",
+    }
+    # Line order does not matter; each line goes to the word written in its case.
+    assert labels("It: tragedy\nit: comedy", ["It", "it"]) == {
+        "It": "negative",
+        "it": "positive",
+    }
+
+
+def test_another_case_matches_the_only_variant_asked() -> None:
+    assert labels("It: tragedy", ["it", "joy"]) == {"it": "negative", "joy": "missing"}
+    assert labels("IT - comedy", ["It"]) == {"It": "positive"}
+
+
+def test_a_spelling_that_fits_several_variants_is_invalid_with_a_reason() -> None:
+    words = ["it", "It"]
+    reply = "IT: comedy\nIt: tragedy"
+    assert reading(reply, words, "It") == ("negative", None)
+    label, reason = reading(reply, words, "it")
+    assert label == "invalid" and reason is not None
+    assert "'IT'" in reason and "'it'" in reason and "'It'" in reason
+
+
+def test_one_variant_on_several_lines_and_the_other_on_none_is_ambiguous() -> None:
+    # A model that capitalises every line: which `It` line answers `it`?
+    words = ["it", "It", "joy"]
+    reply = "It: comedy\nJoy: comedy\nIt: tragedy"
+    label, reason = reading(reply, words, "It")
+    assert label == "invalid" and reason is not None and "2 lines" in reason
+    assert reading(reply, words, "it") == ("missing", None)
+    assert reading(reply, words, "joy") == ("positive", None)
+
+
+# -- a line that only repeats the word is not an answer -----------------------------------
+
+
+def test_an_echo_of_the_chunk_one_word_a_line_is_invalid_not_neutral() -> None:
+    # Observed: SmolLM2 repeated the chunk's words, one a line; that scored as 5/5 neutral.
+    words = ["joy", "war", "table", "paper", "art"]
+    reply = "joy\n2. war\n- **table**:\n(paper)\nart."
+    result = parse_reply(reply, words)
+    assert {w: r.label for w, r in result.items()} == dict.fromkeys(words, "invalid")
+    assert all(r.reason == "no label for the word" for r in result.values())
+    assert not any(r.answered for r in result.values())
+    assert result["war"].excerpt == "2. war"
+
+
+def test_a_word_with_other_text_but_no_label_stays_neutral() -> None:
+    assert labels("joy: neither\nwar: happy", ["joy", "war"]) == {
+        "joy": "neutral",
+        "war": "neutral",
+    }

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from valuescope.cli import app
 from valuescope.datasets import DataFileError
-from valuescope.frameworks import load_framework, load_framework_file
+from valuescope.frameworks import ALIASES, framework_aliases, load_framework, load_framework_file
 
 GOOD = """\
 id: tiny
@@ -75,3 +75,67 @@ def test_frameworks_dir_adds_a_framework(tmp_path: Path) -> None:
     )  # fmt: skip
     assert bank_run.exit_code == 0, bank_run.output
     assert "thrift" in bank_run.output and "splurge" in bank_run.output
+
+
+# -- names: ids and aliases ---------------------------------------------------------------
+
+SHIPPED = ["bigfive", "ethics5", "gert10", "mac7", "mft6", "schwartz10", "schwartz19"]
+
+
+@pytest.mark.parametrize(("alias", "framework_id"), sorted(ALIASES.items()))
+def test_every_alias_loads_its_framework(alias: str, framework_id: str) -> None:
+    assert load_framework(alias).id == framework_id
+
+
+@pytest.mark.parametrize(
+    ("name", "framework_id"),
+    [
+        ("mft", "mft6"),
+        ("MFT", "mft6"),
+        ("moral_foundations", "mft6"),
+        ("Moral Foundations", "mft6"),
+        ("moral-foundations", "mft6"),
+        ("big5", "bigfive"),
+        ("Big-Five", "bigfive"),
+        ("OCEAN", "bigfive"),
+        ("schwartz", "schwartz10"),
+        ("Schwartz10", "schwartz10"),
+        ("SCHWARTZ19", "schwartz19"),
+        ("mac", "mac7"),
+        ("Gert", "gert10"),
+        ("ethics", "ethics5"),
+    ],
+)
+def test_names_are_matched_ignoring_case_and_separators(name: str, framework_id: str) -> None:
+    assert load_framework(name).id == framework_id
+
+
+def test_every_shipped_framework_has_an_alias() -> None:
+    aliases = framework_aliases()
+    assert sorted(aliases) == SHIPPED
+    assert all(aliases[f] for f in SHIPPED), aliases
+    assert aliases["mft6"][:2] == ["mft", "moral_foundations"]
+    assert "big5" in aliases["bigfive"] and "schwartz" in aliases["schwartz10"]
+
+
+def test_an_unknown_name_lists_ids_and_aliases(tmp_path: Path) -> None:
+    with pytest.raises(KeyError) as caught:
+        load_framework("hexaco")
+    message = caught.value.args[0]
+    assert message.startswith("unknown framework 'hexaco'; known")
+    for framework_id in SHIPPED:
+        assert framework_id in message
+    assert "mft6 (mft, moral_foundations" in message and "big5" in message
+    result = CliRunner().invoke(
+        app, ["measure", "--framework", "hexaco", "--out", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "unknown framework 'hexaco'" in result.output and "Traceback" not in result.output
+
+
+def test_a_users_framework_named_like_an_alias_wins(tmp_path: Path) -> None:
+    (tmp_path / "mft.yaml").write_text(GOOD.replace("id: tiny", "id: mft"))
+    assert load_framework("mft", tmp_path).id == "mft"
+    assert load_framework("mft").id == "mft6"
+    aliases = framework_aliases(tmp_path)
+    assert "mft" not in aliases["mft6"] and aliases["mft"] == []

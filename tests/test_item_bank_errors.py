@@ -137,6 +137,9 @@ def test_jsonl_with_scale_header_and_unknown_dimensions_listed(tmp_path: Path) -
     [
         ("id,text,dimension,polarity\na,t,power,sideways\n", 2, "polarity 'sideways'"),
         ("id,text,dimension\na,t,power\nb,,power\n", 3, "no text"),
+        ('id,text,dimension\na,t,power\nb,"  ",power\n', 3, "no text"),
+        ("id,text,dimension\na,t,power\nb,t\n", 3, "no dimension"),
+        ('text,dimension\n"multi\nline",power\n,power\n', 4, "no text"),
         ("id,text,dimension\na,t,power\na,u,power\n", 3, "duplicate item id 'a'"),
     ],
 )
@@ -158,3 +161,59 @@ def test_csv_without_scale_says_how_to_give_one(tmp_path: Path) -> None:
     path.write_text("text,dimension\nt,power\n")
     with pytest.raises(DataFileError, match="no response scale"):
         load_instrument_file(path, load_framework("schwartz10"))
+
+
+JSONL_SCALE = '{"scale": {"points": 3, "stem": "Agree?", "anchors": ["a", "b", "c"]}}\n'
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ('{"id": "x", "text": ["a", "b"], "dimension": "power"}', "text (column 'text') must be "
+         "a string, not a list ['a', 'b']"),
+        ('{"id": "x", "text": {"en": "a"}, "dimension": "power"}', "not an object"),
+        ('{"id": "x", "text": 7, "dimension": "power"}', "text (column 'text') must be a string"),
+        ('{"id": "x", "text": "t", "dimension": ["power"]}', "dimension (column 'dimension')"),
+        ('{"id": 3.5, "text": "t", "dimension": "power"}', "id must be a string or a whole "
+         "number, not a number 3.5"),
+        ('{"id": true, "text": "t", "dimension": "power"}', "not a boolean True"),
+        ('{"id": ["x"], "text": "t", "dimension": "power"}', "not a list"),
+        ('{"id": "x", "text": "t", "dimension": "power", "paraphrases": ["p", 2]}',
+         "paraphrases must be strings, not a number 2"),
+        ('{"id": "x", "text": "t", "dimension": "power", "paraphrases": {"a": "b"}}',
+         "paraphrases must be a list of strings"),
+        ('{"id": "x", "text": "  ", "dimension": "power"}', "no text"),
+    ],
+)  # fmt: skip
+def test_jsonl_values_of_the_wrong_type_name_the_line(
+    tmp_path: Path, row: str, message: str
+) -> None:
+    from valuescope.instruments.likert.items import load_instrument_file
+
+    path = tmp_path / "mine.jsonl"
+    path.write_text(JSONL_SCALE + '{"id": "ok", "text": "t", "dimension": "power"}\n' + row + "\n")
+    with pytest.raises(DataFileError) as caught:
+        load_instrument_file(path, load_framework("schwartz10"))
+    assert str(caught.value).startswith(f"{path}:3: "), str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_whole_number_ids_become_strings(tmp_path: Path) -> None:
+    from valuescope.instruments.likert.items import load_instrument_file
+
+    path = tmp_path / "mine.jsonl"
+    path.write_text(
+        JSONL_SCALE
+        + '{"id": 1, "text": "t", "dimension": "power"}\n'
+        + '{"id": "1", "text": "u", "dimension": "power"}\n'
+    )
+    with pytest.raises(DataFileError, match=r":3: duplicate item id '1' \(first at line 2\)"):
+        load_instrument_file(path, load_framework("schwartz10"))
+    path.write_text(JSONL_SCALE + '{"id": 12, "text": "t", "dimension": "power"}\n')
+    assert load_instrument_file(path, load_framework("schwartz10")).items[0].id == "12"
+    # The same in a YAML bank.
+    yaml_bank = bank(tmp_path, "  - {id: 7, dimension: power, text: x}\n")
+    assert load_item_bank(yaml_bank, load_framework("schwartz10")).items[0].id == "7"
+    float_id = bank(tmp_path, "  - {id: 7.5, dimension: power, text: x}\n")
+    with pytest.raises(DataFileError, match=r":8: items.0.id: Input should be a valid string"):
+        load_item_bank(float_id, load_framework("schwartz10"))

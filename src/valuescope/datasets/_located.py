@@ -5,6 +5,10 @@ mapping becomes a `LocatedDict` that remembers the line of each of its keys, and
 `LocatedList` that remembers the line of each element. `located_error` then turns a pydantic
 `ValidationError` into a `DataFileError` that says `file:line: field: what is wrong`, pointing
 at the key that is wrong, or at the mapping that lacks a required key.
+
+Every user data file (item banks, scales, frameworks, word lists) is read with `read_utf8`,
+so that a file saved in another encoding (Excel's "CSV" is often Windows-1252) is one clear
+error naming the file, line and byte, instead of a `UnicodeDecodeError` traceback.
 """
 
 from __future__ import annotations
@@ -25,6 +29,31 @@ class DataFileError(ValueError):
         self.detail = message
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(f"{where}: {message}")
+
+
+def read_utf8(path: Path) -> str:
+    """The text of a user's data file, which must be UTF-8 (a leading BOM is dropped).
+
+    Line endings are kept as they are (`\r\n` stays), so a CSV reader still sees quoted
+    newlines as written. An unreadable file or one that is not UTF-8 raises `DataFileError`;
+    for the latter it names the line and byte offset of the first byte that does not decode,
+    which is where an editor should look.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataFileError(path, None, f"cannot read: {exc.strerror}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataFileError(
+            path,
+            line,
+            f"not UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start} does not "
+            "decode; save it as UTF-8",
+        ) from exc
+    return text.removeprefix("\ufeff")
 
 
 class LocatedDict(dict[str, Any]):
@@ -80,10 +109,7 @@ _LocatingLoader.add_constructor(
 
 def load_yaml_located(path: Path) -> Any:
     """Parse a YAML file keeping line numbers; syntax errors become `DataFileError`s."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataFileError(path, None, f"cannot read: {exc.strerror}") from exc
+    text = read_utf8(path)
     try:
         return yaml.load(text, Loader=_LocatingLoader)
     except yaml.MarkedYAMLError as exc:

@@ -12,6 +12,7 @@ Every error names the file and line.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from valuescope.datasets._located import DataFileError, load_yaml_located, located_error
+from valuescope.datasets._located import (
+    DataFileError,
+    load_yaml_located,
+    located_error,
+    read_utf8,
+)
 
 FIELDS = ("id", "text", "dimension", "polarity", "paraphrases")
 REVERSED = {"-1", "-", "r", "rev", "reverse", "reversed", "reverse-keyed", "true", "yes", "y"}
@@ -64,32 +70,98 @@ def parse_polarity(value: Any, path: Path, line: int) -> int:
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, row) for each data row of a CSV or JSONL file."""
+    """(line number, row) for each data row of a CSV or JSONL file (UTF-8, BOM allowed)."""
+    text = read_utf8(path)
     if path.suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            for row in reader:
-                yield reader.line_num, dict(row)
+        # newline="" as for open(): quoted fields may hold line breaks.
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        for row in reader:
+            yield reader.line_num, dict(row)
         return
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataFileError(path, number, f"not valid JSON: {exc.msg}") from exc
-            if not isinstance(row, dict):
-                raise DataFileError(path, number, "each line must be a JSON object")
-            yield number, row
+    # newline=None splits on \n, \r\n and \r like open() does, and on nothing else (a JSON
+    # string may hold U+2028, which str.splitlines would split on).
+    for number, line in enumerate(io.StringIO(text, newline=None), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataFileError(path, number, f"not valid JSON: {exc.msg}") from exc
+        if not isinstance(row, dict):
+            raise DataFileError(path, number, "each line must be a JSON object")
+        yield number, row
 
 
-def _paraphrases(value: Any) -> list[str]:
+JSON_TYPES: dict[type, str] = {
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    list: "a list",
+    dict: "an object",
+}
+
+
+def _described(value: Any) -> str:
+    """A value's JSON type and a short repr, for errors about a value of the wrong type."""
+    shown = repr(value)
+    if len(shown) > 40:
+        shown = shown[:37] + "..."
+    return f"{JSON_TYPES.get(type(value), type(value).__name__)} {shown}"
+
+
+def _text_field(row: dict[str, Any], column: str, field: str, path: Path, line: int) -> str:
+    """A required text field (`text`, `dimension`): a non-empty string, stripped.
+
+    JSONL can hold any JSON value; `str()` of a list or object would silently become an
+    item's text, so anything but a string is an error at its line.
+    """
+    value = row.get(column)
+    if value is not None and not isinstance(value, str):
+        raise DataFileError(
+            path, line, f"{field} (column {column!r}) must be a string, not {_described(value)}"
+        )
+    if not (value or "").strip():
+        raise DataFileError(
+            path, line, f"no {field} (column {column!r}; "
+            f"columns here: {', '.join(map(str, row))}; map them with --columns)"
+        )  # fmt: skip
+    return str(value).strip()
+
+
+def _item_id(value: Any, number: int, path: Path, line: int) -> str:
+    """The item's id: a string, or a whole number (JSONL ids are often `1`, `2`, ...), which
+    becomes its decimal string; missing or empty: `item<number>`. A float, boolean, list or
+    object is an error: `3.5` or `true` as an id is a mistake, not a name."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return f"item{number}"
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise DataFileError(
+        path, line, f"id must be a string or a whole number, not {_described(value)}"
+    )
+
+
+def _paraphrases(value: Any, path: Path, line: int) -> list[str]:
+    """A list of strings (JSONL) or one string with `|` between paraphrases (CSV)."""
     if value is None or value == "":
         return []
     if isinstance(value, list):
-        return [str(v) for v in value]
-    return [p.strip() for p in str(value).split("|") if p.strip()]
+        wrong = [v for v in value if not isinstance(v, str)]
+        if wrong:
+            raise DataFileError(
+                path, line, f"paraphrases must be strings, not {_described(wrong[0])}"
+            )
+        return [v.strip() for v in value if v.strip()]
+    if not isinstance(value, str):
+        raise DataFileError(
+            path,
+            line,
+            f"paraphrases must be a list of strings or one string with | between them, "
+            f"not {_described(value)}",
+        )
+    return [p.strip() for p in value.split("|") if p.strip()]
 
 
 def read_table_items(path: Path, columns: ColumnMapping) -> tuple[list[dict[str, Any]], Any]:
@@ -101,19 +173,15 @@ def read_table_items(path: Path, columns: ColumnMapping) -> tuple[list[dict[str,
         if set(row) == {"scale"}:
             scale = row["scale"]
             continue
-        for field in ("text", "dimension"):
-            if not str(row.get(getattr(columns, field)) or "").strip():
-                raise DataFileError(
-                    path, line, f"no {field} (column {getattr(columns, field)!r}; "
-                    f"columns here: {', '.join(map(str, row))}; map them with --columns)"
-                )  # fmt: skip
+        text = _text_field(row, columns.text, "text", path, line)
+        dimension = _text_field(row, columns.dimension, "dimension", path, line)
         items.append(
             {
-                "id": str(row.get(columns.id) or f"item{len(items) + 1}"),
-                "text": str(row[columns.text]).strip(),
-                "dimension": str(row[columns.dimension]).strip(),
+                "id": _item_id(row.get(columns.id), len(items) + 1, path, line),
+                "text": text,
+                "dimension": dimension,
                 "polarity": parse_polarity(row.get(columns.polarity, 1), path, line),
-                "paraphrases": _paraphrases(row.get(columns.paraphrases)),
+                "paraphrases": _paraphrases(row.get(columns.paraphrases), path, line),
                 "line": line,
             }
         )

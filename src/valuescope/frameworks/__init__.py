@@ -1,6 +1,13 @@
 """Value and trait systems as data files: dimensions, definitions, keywords, relations."""
 
-from valuescope.frameworks._load import available_frameworks, load_framework, load_framework_file
+from valuescope.frameworks._load import (
+    ALIASES,
+    available_frameworks,
+    framework_aliases,
+    load_framework,
+    load_framework_file,
+    resolve_framework_name,
+)
 from valuescope.frameworks._schema import (
     Dimension,
     Framework,
@@ -9,11 +16,14 @@ from valuescope.frameworks._schema import (
 )
 
 __all__ = [
+    "ALIASES",
     "Dimension",
     "Framework",
     "Relations",
     "available_frameworks",
+    "framework_aliases",
     "load_framework",
     "load_framework_file",
     "normalise_dimension_name",
+    "resolve_framework_name",
 ]

@@ -1,4 +1,10 @@
-"""Finding and loading framework files (shipped ones and a user's `--frameworks-dir`)."""
+"""Finding and loading framework files (shipped ones and a user's `--frameworks-dir`).
+
+A framework is named by its id (the file stem, `schwartz10`) or by an alias (`schwartz`,
+`mft`, `big5`): users type the names they know the theory by, and an alias table is the
+one place that says which names mean which shipped framework. Names are matched
+case-insensitively and with `-`, `_` and spaces alike (`Big-Five`, `big five`).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,34 @@ from pydantic import ValidationError
 
 from valuescope.datasets import DataFileError, load_yaml_located, located_error
 from valuescope.datasets._located import LocatedDict, LocatedList
-from valuescope.frameworks._schema import Framework
+from valuescope.frameworks._schema import Framework, normalise_dimension_name
 
-ALIASES = {"schwartz": "schwartz10"}
+ALIASES: dict[str, str] = {
+    "big5": "bigfive",
+    "big_five": "bigfive",
+    "ocean": "bigfive",
+    "ffm": "bigfive",
+    "five_factor": "bigfive",
+    "ethics": "ethics5",
+    "normative_ethics": "ethics5",
+    "gert": "gert10",
+    "common_morality": "gert10",
+    "mac": "mac7",
+    "morality_as_cooperation": "mac7",
+    "mft": "mft6",
+    "moral_foundations": "mft6",
+    "moral_foundations_theory": "mft6",
+    "schwartz": "schwartz10",
+    "schwartz_basic": "schwartz10",
+    "schwartz_refined": "schwartz19",
+}
+"""Alias (in `normalise_name` form) -> shipped framework id. Questionnaire names (PVQ, MFQ,
+BFI) are left out on purpose: our item banks are not those questionnaires."""
+
+
+def normalise_name(name: str) -> str:
+    """`Big-Five`, `big five` and `BIG_FIVE` all become `big_five` (as dimension names do)."""
+    return normalise_dimension_name(name)
 
 
 def builtin_dir() -> Path:
@@ -76,16 +107,50 @@ def available_frameworks(extra_dir: Path | None = None) -> dict[str, Path]:
     return found
 
 
+def framework_aliases(extra_dir: Path | None = None) -> dict[str, list[str]]:
+    """Every available framework id -> the aliases that name it (for listings and errors).
+
+    An alias that is also the id of a framework in `extra_dir` names that framework, not
+    the shipped one, so it is not listed under the shipped one.
+    """
+    known = available_frameworks(extra_dir)
+    ids = {normalise_name(k) for k in known}
+    result: dict[str, list[str]] = {k: [] for k in known}
+    for alias, target in ALIASES.items():
+        if target in result and alias not in ids:
+            result[target].append(alias)
+    return result
+
+
+def resolve_framework_name(name: str, extra_dir: Path | None = None) -> str:
+    """The framework id `name` means: an id (exactly, then case- and separator-insensitively),
+    else an alias. Raises `KeyError` listing every id with its aliases."""
+    known = available_frameworks(extra_dir)
+    if name in known:
+        return name
+    wanted = normalise_name(name)
+    by_normalised = {normalise_name(k): k for k in known}
+    if wanted in by_normalised:
+        return by_normalised[wanted]
+    target = ALIASES.get(wanted)
+    if target is not None and target in known:
+        return target
+    listed = "; ".join(
+        f"{fid} ({', '.join(aliases)})" if aliases else fid
+        for fid, aliases in sorted(framework_aliases(extra_dir).items())
+    )
+    raise KeyError(f"unknown framework {name!r}; known (aliases in brackets): {listed}")
+
+
 def load_framework(name: str, extra_dir: Path | None = None) -> Framework:
-    """Load a framework by id (`schwartz10`, alias `schwartz`) or by path to a YAML file."""
+    """Load a framework by id (`schwartz10`), alias (`schwartz`, `mft`, `big5`; see
+    `ALIASES`) or path to a YAML file."""
     as_path = Path(name)
     if as_path.suffix in (".yaml", ".yml") and as_path.is_file():
         return load_framework_file(as_path)
-    known = available_frameworks(extra_dir)
-    key = ALIASES.get(name, name)
-    if key not in known:
-        raise KeyError(f"unknown framework {name!r}; available: {', '.join(sorted(known))}")
-    framework = load_framework_file(known[key])
+    key = resolve_framework_name(name, extra_dir)
+    path = available_frameworks(extra_dir)[key]
+    framework = load_framework_file(path)
     if framework.id != key:
-        raise DataFileError(known[key], 1, f"id {framework.id!r} differs from file name {key!r}")
+        raise DataFileError(path, 1, f"id {framework.id!r} differs from file name {key!r}")
     return framework

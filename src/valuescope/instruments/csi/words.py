@@ -9,9 +9,11 @@ The instrument's own label words ("comedy", "tragedy", ...) are dropped too: ask
 "tragedy" is a comedy or a tragedy is circular, and it would confuse the reply parser.
 
 A user's list is used as given (one word a line, blank lines skipped), because a researcher
-who brings a list has chosen it; only a duplicate (which a reply could not tell apart) or an
-empty file is refused. The list's sha256 goes into the manifest and the results, so two runs
-can be compared only when they asked the same words.
+who brings a list has chosen it; only an exact duplicate or an empty file is refused. Words
+are case-sensitive: published lists hold case pairs such as `it` / `It` (479 in the English
+CSI list) as distinct words, and the reply parser tells them apart (`parse.py`). The list's
+sha256 goes into the manifest and the results, so two runs can be compared only when they
+asked the same words.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from valuescope.datasets import DataFileError
+from valuescope.datasets import DataFileError, read_utf8
 
 Lang = Literal["en", "zh"]
 
@@ -110,27 +112,21 @@ def default_words(n: int, lang: Lang = "en") -> WordList:
 def read_word_file(path: Path, lang: Lang = "en", n: int | None = None) -> WordList:
     """A user's word list: one word a line, as given; blank lines skipped.
 
-    Raises `DataFileError` naming file:line for a duplicate (compared case-insensitively,
-    because replies are matched case-insensitively) or an empty file.
+    Raises `DataFileError` naming file:line for an exact duplicate (`it` and `It` are two
+    words: the parser keeps them apart), a file that is not UTF-8, or an empty file.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataFileError(path, None, f"cannot read: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise DataFileError(path, None, f"not UTF-8 text: {exc.reason}") from exc
+    text = read_utf8(path)
     words: list[str] = []
     first_line: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         word = line.strip()
         if not word:
             continue
-        key = word.casefold()
-        if key in first_line:
+        if word in first_line:
             raise DataFileError(
-                path, number, f"duplicate word {word!r} (first on line {first_line[key]})"
+                path, number, f"duplicate word {word!r} (first on line {first_line[word]})"
             )
-        first_line[key] = number
+        first_line[word] = number
         words.append(word)
     if not words:
         raise DataFileError(path, 1, "the word list is empty (one word a line expected)")

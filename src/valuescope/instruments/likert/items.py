@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from valuescope.datasets import DataFileError, load_yaml_located, located_error
 from valuescope.datasets._located import LocatedDict, LocatedList
@@ -58,6 +58,15 @@ class Item(BaseModel):
     text: str = Field(min_length=1)
     polarity: Literal[1, -1] = 1
     paraphrases: list[str] = Field(default_factory=list)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _whole_number_id(cls, value: Any) -> Any:
+        """`id: 3` names item "3", as in a JSONL file (`item_files`): numbered items are
+        common. A float or boolean stays an error, as does any other non-string."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return value
 
 
 class ItemBank(BaseModel):
@@ -132,7 +141,7 @@ def load_instrument_file(
         )
     scale = validated(ResponseScale, scale_data, scale_path)
     lines: list[int | None] = [row.pop("line") for row in rows]
-    items = [Item.model_validate(row) for row in rows]
+    items = [_table_item(path, row, line) for row, line in zip(rows, lines, strict=True)]
     _check_unique_ids(path, items, lines)
     return ItemBank(
         id=path.stem,
@@ -141,6 +150,17 @@ def load_instrument_file(
         scale=scale,
         items=_resolve_dimensions(path, framework, items, lines),
     )
+
+
+def _table_item(path: Path, row: dict[str, Any], line: int | None) -> Item:
+    """One CSV/JSONL row as an `Item`; `read_table_items` has checked the field types, so a
+    failure here is a rule of `Item` itself, still reported at the row's line."""
+    try:
+        return Item.model_validate(row)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise DataFileError(path, line, f"{field}: {first['msg']}") from exc
 
 
 def builtin_item_bank_path(framework_id: str) -> Path:
