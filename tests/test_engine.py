@@ -25,7 +25,16 @@ from typer.testing import CliRunner
 
 from conftest import free_port
 from valuescope.cli import app
-from valuescope.engine import Instrument, Models, Plan, RunConfig, SampleKey, resume, run
+from valuescope.engine import (
+    Instrument,
+    Models,
+    Plan,
+    RunConfig,
+    SampleKey,
+    digest,
+    resume,
+    run,
+)
 from valuescope.models import RunUsage, user
 from valuescope.runs import ResultsBase, RunStoreError, SampleRecord
 
@@ -38,7 +47,7 @@ def test_failure_before_the_first_answer_leaves_no_run_directory(tmp_path: Path)
     result = RUNNER.invoke(
         app, ["measure", "--model", f"openai:m@{url}", "--limit", "2", "--out", str(out)]
     )
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 3, result.output
     assert url in result.output
     assert not out.exists()
 
@@ -51,7 +60,7 @@ def test_failure_keeps_the_users_files_in_an_existing_out_folder(tmp_path: Path)
     result = RUNNER.invoke(
         app, ["csi", "--model", f"openai:m@{url}", "--n", "3", "--out", str(out)]
     )
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 3, result.output
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
 
 
@@ -109,6 +118,10 @@ class Wet:
 
     def __init__(self, config: RunConfig, resume_from: Path | None = None) -> None:
         self.config = config
+        self.instrument_name = "wet"
+
+    def fingerprint(self) -> dict[str, str]:
+        return {"questions": digest(self.questions)}
 
     def run_files(self) -> dict[str, str]:
         return {"questions.txt": "\n".join(self.questions)}

@@ -92,5 +92,5 @@ def test_unreachable_server_names_the_url(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app, ["measure", "--model", f"openai:m@{url}", "--limit", "1", "--out", str(tmp_path / "r")]
     )
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert url in result.output and "Traceback" not in result.output

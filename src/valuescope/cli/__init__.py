@@ -1,25 +1,50 @@
 """The `valuescope` command line. Thin: parse options, build an instrument or call the
 API, print.
 
-One module per command group (`measure`, `csi`, `dilemmas`, `compare`, `models`), each
-with a `register(app)`; the console, the one-line errors, the progress bar and the shared
-options live in `_console.py`, `_options.py` and `_run.py`, which never import from here.
-Every user-facing error (bad file, unreachable server, unknown model) is printed as one
-line that says what and where, with exit code 2; no traceback.
+One module per command group (`measure`, `csi`, `dilemmas`, `compare`, `models`,
+`listing` for `frameworks` and `runs`), each with a `register(app)`; the console, the
+one-line errors, the progress bar and the shared options live in `_console.py`,
+`_options.py` and `_run.py`, which never import from here. Every user-facing error is
+printed as one line that says what and where, no traceback: exit code 2 for bad input
+(a file, an option, a model name), 3 for a model backend that failed, 130 on Ctrl-C.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from valuescope.cli import compare, csi, dilemmas, measure, models
+from valuescope.cli import compare, csi, dilemmas, listing, measure, models
 
 app = typer.Typer(
     help="Measure, explain and steer the values and traits of language models.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-for group in (measure, csi, dilemmas, compare, models):
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from valuescope import __version__
+
+        typer.echo(f"valuescope {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Measure, explain and steer the values and traits of language models."""
+
+
+for group in (measure, csi, dilemmas, compare, listing, models):
     group.register(app)
 
 

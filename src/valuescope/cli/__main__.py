@@ -1,5 +1,5 @@
-"""`python -m valuescope.cli`: the same as the `valuescope` command."""
+"""`python -m valuescope.cli` = the `valuescope` command."""
 
-from valuescope.cli import main
+from valuescope._entry import main
 
 main()

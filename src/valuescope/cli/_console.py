@@ -21,8 +21,9 @@ from rich.progress import (
 )
 
 from valuescope.datasets import DataFileError
+from valuescope.engine import ConfigError
 from valuescope.models import (
-    BackendUnreachable,
+    BackendError,
     CachedModel,
     EmbeddedModelMissing,
     ModelNameError,
@@ -36,24 +37,38 @@ errors = Console(stderr=True)
 
 USER_ERRORS = (
     DataFileError,
-    BackendUnreachable,
+    ConfigError,
     EmbeddedModelMissing,
     ModelNameError,
     RunStoreError,
     FileNotFoundError,
     KeyError,
 )
+"""Mistakes in what the user gave (a file, an option, a model name): exit 2."""
+BAD_INPUT, BACKEND_FAILURE = 2, 3
+
+
+def print_error(message: object) -> None:
+    """`error: message` on stderr, as it is: text in brackets (`valuescope[gemma]`,
+    `pvq[v2].csv`) is not taken for markup, and long lines wrap instead of being cut."""
+    errors.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
 
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Print expected errors as one readable line and exit 2."""
+    """Print expected errors as one readable line, no traceback: exit 2 for bad input, 3 for
+    a model backend that failed (unreachable, refused the request, kept failing)."""
     try:
         yield
     except USER_ERRORS as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        errors.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False)
-        raise typer.Exit(2) from None
+        print_error(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+        raise typer.Exit(BAD_INPUT) from None
+    except BackendError as exc:
+        print_error(exc)
+        raise typer.Exit(BACKEND_FAILURE) from None
+    except UnicodeDecodeError as exc:  # a file read without DataFileError's care
+        print_error(f"a file is not UTF-8 ({exc}); save it as UTF-8")
+        raise typer.Exit(BAD_INPUT) from None
 
 
 class RichProgress:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, get_type_hints
+from typing import Annotated, Any, TypeVar, get_type_hints, overload
 
 import typer
 
@@ -26,6 +27,18 @@ from valuescope.models import ModelSettings
 from valuescope.runs import RunStoreError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Constrain(StrEnum):
+    guided_choice = "guided_choice"
+    grammar = "grammar"
+
+
+class ContinuationChoice(StrEnum):
+    auto = "auto"
+    prefill = "prefill"
+    grammar = "grammar"
+    none = "none"
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,24 @@ class RunOptions:
     timeout: Annotated[float, typer.Option(help="Seconds before a server request times out.")] = (
         120.0
     )
+    constrain: Annotated[
+        Constrain | None,
+        typer.Option(
+            help="Servers without log-probabilities: constrain the K samples that stand in "
+            "for them to the options (guided_choice: vLLM/SGLang; grammar: llama.cpp)."
+        ),
+    ] = None
+    choose_samples: Annotated[
+        int,
+        typer.Option(min=1, help="K: samples per answer on servers without log-probabilities."),
+    ] = 20
+    continuation: Annotated[
+        ContinuationChoice,
+        typer.Option(
+            help="How a server scores options of several tokens: auto (probe once), prefill "
+            "(llama-server, vLLM), grammar (llama.cpp servers), none (sample instead)."
+        ),
+    ] = ContinuationChoice.auto
     cache_dir: Annotated[Path | None, typer.Option(help="Response cache folder.")] = None
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")
@@ -74,15 +105,31 @@ class RunOptions:
             "seed": self.seed,
             "min_option_mass": self.min_option_mass,
             "settings": ModelSettings(
-                concurrency=self.concurrency, api_key_env=self.api_key_env, timeout_s=self.timeout
+                concurrency=self.concurrency,
+                api_key_env=self.api_key_env,
+                timeout_s=self.timeout,
+                choose_samples=self.choose_samples,
+                constrain=self.constrain.value if self.constrain else None,
+                continuation=self.continuation.value,
             ),
             "use_cache": not self.no_cache,
             "cache_dir": str(self.cache_dir) if self.cache_dir else None,
         }
 
 
-def run_options(command: F) -> F:
-    """Give `command` the shared run options (see the module docstring)."""
+@overload
+def run_options(command: F) -> F: ...
+@overload
+def run_options(*, omit: tuple[str, ...]) -> Callable[[F], F]: ...
+def run_options(command: F | None = None, *, omit: tuple[str, ...] = ()) -> F | Callable[[F], F]:
+    """Give `command` the shared run options (see the module docstring); `omit` names those
+    it does not take (they keep their defaults in its `RunOptions`)."""
+    if command is None:
+        return functools.partial(_add_run_options, omit=omit)
+    return _add_run_options(command, omit)
+
+
+def _add_run_options(command: F, omit: tuple[str, ...] = ()) -> F:
     own = inspect.signature(command, eval_str=True)
     hints = get_type_hints(RunOptions, include_extras=True)
     shared = [
@@ -90,7 +137,7 @@ def run_options(command: F) -> F:
             f.name, inspect.Parameter.KEYWORD_ONLY, annotation=hints[f.name], default=f.default
         )
         for f in fields(RunOptions)
-        if f.name not in own.parameters
+        if f.name not in own.parameters and f.name not in omit
     ]
     names = [f.name for f in fields(RunOptions)]
 
@@ -114,14 +161,19 @@ def run_options(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def reject_options_with_resume(ctx: typer.Context) -> None:
-    """Raise a user error naming any option given on the command line besides --resume."""
-    given = [
+def given_on_command_line(ctx: typer.Context, names: Iterable[str]) -> list[str]:
+    """Those of the parameters `names` that the user typed, as `--option-name`s."""
+    return [
         "--" + name.replace("_", "-")
-        for name in ctx.params
-        if name != "resume"
+        for name in names
+        if name in ctx.params
         and getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
     ]
+
+
+def reject_options_with_resume(ctx: typer.Context) -> None:
+    """Raise a user error naming any option given on the command line besides --resume."""
+    given = given_on_command_line(ctx, [name for name in ctx.params if name != "resume"])
     if given:
         raise RunStoreError(
             f"--resume takes no other option (got {', '.join(given)}): the run's manifest "

@@ -4,6 +4,8 @@ Ctrl-C. Every run command goes through `run_command`, so they all behave alike."
 from __future__ import annotations
 
 import asyncio
+import shlex
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,13 +34,18 @@ def run_command(
             reject_options_with_resume(ctx)
             coroutine = resume(resume_dir, command, progress)
         else:
-            coroutine = run(new_instrument(), out, progress)
+            coroutine = run(new_instrument(), out, progress, command_line=command_line())
         try:
             with progress:
                 return asyncio.run(coroutine)
         except KeyboardInterrupt:
             _interrupted(command, progress.directory)
             raise typer.Exit(130) from None
+
+
+def command_line() -> str:
+    """The command as the user typed it, for the manifest (`valuescope measure ...`)."""
+    return shlex.join(["valuescope", *sys.argv[1:]])
 
 
 def _interrupted(command: str, directory: Path | None) -> None:

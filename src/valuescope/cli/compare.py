@@ -12,14 +12,18 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
+from dataclasses import fields
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from valuescope.cli._console import RichProgress, console, user_errors
+from valuescope.cli._options import RunOptions, given_on_command_line, run_options
+from valuescope.cli._run import command_line
 
 if TYPE_CHECKING:
     from valuescope.compare import CompareResults, CompareRun, DimensionComparison
@@ -68,7 +72,7 @@ def profiles_table(results: CompareResults) -> Table:
     )
     table.add_column("value", no_wrap=True)
     for run in results.runs:
-        table.add_column(run.label, justify="right", no_wrap=True)
+        table.add_column(escape(run.label), justify="right", no_wrap=True)
     for dim in results.dimensions:
         cells = []
         for run in results.runs:
@@ -95,7 +99,7 @@ def differences_table(results: CompareResults, rows: list[DimensionComparison]) 
     for c in rows:
         test = c.test(method)
         table.add_row(
-            c.run_a, c.run_b, c.dimension, str(c.n_items),
+            escape(c.run_a), escape(c.run_b), c.dimension, str(c.n_items),
             _fmt(c.mean_difference), _fmt(c.cohens_dz), _fmt(c.rank_biserial),
             _p(test.p_value), _p(test.p_holm),
         )  # fmt: skip
@@ -106,7 +110,9 @@ def print_comparison(run: CompareRun) -> None:
     results = run.results
     console.print(profiles_table(results))
     significant = results.significant()
-    if significant:
+    if results.nothing_tested:
+        console.print(f"[yellow]nothing was tested:[/] {escape(results.nothing_tested)}")
+    elif significant:
         console.print(differences_table(results, significant))
     else:
         method = results.config.method
@@ -121,9 +127,9 @@ def print_comparison(run: CompareRun) -> None:
         style="dim",
     )
     for warning in results.warnings:
-        console.print(f"[yellow]note:[/] {warning}")
+        console.print(f"[yellow]note:[/] {escape(warning)}")
     for path in run.files:
-        console.print(f"wrote [bold]{path}[/]")
+        console.print(f"wrote [bold]{escape(str(path))}[/]")
 
 
 def _print_limits(results: CompareResults) -> None:
@@ -185,11 +191,13 @@ def _measure_models(names: list[str], base: MeasureConfig, out: Path) -> list[Pa
         console.print(f"measuring {name} ({index}/{len(names)})", highlight=False)
         with RichProgress() as progress:
             instrument = LikertInstrument(base.model_copy(update={"model": name}))
-            asyncio.run(run(instrument, directory, progress))
+            asyncio.run(run(instrument, directory, progress, command_line=command_line()))
     return directories
 
 
+@run_options(omit=("model", "resume"))
 def compare_command(
+    ctx: typer.Context,
     run_dirs: Annotated[
         list[Path] | None,
         typer.Argument(help="Directories of finished `measure` runs.", show_default=False),
@@ -218,6 +226,13 @@ def compare_command(
         int | None,
         typer.Option(min=0, help="With --models: paraphrases besides each item's text."),
     ] = None,
+    samples: Annotated[
+        int,
+        typer.Option(min=1, help="With --models: K > 1 = sampled scoring (see measure)."),
+    ] = 1,
+    temperature: Annotated[
+        float, typer.Option(min=0.05, help="With --models: temperature of the draws.")
+    ] = 1.0,
     seed: Annotated[int, typer.Option(help="Seed for the measurements and permutations.")] = 0,
     method: Annotated[
         MethodChoice, typer.Option(help="Test that decides significance (both are stored).")
@@ -226,10 +241,13 @@ def compare_command(
         Path | None,
         typer.Option(help="Output folder (default runs/<UTC>-compare-<models>/)."),
     ] = None,
+    *,
+    run: RunOptions,
 ) -> None:
     """Compare the profiles of several `measure` runs of one framework: the scores side by
     side, paired tests per dimension with the item as the unit (Holm-corrected), effect sizes
-    and a radar plot."""
+    and a radar plot. The run options (--api-key-env, --timeout, --concurrency, --cache-dir,
+    ...) apply to the models measured with --models."""
     from valuescope.compare import CompareConfig, CompareError, compare
     from valuescope.instruments.likert import MeasureConfig
     from valuescope.runs import default_run_dir
@@ -237,8 +255,11 @@ def compare_command(
     with user_errors():
         names = split_model_names(models or [])
         directories = list(run_dirs or [])
-        if not names and (items or limit is not None or paraphrases is not None):
-            raise CompareError("--items, --limit and --paraphrases only apply with --models")
+        measuring = ["items", "limit", "paraphrases", "samples", "temperature"]
+        measuring += [f.name for f in fields(RunOptions) if f.name not in ("seed", "out")]
+        given = given_on_command_line(ctx, measuring)
+        if not names and given:
+            raise CompareError(f"{', '.join(given)} only apply with --models")
         if len(directories) + len(names) < 2:
             raise CompareError("compare needs at least 2 runs: give RUN_DIRs and/or --models")
         if out is None:
@@ -246,17 +267,17 @@ def compare_command(
             out = default_run_dir("compare", "-vs-".join(shown)[:80])
         if names:
             base = MeasureConfig(
-                model=names[0],
                 framework=framework or "schwartz10",
                 items=str(items) if items else None,
                 limit=limit,
                 paraphrases=paraphrases,
-                seed=seed,
+                samples=samples,
+                temperature=temperature,
+                **run.config_fields(names[0]),
             )
             directories += _measure_models(names, base, out)
         config = CompareConfig(method=method.value, seed=seed)
-        run = compare(directories, out, config, framework)
-        print_comparison(run)
+        print_comparison(compare(directories, out, config, framework))
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from valuescope.cli._console import console, fmt, print_run_footer
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 def profile_table(results: MeasureResults) -> Table:
     has_mrat = any(r.score_mrat is not None for r in results.dimensions.values())
-    table = Table(title=f"{results.framework} profile of {results.model}")
+    table = Table(title=escape(f"{results.framework} profile of {results.model}"))
     table.add_column("value", no_wrap=True)
     headings = ["score", "95% CI", *(["MRAT"] if has_mrat else []), "mass", "bias", "order",
                 "wording", "acq", "invalid"]  # fmt: skip

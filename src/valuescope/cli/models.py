@@ -35,7 +35,7 @@ def cache_stats(
 ) -> None:
     """Entries and size of the response cache, per model."""
     stats = ResponseCache(cache_dir or default_cache_dir()).stats()
-    console.print(f"cache: {stats.path}")
+    console.print(f"cache: {escape(str(stats.path))}")
     console.print(f"entries: {stats.entries}, size: {stats.size_bytes / 1e6:.1f} MB")
     for identity, n in sorted(stats.by_model.items()):
         console.print(f"  {n:>8}  {identity}", highlight=False)
@@ -47,7 +47,7 @@ def cache_clear(
 ) -> None:
     """Delete every cached response."""
     cache = ResponseCache(cache_dir or default_cache_dir())
-    console.print(f"removed {cache.clear()} entries from {cache.path}")
+    console.print(f"removed {cache.clear()} entries from {escape(str(cache.path))}")
 
 
 def models(

@@ -6,7 +6,8 @@ run store, resume, the worker pool, progress, usage and interruption.
     finished = await resume(finished.directory)  # asks nothing: the run is complete
 """
 
-from valuescope.engine._config import RunConfig
+from valuescope.engine._config import ConfigError, RunConfig
+from valuescope.engine._fingerprint import check_resumable, digest
 from valuescope.engine._instrument import (
     INSTRUMENTS,
     Instrument,
@@ -20,6 +21,7 @@ from valuescope.engine._run import Progress, Run, resume, run
 
 __all__ = [
     "INSTRUMENTS",
+    "ConfigError",
     "Instrument",
     "Models",
     "Plan",
@@ -27,6 +29,8 @@ __all__ = [
     "Run",
     "RunConfig",
     "SampleKey",
+    "check_resumable",
+    "digest",
     "first_failure",
     "instrument_class",
     "resume",

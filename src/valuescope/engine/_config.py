@@ -27,12 +27,25 @@ from valuescope.models import (
 )
 from valuescope.runs import (
     Manifest,
-    RunStore,
     SampleRecord,
     default_run_dir,
     git_revision,
     package_versions,
 )
+
+
+class ConfigError(ValueError):
+    """Options that contradict each other or would silently do nothing (`--scale` without
+    `--items`, more paraphrases than the items have). The CLI prints it and exits 2."""
+
+
+def _check_cache_dir(path: Path) -> None:
+    """A cache folder that is a file (a typo in --cache-dir) fails here, not in SQLite."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"the response cache needs a folder, but {path} is a file (--cache-dir)")
+    blocking = next((p for p in path.parents if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise ConfigError(f"cannot make the response cache {path}: {blocking} is a file")
 
 
 class RunConfig(BaseModel):
@@ -83,6 +96,8 @@ class RunConfig(BaseModel):
     def open_model(self, model: Model | None = None) -> CachedModel:
         """`model` (an API user's own) or the one `self.model` names, behind the cache."""
         cache_dir = Path(self.cache_dir) if self.cache_dir else None
+        if self.use_cache:
+            _check_cache_dir(cache_dir or default_cache_dir())
         if model is None:
             return get_model(
                 self.model, self.settings, cache_dir=cache_dir, use_cache=self.use_cache
@@ -90,22 +105,36 @@ class RunConfig(BaseModel):
         cache = ResponseCache(cache_dir or default_cache_dir()) if self.use_cache else None
         return CachedModel(model, cache)
 
-    def manifest(self, command: str, model: CachedModel) -> Manifest:
+    def manifest(
+        self,
+        command: str,
+        instrument: str,
+        models: tuple[CachedModel, CachedModel | None],
+        instrument_hash: dict[str, str],
+        command_line: str | None,
+    ) -> Manifest:
+        """The manifest of a new run of this config (`models`: the subject, and the judge
+        when it is another model)."""
+        subject, judge = models
         return Manifest(
             command=command,
+            instrument=instrument,
             created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
             model=self.model,
-            model_identity=model.identity,
+            model_identity=subject.identity,
+            judge_identity=judge.identity if judge is not None else None,
+            instrument_hash=instrument_hash,
+            command_line=command_line,
             seed=self.seed,
             config=self.model_dump(mode="json"),
             versions=package_versions(),
             git_revision=git_revision(),
         )
 
-    def create_store(self, command: str, model: CachedModel, out: Path | None) -> RunStore:
-        """A new run directory (`out`, or `runs/<UTC>-<command>-<model>/`) with its manifest."""
-        directory = out or default_run_dir(command, self.display_name)
-        return RunStore.create(directory, self.manifest(command, model))
+    def run_directory(self, command: str, instrument: str) -> Path:
+        """Where a new run goes unless `--out` says:
+        `runs/<UTC>-<command>-<instrument>-<model>/`."""
+        return default_run_dir(command, self.display_name, instrument)
 
     def notes(self, samples: Sequence[SampleRecord]) -> list[str]:
         """The warnings every results file carries: a tiny embedded model, many invalid

@@ -67,6 +67,10 @@ class Instrument(Protocol[RequestT, SampleT, ResultsT_co]):
 
             def __init__(self, config: RunConfig, resume_from: Path | None = None):
                 self.config = config
+                self.instrument_name = "water"
+
+            def fingerprint(self) -> dict[str, str]:
+                return {"prompts": digest("Is water wet?", ["Yes", "No"])}
 
             def run_files(self) -> dict[str, str]:
                 return {}
@@ -97,6 +101,19 @@ class Instrument(Protocol[RequestT, SampleT, ResultsT_co]):
     @property
     def config(self) -> RunConfig:
         """The run's configuration as it goes into the manifest (inputs resolved)."""
+        ...
+
+    @property
+    def instrument_name(self) -> str:
+        """What is asked (the item bank, the word list), for the run directory's name and
+        `valuescope runs`."""
+        ...
+
+    def fingerprint(self) -> dict[str, str]:
+        """A hash (`engine.digest`) per part of the instrument that decides what the model
+        is asked and how its answers are scored: items, scale, framework, word list, the
+        prompt templates. Stored in the manifest; `resume` refuses a run whose parts
+        changed and names them."""
         ...
 
     def run_files(self) -> dict[str, str]:

@@ -23,10 +23,18 @@ from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
 from valuescope.engine._config import RunConfig
+from valuescope.engine._fingerprint import check_resumable
 from valuescope.engine._instrument import Instrument, Models, instrument_class
 from valuescope.engine._pool import run_pool
 from valuescope.models import CachedModel, Model
-from valuescope.runs import MANIFEST, SAMPLES, ResultsBase, RunStore, SampleRecord
+from valuescope.runs import (
+    MANIFEST,
+    SAMPLES,
+    ResultsBase,
+    RunStore,
+    SampleRecord,
+    package_versions,
+)
 
 RequestT = TypeVar("RequestT")
 SampleT = TypeVar("SampleT", bound=SampleRecord)
@@ -59,15 +67,27 @@ async def run(
     progress: Progress | None = None,
     model: Model | None = None,
     judge: Model | None = None,
+    command_line: str | None = None,
 ) -> Run[ResultsT]:
-    """Start a new run of `instrument` in `out` (default `runs/<UTC>-<command>-<model>/`).
+    """Start a new run of `instrument` in `out` (default
+    `runs/<UTC>-<command>-<instrument>-<model>/`).
 
     `model` / `judge` let API users pass their own `Model` implementations (wrapped in the
     cache unless the config turns it off); by default the config's names are opened.
+    `command_line` is recorded in the manifest (the CLI passes the command it ran).
     """
-    models = _open_models(instrument.config, model, judge)
+    config = instrument.config
+    directory = out or config.run_directory(instrument.command, instrument.instrument_name)
+    models = _open_models(config, model, judge)
     try:
-        store = instrument.config.create_store(instrument.command, models.subject, out)
+        manifest = config.manifest(
+            instrument.command,
+            instrument.instrument_name,
+            (models.subject, models.judge if models.has_own_judge else None),
+            instrument.fingerprint(),
+            command_line,
+        )
+        store = RunStore.create(directory, manifest)
     except BaseException:
         await _close(models)
         raise
@@ -86,14 +106,27 @@ async def resume(
     """Continue a killed or interrupted run: ask only what its samples.jsonl lacks.
 
     The configuration comes from the manifest. With `command`, a run of another command is
-    refused. `model` / `judge` are for API users who started the run with their own `Model`
-    (the manifest only knows its name, which cannot be reopened).
+    refused. A run whose model, judge, valuescope version or instrument (items, scale,
+    framework, prompts) changed since it started is refused, naming what changed
+    (`engine._fingerprint`). `model` / `judge` are for API users who started the run with
+    their own `Model` (the manifest only knows its name, which cannot be reopened).
     """
     store = RunStore.open_existing(directory, command)
     cls = instrument_class(store.manifest.command)
     config = cls.config_type.model_validate(store.manifest.config)
     instrument = cls(config, resume_from=directory)  # type: ignore[call-arg]
     models = _open_models(instrument.config, model, judge)
+    try:
+        check_resumable(
+            store.manifest,
+            instrument.fingerprint(),
+            models.subject.identity,
+            models.judge.identity if models.has_own_judge else None,
+            package_versions().get("valuescope"),
+        )
+    except BaseException:
+        await _close(models)
+        raise
     return await _execute(instrument, models, store, created=False, progress=progress)
 
 

@@ -1,5 +1,6 @@
 """The run store: manifest, incremental samples, results; resume."""
 
+from valuescope.runs._list import RunListing, RunSummary, list_runs
 from valuescope.runs._load import RunData, load_run
 from valuescope.runs._schema import SCHEMA_VERSION, Manifest, ResultsBase, SampleRecord
 from valuescope.runs._store import (
@@ -22,11 +23,14 @@ __all__ = [
     "Manifest",
     "ResultsBase",
     "RunData",
+    "RunListing",
     "RunStore",
     "RunStoreError",
+    "RunSummary",
     "SampleRecord",
     "default_run_dir",
     "git_revision",
+    "list_runs",
     "load_run",
     "package_versions",
     "utc_stamp",

@@ -19,9 +19,18 @@ class Manifest(BaseModel):
 
     schema_version: int = SCHEMA_VERSION
     command: str
+    instrument: str | None = None
+    """What is asked (the item bank, the word list): part of the run directory's name."""
     created_utc: str
     model: str
     model_identity: str
+    judge_identity: str | None = None
+    """Set when another model judges free text."""
+    instrument_hash: dict[str, str] = Field(default_factory=dict)
+    """A hash per part of the instrument (items, scale, framework, prompts): what resume
+    checks before it adds answers (see `engine._fingerprint`)."""
+    command_line: str | None = None
+    """The command that started the run, when it came from the command line."""
     seed: int
     config: dict[str, Any]
     versions: dict[str, str]

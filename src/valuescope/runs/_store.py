@@ -37,10 +37,26 @@ def utc_stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def default_run_dir(command: str, model_display: str, root: Path = Path("runs")) -> Path:
-    """`runs/<UTC>-<command>-<model>/`, with the model name made safe for a path."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", model_display).strip("_") or "model"
-    return root / f"{utc_stamp()}-{command}-{safe}"
+def safe_name(text: str, default: str = "model") -> str:
+    """`text` with everything but letters, digits, `.`, `_` and `-` made `_` (for paths)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or default
+
+
+def default_run_dir(
+    command: str, model_display: str, instrument: str | None = None, root: Path = Path("runs")
+) -> Path:
+    """`runs/<UTC>-<command>-<instrument>-<model>/` (names made safe for a path), so that a
+    listing of runs/ says what each run asked of which model."""
+    parts = [utc_stamp(), command]
+    if instrument:
+        parts.append(safe_name(instrument, "instrument"))
+    parts.append(safe_name(model_display))
+    directory = root / "-".join(parts)
+    number = 1
+    while directory.exists():  # two runs started in the same second
+        number += 1
+        directory = root / f"{'-'.join(parts)}-{number}"
+    return directory
 
 
 def package_versions() -> dict[str, str]:
@@ -84,8 +100,15 @@ class RunStore:
                 f"{directory} already holds a run; use --resume {directory} to continue it "
                 "or choose another --out"
             )
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n")
+        if directory.exists() and not directory.is_dir():
+            raise RunStoreError(f"{directory} is a file; the run needs a folder (--out)")
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n")
+        except OSError as exc:
+            raise RunStoreError(
+                f"cannot create the run directory {directory}: {exc.strerror or exc}"
+            ) from exc
         return cls(directory, manifest)
 
     @classmethod

@@ -6,8 +6,9 @@ each of N frequent words, over P passes. Two ways to ask:
 - `chunk` (the original): ~30 words a call at temperature 0, one line per word as
   `word: comedy|tragedy`. Each pass shuffles the words with a seed derived from the run seed
   and the pass number, then cuts them into chunks, so every pass sees each word in a new
-  context. Replies are parsed by word (`parse.py`). A word missing from a reply is asked
-  once more, with the chunk's other missing words; still missing, it is recorded invalid.
+  context. Replies are parsed by word (`parse.py`). A word the reply gives no answer for
+  (left out, or only repeated without a label) is asked once more, with the chunk's other
+  unanswered words; still unanswered, it is recorded invalid with the parser's reason.
   On resume only the missing (word, pass) pairs are asked, re-chunked.
 - `per-word`: one `choose` call per word over the labels, read from the next-token
   distribution, so every word gets an answer even from a model that cannot follow the
@@ -34,9 +35,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from valuescope.engine import Models, Plan, RunConfig, SampleKey
+from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
 from valuescope.instruments.csi.parse import WordReading, parse_reply
 from valuescope.instruments.csi.summary import (
+    LABELS,
     CSIMetrics,
     CSISample,
     condition_id,
@@ -178,15 +180,15 @@ def score_word_choice(
 def chunk_sample(
     word: str, pass_index: int, reading: WordReading, attempts: int, cached: bool
 ) -> CSISample:
-    valid = reading.label != "missing"
+    why = reading.reason or "missing from the reply"
     return CSISample(
         item_id=word,
         condition=condition_id("chunk", pass_index),
-        valid=valid,
-        invalid_reason=None if valid else f"missing from the reply (asked {attempts} times)",
+        valid=reading.answered,
+        invalid_reason=None if reading.answered else f"{why} (asked {attempts} times)",
         mode="chunk",
         pass_index=pass_index,
-        label=None if reading.label == "missing" else reading.label,
+        label=reading.label if reading.label in LABELS else None,
         attempts=attempts,
         excerpt=reading.excerpt or None,
         cached=cached,
@@ -196,7 +198,7 @@ def chunk_sample(
 async def ask_chunk(
     model: CachedModel, words: list[str], pass_index: int, seed: int
 ) -> list[CSISample]:
-    """Ask one chunk; re-ask the words the reply left out once; one sample per word."""
+    """Ask one chunk; re-ask once the words the reply did not answer; one sample per word."""
     readings: dict[str, tuple[WordReading, int, bool]] = {}
     ask = list(words)
     for attempt in (1, 2):
@@ -210,7 +212,7 @@ async def ask_chunk(
             if reading.label == "missing":
                 reading = WordReading("missing", completion.text.strip()[:200])
             readings[word] = (reading, attempt, completion.cached)
-        ask = [w for w in ask if parsed[w].label == "missing"]
+        ask = [w for w in ask if not parsed[w].answered]
         if not ask:
             break
     return [chunk_sample(w, pass_index, *readings[w]) for w in words]
@@ -264,6 +266,17 @@ class CSIInstrument:
                 update={"words_source": words.source, "words_sha256": words.sha256}
             )
         self.config = config
+
+    @property
+    def instrument_name(self) -> str:
+        return f"{self.config.mode}-{self.config.lang}"
+
+    def fingerprint(self) -> dict[str, str]:
+        probe = ["word"]
+        prompts = [chunk_messages(probe), chunk_messages(probe, retry=True)]
+        prompts += [per_word_messages(probe[0], p) for p in (0, 1)]
+        options = [per_word_options(p) for p in (0, 1)]
+        return {"words": hash_words(self.words), "prompts": digest(prompts, options)}
 
     def run_files(self) -> dict[str, str]:
         return {WORDS_FILE: "\n".join(self.words) + "\n"}
@@ -319,8 +332,9 @@ def _warnings(config: CSIConfig, metrics: CSIMetrics) -> list[str]:
     invalid = metrics.invalid_share or 0.0
     if config.mode == "chunk" and invalid > 0.2:
         warnings.append(
-            f"{invalid:.1%} of the words were left out of the replies even when asked again: "
-            "the model does not follow the chunk format; --mode per-word answers every word"
+            f"{invalid:.1%} of the words got no answer (left out of the replies or repeated "
+            "without a label) even when asked again: the model does not follow the chunk "
+            "format; --mode per-word answers every word"
         )
     if config.mode == "per-word" and invalid > 0.2:
         warnings.append(

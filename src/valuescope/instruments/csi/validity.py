@@ -30,8 +30,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from valuescope.datasets import DataFileError
-from valuescope.engine import Models, Plan, RunConfig, SampleKey
+from valuescope.datasets import DataFileError, read_utf8
+from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
 from valuescope.instruments.csi.instrument import open_csi_run
 from valuescope.instruments.csi.summary import CSISample, consistent_words
 from valuescope.instruments.csi.words import Lang
@@ -136,10 +136,7 @@ class ValidityResults(ResultsBase):
 
 def read_polar_words(path: Path) -> tuple[list[str], list[str]]:
     """A `word: positive|negative` file (also `word<TAB>label`, `word,label`)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataFileError(path, None, f"cannot read: {exc.strerror}") from exc
+    lines = read_utf8(path).splitlines()
     pools: dict[str, list[str]] = {"positive": [], "negative": []}
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -322,6 +319,17 @@ class ValidityInstrument:
                 }
             )
         self.config = config
+
+    @property
+    def instrument_name(self) -> str:
+        return "stories"
+
+    def fingerprint(self) -> dict[str, str]:
+        config = self.config
+        return {
+            "word pools": digest(config.positive_words, config.negative_words),
+            "prompts": digest(story_messages(["word"]), judge_messages("story")),
+        }
 
     def run_files(self) -> dict[str, str]:
         return {}

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from valuescope.engine import Models, Plan, RunConfig, SampleKey
+from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
 from valuescope.frameworks import Framework, load_framework
 from valuescope.instruments.dilemmas.bank import DilemmaBank, builtin_dilemmas_path, load_dilemmas
 from valuescope.instruments.dilemmas.requests import (
@@ -72,6 +72,18 @@ class DilemmasInstrument:
         self.dilemmas = (
             self.bank.dilemmas[: config.limit] if config.limit else list(self.bank.dilemmas)
         )
+
+    @property
+    def instrument_name(self) -> str:
+        return self.bank.id
+
+    def fingerprint(self) -> dict[str, str]:
+        requests = requests_for(self.dilemmas, self.config.tasks)
+        return {
+            "framework": digest(self.framework),
+            "dilemmas": digest(self.dilemmas),
+            "prompts": digest([(r.messages(), r.options()) for r in requests]),
+        }
 
     def run_files(self) -> dict[str, str]:
         return {}

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from valuescope.datasets.item_files import ColumnMapping
-from valuescope.engine import Models, Plan, RunConfig, SampleKey
+from valuescope.engine import ConfigError, Models, Plan, RunConfig, SampleKey, digest
 from valuescope.frameworks import Framework, load_framework
 from valuescope.instruments.likert.items import (
     Item,
@@ -33,9 +33,11 @@ from valuescope.instruments.likert.prompts import (
 )
 from valuescope.instruments.likert.scoring import LikertSample, score_choice
 from valuescope.instruments.likert.summary import (
+    DimensionResult,
     MeasureResults,
     add_mrat,
     check_circumplex,
+    few_items_note,
     summarise_dimension,
     summarise_overall,
 )
@@ -78,6 +80,21 @@ def load_instrument(config: MeasureConfig) -> tuple[Framework, ItemBank]:
     return framework, load_item_bank(path, framework)
 
 
+def _check_options(config: MeasureConfig) -> None:
+    """Options that only apply to a user's instrument file must not be silently ignored."""
+    if config.items is None:
+        given = [
+            option
+            for option, value in (("--columns", config.columns != ColumnMapping()),
+                                  ("--scale", config.scale is not None))
+            if value
+        ]  # fmt: skip
+        if given:
+            raise ConfigError(
+                f"{' and '.join(given)} only apply to an instrument file given with --items"
+            )
+
+
 @dataclass(frozen=True)
 class LikertRequest:
     """One `choose` call: an item under one administration; `draws` are the conditions
@@ -97,13 +114,34 @@ class LikertInstrument:
     sample_type = LikertSample
 
     def __init__(self, config: MeasureConfig, resume_from: Path | None = None) -> None:
+        _check_options(config)
         self.config = config
         self.framework, self.bank = load_instrument(config)
         self.items = select_items(self.bank, self.framework.ids, config.limit)
         most = max(len(i.paraphrases) for i in self.bank.items)
-        paraphrases = most if config.paraphrases is None else min(config.paraphrases, most)
+        if config.paraphrases is not None and config.paraphrases > most:
+            raise ConfigError(
+                f"--paraphrases {config.paraphrases}: the items of {self.bank.id} have at most "
+                f"{most} paraphrase{'s' if most != 1 else ''}"
+            )
+        paraphrases = most if config.paraphrases is None else config.paraphrases
         self.conditions = all_conditions(paraphrases, config.samples)
         self.labels = labels_for(self.bank.scale)
+
+    @property
+    def instrument_name(self) -> str:
+        return self.bank.id
+
+    def fingerprint(self) -> dict[str, str]:
+        # The templates, rendered around a placeholder statement (the items are hashed apart).
+        probe = Item(id="probe", dimension="probe", text="STATEMENT", paraphrases=["P"] * 9)
+        prompts = [build_messages(probe, self.bank.scale, c) for c in self.conditions]
+        return {
+            "framework": digest(self.framework),
+            "items": digest(self.items),
+            "scale": digest(self.bank.scale),
+            "prompts": digest(prompts, self.labels),
+        }
 
     def run_files(self) -> dict[str, str]:
         return {}
@@ -167,5 +205,15 @@ class LikertInstrument:
             dimensions=dimensions,
             overall=overall,
             usage=models.subject.usage,
-            warnings=config.notes(samples),
+            warnings=_warnings(config, samples, dimensions, len(framework.ids)),
         )
+
+
+def _warnings(
+    config: MeasureConfig,
+    samples: list[LikertSample],
+    dimensions: dict[str, DimensionResult],
+    n_dimensions: int,
+) -> list[str]:
+    few = few_items_note(dimensions, config.limit, n_dimensions)
+    return config.notes(samples) + ([few] if few else [])

@@ -1,0 +1,88 @@
+"""`list_runs(root)`: every run directory under a folder, newest first, with what a listing
+shows (command, model, instrument, when, answers, finished or not).
+
+Reads only manifests and counts sample lines, so a folder of many runs lists quickly; a
+folder that is not a run (no manifest) or whose manifest cannot be read is skipped and
+reported in `unreadable`, never fatal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from valuescope.runs._schema import Manifest
+from valuescope.runs._store import MANIFEST, RESULTS, SAMPLES, RunStore, RunStoreError
+
+Status = Literal["finished", "incomplete"]
+MAX_DEPTH = 2
+"""Runs sit in the folder itself or one level down (`compare --models` puts its measure
+runs inside the comparison's folder)."""
+
+
+@dataclass
+class RunSummary:
+    directory: Path
+    manifest: Manifest
+    answers: int
+    """Complete lines in samples.jsonl."""
+    status: Status
+    """`finished` when results.json is newer than the last answer; `incomplete` (killed,
+    interrupted or still running: `--resume` continues it) otherwise."""
+
+
+@dataclass
+class RunListing:
+    runs: list[RunSummary] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    """`path: reason` for each manifest that could not be read."""
+
+
+def list_runs(root: Path, command: str | None = None) -> RunListing:
+    """The runs under `root` (optionally only those of `command`), newest first."""
+    if not root.is_dir():
+        raise RunStoreError(f"{root} is not a folder of runs")
+    listing = RunListing()
+    for manifest_path in _manifests(root, MAX_DEPTH):
+        directory = manifest_path.parent
+        try:
+            manifest = RunStore.open_existing(directory).manifest
+        except (RunStoreError, OSError, UnicodeDecodeError) as exc:
+            listing.unreadable.append(f"{directory}: {exc}")
+            continue
+        if command is None or manifest.command == command:
+            listing.runs.append(
+                RunSummary(directory, manifest, _answers(directory), _status(directory))
+            )
+    listing.runs.sort(key=lambda r: r.manifest.created_utc, reverse=True)
+    return listing
+
+
+def _manifests(folder: Path, depth: int) -> list[Path]:
+    if (folder / MANIFEST).is_file():
+        return [folder / MANIFEST]
+    if depth == 0:
+        return []
+    found: list[Path] = []
+    for child in sorted(folder.iterdir()):
+        if child.is_dir() and not child.is_symlink():
+            found += _manifests(child, depth - 1)
+    return found
+
+
+def _answers(directory: Path) -> int:
+    path = directory / SAMPLES
+    if not path.is_file():
+        return 0
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.endswith(b"\n") and line.strip())
+
+
+def _status(directory: Path) -> Status:
+    results, samples = directory / RESULTS, directory / SAMPLES
+    if not results.is_file():
+        return "incomplete"
+    if samples.is_file() and samples.stat().st_mtime > results.stat().st_mtime:
+        return "incomplete"
+    return "finished"
