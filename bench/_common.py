@@ -1,24 +1,26 @@
 """Helpers shared by the benchmark scripts (not part of the package).
 
 The scripts are run as files (`python bench/prefix.py`), so `bench/` is on `sys.path` and
-this module is imported as `_common`.
+this module is imported as `_common`. Servers are started by `tests/local_servers.py`, the
+same code the tests' fixtures use; `tests/` is put on `sys.path` for it.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from local_servers import (
+    free_port,
+    python_server_command,
+    serve,
+)
 from valuescope.frameworks import load_framework
 from valuescope.instruments.likert import Condition, select_items
 from valuescope.instruments.likert.items import (
@@ -88,64 +90,13 @@ def summary(values: Sequence[float]) -> str:
     return f"mean {mean:8.1f} ms  median {median:8.1f} ms"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout_s: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before {url} answered")
-        try:
-            if httpx.get(url, timeout=2.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer within {timeout_s} s")
-
-
-def stop_process(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @contextmanager
 def llama_server(gguf: Path, alias: str, n_ctx: int = 2048) -> Iterator[str]:
     """A real `python -m llama_cpp.server` on 127.0.0.1 serving `gguf` as `alias`; yields its
-    base URL (`http://127.0.0.1:PORT/v1`). Its log goes to a temporary file, printed if it
+    base URL (`http://127.0.0.1:PORT/v1`). Its log goes to a temporary file, shown if it
     fails to start."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="valuescope-bench-") as tmp:
-        log = Path(tmp) / "server.log"
-        with log.open("wb") as log_file:
-            process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "llama_cpp.server",
-                    "--model", str(gguf),
-                    "--model_alias", alias,
-                    "--host", "127.0.0.1",
-                    "--port", str(port),
-                    "--n_ctx", str(n_ctx),
-                    "--n_threads", str(os.cpu_count() or 2),
-                ],
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        base = f"http://127.0.0.1:{port}/v1"
-        try:
-            try:
-                wait_for_http(base + "/models", process)
-            except (RuntimeError, TimeoutError):
-                sys.stderr.write(log.read_text(errors="replace")[-4000:])
-                raise
-            yield base
-        finally:
-            stop_process(process)
+        command = python_server_command(gguf, alias, port, n_ctx)
+        with serve(command, port, Path(tmp) / "server.log") as url:
+            yield url

@@ -41,8 +41,9 @@ from pathlib import Path
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion
 
-from _common import ASC_NONE, llama_server, schwartz_items, stop_process, wait_for_http
+from _common import ASC_NONE, llama_server, schwartz_items
 from _stub_openai import completion_body
+from local_servers import stop_process, wait_for_http
 from valuescope.instruments.likert import build_messages, labels_for
 from valuescope.models import Message, ModelSettings, load_backend
 from valuescope.models._embedded import smollm2_path

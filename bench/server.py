@@ -48,8 +48,6 @@ import asyncio
 import os
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -61,7 +59,8 @@ from typing import Literal
 import httpx
 from openai import AsyncOpenAI
 
-from _common import free_port, schwartz_items, stop_process, wait_for_http
+from _common import free_port, schwartz_items
+from local_servers import ServerDidNotStart, cpp_server_command, python_server_command, serve
 from valuescope import ameasure
 from valuescope.instruments.likert import (
     all_conditions,
@@ -110,34 +109,16 @@ def run_server(
     `threads` threads; stop it on exit. Its stdout and stderr go to `log` (printed in part
     if it fails to start)."""
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     if kind == "cpp":
-        if not os.access(binary, os.X_OK):
-            raise SystemExit(f"{binary} is missing: run `make server` to build llama-server")
-        command = [
-            str(binary), "--model", str(gguf), "--alias", ALIAS,
-            "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads),
-            "--parallel", str(concurrency), "--ctx-size", str(SLOT_CTX * concurrency),
-        ]  # fmt: skip
-        ready = base + "/health"  # 200 once the model is loaded
+        slots = ["--parallel", str(concurrency), "--ctx-size", str(SLOT_CTX * concurrency)]
+        command = cpp_server_command(gguf, ALIAS, port, *slots, threads=threads, binary=binary)
     else:
-        command = [
-            sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
-            "--model_alias", ALIAS, "--host", "127.0.0.1", "--port", str(port),
-            "--n_threads", str(threads), "--n_ctx", str(SLOT_CTX),
-        ]  # fmt: skip
-        ready = base + "/v1/models"
-    with log.open("ab") as log_file:
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
+        command = python_server_command(gguf, ALIAS, port, SLOT_CTX, threads)
     try:
-        try:
-            wait_for_http(ready, process)
-        except (RuntimeError, TimeoutError):
-            sys.stderr.write(log.read_text(errors="replace")[-4000:])
-            raise
-        yield Server(url=base + "/v1", log=log)
-    finally:
-        stop_process(process)
+        with serve(command, port, log) as url:
+            yield Server(url=url, log=log)
+    except ServerDidNotStart as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def warm_up(url: str) -> None:

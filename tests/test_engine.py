@@ -23,7 +23,7 @@ from typing import ClassVar
 import pytest
 from typer.testing import CliRunner
 
-from conftest import free_port
+from local_servers import free_port
 from valuescope.cli import app
 from valuescope.engine import (
     Instrument,

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import LLAMA_SERVER_BIN, SERVER_MODEL, free_port, wait_for_http
+from conftest import SERVER_MODEL
+from local_servers import cpp_server_command, free_port, serve
 from stub_server import Reply, completion, stub_server
 from valuescope.models import Choice, ModelSettings, load_backend, user
 from valuescope.models._openai import OpenAIModel
@@ -93,27 +92,11 @@ def exact_cpp_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     embedded backend's arithmetic. With its default flash attention, SmolLM2's
     log-probabilities move by up to 0.15 against the embedded model and between identical
     requests, depending on what the KV cache holds; with it off they agree to 1e-4."""
-    if not os.access(LLAMA_SERVER_BIN, os.X_OK):
-        pytest.fail(f"{LLAMA_SERVER_BIN} is missing: run `make server` to build llama-server")
     port = free_port()
     log = tmp_path_factory.mktemp("exact-cpp-server") / "server.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [
-                str(LLAMA_SERVER_BIN), "--model", str(gguf), "--alias", SERVER_MODEL,
-                "--host", "127.0.0.1", "--port", str(port), "--parallel", "1",
-                "--ctx-size", "2048", "--flash-attn", "off",
-                "--threads", str(os.cpu_count() or 2),
-            ],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/health", process)
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    options = ["--parallel", "1", "--ctx-size", "2048", "--flash-attn", "off"]
+    with serve(cpp_server_command(gguf, SERVER_MODEL, port, *options), port, log) as url:
+        yield url
 
 
 def test_cpp_server_continues_a_prefix_and_matches_embedded(exact_cpp_server: str) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SERVER_MODEL, free_port
+from conftest import SERVER_MODEL
+from local_servers import free_port
 from valuescope.cli import app
 from valuescope.models import (
     BackendUnreachable,

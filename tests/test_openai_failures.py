@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from conftest import SERVER_MODEL, free_port
+from conftest import SERVER_MODEL
+from local_servers import free_port
 from stub_server import RESET, Reply, completion, stub_server
 from valuescope.models import (
     BackendError,
