@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,7 +16,8 @@ from valuescope.cli._run import run_command
 from valuescope.datasets.item_files import ColumnMapping
 
 if TYPE_CHECKING:
-    from valuescope.instruments.likert import MeasureResults
+    from valuescope.instruments.likert import LikertInstrument, MeasureResults
+    from valuescope.stats import CIStat
 
 
 def profile_table(results: MeasureResults) -> Table:
@@ -92,7 +94,23 @@ def print_profile(results: MeasureResults, directory: Path) -> None:
         f"(option mass < {results.min_option_mass}); mean option mass {fmt(o.option_mass)}"
     )
     console.print(f"share of each label (after renormalising): {shares}")
+    if results.respondents is not None:
+        console.print(respondents_table(results))
+        reasons = {
+            reason
+            for d in results.respondents.dimensions.values()
+            for reason in d.reliability.reasons.values()
+        }
+        for reason in sorted(reasons):
+            console.print(f"'-': {escape(reason)}", style="dim")
     print_run_footer(u, results.warnings, directory)
+
+
+class DesignChoice(StrEnum):
+    none = "none"
+    quick = "quick"
+    standard = "standard"
+    full = "full"
 
 
 @run_options
@@ -138,6 +156,21 @@ def measure(
     limit: Annotated[
         int | None, typer.Option(min=1, help="Ask only N items, round-robin over dimensions.")
     ] = None,
+    design: Annotated[
+        DesignChoice,
+        typer.Option(
+            help="Simulated respondents for reliability over respondents: quick (20 personas), "
+            "standard (60), full (50 personas x 5 instructions x 5 postambles); none = the "
+            "model's own profile only."
+        ),
+    ] = DesignChoice.none,
+    personas: Annotated[
+        str | None,
+        typer.Option(
+            help="N personas from the shipped pool (overrides the design's number), or a "
+            "FILE of your own (one per line, or YAML/CSV/JSONL with a text column)."
+        ),
+    ] = None,
     *,
     run: RunOptions,
 ) -> None:
@@ -156,12 +189,79 @@ def measure(
             paraphrases=paraphrases,
             samples=samples,
             temperature=temperature,
+            design=design.value,
+            personas=_persona_count(personas),
+            personas_file=None if _persona_count(personas) is not None else personas,
             **run.config_fields(),
         )
-        return LikertInstrument(config)
+        instrument = LikertInstrument(config)
+        print_plan(instrument)
+        return instrument
 
     finished = run_command(ctx, "measure", new_instrument, run.resume, run.out)
     print_profile(finished.results, finished.directory)
+
+
+SECONDS_PER_EMBEDDED_ANSWER = 0.17
+"""The default embedded model on 2 cores (the demo: 360 answers in about 60 s)."""
+
+
+def print_plan(instrument: LikertInstrument) -> None:
+    """Before a run with respondents: how many answers it asks, and roughly how long."""
+    if not instrument.respondents:
+        return
+    d, items = instrument.design_summary(), len(instrument.items)
+    answered = items * len(instrument.respondent_conditions)
+    own = items * len(instrument.conditions)
+    console.print(
+        f"design {d.name}: {d.respondents} respondents ({d.personas} personas, "
+        f"{d.instructions} instructions, {d.postambles} postambles) x {d.orders} orders x "
+        f"{items} items = {answered:,} answers, + {own:,} for the model's own profile",
+        highlight=False,
+    )
+    backend = instrument.config.backend
+    if backend == "llamacpp":
+        minutes = (answered + own) * SECONDS_PER_EMBEDDED_ANSWER / 60
+        console.print(f"about {minutes:.0f} min on the embedded model (2 cores)", style="dim")
+    elif backend == "openai":
+        console.print("time: see the progress bar's eta once answers arrive", style="dim")
+
+
+def _persona_count(value: str | None) -> int | None:
+    """The N of `--personas N` (from the shipped pool); None for `--personas FILE`."""
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def respondents_table(results: MeasureResults) -> Table:
+    r = results.respondents
+    assert r is not None
+    d = r.design
+    table = Table(
+        title=f"reliability over {d.respondents} simulated respondents (all three >= "
+        f"{r.reliable_at} = reliable)"
+    )
+    table.add_column("value", no_wrap=True)
+    for heading in ("alpha", "lambda6", "omega", "reliable", "mean", "sd", "n"):
+        table.add_column(heading, justify="right", no_wrap=True)
+    for dim, result in r.dimensions.items():
+        rel = result.reliability
+        table.add_row(
+            dim,
+            _ci_cell(rel.alpha),
+            _ci_cell(rel.lambda6),
+            _ci_cell(rel.omega),
+            "-" if rel.reliable is None else ("yes" if rel.reliable else "no"),
+            fmt(result.mean),
+            fmt(result.sd),
+            str(rel.n_respondents),
+        )
+    return table
+
+
+def _ci_cell(stat: CIStat) -> str:
+    if stat.value is None:
+        return "-"
+    return f"{stat.value:.2f} [{fmt(stat.ci_low)}, {fmt(stat.ci_high)}]"
 
 
 def _columns(spec: str | None) -> ColumnMapping:

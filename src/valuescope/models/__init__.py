@@ -1,5 +1,8 @@
-"""The model layer: one `Model` protocol, an embedded and an OpenAI-compatible backend, the
-response cache and the token accounting. See DESIGN.md, "The model layer"."""
+"""The model layer: one `Model` protocol, an embedded and an OpenAI-compatible backend, a
+simulated respondent (`sim`: answers from a graded response model with known parameters),
+the response cache and the token accounting. See DESIGN.md, "The model layer"."""
+
+from typing import TYPE_CHECKING, Any
 
 from valuescope.models._cache import ResponseCache, default_cache_dir
 from valuescope.models._cached import CachedModel, RunUsage
@@ -25,6 +28,22 @@ from valuescope.models._types import (
     user,
 )
 
+if TYPE_CHECKING:
+    from valuescope.models._sim import SimConfig, SimModel, SimParameters, SimUnsupported
+
+_LAZY = ("SimConfig", "SimModel", "SimParameters", "SimUnsupported")
+
+
+def __getattr__(name: str) -> Any:
+    """The simulated respondent's names load on first use: it imports numpy and the
+    frameworks, which `valuescope --help` and server-only runs do not need."""
+    if name in _LAZY:
+        from valuescope.models import _sim
+
+        return getattr(_sim, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "TINY_MODEL_WARNING",
     "BackendError",
@@ -44,6 +63,10 @@ __all__ = [
     "ModelSpec",
     "ResponseCache",
     "RunUsage",
+    "SimConfig",
+    "SimModel",
+    "SimParameters",
+    "SimUnsupported",
     "TokenUsage",
     "default_cache_dir",
     "get_model",

@@ -24,6 +24,10 @@ def load_backend(name: str, settings: ModelSettings, cache_dir: Path | None = No
 
         path, chat = resolve_gguf(spec.model, cache_dir or default_cache_dir())
         return LlamaCppModel(path, settings, name=name, chat=chat)
+    if spec.backend == "sim":
+        from valuescope.models._sim import SimModel
+
+        return SimModel.from_name(spec.model, name=name)
     from valuescope.models._openai import OpenAIModel
 
     return OpenAIModel(spec, settings, name=name)

@@ -1,15 +1,18 @@
-"""Parsing model names (`llamacpp:...`, `openai:MODEL@URL,URL`) into a `ModelSpec`.
+"""Parsing model names (`llamacpp:...`, `openai:MODEL@URL,URL`, `sim:FILE.yaml`) into a
+`ModelSpec`.
 
 The backend is what precedes the *first* colon, so model names that contain colons
 (Ollama's `qwen2.5:7b`) pass through untouched. For `openai:`, everything after the first
-`@` is a comma-separated list of base URLs: replicas of one model.
+`@` is a comma-separated list of base URLs: replicas of one model. `sim` is the simulated
+respondent (`_sim.py`); what follows `sim:` is its design file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
-BACKENDS = ("llamacpp", "openai")
+BACKENDS = ("llamacpp", "openai", "sim")
 
 
 class ModelNameError(ValueError):
@@ -22,13 +25,17 @@ class ModelSpec:
 
     backend: str
     model: str
-    """For llamacpp: an embedded model's alias or a GGUF path ("" = the default)."""
+    """For llamacpp: an embedded model's alias or a GGUF path ("" = the default); for sim:
+    the design file ("" = every default)."""
     urls: tuple[str, ...] = field(default_factory=tuple)
     """For openai: the replicas' base URLs; empty = OPENAI_BASE_URL or the SDK default."""
 
     @property
     def display(self) -> str:
-        """A short name fit for a directory name or a table heading."""
+        """A short name fit for a directory name or a table heading (`sim-my_design` for
+        `sim:designs/my_design.yaml`)."""
+        if self.backend == "sim":
+            return f"sim-{PurePath(self.model).stem}" if self.model else "sim-default"
         tail = self.model.rsplit("/", 1)[-1] if self.model else "default"
         return f"{self.backend}-{tail}"
 
@@ -40,10 +47,18 @@ def parse_model_name(name: str) -> ModelSpec:
         raise ModelNameError(
             f"unknown backend {backend!r} in model name {name!r}; expected one of "
             f"{', '.join(BACKENDS)} (e.g. 'llamacpp', 'openai:gpt-4o-mini', "
-            "'openai:MODEL@http://127.0.0.1:8000/v1')"
+            "'openai:MODEL@http://127.0.0.1:8000/v1', 'sim:design.yaml')"
         )
     if backend == "llamacpp":
         return ModelSpec(backend=backend, model=rest)
+    if backend == "sim":
+        path = rest.strip()
+        if path and PurePath(path).suffix.lower() not in (".yaml", ".yml"):
+            raise ModelNameError(
+                f"model name {name!r}: the simulated respondent takes a YAML design file, "
+                "'sim:FILE.yaml' (or 'sim' for every default)"
+            )
+        return ModelSpec(backend=backend, model=path)
     model, at, url_list = rest.partition("@")
     if not model:
         raise ModelNameError(f"model name {name!r} names no model after 'openai:'")

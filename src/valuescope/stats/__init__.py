@@ -8,6 +8,21 @@ from valuescope.stats._compare import (
     rank_biserial,
     wilcoxon_items,
 )
+from valuescope.stats._format_checks import (
+    TextAgreement,
+    UniformityCheck,
+    distance_from_uniform,
+    text_agreement,
+    uniformity_check,
+)
+from valuescope.stats._mtmm import (
+    CriterionCorrelation,
+    MTMMResult,
+    TraitCorrelation,
+    criterion_validity,
+    fisher_ci,
+    mtmm,
+)
 from valuescope.stats._psychometrics import (
     CircumplexCheck,
     DimensionPairCorrelation,
@@ -21,26 +36,47 @@ from valuescope.stats._psychometrics import (
     test_retest,
 )
 from valuescope.stats._reliability import bootstrap_mean_ci, cronbach_alpha
+from valuescope.stats._respondents import (
+    CIStat,
+    RespondentReliability,
+    guttman_lambda6,
+    respondent_reliability,
+)
 from valuescope.stats._result import Stat
 
 __all__ = [
+    "CIStat",
     "CircumplexCheck",
+    "CriterionCorrelation",
     "DimensionPairCorrelation",
+    "MTMMResult",
+    "RespondentReliability",
     "Stat",
+    "TextAgreement",
+    "TraitCorrelation",
+    "UniformityCheck",
     "WilcoxonResult",
     "bootstrap_mean_ci",
     "circumplex_check",
     "cohens_dz",
+    "criterion_validity",
     "cronbach_alpha",
+    "distance_from_uniform",
+    "fisher_ci",
+    "guttman_lambda6",
     "holm",
     "icc3_1",
     "mcdonald_omega",
     "mrat_centre",
+    "mtmm",
     "paired_permutation_test",
     "parallel_forms",
     "rank_biserial",
     "reliability_flags",
+    "respondent_reliability",
     "split_half",
     "test_retest",
+    "text_agreement",
+    "uniformity_check",
     "wilcoxon_items",
 ]

@@ -16,6 +16,12 @@ from typing import ClassVar
 from valuescope.datasets.item_files import ColumnMapping
 from valuescope.engine import ConfigError, Models, Plan, RunConfig, SampleKey, digest
 from valuescope.frameworks import Framework, load_framework
+from valuescope.instruments.likert.design import (
+    PRESETS,
+    Crossing,
+    DesignName,
+    respondents_for,
+)
 from valuescope.instruments.likert.items import (
     Item,
     ItemBank,
@@ -24,12 +30,18 @@ from valuescope.instruments.likert.items import (
     load_item_bank,
 )
 from valuescope.instruments.likert.prompts import (
+    ORDERS,
     Condition,
     all_conditions,
     build_messages,
     labels_for,
     request_order,
+    respondent_conditions,
     select_items,
+)
+from valuescope.instruments.likert.respondent_summary import (
+    RespondentDesign,
+    summarise_respondents,
 )
 from valuescope.instruments.likert.scoring import LikertSample, score_choice
 from valuescope.instruments.likert.summary import (
@@ -41,6 +53,7 @@ from valuescope.instruments.likert.summary import (
     summarise_dimension,
     summarise_overall,
 )
+from valuescope.respondents import load_personas
 
 COMMAND = "measure"
 
@@ -63,6 +76,25 @@ class MeasureConfig(RunConfig):
     """1 = expected-value scoring; K > 1 = sampled scoring with K draws per condition."""
     temperature: float = 1.0
     """Temperature of the draws under sampled scoring."""
+    design: DesignName = "none"
+    """Simulated respondents (`design.py`): none, or a preset (quick, standard, full)."""
+    personas: int | None = None
+    """How many personas (overrides the preset's number; alone, it means a rotated design)."""
+    personas_file: str | None = None
+    """The user's own persona descriptions; None = the shipped pool."""
+
+    def respondent_design(self) -> tuple[int, Crossing] | None:
+        """(personas, crossing) of the respondent design, or None for the profile only."""
+        if self.design == "none" and self.personas is None and self.personas_file is None:
+            return None
+        preset = PRESETS.get(self.design)
+        crossing: Crossing = preset.crossing if preset else "rotate"
+        if self.personas is not None:
+            return self.personas, crossing
+        if preset is not None:
+            return preset.personas, crossing
+        pool = load_personas(Path(self.personas_file) if self.personas_file else None)
+        return len(pool), crossing
 
 
 def load_instrument(config: MeasureConfig) -> tuple[Framework, ItemBank]:
@@ -126,7 +158,18 @@ class LikertInstrument:
             )
         paraphrases = most if config.paraphrases is None else config.paraphrases
         self.conditions = all_conditions(paraphrases, config.samples)
+        """The model's own profile: its administrations without a persona."""
+        design = config.respondent_design()
+        personas_file = Path(config.personas_file) if config.personas_file else None
+        self.respondents = (
+            respondents_for(design[0], design[1], config.seed, personas_file) if design else []
+        )
+        self.respondent_conditions = respondent_conditions(self.respondents, config.samples)
         self.labels = labels_for(self.bank.scale)
+
+    @property
+    def all_conditions(self) -> list[Condition]:
+        return self.conditions + self.respondent_conditions
 
     @property
     def instrument_name(self) -> str:
@@ -135,20 +178,24 @@ class LikertInstrument:
     def fingerprint(self) -> dict[str, str]:
         # The templates, rendered around a placeholder statement (the items are hashed apart).
         probe = Item(id="probe", dimension="probe", text="STATEMENT", paraphrases=["P"] * 9)
-        prompts = [build_messages(probe, self.bank.scale, c) for c in self.conditions]
-        return {
+        conditions = self.conditions + self.respondent_conditions[:1]
+        prompts = [build_messages(probe, self.bank.scale, c) for c in conditions]
+        parts = {
             "framework": digest(self.framework),
             "items": digest(self.items),
             "scale": digest(self.bank.scale),
             "prompts": digest(prompts, self.labels),
         }
+        if self.respondents:
+            parts["respondents"] = digest(self.respondents)
+        return parts
 
     def run_files(self) -> dict[str, str]:
         return {}
 
     def plan(self, done: set[SampleKey]) -> Plan[LikertRequest]:
         draws: dict[tuple[str, Condition], list[Condition]] = {}
-        for item, condition in request_order(self.items, self.conditions):
+        for item, condition in request_order(self.items, self.all_conditions):
             if (item.id, condition.id) not in done:
                 draws.setdefault((item.id, condition.request), []).append(condition)
         by_id = {item.id: item for item in self.items}
@@ -156,7 +203,7 @@ class LikertInstrument:
             LikertRequest(by_id[item_id], condition, tuple(conditions))
             for (item_id, condition), conditions in draws.items()
         ]
-        return Plan(total=len(self.items) * len(self.conditions), pending=pending)
+        return Plan(total=len(self.items) * len(self.all_conditions), pending=pending)
 
     async def answer(self, request: LikertRequest, models: Models) -> Sequence[LikertSample]:
         messages = build_messages(request.item, self.bank.scale, request.condition)
@@ -176,9 +223,11 @@ class LikertInstrument:
             for draw in request.draws
         ]
 
-    def summarise(self, samples: list[LikertSample], models: Models) -> MeasureResults:
+    def summarise(self, all_samples: list[LikertSample], models: Models) -> MeasureResults:
         config, framework, bank = self.config, self.framework, self.bank
         sampled = config.samples > 1
+        samples = [s for s in all_samples if s.respondent is None]  # the model's own profile
+        answered = [s for s in all_samples if s.respondent is not None]
         dimensions = {
             dim: summarise_dimension(
                 [s for s in samples if s.dimension == dim],
@@ -204,8 +253,28 @@ class LikertInstrument:
             sampled=sampled,
             dimensions=dimensions,
             overall=overall,
+            respondents=(
+                summarise_respondents(
+                    answered, self.items, framework.ids, self.design_summary(), config.seed
+                )
+                if self.respondents
+                else None
+            ),
             usage=models.subject.usage,
             warnings=_warnings(config, samples, dimensions, len(framework.ids)),
+        )
+
+    def design_summary(self) -> RespondentDesign:
+        """What the respondent design was, for the results."""
+        respondents = self.respondents
+        return RespondentDesign(
+            name=self.config.design,
+            respondents=len(respondents),
+            personas=len({r.persona.id for r in respondents}),
+            instructions=len({r.instruction.id for r in respondents}),
+            postambles=len({r.postamble.id for r in respondents}),
+            orders=len(ORDERS),
+            personas_source=self.config.personas_file or "the shipped pool",
         )
 
 

@@ -11,10 +11,14 @@ mapped back to scale points before scoring (`scoring.py`).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from valuescope.instruments.likert.items import Item, ItemBank, ResponseScale
 from valuescope.models import Message, system, user
+from valuescope.respondents import PERSONA_FRAMING
+
+if TYPE_CHECKING:
+    from valuescope.instruments.likert.design import Respondent
 
 Order = Literal["asc", "desc"]
 Framing = Literal["none", "neutral"]
@@ -34,12 +38,17 @@ class Condition:
     """0 = the item's own text, k = its k-th paraphrase."""
     sample: int = 0
     """The draw index under sampled scoring; always 0 for expected-value scoring."""
+    respondent: Respondent | None = None
+    """A simulated respondent (`design.py`); None = the model's own profile."""
 
     @property
     def id(self) -> str:
         """`asc/none`, then `/p1` for a paraphrase and `/s2` for a draw (defaults omitted, so
-        ids stay short and runs without paraphrases or samples keep their ids)."""
+        ids stay short and runs without paraphrases or samples keep their ids); a
+        respondent's administrations are `r/<persona>/<instruction>/<postamble>/asc`."""
         parts: list[str] = [self.order, self.framing]
+        if self.respondent is not None:
+            parts = ["r", self.respondent.id, self.order]
         if self.paraphrase:
             parts.append(f"p{self.paraphrase}")
         if self.sample:
@@ -59,6 +68,17 @@ def all_conditions(paraphrases: int = 0, samples: int = 1) -> list[Condition]:
         Condition(order, framing, paraphrase, sample)
         for framing in FRAMINGS
         for paraphrase in range(paraphrases + 1)
+        for order in ORDERS
+        for sample in range(samples)
+    ]
+
+
+def respondent_conditions(respondents: list[Respondent], samples: int = 1) -> list[Condition]:
+    """Every respondent's administrations: both option orders (x `samples` draws), the item
+    in its own wording, no system message (the persona is in the question)."""
+    return [
+        Condition(order, "none", 0, sample, respondent)
+        for respondent in respondents
         for order in ORDERS
         for sample in range(samples)
     ]
@@ -91,11 +111,21 @@ def build_messages(item: Item, scale: ResponseScale, condition: Condition) -> li
     points = scale_points_shown(scale, condition.order)
     anchors = [scale.anchors[p - scale.minimum] for p in points]
     lines = [f"{label} = {anchor}" for label, anchor in enumerate(anchors, start=1)]
-    question = (
-        f"{scale.stem} Choose one option.\n"
-        + "\n".join(lines)
-        + f'\n\n"{item_text(item, condition.paraphrase)}"\nYour answer:'
-    )
+    statement = f'"{item_text(item, condition.paraphrase)}"'
+    respondent = condition.respondent
+    if respondent is None:
+        question = (
+            f"{scale.stem} Choose one option.\n"
+            + "\n".join(lines)
+            + f"\n\n{statement}\nYour answer:"
+        )
+    else:  # the persona, instruction and options are the respondent's shared prefix
+        question = (
+            PERSONA_FRAMING.format(persona=respondent.persona.text)
+            + f"\n\n{respondent.instruction.text} {scale.stem} Choose one option.\n"
+            + "\n".join(lines)
+            + f"\n\n{statement}\n{respondent.postamble.text}\nYour answer:"
+        )
     messages = [user(question)]
     if condition.framing == "neutral":
         messages.insert(0, system(NEUTRAL_SYSTEM_PROMPT))
@@ -125,14 +155,17 @@ def request_order(items: list[Item], conditions: list[Condition]) -> list[tuple[
     """Every (item, administration) pair in the order to ask them: administration by
     administration (framing, then option order), all items under one before the next.
 
-    Everything before the statement depends only on the framing and the option order, so
-    consecutive requests share that whole prefix: llama.cpp's KV cache (embedded) and a
+    Everything before the statement depends only on the framing and the option order (and,
+    for a simulated respondent, its persona and instruction), so consecutive requests share
+    that whole prefix: llama.cpp's KV cache (embedded) and a
     server's prefix cache (llama-server slots, vLLM APC, SGLang radix) evaluate it once,
     and each answer costs only the statement and the cue.
     """
-    by_prefix: dict[tuple[str, str], list[Condition]] = {}
+    by_prefix: dict[tuple[str, str, str], list[Condition]] = {}
     for condition in conditions:
-        by_prefix.setdefault((condition.framing, condition.order), []).append(condition)
+        respondent = condition.respondent.id if condition.respondent else ""
+        key = (respondent, condition.framing, condition.order)
+        by_prefix.setdefault(key, []).append(condition)
     return [
         (item, condition) for group in by_prefix.values() for item in items for condition in group
     ]

@@ -35,6 +35,12 @@ class LikertSample(SampleRecord):
     framing: str
     paraphrase: int = 0
     sample: int = 0
+    respondent: str | None = None
+    """`persona/instruction/postamble` ids of a simulated respondent; None = the model's
+    own profile."""
+    persona: str | None = None
+    instruction: str | None = None
+    postamble: str | None = None
     prompt: str
     """The rendered prompt where the backend applies the template (llama.cpp), else the
     messages as JSON: chat templates add their own default system text."""
@@ -80,6 +86,7 @@ def score_choice(
     is a point drawn from the distribution instead of its expectation.
     """
     points = scale_points_shown(scale, condition.order)
+    r = condition.respondent
     expected: float | None = None
     drawn: int | None = None
     score: float | None = None
@@ -104,6 +111,10 @@ def score_choice(
         framing=condition.framing,
         paraphrase=condition.paraphrase,
         sample=condition.sample,
+        respondent=r.id if r else None,
+        persona=r.persona.id if r else None,
+        instruction=r.instruction.id if r else None,
+        postamble=r.postamble.id if r else None,
         prompt=prompt,
         labels=choice.options,
         scale_points=points,

@@ -38,6 +38,7 @@ from pydantic import BaseModel, Field
 
 from valuescope.instruments.likert.items import ResponseScale
 from valuescope.instruments.likert.prompts import Condition
+from valuescope.instruments.likert.respondent_summary import RespondentResults
 from valuescope.instruments.likert.scoring import LikertSample
 from valuescope.models import RunUsage
 from valuescope.runs import ResultsBase
@@ -124,7 +125,11 @@ class MeasureResults(ResultsBase):
     min_option_mass: float
     sampled: bool = False
     dimensions: dict[str, DimensionResult]
+    """The model's own profile (administrations without a persona)."""
     overall: OverallResult
+    respondents: RespondentResults | None = None
+    """Reliability of the instrument in this model, over simulated respondents (None
+    without a respondent design)."""
     usage: RunUsage
 
 

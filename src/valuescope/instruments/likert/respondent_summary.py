@@ -1,0 +1,122 @@
+"""The instrument's reliability *in this model*, over simulated respondents (`design.py`).
+
+Each respondent's item score is the mean of its valid answers over both option orders (and
+draws), so a pull toward the first option cancels within the respondent. Per dimension, the
+respondents x items matrix gives Cronbach's alpha, Guttman's lambda6 and McDonald's omega
+with bootstrap CIs over respondents, and the rule of Serapio-Garcia et al.: a subscale is
+reliable only if all three are >= 0.70. A respondent missing an item (every answer to it
+invalid) is left out of that dimension and counted.
+
+This is a separate output from the model's own profile (`summary.py`): the profile says
+what the model answers as itself; this says whether the questionnaire measures anything
+consistent when the model answers as many different people.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from valuescope.instruments.likert.design import MIN_RESPONDENTS
+from valuescope.instruments.likert.items import Item
+from valuescope.instruments.likert.scoring import LikertSample
+from valuescope.stats import RespondentReliability, respondent_reliability
+
+RELIABLE_AT = 0.70
+
+
+class RespondentDesign(BaseModel):
+    """Who answered: the design's name and its size."""
+
+    name: str
+    respondents: int
+    personas: int
+    instructions: int
+    postambles: int
+    orders: int
+    personas_source: str
+
+
+class RespondentDimension(BaseModel):
+    reliability: RespondentReliability
+    mean: float | None
+    """The mean scale score over respondents."""
+    sd: float | None
+    """How much the respondents differ: near 0 when personas change nothing, and then no
+    reliability can be high."""
+
+
+class RespondentResults(BaseModel):
+    design: RespondentDesign
+    min_respondents: int = MIN_RESPONDENTS
+    reliable_at: float = RELIABLE_AT
+    n_samples: int
+    n_invalid: int
+    dimensions: dict[str, RespondentDimension]
+
+
+def respondent_matrix(
+    samples: Sequence[LikertSample], item_ids: Sequence[str]
+) -> tuple[list[str], np.ndarray[Any, np.dtype[np.float64]]]:
+    """(respondent ids, respondents x items matrix) of one dimension's samples: each cell the
+    mean of the respondent's valid scores for the item over orders and draws, NaN if none."""
+    cells: dict[tuple[str, str], list[float]] = defaultdict(list)
+    respondents: dict[str, None] = {}
+    for s in samples:
+        if s.respondent is None:
+            continue
+        respondents.setdefault(s.respondent)
+        if s.valid and s.score is not None:
+            cells[(s.respondent, s.item_id)].append(s.score)
+    ids = list(respondents)
+    matrix = np.full((len(ids), len(item_ids)), np.nan)
+    for i, respondent in enumerate(ids):
+        for j, item in enumerate(item_ids):
+            scores = cells.get((respondent, item))
+            if scores:
+                matrix[i, j] = float(np.mean(scores))
+    return ids, matrix
+
+
+def respondent_scores(samples: Sequence[LikertSample], item_ids: Sequence[str]) -> dict[str, float]:
+    """Respondent id -> its scale score on one dimension (mean over items; respondents
+    missing an item are left out), for comparisons across instruments (MTMM)."""
+    ids, matrix = respondent_matrix(samples, item_ids)
+    complete = ~np.isnan(matrix).any(axis=1)
+    return {r: float(matrix[i].mean()) for i, r in enumerate(ids) if complete[i]}
+
+
+def summarise_respondents(
+    samples: Sequence[LikertSample],
+    items: Sequence[Item],
+    dimension_ids: Sequence[str],
+    design: RespondentDesign,
+    seed: int,
+) -> RespondentResults:
+    """Reliability over respondents per dimension (see the module docstring)."""
+    dimensions: dict[str, RespondentDimension] = {}
+    for dim in dimension_ids:
+        item_ids = sorted(i.id for i in items if i.dimension == dim)
+        if not item_ids:
+            continue
+        _, matrix = respondent_matrix([s for s in samples if s.dimension == dim], item_ids)
+        reliability = respondent_reliability(
+            matrix, seed=seed, min_respondents=MIN_RESPONDENTS, threshold=RELIABLE_AT
+        )
+        complete = matrix[~np.isnan(matrix).any(axis=1)]
+        totals = complete.mean(axis=1) if len(complete) else np.array([])
+        dimensions[dim] = RespondentDimension(
+            reliability=reliability,
+            mean=float(totals.mean()) if len(totals) else None,
+            sd=float(totals.std(ddof=1)) if len(totals) > 1 else None,
+        )
+    return RespondentResults(
+        design=design,
+        n_samples=len(samples),
+        n_invalid=sum(not s.valid for s in samples),
+        dimensions=dimensions,
+    )

@@ -1,0 +1,673 @@
+"""Statistics over simulated respondents: lambda6, reliability with bootstrap CIs, MTMM,
+criterion validity and the answer-format checks, against independent routes."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+from valuescope import stats as vs
+from valuescope.stats import _mtmm as mt
+from valuescope.stats import _respondents as rs
+from valuescope.stats._result import Stat
+
+# ----------------------------------------------------------------------------------------------
+# Helpers
+# ----------------------------------------------------------------------------------------------
+
+
+def one_factor(seed: int, n: int, loadings: tuple[float, ...]) -> np.ndarray:
+    """Respondents x standardised items from a one-factor model with the given loadings."""
+    rng = np.random.default_rng(seed)
+    lam = np.asarray(loadings)
+    factor = rng.normal(size=(n, 1))
+    return factor * lam + rng.normal(size=(n, lam.size)) * np.sqrt(1 - lam**2)
+
+
+def likert(seed: int, n: int, k: int) -> np.ndarray:
+    """Expected-Likert-like scores on 1..5: a respondent effect, item offsets, noise."""
+    rng = np.random.default_rng(seed)
+    person = rng.normal(0, 0.7, size=(n, 1))
+    items = rng.uniform(-0.8, 0.8, size=(1, k))
+    return np.clip(3 + person + items + rng.normal(0, 0.6, size=(n, k)), 1, 5)
+
+
+def population_covariance(loadings: tuple[float, ...], errors: tuple[float, ...]) -> np.ndarray:
+    lam = np.asarray(loadings)[:, None]
+    return lam @ lam.T + np.diag(np.asarray(errors) ** 2)
+
+
+def with_covariance(cov: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """n rows whose sample covariance (ddof=1) is exactly `cov`."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, cov.shape[0]))
+    z -= z.mean(axis=0)
+    whiten = np.linalg.cholesky(np.cov(z, rowvar=False))
+    white = np.linalg.solve(whiten, z.T).T  # sample covariance I
+    return white @ np.linalg.cholesky(cov).T + 3.0
+
+
+def lambda6_by_regressions(data: np.ndarray) -> float:
+    """Guttman's lambda6 by explicit OLS: regress each item on the others (with intercept)."""
+    n, k = data.shape
+    residual_variances = []
+    for j in range(k):
+        others = np.column_stack([np.ones(n), np.delete(data, j, axis=1)])
+        coef, *_ = np.linalg.lstsq(others, data[:, j], rcond=None)
+        residual = data[:, j] - others @ coef
+        residual_variances.append(float(residual @ residual) / (n - 1))
+    return 1.0 - sum(residual_variances) / float(data.sum(axis=1).var(ddof=1))
+
+
+def population_reliabilities(loadings: tuple[float, ...]) -> dict[str, float]:
+    """alpha, lambda6 and omega of standardised items with these one-factor loadings."""
+    lam = np.asarray(loadings)
+    cov = population_covariance(loadings, tuple(np.sqrt(1 - lam**2)))
+    k, total = lam.size, cov.sum()
+    residual = 1.0 / np.diag(np.linalg.inv(cov))
+    return {
+        "alpha": k / (k - 1) * (1 - np.trace(cov) / total),
+        "lambda6": 1 - residual.sum() / total,
+        "omega": lam.sum() ** 2 / total,
+    }
+
+
+def assert_missing(stat: Stat | vs.CIStat, fragment: str) -> None:
+    assert stat.value is None
+    assert stat.reason is not None and fragment in stat.reason, stat.reason
+
+
+def resample(data: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The resampled matrix a row of bootstrap counts stands for."""
+    return np.repeat(data, counts.astype(int), axis=0)
+
+
+@pytest.fixture(scope="module")
+def factor_analyzer_class() -> Any:
+    """factor_analyzer's FactorAnalyzer, shimmed for scikit-learn >= 1.8 (see
+    test_psychometrics: 0.5.1 still passes the removed `force_all_finite`)."""
+    fa_module = pytest.importorskip("factor_analyzer.factor_analyzer")
+    from sklearn.utils import check_array
+
+    def compatible_check_array(x: Any, **kwargs: Any) -> Any:
+        if "force_all_finite" in kwargs:
+            kwargs["ensure_all_finite"] = kwargs.pop("force_all_finite")
+        return check_array(x, **kwargs)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(fa_module, "check_array", compatible_check_array)
+    yield fa_module.FactorAnalyzer
+    patch.undo()
+
+
+LOADINGS = (0.8, 0.7, 0.6, 0.75, 0.5, 0.65)
+MATRICES = [
+    pytest.param(one_factor(0, 100, LOADINGS), id="one-factor-100x6"),
+    pytest.param(np.random.default_rng(1).normal(size=(40, 5)), id="noise-40x5"),
+    pytest.param(likert(2, 60, 8), id="likert-60x8"),
+    pytest.param(likert(3, 12, 10), id="likert-12x10"),
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# Guttman's lambda6
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", MATRICES)
+def test_lambda6_matches_explicit_regressions(data: np.ndarray) -> None:
+    value = vs.guttman_lambda6(data).value
+    assert value == pytest.approx(lambda6_by_regressions(data), abs=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("loadings", "errors", "published"),
+    [
+        # R package Lambda4 (JackStat/Lambda4), inst/tests/test-lambda6.R: lambda6 of its
+        # population matrices par1f, cong1f, tau1f, built as documented in man/*.Rd.
+        pytest.param((0.6,) * 8, (0.6,) * 8, 0.875, id="par1f"),
+        pytest.param((0.5, 0.6, 0.7, 0.8) * 2, (0.6, 0.7, 0.8, 0.9) * 2, 0.836908, id="cong1f"),
+        pytest.param((0.6,) * 8, (0.6, 0.7, 0.8, 0.9) * 2, 0.815579, id="tau1f"),
+    ],
+)
+def test_lambda6_reproduces_published_values(
+    loadings: tuple[float, ...], errors: tuple[float, ...], published: float
+) -> None:
+    data = with_covariance(population_covariance(loadings, errors), n=50)
+    assert vs.guttman_lambda6(data).value == pytest.approx(published, abs=5e-7)
+
+
+def test_lambda6_does_not_depend_on_item_scales_only_through_the_total() -> None:
+    # Raw lambda6 changes when one item is rescaled (its weight in the total changes), but is
+    # invariant to shifting items and to scaling all of them together.
+    data = likert(4, 50, 6)
+    base = vs.guttman_lambda6(data).value
+    assert vs.guttman_lambda6(data * 3 + 7).value == pytest.approx(base, abs=1e-12)
+    scaled = data.copy()
+    scaled[:, 0] *= 5
+    assert vs.guttman_lambda6(scaled).value != pytest.approx(base, abs=1e-3)
+
+
+def test_lambda6_nulls_say_why() -> None:
+    data = likert(5, 30, 4)
+    assert_missing(vs.guttman_lambda6(data[:, :1]), "needs >= 2 items")
+    assert_missing(vs.guttman_lambda6(data[:2]), "needs >= 3 rows")
+    keyed = data[:, :1]
+    cancelling = np.column_stack([keyed, 6 - keyed])  # totals all exactly 6 (up to rounding)
+    assert_missing(vs.guttman_lambda6(cancelling), "total score does not vary")
+    constant = data.copy()
+    constant[:, 2] = 3.0
+    assert_missing(vs.guttman_lambda6(constant), "items [2] do not vary")
+    assert_missing(vs.guttman_lambda6(likert(6, 4, 4)), "needs more rows (4) than items (4)")
+    collinear = np.column_stack([data, data[:, 0] + data[:, 1]])
+    assert_missing(vs.guttman_lambda6(collinear), "singular")
+
+
+def test_lambda6_drops_items_with_missing_cells_like_alpha() -> None:
+    data = likert(7, 40, 5)
+    gap = data.copy()
+    gap[3, 4] = np.nan
+    assert vs.guttman_lambda6(gap).value == pytest.approx(vs.guttman_lambda6(data[:, :4]).value)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reliability over respondents: point estimates against references
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_alpha_matches_pingouin(seed: int) -> None:
+    pingouin = pytest.importorskip("pingouin")
+    pandas = pytest.importorskip("pandas")
+    data = likert(seed, 80, 7)
+    expected, _ = pingouin.cronbach_alpha(pandas.DataFrame(data))
+    result = vs.respondent_reliability(data, seed=0, n_boot=50)
+    assert result.alpha.value == pytest.approx(expected, abs=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_omega_matches_factor_analyzer(factor_analyzer_class: Any, seed: int) -> None:
+    data = one_factor(seed, 120, LOADINGS)
+    model = factor_analyzer_class(n_factors=1, rotation=None, method="minres")
+    model.fit(data)
+    loadings, uniquenesses = model.loadings_.ravel(), model.get_uniquenesses()
+    expected = loadings.sum() ** 2 / (loadings.sum() ** 2 + uniquenesses.sum())
+    result = vs.respondent_reliability(data, seed=0, n_boot=50)
+    assert result.omega.value == pytest.approx(expected, abs=1e-5)
+
+
+def test_lambda6_of_the_result_matches_regressions() -> None:
+    data = likert(8, 90, 6)
+    result = vs.respondent_reliability(data, seed=0, n_boot=50)
+    assert result.lambda6.value == pytest.approx(lambda6_by_regressions(data), abs=1e-10)
+
+
+# ----------------------------------------------------------------------------------------------
+# The batch bootstrap replicates equal the scalar functions on each resampled matrix
+# ----------------------------------------------------------------------------------------------
+
+
+def replicates_and_resamples(
+    data: np.ndarray, n_boot: int, seed: int
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    need = dict.fromkeys(("alpha", "lambda6", "omega"), True)
+    replicates = rs._replicate_statistics(data, n_boot, seed, need)
+    counts = rs.bootstrap_counts(data.shape[0], n_boot, np.random.default_rng(seed))
+    return replicates, counts
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(one_factor(10, 100, LOADINGS), id="one-factor"),
+        pytest.param(likert(11, 60, 8), id="likert"),
+    ],
+)
+def test_replicates_equal_scalar_functions_on_resamples(data: np.ndarray) -> None:
+    replicates, counts = replicates_and_resamples(data, 40, seed=3)
+    for b in range(40):
+        matrix = resample(data, counts[b])
+        assert replicates["alpha"][b] == pytest.approx(vs.cronbach_alpha(matrix).value, abs=1e-9)
+        assert replicates["lambda6"][b] == pytest.approx(lambda6_by_regressions(matrix), abs=1e-9)
+        assert replicates["omega"][b] == pytest.approx(vs.mcdonald_omega(matrix).value, abs=1e-6)
+
+
+def test_omega_replicates_mostly_match_on_a_weak_factor() -> None:
+    # With a weak factor the minres loss has several local minima; the batch fit starts where
+    # mcdonald_omega starts (SMC) and should land in the same one nearly always.
+    data = one_factor(12, 100, (0.3,) * 8)
+    replicates, counts = replicates_and_resamples(data, 40, seed=4)
+    agree = [
+        abs(replicates["omega"][b] - (vs.mcdonald_omega(resample(data, counts[b])).value or 0))
+        < 1e-4
+        for b in range(40)
+    ]
+    assert np.mean(agree) >= 0.9, np.mean(agree)
+
+
+def test_omega_replicates_are_checked_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A power iteration that claims convergence without moving: the exact eigendecomposition
+    # check must notice the communalities are no fixed point and refit those replicates.
+    def stuck(reduced: np.ndarray, vectors: np.ndarray, steps: int) -> Any:
+        return vectors, np.ones(len(vectors)), np.zeros(len(vectors))
+
+    monkeypatch.setattr(rs, "_power_step", stuck)
+    data = one_factor(14, 100, LOADINGS)
+    replicates, counts = replicates_and_resamples(data, 10, seed=5)
+    for b in range(10):
+        expected = vs.mcdonald_omega(resample(data, counts[b])).value
+        assert replicates["omega"][b] == pytest.approx(expected, abs=1e-6)
+
+
+def test_replicates_with_a_constant_item_are_undefined_not_garbage() -> None:
+    # Item 0 is 5 for all but two respondents: resamples that miss both make it constant.
+    data = likert(13, 30, 4)
+    data[:, 0] = 5.0
+    data[:2, 0] = 4.0
+    replicates, counts = replicates_and_resamples(data, 200, seed=0)
+    constant = counts[:, :2].sum(axis=1) == 0
+    assert constant.any()
+    assert np.isnan(replicates["lambda6"][constant]).all()
+    assert np.isnan(replicates["omega"][constant]).all()
+    assert np.isfinite(replicates["lambda6"][~constant]).all()
+    assert np.isfinite(replicates["alpha"]).all()  # alpha does not need every item to vary
+    result = vs.respondent_reliability(data, seed=0, n_boot=200)
+    assert result.lambda6.n_replicates == int((~constant).sum())
+
+
+# ----------------------------------------------------------------------------------------------
+# Reliability over respondents: behaviour
+# ----------------------------------------------------------------------------------------------
+
+
+def alpha_standard_error(loadings: tuple[float, ...], n: int) -> float:
+    """Asymptotic SE of alpha for normal data (van Zyl, Neudecker & Nel 2000)."""
+    lam = np.asarray(loadings)
+    cov = population_covariance(loadings, tuple(np.sqrt(1 - lam**2)))
+    k, one = lam.size, np.ones(lam.size)
+    total, trace = one @ cov @ one, np.trace(cov)
+    bracket = total * (np.trace(cov @ cov) + trace**2) - 2 * trace * (one @ cov @ cov @ one)
+    return float(np.sqrt(2 * k**2 / ((k - 1) ** 2 * n) * bracket / total**3))
+
+
+def test_bootstrap_cis_cover_the_population_values() -> None:
+    population = population_reliabilities(LOADINGS)
+    covered = dict.fromkeys(population, 0)
+    alpha_widths = []
+    n_seeds, n = 40, 150
+    for seed in range(n_seeds):
+        data = one_factor(100 + seed, n, LOADINGS)
+        result = vs.respondent_reliability(data, seed=seed, n_boot=400)
+        for name, value in population.items():
+            stat = getattr(result, name)
+            assert stat.ci_low is not None and stat.ci_high is not None
+            covered[name] += stat.ci_low <= value <= stat.ci_high
+        alpha_widths.append(result.alpha.ci_high - result.alpha.ci_low)
+        assert result.reliable is True
+    for name, count in covered.items():
+        assert count >= 0.85 * n_seeds, (name, count, population[name])
+    # 40 seeds cannot tell a 95% interval from an 80% one by coverage alone; its width can:
+    # a 95% interval is about 2 * 1.96 asymptotic standard errors wide.
+    implied_se = float(np.mean(alpha_widths)) / (2 * 1.959964)
+    assert implied_se == pytest.approx(alpha_standard_error(LOADINGS, n), rel=0.15)
+
+
+def test_pure_noise_is_not_reliable() -> None:
+    data = np.random.default_rng(20).normal(size=(200, 8))
+    result = vs.respondent_reliability(data, seed=0, n_boot=200)
+    assert result.alpha.value is not None and abs(result.alpha.value) < 0.25
+    assert result.alpha.ci_low is not None and result.alpha.ci_low < 0 < result.alpha.ci_high
+    assert result.reliable is False
+
+
+def test_too_few_respondents_gives_nulls_with_the_reason() -> None:
+    result = vs.respondent_reliability(one_factor(21, 19, LOADINGS), seed=0)
+    for stat in (result.alpha, result.lambda6, result.omega):
+        assert_missing(stat, "19 respondents; reliability over respondents needs >= 20")
+        assert stat.ci_low is None and stat.ci_high is None
+    assert result.reliable is None
+    assert result.n_respondents == 19
+    enough = vs.respondent_reliability(one_factor(21, 20, LOADINGS), seed=0, n_boot=50)
+    assert enough.alpha.value is not None and enough.reasons == {}
+
+
+def test_respondents_with_an_invalid_answer_are_dropped_and_counted() -> None:
+    data = one_factor(22, 60, LOADINGS)
+    with_gaps = data.copy()
+    with_gaps[[3, 7, 7, 40], [0, 1, 5, 2]] = np.nan
+    result = vs.respondent_reliability(with_gaps, seed=1, n_boot=100)
+    clean = vs.respondent_reliability(np.delete(data, [3, 7, 40], axis=0), seed=1, n_boot=100)
+    assert (result.n_dropped, result.n_respondents) == (3, 57)
+    assert result.model_dump(exclude={"n_dropped"}) == clean.model_dump(exclude={"n_dropped"})
+    # Dropping can take a dimension below the minimum.
+    sparse = data[:22].copy()
+    sparse[[0, 1, 2], 0] = np.nan
+    low = vs.respondent_reliability(sparse, seed=0)
+    assert low.n_dropped == 3
+    assert_missing(low.alpha, "19 respondents; reliability over respondents needs >= 20")
+
+
+def test_same_seed_same_result_other_seed_other_interval() -> None:
+    data = likert(23, 80, 6)
+    first = vs.respondent_reliability(data, seed=5, n_boot=300)
+    assert vs.respondent_reliability(data, seed=5, n_boot=300) == first
+    other = vs.respondent_reliability(data, seed=6, n_boot=300)
+    assert other.alpha.value == first.alpha.value
+    assert other.alpha.ci_low != first.alpha.ci_low
+
+
+def test_reliable_is_none_when_a_statistic_is_null_and_none_fails() -> None:
+    # Two strongly related items: alpha and lambda6 are high, omega needs >= 3 items.
+    data = one_factor(24, 100, (0.95, 0.95))
+    result = vs.respondent_reliability(data, seed=0, n_boot=100)
+    assert result.alpha.value is not None and result.alpha.value > 0.9
+    assert_missing(result.omega, "needs >= 3 items")
+    assert result.reliable is None
+    assert "reliable" in result.reasons
+    # ... and False as soon as one defined statistic is below the threshold.
+    weak = vs.respondent_reliability(one_factor(25, 100, (0.4, 0.4)), seed=0, n_boot=100)
+    assert weak.reliable is False
+
+
+def test_no_bootstrap_gives_values_without_intervals() -> None:
+    result = vs.respondent_reliability(likert(26, 50, 5), seed=0, n_boot=0)
+    assert result.alpha.value is not None and result.alpha.ci_low is None
+    assert "no bootstrap" in (result.alpha.reason or "")
+
+
+def test_one_thousand_replicates_of_100x10_take_well_under_a_second() -> None:
+    data = one_factor(27, 100, (0.8, 0.7, 0.6, 0.5, 0.4, 0.7, 0.6, 0.5, 0.3, 0.6))
+    vs.respondent_reliability(data, seed=0)  # warm-up (imports, caches)
+    best = math.inf
+    for seed in range(3):
+        start = time.perf_counter()
+        result = vs.respondent_reliability(data, seed=seed, n_boot=1000)
+        best = min(best, time.perf_counter() - start)
+    assert result.omega.n_replicates == 1000
+    assert best < 1.0, best  # ~0.25 s on a shared 2-core machine
+
+
+# ----------------------------------------------------------------------------------------------
+# MTMM
+# ----------------------------------------------------------------------------------------------
+
+TRAITS = ["O", "C", "E", "A"]
+
+
+def two_instruments(
+    seed: int, n: int, trait_r: float = 0.3, noise_var: float = 0.25
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Two methods measuring 4 traits that correlate trait_r: each score = trait + noise.
+
+    Population convergent r = 1 / (1 + noise_var), heterotrait-heteromethod r =
+    trait_r / (1 + noise_var).
+    """
+    rng = np.random.default_rng(seed)
+    cov = np.full((4, 4), trait_r) + (1 - trait_r) * np.eye(4)
+    traits = rng.multivariate_normal(np.zeros(4), cov, size=n)
+    sd = math.sqrt(noise_var)
+    a = {t: traits[:, i] + rng.normal(0, sd, n) for i, t in enumerate(TRAITS)}
+    b = {t: 3 + traits[:, i] + rng.normal(0, sd, n) for i, t in enumerate(TRAITS)}
+    return a, b
+
+
+def test_mtmm_recovers_a_known_structure() -> None:
+    a, b = two_instruments(30, 600)
+    result = vs.mtmm(a, b, seed=0, n_boot=500)
+    convergent, hetero = 1 / 1.25, 0.3 / 1.25
+    assert result.traits == TRAITS
+    for c in result.convergent:
+        assert c.r.value == pytest.approx(convergent, abs=0.05)
+        assert c.r.ci_low is not None and c.r.ci_high is not None
+        assert c.r.ci_low < c.r.value < c.r.ci_high
+        assert c.n == 600
+    assert result.mean_convergent.value == pytest.approx(convergent, abs=0.03)
+    assert result.mean_discriminant.value == pytest.approx(hetero, abs=0.05)
+    gap = result.discriminant_gap
+    assert gap.value == pytest.approx(convergent - hetero, abs=0.05)
+    assert gap.ci_low is not None and gap.ci_high is not None
+    assert gap.ci_low <= convergent - hetero <= gap.ci_high
+    assert result.convergent_pass is True and result.discriminant_pass is True
+    assert result.labels == [f"A:{t}" for t in TRAITS] + [f"B:{t}" for t in TRAITS]
+
+
+def test_mtmm_matrix_and_cis_match_pandas_and_pingouin() -> None:
+    pandas = pytest.importorskip("pandas")
+    pingouin = pytest.importorskip("pingouin")
+    a, b = two_instruments(31, 120)
+    a["O"][[1, 5, 9]] = np.nan  # pairwise deletion
+    b["E"][[2, 5]] = np.nan
+    result = vs.mtmm(a, b, n_boot=0)
+    frame = pandas.DataFrame(
+        {**{f"A:{k}": v for k, v in a.items()}, **{f"B:{k}": v for k, v in b.items()}}
+    )
+    expected = frame.corr().to_numpy()  # pandas: pairwise complete observations
+    assert np.allclose(np.array(result.correlations, dtype=float), expected, atol=1e-12)
+    for c in result.convergent:
+        x, y = a[c.trait], b[c.b_trait]
+        both = ~np.isnan(x) & ~np.isnan(y)
+        table = pingouin.corr(x[both], y[both])
+        column = "CI95" if "CI95" in table.columns else "CI95%"  # pingouin >= 0.7 / older
+        low, high = table[column].iloc[0]
+        assert c.n == int(both.sum())
+        assert c.r.value == pytest.approx(float(table["r"].iloc[0]), abs=1e-12)
+        # pingouin rounds its CI to 2 decimals
+        assert c.r.ci_low == pytest.approx(low, abs=0.006)
+        assert c.r.ci_high == pytest.approx(high, abs=0.006)
+
+
+def test_gap_replicates_match_a_loop_over_resampled_data() -> None:
+    pandas = pytest.importorskip("pandas")
+    a, b = two_instruments(32, 80)
+    a["C"][[4, 8]] = np.nan
+    x, y = np.column_stack(list(a.values())), np.column_stack(list(b.values()))
+    counts = rs.bootstrap_counts(80, 25, np.random.default_rng(9))
+    boot_r, _ = mt.cross_correlations(x, y, counts)
+    gaps = mt._gap(boot_r)
+    for k in range(25):
+        frame = pandas.DataFrame(resample(np.column_stack([x, y]), counts[k]))
+        r = frame.corr().to_numpy()[:4, 4:]
+        off = ~np.eye(4, dtype=bool)
+        expected = np.diag(r).mean() - np.abs(r[off]).mean()
+        assert gaps[k] == pytest.approx(expected, abs=1e-10)
+
+
+def test_unrelated_instruments_have_no_gap_and_fail() -> None:
+    a, _ = two_instruments(33, 400)
+    _, b = two_instruments(34, 400)  # other respondents' scores: nothing in common
+    result = vs.mtmm(a, b, seed=0, n_boot=300)
+    assert result.discriminant_gap.value is not None
+    assert abs(result.discriminant_gap.value) < 0.1
+    assert (
+        result.discriminant_gap.ci_low is not None and result.discriminant_gap.ci_high is not None
+    )
+    assert result.discriminant_gap.ci_low < 0.4
+    assert result.discriminant_pass is False
+    assert result.convergent_pass is False
+
+
+def test_a_trait_with_zero_variance_is_null_with_a_reason_and_left_out() -> None:
+    a, b = two_instruments(35, 200)
+    a["E"] = np.full(200, 4.0)
+    result = vs.mtmm(a, b, seed=0, n_boot=200)
+    by_trait = {c.trait: c for c in result.convergent}
+    assert_missing(by_trait["E"].r, "does not vary")
+    assert "convergent:E" in result.reasons
+    assert result.convergent_pass is None  # the others pass, E is unknown
+    row = result.labels.index("A:E")
+    assert all(v is None for v in result.correlations[row])
+    # The gap uses the 3 defined traits only.
+    reduced = vs.mtmm({t: a[t] for t in "OCA"}, {t: b[t] for t in "OCA"}, seed=0, n_boot=200)
+    assert result.discriminant_gap.value == pytest.approx(reduced.discriminant_gap.value)
+
+
+def test_mtmm_mapping_and_traits_in_one_instrument_only() -> None:
+    a, b = two_instruments(36, 100)
+    b = {"openness": b["O"], "conscientiousness": b["C"], "E": b["E"], "honesty": b["A"]}
+    a = {**a, "N": a["A"] * 0.5 + np.random.default_rng(0).normal(size=100)}
+    mapping = {"openness": "O", "conscientiousness": "C"}
+    result = vs.mtmm(a, b, mapping=mapping, n_boot=0)
+    assert result.traits == ["O", "C", "E"]
+    assert result.only_in_a == ["A", "N"] and result.only_in_b == ["honesty"]
+    assert [c.b_trait for c in result.convergent] == ["openness", "conscientiousness", "E"]
+    assert "traits" in result.reasons
+    assert result.labels[-1] == "B:honesty"
+    with pytest.raises(ValueError, match="B does not have"):
+        vs.mtmm(a, b, mapping={"agreeableness": "A"})
+    with pytest.raises(ValueError, match="same trait of A"):
+        vs.mtmm(a, b, mapping={"openness": "O", "E": "O"})
+    with pytest.raises(ValueError, match="same respondents"):
+        vs.mtmm(a, {"O": np.zeros(99)})
+
+
+def test_mtmm_needs_two_traits_and_enough_respondents() -> None:
+    a, b = two_instruments(37, 100)
+    single = vs.mtmm({"O": a["O"]}, {"O": b["O"]}, n_boot=50)
+    assert single.convergent[0].r.value is not None
+    assert_missing(single.discriminant_gap, "needs >= 2 traits")
+    assert single.discriminant_pass is None
+    few = vs.mtmm({t: v[:15] for t, v in a.items()}, {t: v[:15] for t, v in b.items()})
+    assert_missing(few.convergent[0].r, "15 respondents; a correlation needs >= 20")
+    assert few.convergent_pass is None and few.discriminant_gap.value is None
+
+
+def test_fisher_ci_by_hand() -> None:
+    low, high = vs.fisher_ci(0.5, 103) or (0.0, 0.0)
+    z, half = math.atanh(0.5), 1.959963984540054 / 10
+    assert (low, high) == pytest.approx((math.tanh(z - half), math.tanh(z + half)))
+    assert vs.fisher_ci(0.5, 3) is None
+    assert vs.fisher_ci(1.0, 50) == (1.0, 1.0)
+
+
+def test_criterion_validity_checks_signs() -> None:
+    rng = np.random.default_rng(38)
+    e, n = rng.normal(size=300), rng.normal(size=300)
+    a = {"E": e, "N": n}
+    criterion = {
+        "positive_affect": e + rng.normal(size=300),
+        "life_satisfaction": -n + rng.normal(size=300),
+    }
+    expected = {
+        ("E", "positive_affect"): 1,
+        ("N", "life_satisfaction"): -1,
+        ("N", "positive_affect"): 1,
+    }
+    results = vs.criterion_validity(a, criterion, expected)
+    assert [(r.trait, r.criterion) for r in results] == list(expected)
+    assert results[0].sign_matches is True and results[1].sign_matches is True
+    assert results[0].r.value == pytest.approx(np.corrcoef(e, criterion["positive_affect"])[0, 1])
+    assert results[0].r.ci_low is not None and results[0].r.ci_low > 0
+    assert results[1].r.value is not None and results[1].r.value < 0
+    # N and positive affect are unrelated: the sign is a coin flip, the CI spans 0.
+    assert results[2].r.ci_low is not None and results[2].r.ci_low < 0 < (results[2].r.ci_high or 0)
+    flipped = vs.criterion_validity(a, criterion, {("E", "positive_affect"): -1})
+    assert flipped[0].sign_matches is False
+    with pytest.raises(ValueError, match="unknown"):
+        vs.criterion_validity(a, criterion, {("X", "positive_affect"): 1})
+    with pytest.raises(ValueError, match="must be"):
+        vs.criterion_validity(a, criterion, {("E", "positive_affect"): 0})
+    flat = vs.criterion_validity({"E": np.ones(300)}, criterion, {("E", "positive_affect"): 1})
+    assert flat[0].sign_matches is None
+    assert_missing(flat[0].r, "does not vary")
+
+
+# ----------------------------------------------------------------------------------------------
+# Answer-format checks
+# ----------------------------------------------------------------------------------------------
+
+
+def test_distance_from_uniform() -> None:
+    assert vs.distance_from_uniform([0.2] * 5) == pytest.approx(0.0)
+    assert vs.distance_from_uniform([1, 0, 0, 0, 0]) == pytest.approx(0.8)
+    assert vs.distance_from_uniform([0.5, 0.5, 0, 0]) == pytest.approx(0.5)
+    # Normalised first: unnormalised option mass gives the same answer.
+    assert vs.distance_from_uniform([2, 1, 1]) == pytest.approx(
+        vs.distance_from_uniform([0.5, 0.25, 0.25])
+    )
+    for bad in ([1.0], [0.5, -0.1, 0.6], [0, 0, 0], [np.nan, 1]):
+        with pytest.raises(ValueError):
+            vs.distance_from_uniform(bad)
+
+
+def peaked(point: int, k: int = 5, sharpness: float = 0.9) -> np.ndarray:
+    p = np.full(k, (1 - sharpness) / (k - 1))
+    p[point] = sharpness
+    return p
+
+
+def test_consistent_preference_is_not_flagged() -> None:
+    rng = np.random.default_rng(40)
+    # 40 administrations, most favour point 3, some point 4.
+    probs = [peaked(3 if rng.random() < 0.8 else 4) for _ in range(40)]
+    check = vs.uniformity_check(probs, seed=0)
+    assert check.flagged is False
+    assert check.distance.value is not None and check.null_95.value is not None
+    assert check.distance.value > check.null_95.value
+    assert check.p_value.value is not None and check.p_value.value < 0.01
+
+
+def test_position_preference_that_averages_out_is_flagged() -> None:
+    # Near-certain answers, but on whichever point the option position lands on: random
+    # points across administrations, as under randomised option order.
+    rng = np.random.default_rng(41)
+    probs = [peaked(int(rng.integers(5))) for _ in range(40)]
+    check = vs.uniformity_check(probs, seed=0)
+    assert check.flagged is True
+    assert "no better than chance" in check.reason
+    uniform = vs.uniformity_check([np.full(5, 0.2)] * 10, seed=0)
+    assert uniform.flagged is True and uniform.distance.value == pytest.approx(0.0)
+
+
+def test_permutation_null_matches_a_brute_force_loop() -> None:
+    rng = np.random.default_rng(42)
+    probs = [rng.dirichlet(np.full(5, 0.5)) for _ in range(12)]
+    check = vs.uniformity_check(probs, seed=1, n_sim=4000)
+    loop = np.random.default_rng(7)
+    null = [
+        vs.distance_from_uniform(np.mean([p[loop.permutation(5)] for p in probs], axis=0))
+        for _ in range(4000)
+    ]
+    assert check.null_95.value == pytest.approx(float(np.quantile(null, 0.95)), abs=0.02)
+    assert check.distance.value == pytest.approx(vs.distance_from_uniform(np.mean(probs, axis=0)))
+    assert vs.uniformity_check(probs, seed=1, n_sim=4000) == check
+
+
+def test_permutation_null_in_chunks_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    from valuescope.stats import _format_checks as fc
+
+    probs = np.random.default_rng(43).dirichlet(np.ones(4), size=30)
+    whole = fc._permutation_null(probs, seed=2, n_sim=500)
+    monkeypatch.setattr(fc, "_CHUNK", 30 * 4 * 7)  # 7 draws a chunk, last chunk shorter
+    assert np.array_equal(fc._permutation_null(probs, seed=2, n_sim=500), whole)
+
+
+def test_uniformity_check_with_one_administration_tests_nothing() -> None:
+    check = vs.uniformity_check([peaked(0)], seed=0)
+    assert check.flagged is None
+    assert_missing(check.null_95, "needs >= 2 administrations")
+    assert check.distance.value == pytest.approx(0.7)  # 0.5 * (0.7 + 4 * 0.175)
+    with pytest.raises(ValueError, match="different numbers of options"):
+        vs.uniformity_check([np.full(5, 0.2), np.full(4, 0.25)])
+
+
+def test_text_agreement() -> None:
+    result = vs.text_agreement(
+        text_choices=[0, 2, None, 3, 1, None],
+        argmax_choices=[0, 1, 2, 3, 1, 4],
+        text_scores=[1.0, 3.0, None, 4.0, 2.0, float("nan")],
+        expected_scores=[1.2, 2.0, 3.0, 3.5, 2.0, 5.0],
+    )
+    assert (result.n_administrations, result.n_unparseable, result.n_compared) == (6, 2, 4)
+    assert result.n_agree == 3
+    assert result.agreement.value == pytest.approx(0.75)
+    assert result.n_scored == 4
+    assert result.mean_score_difference.value == pytest.approx((-0.2 + 1.0 + 0.5 + 0.0) / 4)
+    none = vs.text_agreement([None, None], [0, 1], [None, None], [1.0, 2.0])
+    assert_missing(none.agreement, "no text answer parsed")
+    assert_missing(none.mean_score_difference, "no administration has both")
+    with pytest.raises(ValueError, match="differ in length"):
+        vs.text_agreement([0], [0, 1], [1.0], [1.0])
