@@ -100,7 +100,8 @@ def test_measure_cli_end_to_end(tmp_path: Path) -> None:
     for dim in results["dimensions"].values():
         assert dim["n_items"] == 1 and dim["n_samples"] == 12
         assert dim["score"] is None or 1.0 <= dim["score"] <= 6.0
-        assert dim["alpha"] is None and "alpha" in dim["reasons"]  # one item: no alpha
+        assert dim["ci"] == [None, None] and "ci" in dim["reasons"]  # one item: no CI
+        assert "alpha" not in dim  # no reliability over the model's own administrations
         assert 0.0 < dim["option_mass"] <= 1.0
     assert results["usage"]["model_calls"] == 36
     assert math.isclose(sum(results["overall"]["label_share"].values()), 1.0, abs_tol=1e-3)

@@ -143,10 +143,10 @@ def varied_items(n_items: int) -> list[LikertSample]:
     ]
 
 
-def test_one_item_leaves_no_ci_and_no_reliability_and_the_reasons_say_why() -> None:
+def test_one_item_leaves_no_ci_and_no_consistency_and_the_reasons_say_why() -> None:
     result = summarise_dimension(varied_items(1), SCALE, CONDITIONS, seed=0)
     assert result.ci == [None, None]
-    for name in ("ci", "alpha", "omega", "split_half", "icc", "parallel_forms_order"):
+    for name in ("ci", "parallel_forms_order"):
         assert name == "ci" or getattr(result, name) is None
         assert "the dimension has 1 item, this needs >= " in result.reasons[name], name
         assert "--limit" in result.reasons[name]
@@ -155,19 +155,16 @@ def test_one_item_leaves_no_ci_and_no_reliability_and_the_reasons_say_why() -> N
     assert "deterministic" in result.reasons["test_retest"]
 
 
-def test_two_items_give_a_ci_and_alpha_but_no_parallel_forms() -> None:
+def test_two_items_give_a_ci_but_no_parallel_forms() -> None:
     result = summarise_dimension(varied_items(2), SCALE, CONDITIONS, seed=0)
-    assert None not in result.ci and result.alpha is not None and result.icc is not None
-    assert result.omega is None and result.parallel_forms_order is None
+    assert None not in result.ci and result.parallel_forms_order is None
     assert "has 2 items, this needs >= 3" in result.reasons["parallel_forms_order"]
-    assert "has 2 items, this needs >= 3" in result.reasons["omega"]
 
 
 def test_three_items_are_enough_for_every_statistic() -> None:
     assert MIN_ITEMS == 3 == max(ITEMS_NEEDED.values())
     result = summarise_dimension(varied_items(3), SCALE, CONDITIONS, seed=0)
-    for name in ("alpha", "omega", "split_half", "icc", "parallel_forms_order"):
-        assert getattr(result, name) is not None, result.reasons.get(name)
+    assert result.parallel_forms_order is not None, result.reasons.get("parallel_forms_order")
     assert None not in result.ci
 
 
@@ -182,10 +179,10 @@ def test_few_items_note_for_a_limit_of_one_item_per_value() -> None:
     ten = dimensions_with({f"v{i}": 1 for i in range(10)})
     assert few_items_note(ten, limit=10, n_dimensions=10) == (
         "each dimension has only 1 item (--limit 10 over 10 dimensions): no CI and no "
-        "reliability; use --limit 30 or more (ask at least 3 items per dimension)"
+        "consistency statistics; use --limit 30 or more (ask at least 3 items per dimension)"
     )
     assert few_items_note(ten) == (
-        "each dimension has only 1 item: no CI and no reliability; "
+        "each dimension has only 1 item: no CI and no consistency statistics; "
         "ask at least 3 items per dimension"
     )
 
@@ -197,7 +194,7 @@ def test_few_items_note_names_the_short_dimensions() -> None:
     assert note.startswith("2 of 4 dimensions have fewer than 3 items (b, d; --limit 9 over 4")
     assert note.endswith("use --limit 12 or more (ask at least 3 items per dimension)")
     two_each = few_items_note(dimensions_with({"a": 2, "b": 2}))
-    assert two_each is not None and "no omega and no parallel-forms reliability" in two_each
+    assert two_each is not None and "no parallel-forms consistency" in two_each
 
 
 def test_no_note_with_enough_items() -> None:

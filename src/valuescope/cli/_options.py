@@ -46,7 +46,11 @@ class RunOptions:
     """The shared options of one invocation, as parsed."""
 
     model: Annotated[
-        str, typer.Option(help="llamacpp | llamacpp:PATH.gguf | openai:MODEL[@URL,...]")
+        str,
+        typer.Option(
+            help="llamacpp | llamacpp:PATH.gguf | openai:MODEL[@URL,...] | sim[:DESIGN.yaml] "
+            "(simulated respondents)"
+        ),
     ] = "llamacpp"
     seed: Annotated[int, typer.Option(help="Seed for sampling, shuffling and bootstraps.")] = 0
     min_option_mass: Annotated[

@@ -44,19 +44,17 @@ def profile_table(results: MeasureResults) -> Table:
     return table
 
 
-def reliability_table(results: MeasureResults) -> Table:
-    table = Table(title=f"reliability over {results.overall.n_administrations} administrations")
+def consistency_table(results: MeasureResults) -> Table:
+    table = Table(
+        title=f"consistency over {results.overall.n_administrations} administrations of the "
+        "model itself (not reliability)"
+    )
     table.add_column("value", no_wrap=True)
-    for heading in ("alpha", "omega", "split-half", "ICC(3,1)", "forms: order", "forms: wording",
-                    "retest", "< 0.7"):  # fmt: skip
+    for heading in ("forms: order", "forms: wording", "retest", "< 0.7"):
         table.add_column(heading, justify="right", no_wrap=True)
     for dim, r in results.dimensions.items():
         table.add_row(
             dim,
-            fmt(r.alpha),
-            fmt(r.omega),
-            fmt(r.split_half),
-            fmt(r.icc),
             fmt(r.parallel_forms_order),
             fmt(r.parallel_forms_paraphrase),
             fmt(r.test_retest),
@@ -73,12 +71,12 @@ def print_profile(results: MeasureResults, directory: Path) -> None:
         "acq: mean agreement before reverse-keying",
         style="dim",
     )
-    console.print(reliability_table(results))
+    console.print(consistency_table(results))
     console.print(
-        "< 0.7: how many of the value's reliability statistics fall below 0.7 (names in "
-        "results.json, dimensions.*.flags); '-' = not computable, the reason is in "
-        "dimensions.*.reasons. Negative values mean the items move against each other "
-        "across administrations (e.g. a position bias that reverse-keyed items undo).",
+        "forms: do the items keep their rank order across option orders / wordings "
+        "(correlation); < 0.7: how many fall below 0.7; '-' = not computable, the reason is "
+        "in results.json, dimensions.*.reasons. Reliability needs many respondents: "
+        "--design quick asks simulated ones.",
         style="dim",
     )
     o, u = results.overall, results.usage

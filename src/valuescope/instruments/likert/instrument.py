@@ -285,4 +285,14 @@ def _warnings(
     n_dimensions: int,
 ) -> list[str]:
     few = few_items_note(dimensions, config.limit, n_dimensions)
-    return config.notes(samples) + ([few] if few else [])
+    notes = config.notes(samples) + ([few] if few else [])
+    if config.respondent_design() is None:
+        notes.append(NO_RELIABILITY_NOTE)
+    return notes
+
+
+NO_RELIABILITY_NOTE = (
+    "no reliability: one model is one respondent, and alpha over its own administrations "
+    "means nothing; --design quick asks simulated respondents and reports alpha, lambda6 "
+    "and omega over them"
+)

@@ -1,4 +1,4 @@
-"""From Likert samples to a value profile with its reliability and bias statistics.
+"""From Likert samples to the model's own profile with its consistency and bias statistics.
 
 The unit of analysis is the *administrations x items* matrix of one dimension: a row per
 administration (order x framing x wording x draw), a column per item, cells the item's
@@ -6,11 +6,14 @@ reverse-keyed score (NaN where the answer was invalid). Per dimension:
 
 - `score`: mean over items of the item score (an item's score = mean over its valid
   administrations), with a bootstrap 95% CI resampling items.
-- Reliability on the matrix: Cronbach's `alpha`, McDonald's `omega`, `split_half`
-  (Spearman-Brown), `icc` (ICC(3,1)); parallel forms across option orders
-  (`parallel_forms_order`) and across wordings (`parallel_forms_paraphrase`);
-  `test_retest` across draws, only under sampled scoring (log-probability scoring is
-  deterministic, so it would be 1 by construction). `flags` names those below 0.7.
+- Consistency on the matrix, not reliability: one model is one respondent, and alpha or
+  omega over its own administrations carry no information (pure-noise answers pass 0.7 by
+  chance; see METHODS.md), so they are not computed here. Reliability comes from simulated
+  respondents (`design.py`, `respondent_summary.py`). What is kept: parallel forms across
+  option orders (`parallel_forms_order`) and across wordings (`parallel_forms_paraphrase`):
+  do the items keep their rank order when the form changes; `test_retest` across draws,
+  only under sampled scoring (log-probability scoring is deterministic, so it would be 1
+  by construction). `flags` names those below 0.7.
 - `position_bias`: mean over items of E_asc - E_desc on the *raw* expected scale point
   (before reverse-keying, so items of both polarities pull the same way). Negative means the
   model drifts toward whichever option is listed first (label `1`).
@@ -47,13 +50,9 @@ from valuescope.stats import (
     Stat,
     bootstrap_mean_ci,
     circumplex_check,
-    cronbach_alpha,
-    icc3_1,
-    mcdonald_omega,
     mrat_centre,
     parallel_forms,
     reliability_flags,
-    split_half,
     test_retest,
 )
 
@@ -61,38 +60,28 @@ RELIABILITY_FLOOR = 0.7
 
 ITEMS_NEEDED: dict[str, int] = {
     "ci": 2,
-    "alpha": 2,
-    "split_half": 2,
-    "icc": 2,
-    "omega": 3,
     "parallel_forms_order": 3,
     "parallel_forms_paraphrase": 3,
     "test_retest": 3,
 }
 """Items a dimension must have for each statistic, as the `valuescope.stats` functions
-require: a mean's CI, alpha, split-half and ICC need 2 items; omega needs 3 (a one-factor
-model of 2 items is not identified), and the parallel forms and test-retest correlate item
+require: a mean's CI needs 2 items; the parallel forms and test-retest correlate item
 profiles across items, which needs 3. A dimension with fewer gets a reason that says so,
 not the stat function's generic one, so a user of `--limit` sees what to change."""
 
 MIN_ITEMS = max(ITEMS_NEEDED.values())
-"""Items per dimension that every statistic needs. Omega also needs more administrations
-than items (`mcdonald_omega`): one wording gives 4 administrations, so at most 3 items."""
+"""Items per dimension that every statistic needs."""
 
 
 class DimensionResult(BaseModel):
     score: float | None
     ci: list[float | None]
     score_mrat: float | None = None
-    alpha: float | None
-    omega: float | None = None
-    split_half: float | None = None
-    icc: float | None = None
     parallel_forms_order: float | None = None
     parallel_forms_paraphrase: float | None = None
     test_retest: float | None = None
     flags: list[str] = Field(default_factory=list)
-    """Reliability statistics below 0.7."""
+    """Consistency statistics below 0.7."""
     n_items: int
     n_samples: int
     n_invalid: int
@@ -213,10 +202,6 @@ def summarise_dimension(
 
     matrix = score_matrix(samples, conditions, item_ids)
     reliability = {
-        "alpha": enough_items("alpha", lambda: cronbach_alpha(matrix)),
-        "omega": enough_items("omega", lambda: mcdonald_omega(matrix)),
-        "split_half": enough_items("split_half", lambda: split_half(matrix)),
-        "icc": enough_items("icc", lambda: icc3_1(matrix)),
         "parallel_forms_order": enough_items(
             "parallel_forms_order", lambda: parallel_forms(matrix, [c.order for c in conditions])
         ),
@@ -252,10 +237,6 @@ def summarise_dimension(
     return DimensionResult(
         score=score,
         ci=[record("ci", low), record("ci", high)],
-        alpha=values["alpha"],
-        omega=values["omega"],
-        split_half=values["split_half"],
-        icc=values["icc"],
         parallel_forms_order=values["parallel_forms_order"],
         parallel_forms_paraphrase=values["parallel_forms_paraphrase"],
         test_retest=values["test_retest"],
@@ -294,7 +275,7 @@ def few_items_note(
 
     The per-statistic reasons say it dimension by dimension; this says it once, where a user
     reads first, with the fix: a quick look with `--limit 10` over ten values asks one item
-    per value, which leaves no CI and no reliability anywhere and makes `compare` test
+    per value, which leaves no CI and no consistency anywhere and makes `compare` test
     nothing. `limit` is the run's `--limit` and `n_dimensions` the framework's dimension
     count (default: those scored), so the note can name the `--limit` that would do.
     """
@@ -310,15 +291,15 @@ def few_items_note(
     if len(short) == len(counts) and len(set(counts.values())) == 1:
         who = f"each dimension has only {_items(fewest)}" + (f" ({asked})" if asked else "")
         if fewest < min(ITEMS_NEEDED.values()):
-            lacking = "no CI and no reliability"
+            lacking = "no CI and no consistency statistics"
         else:
-            lacking = "no omega and no parallel-forms reliability"
+            lacking = "no parallel-forms consistency"
     else:
         named = ", ".join(short) + (f"; {asked}" if asked else "")
         who = (
             f"{len(short)} of {len(counts)} dimensions have fewer than {MIN_ITEMS} items ({named})"
         )
-        lacking = "some of their CI and reliability statistics are missing (see their reasons)"
+        lacking = "some of their CI and consistency statistics are missing (see their reasons)"
     advice = f"ask at least {MIN_ITEMS} items per dimension"
     if limit is not None:
         advice = f"use --limit {MIN_ITEMS * total} or more ({advice})"
