@@ -92,6 +92,13 @@ def print_profile(results: MeasureResults, directory: Path) -> None:
         f"(option mass < {results.min_option_mass}); mean option mass {fmt(o.option_mass)}"
     )
     console.print(f"share of each label (after renormalising): {shares}")
+    console.print(format_table(results))
+    console.print(
+        "uniform: total-variation distance of the items' mean answer distribution from "
+        "uniform, and the 95th percentile of chance (flagged: no better than chance); text: "
+        "free answers that name the log-probability argmax, unparseable ones apart",
+        style="dim",
+    )
     if results.respondents is not None:
         console.print(respondents_table(results))
         reasons = {
@@ -169,6 +176,14 @@ def measure(
             "FILE of your own (one per line, or YAML/CSV/JSONL with a text column)."
         ),
     ] = None,
+    check_text: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Also ask K administrations per dimension for a free answer and report its "
+            "agreement with the log-probability answer.",
+        ),
+    ] = 0,
     *,
     run: RunOptions,
 ) -> None:
@@ -188,6 +203,7 @@ def measure(
             samples=samples,
             temperature=temperature,
             design=design.value,
+            check_text=check_text,
             personas=_persona_count(personas),
             personas_file=None if _persona_count(personas) is not None else personas,
             **run.config_fields(),
@@ -228,6 +244,26 @@ def print_plan(instrument: LikertInstrument) -> None:
 def _persona_count(value: str | None) -> int | None:
     """The N of `--personas N` (from the shipped pool); None for `--personas FILE`."""
     return int(value) if value is not None and value.isdigit() else None
+
+
+def format_table(results: MeasureResults) -> Table:
+    table = Table(title="answer-format checks")
+    table.add_column("value", no_wrap=True)
+    for heading in ("from uniform", "chance 95%", "flag", "text = argmax", "unparsed",
+                    "text - expected"):  # fmt: skip
+        table.add_column(heading, justify="right", no_wrap=True)
+    for dim, r in results.dimensions.items():
+        u, t = r.uniformity, r.text_check
+        table.add_row(
+            dim,
+            fmt(u.distance.value) if u else "-",
+            fmt(u.null_95.value) if u else "-",
+            ("-" if u is None or u.flagged is None else "chance" if u.flagged else "ok"),
+            f"{t.n_agree}/{t.n_compared}" if t else "-",
+            str(t.n_unparseable) if t else "-",
+            fmt(t.mean_score_difference.value) if t else "-",
+        )
+    return table
 
 
 def respondents_table(results: MeasureResults) -> Table:

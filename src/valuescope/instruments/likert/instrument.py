@@ -22,6 +22,13 @@ from valuescope.instruments.likert.design import (
     DesignName,
     respondents_for,
 )
+from valuescope.instruments.likert.format_checks import (
+    TEXT_CHECK,
+    parse_label,
+    text_check,
+    text_check_requests,
+    uniformity,
+)
 from valuescope.instruments.likert.items import (
     Item,
     ItemBank,
@@ -82,6 +89,8 @@ class MeasureConfig(RunConfig):
     """How many personas (overrides the preset's number; alone, it means a rotated design)."""
     personas_file: str | None = None
     """The user's own persona descriptions; None = the shipped pool."""
+    check_text: int = 0
+    """Administrations per dimension that also get a free answer (`format_checks.py`)."""
 
     def respondent_design(self) -> tuple[int, Crossing] | None:
         """(personas, crossing) of the respondent design, or None for the profile only."""
@@ -135,6 +144,8 @@ class LikertRequest:
     item: Item
     condition: Condition
     draws: tuple[Condition, ...]
+    check_text: bool = False
+    """Also ask for a free answer to the same prompt (`format_checks.py`)."""
 
 
 class LikertInstrument:
@@ -199,8 +210,11 @@ class LikertInstrument:
             if (item.id, condition.id) not in done:
                 draws.setdefault((item.id, condition.request), []).append(condition)
         by_id = {item.id: item for item in self.items}
+        texts = text_check_requests(self.items, self.conditions, self.config.check_text)
         pending = [
-            LikertRequest(by_id[item_id], condition, tuple(conditions))
+            LikertRequest(
+                by_id[item_id], condition, tuple(conditions), (item_id, condition.id) in texts
+            )
             for (item_id, condition), conditions in draws.items()
         ]
         return Plan(total=len(self.items) * len(self.all_conditions), pending=pending)
@@ -210,7 +224,7 @@ class LikertInstrument:
         choice = await models.subject.choose(messages, self.labels)
         config = self.config
         sampling = (config.temperature, config.seed) if config.samples > 1 else None
-        return [
+        samples = [
             score_choice(
                 request.item,
                 self.bank.scale,
@@ -222,6 +236,12 @@ class LikertInstrument:
             )
             for draw in request.draws
         ]
+        if request.check_text:
+            completion = await models.subject.generate(messages, TEXT_CHECK)
+            label = parse_label(completion.text, self.labels)
+            update = {"text_answer": completion.text, "text_label": label}
+            samples = [s.model_copy(update=update) for s in samples]
+        return samples
 
     def summarise(self, all_samples: list[LikertSample], models: Models) -> MeasureResults:
         config, framework, bank = self.config, self.framework, self.bank
@@ -240,6 +260,10 @@ class LikertInstrument:
             if any(s.dimension == dim for s in samples)
         }
         overall = summarise_overall(samples, self.labels, len(self.conditions))
+        for dim, result in dimensions.items():
+            own = [s for s in samples if s.dimension == dim]
+            result.uniformity = uniformity(own, bank.scale, config.seed)
+            result.text_check = text_check(own, bank.scale)
         if framework.circle is not None:
             add_mrat(dimensions, samples)
             overall.circumplex = check_circumplex(samples, self.conditions, framework.circle)

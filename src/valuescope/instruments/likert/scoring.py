@@ -59,6 +59,10 @@ class LikertSample(SampleRecord):
     """The administration's score after reverse-keying: the expected scale point, or the
     drawn one under sampled scoring."""
     cached: bool = False
+    text_answer: str | None = None
+    """Under `--check-text`: the model's free answer to the same prompt (greedy)."""
+    text_label: str | None = None
+    """The label parsed from `text_answer` (None = none found)."""
 
 
 def draw_point(

@@ -48,6 +48,8 @@ from valuescope.runs import ResultsBase
 from valuescope.stats import (
     CircumplexCheck,
     Stat,
+    TextAgreement,
+    UniformityCheck,
     bootstrap_mean_ci,
     circumplex_check,
     mrat_centre,
@@ -91,6 +93,10 @@ class DimensionResult(BaseModel):
     order_consistency: float | None
     paraphrase_consistency: float | None = None
     acquiescence: float | None
+    uniformity: UniformityCheck | None = None
+    """Is the answer distribution better than chance (`format_checks.py`)?"""
+    text_check: TextAgreement | None = None
+    """Under `--check-text`: free answers against the log-probability answers."""
     reasons: dict[str, str] = Field(default_factory=dict)
 
 
