@@ -250,14 +250,22 @@ def test_a_higher_trait_gives_a_higher_score_on_keyed_items(bigfive: ItemBank) -
 def test_item_parameters_follow_the_design() -> None:
     fixed = simulated(threshold_jitter=0.0, threshold_range=[-1.5, 3.0]).true_parameters()
     assert {p.discrimination for p in fixed.items} == {1.5}
-    assert {tuple(p.thresholds) for p in fixed.items} == {(-1.5, 0.0, 1.5, 3.0)}
+    # The framework's shipped banks: bigfive (5 points) and bigfive_short (7 points).
+    assert {p.bank for p in fixed.items} == {"bigfive", "bigfive_short"}
+    assert {tuple(p.thresholds) for p in fixed.items if p.bank == "bigfive"} == {
+        (-1.5, 0.0, 1.5, 3.0)
+    }
+    for p in fixed.items:
+        if p.bank == "bigfive_short":
+            assert p.thresholds == pytest.approx([-1.5, -0.6, 0.3, 1.2, 2.1, 3.0])
     varied = simulated(threshold_jitter=0.5, discrimination_sd=0.3).true_parameters().items
     shifts = np.array([np.mean(p.thresholds) - 0.0 for p in varied])
     spreads = np.log([p.discrimination / 1.5 for p in varied])
     assert 0.3 < shifts.std() < 0.7 and abs(shifts.mean()) < 0.25
     assert 0.18 < spreads.std() < 0.42 and abs(spreads.mean()) < 0.15
     for p in varied:  # one shift per item: the spacing stays even
-        assert np.diff(p.thresholds) == pytest.approx([4.0 / 3.0] * 3)
+        steps = len(p.thresholds) - 1
+        assert np.diff(p.thresholds) == pytest.approx([4.0 / steps] * steps)
 
 
 def test_item_residuals_make_items_of_one_trait_agree_imperfectly(bigfive: ItemBank) -> None:

@@ -1,9 +1,9 @@
 """The `valuescope` command line. Thin: parse options, build an instrument or call the
 API, print.
 
-One module per command group (`measure`, `csi`, `dilemmas`, `compare`, `models`,
-`listing` for `frameworks` and `runs`), each with a `register(app)`; the console, the
-one-line errors, the progress bar and the shared options live in `_console.py`,
+One module per command group (`measure`, `csi`, `dilemmas`, `compare`, `validity`,
+`models`, `listing` for `frameworks` and `runs`), each with a `register(app)`; the console,
+the one-line errors, the progress bar and the shared options live in `_console.py`,
 `_options.py` and `_run.py`, which never import from here. Every user-facing error is
 printed as one line that says what and where, no traceback: exit code 2 for bad input
 (a file, an option, a model name), 3 for a model backend that failed, 130 on Ctrl-C.
@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from valuescope.cli import compare, csi, dilemmas, listing, measure, models
+from valuescope.cli import compare, csi, dilemmas, listing, measure, models, validity
 
 app = typer.Typer(
     help="Measure, explain and steer the values and traits of language models.",
@@ -44,7 +44,7 @@ def _main(
     """Measure, explain and steer the values and traits of language models."""
 
 
-for group in (measure, csi, dilemmas, compare, listing, models):
+for group in (measure, csi, dilemmas, compare, validity, listing, models):
     group.register(app)
 
 

@@ -71,8 +71,10 @@ What it reads in a `choose` request (the contract with the instrument)
 2. *Which item*: the longest statement (an item's text or one of its paraphrases) of the
    configured item banks that appears verbatim in the last user message (a line that is
    exactly a statement, quotes aside, is found by one lookup; otherwise every statement is
-   searched). The banks: the shipped bank of every framework in `frameworks`, and the
-   user's `item_files` (the same files as `--items`).
+   searched). The banks: the shipped banks of every framework in `frameworks` (its own
+   bank and any other shipped bank for it, e.g. `bigfive_short` for `bigfive`: they measure
+   the same latent traits by another method), and the user's `item_files` (the same files
+   as `--items`).
 3. *What each option means*: the options are labels ("1".."K"); lines `N = anchor` in the
    last user message say which anchor of the item's scale each label stands for, so the
    order (ascending or descending) is read, not assumed. An option that is itself an anchor
@@ -98,7 +100,7 @@ Paths are relative to the design file. Unknown keys are errors naming the file a
 
 - `seed` (0): seeds traits, item residuals, item parameters and pure noise.
 - `frameworks` (every shipped framework with an item bank): ids or aliases whose shipped
-  banks the respondent knows.
+  banks (the framework's own and any other shipped bank for it) the respondent knows.
 - `frameworks_dir` (none): a folder of extra framework files, as `--frameworks-dir`.
 - `item_files` ([]): user instruments, each `{path, framework, scale, columns}` as
   `--items`, `--framework`, `--scale` and `--columns` (a mapping, e.g. `{text: item}`).
@@ -503,6 +505,7 @@ class SimModel:
             builtin_item_bank_path,
             load_instrument_file,
             load_item_bank,
+            shipped_item_banks,
         )
 
         config = self.config
@@ -537,6 +540,9 @@ class SimModel:
                 )
             frameworks.setdefault(framework.id, framework)
             banks.append((framework.id, load_item_bank(path, framework)))
+            for bank_id, (owner, other) in shipped_item_banks().items():
+                if owner == framework.id and bank_id != framework.id:
+                    banks.append((bank_id, load_item_bank(other, framework)))
         self._frameworks = frameworks
         self._banks = banks
         self._build_latents()

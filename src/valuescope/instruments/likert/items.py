@@ -8,10 +8,12 @@ match the number of points) and names the file and line at fault.
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from valuescope.datasets import DataFileError, load_yaml_located, located_error
@@ -165,6 +167,24 @@ def _table_item(path: Path, row: dict[str, Any], line: int | None) -> Item:
 
 def builtin_item_bank_path(framework_id: str) -> Path:
     return Path(str(files("valuescope.instruments").joinpath("data", f"{framework_id}.yaml")))
+
+
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@cache
+def shipped_item_banks() -> dict[str, tuple[str, Path]]:
+    """Every item bank valuescope ships: bank id (its file's name) -> (its framework's id,
+    path). A framework's own bank is named after it (`bigfive`); other banks for a framework
+    have their own names (`bigfive_short`, a second Big Five method). The folder also holds
+    instruments that are no Likert bank (the dilemmas): a bank is a file with `items`."""
+    folder = builtin_item_bank_path("bank").parent
+    banks: dict[str, tuple[str, Path]] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_FAST_LOADER)
+        if isinstance(data, dict) and "items" in data and isinstance(data.get("framework"), str):
+            banks[path.stem] = (data["framework"], path)
+    return banks
 
 
 def load_item_bank(path: Path, framework: Framework) -> ItemBank:

@@ -1,0 +1,288 @@
+"""`valuescope validity`: construct validity by multitrait-multimethod (MTMM) over simulated
+respondents, checked on the `sim` backend, whose respondents have known traits.
+
+Two instruments whose dimensions share ids measure the same latent traits in `sim`, which
+draws the traits uncorrelated: `bigfive` and `bigfive_short` must pass both rules there, and
+they must fail where the respondents answer at random or where B's dimensions are mapped to
+traits A does not measure. A criterion instrument whose dimension shares a latent trait with
+a Big Five trait must show the expected sign.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from valuescope.cli import app
+from valuescope.datasets import DataFileError
+from valuescope.engine import ConfigError
+from valuescope.frameworks import load_framework
+from valuescope.instruments.likert.items import builtin_item_bank_path
+from valuescope.instruments.likert.named import resolve_instrument
+from valuescope.runs import SAMPLES
+from valuescope.validity import (
+    VALIDITY_FILE,
+    ConstructValidityConfig,
+    ConstructValidityResults,
+    ValidityError,
+    plan_runs,
+    run_validity,
+    shipped_signs_path,
+    signs_for,
+    validity_from_runs,
+)
+
+RUNNER = CliRunner()
+BIG_FIVE = ["openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism"]
+
+
+def validity(out: Path, *options: str, model: str = "sim") -> tuple[int, str]:
+    """Run `valuescope validity` into `out`; (exit code, output on one line)."""
+    result = RUNNER.invoke(app, ["validity", "--model", model, "--design", "quick",
+                                 "--paraphrases", "0", "--out", str(out), *options])  # fmt: skip
+    return result.exit_code, " ".join(result.output.split())
+
+
+def read_results(out: Path) -> ConstructValidityResults:
+    return ConstructValidityResults.model_validate_json((out / VALIDITY_FILE).read_text())
+
+
+@pytest.fixture(scope="module")
+def passing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The two shipped Big Five instruments on default sim respondents (one run, shared)."""
+    root = tmp_path_factory.mktemp("validity")
+    code, output = validity(
+        root / "out", "--instruments", "bigfive,bigfive_short", "--cache-dir", str(root / "c")
+    )
+    assert code == 0, output
+    return root / "out", output
+
+
+def test_two_big_five_instruments_pass_on_sim(passing: tuple[Path, str]) -> None:
+    out, output = passing
+    results = read_results(out)
+    m = results.mtmm
+    assert [i.name for i in results.instruments] == ["bigfive", "bigfive_short"]
+    assert results.n_respondents == 30 and m.n_respondents == 30
+    assert results.design.name == "quick" and results.design.respondents == 30
+    assert m.traits == BIG_FIVE and not m.only_in_a and not m.only_in_b
+    assert len(m.labels) == 10 and len(m.correlations) == 10
+    for c in m.convergent:
+        assert c.n == 30 and c.r.value is not None and c.r.value >= 0.60, c
+        assert c.r.ci_low is not None and c.r.ci_low < c.r.value < (c.r.ci_high or 2)
+    assert m.mean_discriminant.value is not None and m.mean_discriminant.value < 0.25
+    assert m.discriminant_gap.value is not None and m.discriminant_gap.value >= 0.40
+    assert m.discriminant_gap.ci_low is not None
+    assert m.convergent_pass is True and m.discriminant_pass is True and results.passed is True
+    assert "convergent rule: pass; discriminant rule: pass; construct validity: pass" in output
+    assert f"discriminant gap: {m.discriminant_gap.value:.2f}" in output
+    # Every respondent answered both instruments: the same ids in both runs.
+    respondents = []
+    for instrument in results.instruments:
+        lines = (Path(instrument.run) / SAMPLES).read_text().splitlines()
+        respondents.append({json.loads(line)["respondent"] for line in lines} - {None})
+    assert respondents[0] == respondents[1] and len(respondents[0]) == 30
+
+
+def test_the_results_round_trip_and_the_heatmap_is_written(passing: tuple[Path, str]) -> None:
+    out, output = passing
+    text = (out / VALIDITY_FILE).read_text()
+    results = read_results(out)
+    assert json.loads(results.model_dump_json()) == json.loads(text)
+    assert results.files == ["mtmm.png", "mtmm.svg"]
+    png, svg = (out / name for name in results.files)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    assert svg.read_text().lstrip().startswith("<?xml") and "<svg" in svg.read_text()
+    assert f"wrote {out / VALIDITY_FILE}" in output and f"wrote {png}" in output
+
+
+def test_a_rerun_reuses_the_runs_and_refuses_other_settings(passing: tuple[Path, str]) -> None:
+    out, _ = passing
+    before = {p: p.read_text() for p in out.glob(f"measure-*/{SAMPLES}")}
+    first = read_results(out)
+    code, output = validity(out, "--instruments", "bigfive,bigfive_short")
+    assert code == 0, output
+    assert "resuming A: bigfive (1/2)" in output and "resuming B: bigfive_short" in output
+    assert {p: p.read_text() for p in out.glob(f"measure-*/{SAMPLES}")} == before
+    assert read_results(out).mtmm == first.mtmm
+    code, output = validity(out, "--instruments", "bigfive,bigfive_short", "--seed", "1")
+    assert code == 2 and "holds a measure run with other settings (seed: 0 there, 1 now)" in output
+
+
+def test_pure_noise_respondents_fail_both_rules(tmp_path: Path) -> None:
+    design = tmp_path / "noise.yaml"
+    design.write_text("pure_noise: true\n")
+    code, output = validity(tmp_path / "out", "--instruments", "bigfive,bigfive_short",
+                            "--limit", "10", model=f"sim:{design}")  # fmt: skip
+    assert code == 0, output
+    m = read_results(tmp_path / "out").mtmm
+    assert m.convergent_pass is False and m.discriminant_pass is False
+    assert m.mean_convergent.value is not None and abs(m.mean_convergent.value) < 0.3
+    assert m.discriminant_gap.value is not None and m.discriminant_gap.value < 0.2
+    assert "construct validity: fail" in output
+
+
+# --- a user's instrument: a CSV in a framework of its own, with a mapping -------------------
+
+OWN_DIMENSIONS = {  # the user's dimension -> the Big Five trait it stands for
+    "extraversion": "extraversion",
+    "agreeableness": "agreeableness",
+    "orderliness": "conscientiousness",
+    "negative_emotionality": "neuroticism",
+    "open_mindedness": "openness",
+}
+
+
+def users_instrument(folder: Path, latents: dict[str, str]) -> tuple[Path, Path, Path]:
+    """A framework file, a CSV of 4 items per dimension (one reverse-keyed) with a sidecar
+    scale, an instrument file naming them, a sim design that knows the CSV and ties each of
+    its dimensions to the latent trait `latents` names, and a mapping file to the Big Five.
+    Returns (instrument file, sim design, mapping file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    dims = "\n".join(
+        f"  - {{id: {d}, name: {d}, definition: the {d} of a person., keywords: [{d}]}}"
+        for d in OWN_DIMENSIONS
+    )
+    (folder / "mine_fw.yaml").write_text(
+        f"id: mine_fw\nname: Mine\ndescription: five traits of my own.\ndimensions:\n{dims}\n"
+    )
+    rows = ["id,text,dimension,polarity"]
+    for d in OWN_DIMENSIONS:
+        rows += [f"{d}{k},My own statement number {k} about {d}.,{d},{-1 if k == 4 else 1}"
+                 for k in range(1, 5)]  # fmt: skip
+    (folder / "mine.csv").write_text("\n".join(rows) + "\n")
+    (folder / "mine.scale.yaml").write_text(
+        "points: 5\nstem: How true is this of you?\nanchors: [Not true, Rarely true, "
+        "Sometimes true, Often true, Always true]\n"
+    )
+    instrument = folder / "mine.yaml"
+    instrument.write_text("items: mine.csv\nframework: mine_fw.yaml\n")
+    aliases = "\n".join(f"  mine_fw.{d}: {latents[d]}" for d in OWN_DIMENSIONS)
+    design = folder / "design.yaml"
+    design.write_text(
+        "frameworks: [bigfive]\nitem_files:\n  - {path: mine.csv, framework: mine_fw.yaml}\n"
+        f"dimension_aliases:\n{aliases}\n"
+    )
+    mapping = folder / "map.yaml"
+    mapping.write_text("".join(f"{d}: {t}\n" for d, t in OWN_DIMENSIONS.items() if d != t))
+    return instrument, design, mapping
+
+
+def test_a_users_csv_instrument_with_a_mapping(tmp_path: Path) -> None:
+    instrument, design, mapping = users_instrument(tmp_path / "files", OWN_DIMENSIONS)
+    out = tmp_path / "out"
+    options = ["--instruments", f"bigfive,{instrument}", "--limit", "20"]
+    code, output = validity(out, *options, "--map", str(mapping), model=f"sim:{design}")
+    assert code == 0, output
+    results = read_results(out)
+    m = results.mtmm
+    assert results.instruments[1].name == "mine" and results.instruments[1].framework == "mine_fw"
+    assert results.mapping == {d: t for d, t in OWN_DIMENSIONS.items() if d != t}
+    assert [(c.trait, c.b_trait) for c in m.convergent] == [
+        (t, d) for t in BIG_FIVE for d, x in OWN_DIMENSIONS.items() if x == t
+    ]
+    assert m.convergent_pass is True and m.discriminant_pass is True, m
+    # Without the mapping only the two dimensions with the same ids meet; the runs are reused.
+    code, output = validity(out, *options, model=f"sim:{design}")
+    assert code == 0, output
+    unmapped = read_results(out).mtmm
+    assert unmapped.traits == ["extraversion", "agreeableness"]
+    assert unmapped.only_in_b == ["orderliness", "negative_emotionality", "open_mindedness"]
+    assert "resuming B: mine" in output
+
+
+def test_b_measuring_other_traits_fails(tmp_path: Path) -> None:
+    """The same user's instrument, but its dimensions tied to latent traits of their own: A
+    and B share no trait, so the convergent r are about 0 and so is the gap."""
+    unrelated = {d: f"unrelated_{d}" for d in OWN_DIMENSIONS}
+    instrument, design, mapping = users_instrument(tmp_path / "files", unrelated)
+    options = ["--instruments", f"bigfive,{instrument}", "--limit", "20", "--map", str(mapping)]
+    code, output = validity(tmp_path / "out", *options, model=f"sim:{design}")
+    assert code == 0, output
+    m = read_results(tmp_path / "out").mtmm
+    assert m.convergent_pass is False and m.discriminant_pass is False
+    assert m.mean_convergent.value is not None and abs(m.mean_convergent.value) < 0.3
+    assert m.discriminant_gap.value is not None and abs(m.discriminant_gap.value) < 0.3
+
+
+# --- respondents, criterion, names -----------------------------------------------------------
+
+
+def test_the_python_api_and_runs_with_other_respondents(tmp_path: Path) -> None:
+    config = ConstructValidityConfig(model="sim", instruments=["bigfive", "bigfive_short"],
+                                     limit=5, paraphrases=0, personas=20, n_boot=0)  # fmt: skip
+    finished = run_validity(config, tmp_path / "val")
+    assert finished.results.n_respondents == 20
+    assert [p.name for p in finished.files] == [VALIDITY_FILE, "mtmm.png", "mtmm.svg"]
+    a, b = (Path(i.run) for i in finished.results.instruments)
+    assert validity_from_runs(a, b, n_boot=0).mtmm == finished.results.mtmm
+    # Another seed draws other personas: other respondents, which MTMM cannot pair.
+    other = tmp_path / "other"
+    result = RUNNER.invoke(app, [
+        "measure", "--model", "sim", "--framework", "bigfive", "--items",
+        str(builtin_item_bank_path("bigfive_short")), "--limit", "5", "--paraphrases", "0",
+        "--personas", "20", "--seed", "1", "--out", str(other),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with pytest.raises(ValidityError, match="answered by different respondents: 20 only in"):
+        validity_from_runs(a, other, n_boot=0)
+
+
+def test_criterion_correlations_have_the_expected_signs(tmp_path: Path) -> None:
+    """schwartz10's self-direction and benevolence share latent traits with openness and
+    agreeableness here: those correlations are high and positive, as the signs file says."""
+    design = tmp_path / "design.yaml"
+    design.write_text("dimension_aliases:\n  schwartz10.self_direction: openness\n"
+                      "  schwartz10.benevolence: agreeableness\n")  # fmt: skip
+    options = ["--instruments", "bigfive,bigfive_short", "--criterion", "schwartz10"]
+    code, output = validity(tmp_path / "out", *options, "--limit", "20", model=f"sim:{design}")
+    assert code == 0, output
+    criterion = read_results(tmp_path / "out").criterion
+    assert criterion is not None and criterion.instrument == "schwartz10"
+    assert criterion.signs_file == str(shipped_signs_path("bigfive", "schwartz10"))
+    assert len(criterion.correlations) == criterion.n_defined == 12 and not criterion.skipped
+    by_pair = {(c.trait, c.criterion): c for c in criterion.correlations}
+    for pair in (("openness", "self_direction"), ("agreeableness", "benevolence")):
+        c = by_pair[pair]
+        assert c.expected_sign == 1 and c.sign_matches is True
+        assert c.r.value is not None and c.r.value > 0.6 and (c.r.ci_low or 0) > 0
+    assert criterion.n_supported >= 2
+    assert criterion.n_matching == sum(bool(c.sign_matches) for c in criterion.correlations)
+    shown = f"{by_pair[('openness', 'self_direction')].r.value:.2f} ["
+    assert re.search(r"openness\W+self_direction\W+\+\W+" + re.escape(shown), output), output
+    assert "Roccas et al. (2002)" in output
+
+
+def test_the_shipped_signs_fit_the_frameworks_and_others_are_asked_for() -> None:
+    bigfive, schwartz = load_framework("bigfive"), load_framework("schwartz10")
+    signs, _ = signs_for(None, bigfive, schwartz)
+    assert "Roccas" in signs.source and "neuroticism" not in signs.expected
+    assert signs.expected["openness"]["self_direction"] == 1
+    config = ConstructValidityConfig(
+        model="sim", instruments=["bigfive", "bigfive_short"], criterion="mft6"
+    )
+    with pytest.raises(ValidityError, match="ships no expected signs for bigfive vs mft6"):
+        plan_runs(config, Path("unused"))
+
+
+def test_naming_instruments(tmp_path: Path) -> None:
+    short = resolve_instrument("bigfive_short")
+    assert short.framework == "bigfive" and short.shipped
+    assert short.items == str(builtin_item_bank_path("bigfive_short"))
+    own = resolve_instrument("big5")  # a framework alias: its own bank
+    assert (own.framework, own.items, own.label) == ("bigfive", None, "bigfive")
+    with pytest.raises(ConfigError, match=r"unknown instrument 'bigfive_long'.*bigfive_short"):
+        resolve_instrument("bigfive_long")
+    table = tmp_path / "items.csv"
+    table.write_text("id,text,dimension\n")
+    with pytest.raises(DataFileError, match="name an instrument file instead"):
+        resolve_instrument(str(table))
+    code, output = validity(tmp_path / "out", "--instruments", "bigfive,bigfive_short,mft6")
+    assert code == 2 and "give exactly two instruments (A,B), got 3" in output
+    code, output = validity(tmp_path / "out", "--instruments", "bigfive,big5")
+    assert code == 2 and "A and B are the same instrument (bigfive)" in output
+    assert not (tmp_path / "out").exists()
