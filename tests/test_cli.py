@@ -128,11 +128,23 @@ def test_frameworks_lists_ids_aliases_and_banks() -> None:
     rows = {
         cells[0]: cells
         for line in result.output.splitlines()
-        if len(cells := [c.strip() for c in line.strip("│ ").split("│")]) == 5 and cells[0]
+        if len(cells := [c.strip() for c in line.strip().split("│")[1:-1]]) == 6 and cells[0]
     }
     assert rows["mft6"][1].startswith("mft, moral_foundations")
     assert rows["schwartz10"][1].startswith("schwartz") and rows["schwartz10"][4] == "90"
     assert rows["ethics5"][4] == "-"  # no bank ships for it: measure needs --items
+    assert rows["bigfive"][5] == "bigfive_short"
+
+
+def test_a_shipped_bank_is_named_by_its_id(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    code, output = invoke(
+        "measure", "--model", "sim", "--framework", "big5", "--items", "bigfive_short",
+        "--paraphrases", "0", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    results = json.loads((out / "results.json").read_text())
+    assert results["instrument"] == "bigfive_short" and results["scale"]["points"] == 7
 
 
 def test_runs_lists_finished_and_incomplete_runs(

@@ -22,7 +22,11 @@ def frameworks(
     """List the frameworks: id, aliases, dimensions, and the items of the bank valuescope
     ships for it (`-` = none: `measure` then needs `--items`)."""
     from valuescope.frameworks import available_frameworks, framework_aliases, load_framework
-    from valuescope.instruments.likert.items import builtin_item_bank_path, load_item_bank
+    from valuescope.instruments.likert.items import (
+        builtin_item_bank_path,
+        load_item_bank,
+        shipped_item_banks,
+    )
 
     with user_errors():
         files = available_frameworks(frameworks_dir)
@@ -32,6 +36,11 @@ def frameworks(
             table.add_column(heading)
         for heading in ("dimensions", "bank items"):
             table.add_column(heading, justify="right")
+        table.add_column("other banks")
+        others: dict[str, list[str]] = {}
+        for bank_id, (framework_id, _) in shipped_item_banks().items():
+            if bank_id != framework_id:
+                others.setdefault(framework_id, []).append(bank_id)
         for framework_id, path in files.items():
             framework = load_framework(str(path))
             bank = builtin_item_bank_path(framework.id)
@@ -42,11 +51,12 @@ def frameworks(
                 escape(framework.name),
                 str(len(framework.dimensions)),
                 items,
+                escape(", ".join(others.get(framework.id, []))),
             )
     console.print(table)
     console.print(
         "measure a framework without a bank with your own items: valuescope measure "
-        "--framework ID --items FILE",
+        "--framework ID --items FILE; another shipped bank: --items BANK",
         style="dim",
         highlight=False,
     )

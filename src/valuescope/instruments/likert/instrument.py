@@ -35,6 +35,7 @@ from valuescope.instruments.likert.items import (
     builtin_item_bank_path,
     load_instrument_file,
     load_item_bank,
+    shipped_item_banks,
 )
 from valuescope.instruments.likert.prompts import (
     ORDERS,
@@ -70,7 +71,8 @@ class MeasureConfig(RunConfig):
 
     framework: str = "schwartz10"
     items: str | None = None
-    """An instrument file (YAML bank, CSV or JSONL); None = the bank valuescope ships."""
+    """An instrument file (YAML bank, CSV or JSONL) or the id of a bank valuescope ships
+    (`bigfive_short`); None = the framework's own shipped bank."""
     columns: ColumnMapping = ColumnMapping()
     """Which columns of a CSV/JSONL instrument hold the item fields."""
     scale: str | None = None
@@ -111,6 +113,9 @@ def load_instrument(config: MeasureConfig) -> tuple[Framework, ItemBank]:
     extra = Path(config.frameworks_dir) if config.frameworks_dir else None
     framework = load_framework(config.framework, extra)
     if config.items:
+        shipped = shipped_item_banks()
+        if config.items in shipped and not Path(config.items).exists():  # a bank by name
+            return framework, load_item_bank(shipped[config.items][1], framework)
         scale = Path(config.scale) if config.scale else None
         return framework, load_instrument_file(Path(config.items), framework, config.columns, scale)
     path = builtin_item_bank_path(framework.id)
