@@ -164,9 +164,9 @@ def measure(
     design: Annotated[
         DesignChoice,
         typer.Option(
-            help="Simulated respondents for reliability over respondents: quick (20 personas), "
-            "standard (60), full (50 personas x 5 instructions x 5 postambles); none = the "
-            "model's own profile only."
+            help="Simulated respondents for reliability over respondents: quick (30 personas), "
+            "standard (100), full (50 personas x every instruction x every postamble); none "
+            "= the model's own profile only."
         ),
     ] = DesignChoice.none,
     personas: Annotated[

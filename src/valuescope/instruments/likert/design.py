@@ -61,7 +61,7 @@ PRESETS: dict[str, DesignPreset] = {
     ),
     "full": DesignPreset(
         personas=50, crossing="cross", description="50 personas x every instruction x every "
-        "postamble (Serapio-Garcia et al.'s design: 50 x 5 x 5 = 1,250 respondents)"
+        "postamble (Serapio-Garcia et al.'s design, 50 x 5 x 5; ours has 6 x 6 phrasings)"
     ),
 }  # fmt: skip
 
