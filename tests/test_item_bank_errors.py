@@ -217,3 +217,19 @@ def test_whole_number_ids_become_strings(tmp_path: Path) -> None:
     float_id = bank(tmp_path, "  - {id: 7.5, dimension: power, text: x}\n")
     with pytest.raises(DataFileError, match=r":8: items.0.id: Input should be a valid string"):
         load_item_bank(float_id, load_framework("schwartz10"))
+
+
+def test_item_file_options_refuse_an_unknown_column_field() -> None:
+    """A validity instrument file and a sim design's `item_files` share these options."""
+    from pydantic import ValidationError
+
+    from valuescope.instruments.likert.named import InstrumentFile
+    from valuescope.models._sim import SimItemFile
+
+    for model, where in ((InstrumentFile, "items"), (SimItemFile, "path")):
+        good = model.model_validate({where: "x.csv", "framework": "bigfive",
+                                     "columns": {"text": "statement"}})  # fmt: skip
+        assert good.columns == {"text": "statement"}
+        with pytest.raises(ValidationError, match="unknown field"):
+            model.model_validate({where: "x.csv", "framework": "bigfive",
+                                  "columns": {"txet": "statement"}})  # fmt: skip

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from valuescope.datasets._located import (
     DataFileError,
@@ -78,18 +78,44 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         for row in reader:
             yield reader.line_num, dict(row)
         return
-    # newline=None splits on \n, \r\n and \r like open() does, and on nothing else (a JSON
-    # string may hold U+2028, which str.splitlines would split on).
+    for number, row in jsonl_values(path, text):
+        if not isinstance(row, dict):
+            raise DataFileError(path, number, "each line must be a JSON object")
+        yield number, row
+
+
+def jsonl_values(path: Path, text: str) -> Iterator[tuple[int, Any]]:
+    """(line number, decoded value) for each non-empty line of a JSONL file's `text`.
+
+    newline=None splits on \\n, \\r\\n and \\r like open() does, and on nothing else (a JSON
+    string may hold U+2028, which str.splitlines would split on).
+    """
     for number, line in enumerate(io.StringIO(text, newline=None), start=1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            yield number, json.loads(line)
         except json.JSONDecodeError as exc:
             raise DataFileError(path, number, f"not valid JSON: {exc.msg}") from exc
-        if not isinstance(row, dict):
-            raise DataFileError(path, number, "each line must be a JSON object")
-        yield number, row
+
+
+class ItemFileOptions(BaseModel):
+    """How to read a user's table of items, as `measure --framework/--scale/--columns` say
+    it: the part that a validity instrument file and a sim design's `item_files` share."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    framework: str
+    scale: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(FIELDS))
+        if unknown:
+            raise ValueError(f"unknown field(s) {unknown}; fields: {', '.join(FIELDS)}")
+        return value
 
 
 JSON_TYPES: dict[type, str] = {

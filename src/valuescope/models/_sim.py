@@ -162,7 +162,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from valuescope.datasets import DataFileError, load_yaml_located, located_error, read_utf8
 from valuescope.datasets._located import line_of
-from valuescope.datasets.item_files import FIELDS, ColumnMapping
+from valuescope.datasets.item_files import ColumnMapping, ItemFileOptions
 from valuescope.frameworks import (
     Framework,
     available_frameworks,
@@ -189,23 +189,10 @@ _QUOTES = "\"'“”‘’«»"
 # -- configuration -------------------------------------------------------------------------
 
 
-class SimItemFile(BaseModel):
+class SimItemFile(ItemFileOptions):
     """A user's instrument file the simulated respondent knows (as `--items` would load it)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     path: str
-    framework: str
-    scale: str | None = None
-    columns: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("columns")
-    @classmethod
-    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value) - set(FIELDS))
-        if unknown:
-            raise ValueError(f"unknown field(s) {unknown}; fields: {', '.join(FIELDS)}")
-        return value
 
 
 class SimConfig(BaseModel):

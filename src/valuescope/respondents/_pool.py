@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import random
 import re
 from collections.abc import Iterator, Sequence
@@ -25,6 +24,7 @@ from typing import Any
 
 from valuescope.datasets import DataFileError, load_yaml_located, read_utf8
 from valuescope.datasets._located import LocatedDict, LocatedList
+from valuescope.datasets.item_files import jsonl_values
 
 PERSONA_FRAMING = (
     'For the following task, respond in a way that matches this description: "{persona}"'
@@ -210,14 +210,7 @@ def _csv_entries(path: Path) -> Iterator[_Entry]:
 
 
 def _jsonl_entries(path: Path) -> Iterator[_Entry]:
-    # newline=None splits on \n, \r\n and \r only (a JSON string may hold U+2028).
-    for number, line in enumerate(io.StringIO(read_utf8(path), newline=None), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataFileError(path, number, f"not valid JSON: {exc.msg}") from exc
+    for number, row in jsonl_values(path, read_utf8(path)):
         if not isinstance(row, dict):
             raise DataFileError(
                 path, number, f"each line must be a JSON object, not {_described(row)}"

@@ -24,10 +24,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 
 from valuescope.datasets import DataFileError, load_yaml_located, located_error
-from valuescope.datasets.item_files import FIELDS, ColumnMapping
+from valuescope.datasets.item_files import ColumnMapping, ItemFileOptions
 from valuescope.engine import ConfigError
 from valuescope.frameworks import load_framework
 from valuescope.instruments.likert.items import builtin_item_bank_path, shipped_item_banks
@@ -35,23 +35,10 @@ from valuescope.instruments.likert.items import builtin_item_bank_path, shipped_
 ITEM_FILE_SUFFIXES = (".yaml", ".yml", ".csv", ".jsonl")
 
 
-class InstrumentFile(BaseModel):
+class InstrumentFile(ItemFileOptions):
     """An instrument file (see the module docstring)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     items: str
-    framework: str
-    scale: str | None = None
-    columns: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("columns")
-    @classmethod
-    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value) - set(FIELDS))
-        if unknown:
-            raise ValueError(f"unknown field(s) {unknown}; fields: {', '.join(FIELDS)}")
-        return value
 
 
 class InstrumentSpec(BaseModel):
