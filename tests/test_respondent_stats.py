@@ -316,6 +316,40 @@ def test_bootstrap_cis_cover_the_population_values() -> None:
     assert implied_se == pytest.approx(alpha_standard_error(LOADINGS, n), rel=0.15)
 
 
+def test_bias_corrected_interval_is_the_percentile_one_when_centred() -> None:
+    """With half the replicates below the estimate (z0 = 0) the BC interval is the plain
+    2.5..97.5 percentile interval; ties count half, so identical replicates give z0 = 0."""
+    replicates = np.random.default_rng(3).normal(size=4001)
+    median = float(np.median(replicates))
+    low, high = rs.bias_corrected_quantiles(replicates, median, 0.95)
+    assert (low, high) == pytest.approx((0.025, 0.975), abs=1e-3)
+    ci = rs.bootstrap_ci(Stat.of(median), replicates)
+    assert (ci.ci_low, ci.ci_high) == pytest.approx(
+        tuple(np.quantile(replicates, [0.025, 0.975])), abs=0.01
+    )
+    assert rs.bias_corrected_quantiles(np.full(10, 0.5), 0.5, 0.95) == pytest.approx((0.025, 0.975))
+
+
+def test_bias_corrected_interval_moves_against_the_bootstrap_bias() -> None:
+    """Replicates that sit mostly above the estimate (the resamples overstate it, as lambda6's
+    do at small n) move the interval down, past the plain percentile interval; the quantile
+    levels are Phi(2 z0 -+ 1.96) with z0 = Phi^-1(share below), by hand here."""
+    from scipy.stats import norm
+
+    replicates = np.random.default_rng(4).normal(loc=0.3, size=2000)
+    share = float((replicates < 0.0).mean())
+    z0 = norm.ppf(share)
+    expected = (norm.cdf(2 * z0 - 1.959964), norm.cdf(2 * z0 + 1.959964))
+    assert rs.bias_corrected_quantiles(replicates, 0.0, 0.95) == pytest.approx(expected, rel=1e-6)
+    ci = rs.bootstrap_ci(Stat.of(0.0), replicates)
+    plain_low, plain_high = np.quantile(replicates, [0.025, 0.975])
+    assert ci.ci_low is not None and ci.ci_high is not None
+    assert ci.ci_low < plain_low - 0.2 and ci.ci_high < plain_high - 0.2
+    # every replicate on one side: still a finite interval (the share is clipped to 1/2B)
+    one_sided = rs.bootstrap_ci(Stat.of(-10.0), replicates)
+    assert one_sided.ci_low is not None and np.isfinite(one_sided.ci_low)
+
+
 def test_pure_noise_is_not_reliable() -> None:
     data = np.random.default_rng(20).normal(size=(200, 8))
     result = vs.respondent_reliability(data, seed=0, n_boot=200)

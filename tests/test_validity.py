@@ -30,7 +30,6 @@ from valuescope.validity import (
     ConstructValidityResults,
     ValidityError,
     plan_runs,
-    run_validity,
     shipped_signs_path,
     signs_for,
     validity_from_runs,
@@ -213,9 +212,16 @@ def test_b_measuring_other_traits_fails(tmp_path: Path) -> None:
 
 
 def test_the_python_api_and_runs_with_other_respondents(tmp_path: Path) -> None:
-    config = ConstructValidityConfig(model="sim", instruments=["bigfive", "bigfive_short"],
-                                     limit=5, paraphrases=0, personas=20, n_boot=0)  # fmt: skip
-    finished = run_validity(config, tmp_path / "val")
+    import pydantic
+
+    import valuescope as vs
+
+    options = {"instruments": ["bigfive", "bigfive_short"], "limit": 5, "paraphrases": 0,
+               "personas": 20, "n_boot": 0}  # fmt: skip
+    with pytest.raises(pydantic.ValidationError, match="personaz"):
+        vs.construct_validity("sim", out=tmp_path / "bad", **{**options, "personaz": 3})
+    finished = vs.construct_validity("sim", out=tmp_path / "val", **options)
+    assert finished.directory == tmp_path / "val"
     assert finished.results.n_respondents == 20
     assert [p.name for p in finished.files] == [VALIDITY_FILE, "mtmm.png", "mtmm.svg"]
     a, b = (Path(i.run) for i in finished.results.instruments)

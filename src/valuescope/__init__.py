@@ -7,7 +7,8 @@ The public API (`api.py`); heavy parts load only when first used:
     data = vs.load_run(run.directory)   # manifest, results, samples and dimensions
 
 Every run command has a sync function and an async twin: `measure` / `ameasure`, `csi` /
-`acsi`, `csi_validity` / `acsi_validity`, `dilemmas` / `adilemmas`, `resume` / `aresume`.
+`acsi`, `csi_validity` / `acsi_validity`, `dilemmas` / `adilemmas`, `construct_validity` /
+`aconstruct_validity` (`valuescope validity`), `resume` / `aresume`.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from valuescope.api import (
+        aconstruct_validity,
         acsi,
         acsi_validity,
         adilemmas,
         ameasure,
         aresume,
+        construct_validity,
         csi,
         csi_validity,
         dilemmas,
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
     from valuescope.instruments.likert import MeasureConfig
     from valuescope.models import Model, get_model
     from valuescope.runs import RunData, load_run
+    from valuescope.validity import ConstructValidityConfig
 
 _LAZY = {
     **dict.fromkeys(
@@ -48,10 +52,13 @@ _LAZY = {
             "adilemmas",
             "resume",
             "aresume",
+            "construct_validity",
+            "aconstruct_validity",
         ],
         "valuescope.api",
     ),
     "load_run": "valuescope.runs",
+    "ConstructValidityConfig": "valuescope.validity",
     "RunData": "valuescope.runs",
     "MeasureConfig": "valuescope.instruments.likert",
     "CSIConfig": "valuescope.instruments.csi",
@@ -72,17 +79,20 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CSIConfig",
+    "ConstructValidityConfig",
     "DilemmasConfig",
     "MeasureConfig",
     "Model",
     "RunData",
     "ValidityConfig",
     "__version__",
+    "aconstruct_validity",
     "acsi",
     "acsi_validity",
     "adilemmas",
     "ameasure",
     "aresume",
+    "construct_validity",
     "csi",
     "csi_validity",
     "dilemmas",

@@ -6,7 +6,8 @@
     frames = vs.load_run(run.directory)      # manifest, results, samples as DataFrames
 
 Each run function takes the command's options as keyword arguments (the fields of its
-config class: `MeasureConfig`, `CSIConfig`, `ValidityConfig`, `DilemmasConfig`), validated
+config class: `MeasureConfig`, `CSIConfig`, `ValidityConfig`, `DilemmasConfig`,
+`ConstructValidityConfig`), validated
 by pydantic, so a misspelt option is an error rather than silently ignored. `model` is a
 model name (`"llamacpp"`, `"openai:M@URL"`) or your own object implementing `Model`. `out`
 names the run directory; `progress` receives progress (see `engine.Progress`).
@@ -22,13 +23,16 @@ import asyncio
 import concurrent.futures
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from valuescope.engine import Progress, Run, RunConfig
 from valuescope.engine import resume as engine_resume
 from valuescope.engine import run as engine_run
 from valuescope.models import Model
 from valuescope.runs import ResultsBase
+
+if TYPE_CHECKING:
+    from valuescope.validity import ValidityRun
 
 T = TypeVar("T")
 C = TypeVar("C", bound=RunConfig)
@@ -159,6 +163,39 @@ def dilemmas(
 ) -> Run[Any]:
     """The sync twin of `adilemmas`."""
     return run_sync(adilemmas(model, out=out, progress=progress, **options))
+
+
+async def aconstruct_validity(
+    model: str = "llamacpp",
+    *,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> ValidityRun:
+    """Construct validity by MTMM (`valuescope validity`); options: `ConstructValidityConfig`
+    (`instruments=["bigfive", "bigfive_short"]`, `criterion="schwartz10"`, `design="quick"`).
+
+    Each instrument is a `measure` run inside `out` over the same simulated respondents, so
+    `model` is a name (the runs are resumable by name): an own `Model` object is not taken
+    here. Rerunning with the same `out` resumes or reuses those runs. Returns a
+    `ValidityRun` (its `results` is a `ConstructValidityResults`; `files` the JSON and
+    heatmaps written).
+    """
+    from valuescope.validity import ConstructValidityConfig, arun_validity
+
+    config = ConstructValidityConfig.model_validate({"model": model, **options})
+    return await arun_validity(config, _path(out), progress)
+
+
+def construct_validity(
+    model: str = "llamacpp",
+    *,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> ValidityRun:
+    """The sync twin of `aconstruct_validity`."""
+    return run_sync(aconstruct_validity(model, out=out, progress=progress, **options))
 
 
 async def aresume(

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from scipy import stats
 
 from valuescope.stats._reliability import Matrix
-from valuescope.stats._respondents import CIStat, bootstrap_counts, percentile_ci
+from valuescope.stats._respondents import CIStat, bootstrap_ci, bootstrap_counts
 from valuescope.stats._result import Stat
 from valuescope.stats._tolerance import RELATIVE_VARIANCE
 
@@ -65,7 +65,7 @@ class MTMMResult(BaseModel):
     mean_discriminant: Stat
     """Mean |r| over heterotrait-heteromethod pairs: A's trait i with B's trait j, i != j."""
     discriminant_gap: CIStat
-    """mean_convergent - mean_discriminant, with a percentile bootstrap CI over respondents."""
+    """mean_convergent - mean_discriminant, with a bias-corrected bootstrap CI over respondents."""
     convergent_pass: bool | None
     """Every convergent r >= convergent_min (False if one defined r is below; None if some r
     is null and none below)."""
@@ -243,10 +243,10 @@ def mtmm(
 
     Convergent r per trait has a Fisher-z CI from its own pair count. The discriminant gap
     uses the traits whose convergent r is defined (a trait with a constant score is listed in
-    `reasons` and excluded), needs >= 2 of them (with one there are no heterotrait pairs),
-    and gets a percentile bootstrap CI over respondents (`n_boot` resamples from `seed`;
-    a resample is dropped if any of its correlations is undefined). A correlation over fewer
-    than `min_respondents` respondents is null with the reason.
+    `reasons` and excluded), needs >= 2 of them (with one there are no heterotrait pairs), and gets
+    a bias-corrected percentile bootstrap CI over respondents (`n_boot` resamples from `seed`; a
+    resample is dropped if any of its correlations is undefined). A correlation over fewer than
+    `min_respondents` respondents is null with the reason.
     """
     n_rows = _respondent_count(a, b)
     x, y = _as_columns(a, n_rows), _as_columns(b, n_rows)
@@ -351,7 +351,7 @@ def _discriminant(
         counts = bootstrap_counts(x.shape[0], n_boot, np.random.default_rng(seed))
         boot_r, _ = cross_correlations(xa, yb, counts)
         replicates = _gap(boot_r)
-    return percentile_ci(point, replicates), Stat.of(mean_discriminant)
+    return bootstrap_ci(point, replicates), Stat.of(mean_discriminant)
 
 
 # --------------------------------------------------------------------------------------------
