@@ -14,6 +14,15 @@ from valuescope.models._errors import (
     BackendUnreachable,
     MissingApiKey,
 )
+from valuescope.models._fill import (
+    Filled,
+    FillsTemplates,
+    Slot,
+    SlotAnswer,
+    Template,
+    fill,
+    read_slots,
+)
 from valuescope.models._protocol import Model
 from valuescope.models._registry import get_model, load_backend
 from valuescope.models._settings import ModelSettings
@@ -23,6 +32,7 @@ from valuescope.models._types import (
     Completion,
     GenerateConfig,
     Message,
+    TokenLogprobs,
     TokenUsage,
     system,
     user,
@@ -54,6 +64,8 @@ __all__ = [
     "Choice",
     "Completion",
     "EmbeddedModelMissing",
+    "Filled",
+    "FillsTemplates",
     "GenerateConfig",
     "Message",
     "MissingApiKey",
@@ -67,11 +79,17 @@ __all__ = [
     "SimModel",
     "SimParameters",
     "SimUnsupported",
+    "Slot",
+    "SlotAnswer",
+    "Template",
+    "TokenLogprobs",
     "TokenUsage",
     "default_cache_dir",
+    "fill",
     "get_model",
     "load_backend",
     "parse_model_name",
+    "read_slots",
     "system",
     "user",
 ]

@@ -12,6 +12,8 @@ import threading
 from pydantic import BaseModel
 
 from valuescope.models._cache import ResponseCache, cache_key
+from valuescope.models._fill import Filled, Template
+from valuescope.models._fill import fill as fill_template
 from valuescope.models._protocol import Model
 from valuescope.models._types import Choice, Completion, GenerateConfig, Message, TokenUsage
 
@@ -53,7 +55,7 @@ class CachedModel:
             self.usage.completion_tokens += usage.completion_tokens
 
     async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
-        payload = {"messages": [m.model_dump() for m in messages], "config": config.model_dump()}
+        payload = {"messages": [m.model_dump() for m in messages], "config": config.cache_fields()}
         key = cache_key(self.identity, "generate", payload)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self._count(None)
@@ -75,6 +77,21 @@ class CachedModel:
         if self.cache is not None:
             self.cache.put(key, self.identity, "choose", choice.model_dump_json())
         return choice
+
+    async def fill(self, messages: list[Message], template: Template) -> Filled:
+        """`models.fill` through the cache: one entry per (messages, template), whichever
+        route the backend takes (the generic route's `generate` is not cached twice)."""
+        messages_dump = [m.model_dump() for m in messages]
+        payload = {"messages": messages_dump, "template": template.model_dump()}
+        key = cache_key(self.identity, "fill", payload)
+        if self.cache is not None and (hit := self.cache.get(key)) is not None:
+            self._count(None)
+            return Filled.model_validate_json(hit).model_copy(update={"cached": True})
+        filled = await fill_template(self.backend, messages, template)
+        self._count(filled.usage)
+        if self.cache is not None:
+            self.cache.put(key, self.identity, "fill", filled.model_dump_json())
+        return filled
 
     async def aclose(self) -> None:
         await self.backend.aclose()

@@ -32,9 +32,17 @@ from typing import Any
 
 import numpy as np
 
+from valuescope.models._fill import Filled, SlotAnswer, Template
 from valuescope.models._merge import PRUNE_BELOW, renormalise, surface_variants
 from valuescope.models._settings import ModelSettings
-from valuescope.models._types import Choice, Completion, GenerateConfig, Message, TokenUsage
+from valuescope.models._types import (
+    Choice,
+    Completion,
+    GenerateConfig,
+    Message,
+    TokenLogprobs,
+    TokenUsage,
+)
 
 _LOADED: dict[tuple[str, int, int], Any] = {}
 _LOAD_LOCK = threading.Lock()
@@ -89,6 +97,7 @@ class LlamaCppModel:
             f"llamacpp|{path.name}|{file_fingerprint(path)}|chat={bool(self._formatter)}"
         )
         self._lock = threading.Lock()
+        self._grammars: dict[str, Any] = {}
         self.prompt_tokens_evaluated = 0
         """Prompt tokens `choose` evaluated after reusing the KV cache (what the prompt
         layout and the request order save: compare with the prompts' lengths)."""
@@ -148,7 +157,12 @@ class LlamaCppModel:
 
     def _choose_sync(self, messages: list[Message], options: list[str]) -> Choice:
         prompt = self.render(messages)
-        tokens = self._tokens(prompt)
+        with self._lock:
+            choice = self._choose_tokens(self._tokens(prompt), options)
+        return choice.model_copy(update={"rendered_prompt": prompt})
+
+    def _choose_tokens(self, tokens: list[int], options: list[str]) -> Choice:
+        """`choose` after the prompt `tokens` (the caller holds the lock)."""
         sequences = {
             option: sorted(
                 {
@@ -159,40 +173,39 @@ class LlamaCppModel:
             for option in options
         }
         all_sequences = {seq for seqs in sequences.values() for seq in seqs if seq}
-        with self._lock:
-            self._evaluate_prompt(tokens)
-            logprob_cache: dict[tuple[int, ...], np.ndarray[Any, np.dtype[np.float64]]] = {
-                (): self._last_logprobs()
+        self._evaluate_prompt(tokens)
+        logprob_cache: dict[tuple[int, ...], np.ndarray[Any, np.dtype[np.float64]]] = {
+            (): self._last_logprobs()
+        }
+
+        def next_logprobs(prefix: tuple[int, ...]) -> np.ndarray[Any, np.dtype[np.float64]]:
+            if prefix not in logprob_cache:
+                self._llm.n_tokens = len(tokens)
+                self._llm.eval(list(prefix))
+                logprob_cache[prefix] = self._last_logprobs()
+            return logprob_cache[prefix]
+
+        def terminal_prob(seq: tuple[int, ...]) -> float:
+            """P(the answer is exactly `seq`): its tokens, not continuing into a longer
+            option's tokens. A sequence whose prefix already has probability below
+            PRUNE_BELOW is not extended (each extension costs a forward pass), so its
+            probability is reported as 0, an error of at most PRUNE_BELOW."""
+            p = 1.0
+            for i, token in enumerate(seq):
+                p *= math.exp(float(next_logprobs(seq[:i])[token]))
+                if p < PRUNE_BELOW:
+                    return 0.0
+            continuations = {
+                other[len(seq)]
+                for other in all_sequences
+                if len(other) > len(seq) and other[: len(seq)] == seq
             }
+            if continuations:
+                after = next_logprobs(seq)
+                p *= max(0.0, 1.0 - sum(math.exp(float(after[t])) for t in continuations))
+            return p
 
-            def next_logprobs(prefix: tuple[int, ...]) -> np.ndarray[Any, np.dtype[np.float64]]:
-                if prefix not in logprob_cache:
-                    self._llm.n_tokens = len(tokens)
-                    self._llm.eval(list(prefix))
-                    logprob_cache[prefix] = self._last_logprobs()
-                return logprob_cache[prefix]
-
-            def terminal_prob(seq: tuple[int, ...]) -> float:
-                """P(the answer is exactly `seq`): its tokens, not continuing into a longer
-                option's tokens. A sequence whose prefix already has probability below
-                PRUNE_BELOW is not extended (each extension costs a forward pass), so its
-                probability is reported as 0, an error of at most PRUNE_BELOW."""
-                p = 1.0
-                for i, token in enumerate(seq):
-                    p *= math.exp(float(next_logprobs(seq[:i])[token]))
-                    if p < PRUNE_BELOW:
-                        return 0.0
-                continuations = {
-                    other[len(seq)]
-                    for other in all_sequences
-                    if len(other) > len(seq) and other[: len(seq)] == seq
-                }
-                if continuations:
-                    after = next_logprobs(seq)
-                    p *= max(0.0, 1.0 - sum(math.exp(float(after[t])) for t in continuations))
-                return p
-
-            raw = [sum(terminal_prob(seq) for seq in sequences[o] if seq) for o in options]
+        raw = [sum(terminal_prob(seq) for seq in sequences[o] if seq) for o in options]
         probs, mass = renormalise(raw)
         missing = [o for o in options if not any(sequences[o])]
         reason = None
@@ -209,18 +222,86 @@ class LlamaCppModel:
             missing=missing,
             method="logprobs",
             usage=TokenUsage(prompt_tokens=len(tokens)),
-            rendered_prompt=prompt,
             unscored_reason=reason,
         )
+
+    # -- fill ------------------------------------------------------------------------------
+
+    def _fill_sync(self, messages: list[Message], template: Template) -> Filled:
+        """Teacher-force the template's text; at each slot, `choose` among its options and
+        write the likeliest (see `models._fill`). One prompt evaluation, then per slot the
+        fixed text before it and the option tokens: a few short decodes."""
+        prompt = self.render(messages)
+        context = self._tokens(prompt)
+        prompt_tokens = len(context)
+        answers: list[SlotAnswer] = []
+        written: list[str] = []
+        with self._lock:
+            for part in template.parts:
+                if isinstance(part, str):
+                    context = context + self._text_tokens(part)
+                    written.append(part)
+                    continue
+                choice = self._choose_tokens(context, part.options)
+                best = max(range(len(part.options)), key=lambda i: choice.probs[i])
+                chosen = part.options[best]
+                scored = choice.option_mass > 0.0
+                answers.append(
+                    SlotAnswer(
+                        chosen=chosen,
+                        probs=choice.probs if scored else None,
+                        option_mass=choice.option_mass,
+                    )
+                )
+                context = context + self._text_tokens(chosen)
+                written.append(chosen)
+        unread = sum(a.probs is None for a in answers)
+        return Filled(
+            text="".join(written),
+            slots=answers,
+            method="logprobs",
+            reason=None if unread == 0 else f"{unread} slots had no probability on any option",
+            usage=TokenUsage(
+                prompt_tokens=prompt_tokens, completion_tokens=len(context) - prompt_tokens
+            ),
+            constrained=True,
+        )
+
+    def _text_tokens(self, text: str) -> list[int]:
+        return list(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    async def fill(self, messages: list[Message], template: Template) -> Filled:
+        return await asyncio.to_thread(self._fill_sync, messages, template)
 
     async def choose(self, messages: list[Message], options: list[str]) -> Choice:
         return await asyncio.to_thread(self._choose_sync, messages, options)
 
     # -- generate --------------------------------------------------------------------------
 
+    def _grammar(self, gbnf: str | None) -> Any:
+        """The compiled GBNF grammar (compiled once per text; None for no grammar)."""
+        if gbnf is None:
+            return None
+        if gbnf not in self._grammars:
+            import llama_cpp
+            from llama_cpp.llama_grammar import LlamaGrammar
+
+            # LlamaGrammar does not parse the text; llama.cpp does when the sampler is
+            # built, and a grammar that fails there would crash the process. Build one
+            # here to find out.
+            vocab = self._llm._model.vocab
+            sampler = llama_cpp.llama_sampler_init_grammar(vocab, gbnf.encode(), b"root")
+            if not sampler:
+                raise ValueError(f"the GBNF grammar does not parse: {gbnf[:200]!r}")
+            llama_cpp.llama_sampler_free(sampler)
+            self._grammars[gbnf] = LlamaGrammar.from_string(gbnf, verbose=False)
+        return self._grammars[gbnf]
+
     def _generate_sync(self, messages: list[Message], config: GenerateConfig) -> Completion:
         prompt = self.render(messages)
         tokens = self._tokens(prompt)
+        if config.top_logprobs > 0:
+            return self._generate_with_logprobs(prompt, tokens, config)
         stop = list(config.stop)
         if self._formatter is not None:
             stop.append(self._llm._model.token_get_text(self._llm.token_eos()))
@@ -233,6 +314,7 @@ class LlamaCppModel:
                 top_p=config.top_p,
                 seed=seed,
                 stop=stop or None,
+                grammar=self._grammar(config.grammar),
             )
         choice = result["choices"][0]
         usage = result.get("usage") or {}
@@ -244,6 +326,69 @@ class LlamaCppModel:
             ),
             finish_reason=choice.get("finish_reason"),
             rendered_prompt=prompt,
+            constrained=config.grammar is not None,
+        )
+
+    def _generate_with_logprobs(
+        self, prompt: str, tokens: list[int], config: GenerateConfig
+    ) -> Completion:
+        """Generate token by token, reading each position's log-softmax before its token is
+        sampled (llama-cpp-python's own logprobs need `logits_all`, a vocabulary-sized row
+        per context position for every request; here only the written positions are read).
+        The log-probabilities are the model's, before the grammar masks tokens, so a judge's
+        P("1") / (P("0") + P("1")) is the model's belief, not the grammar's."""
+        import llama_cpp
+
+        llm = self._llm
+        eos = llm.token_eos()
+        written: list[int] = []
+        out: list[TokenLogprobs] = []
+        text, finish = "", "length"
+        with self._lock:
+            llm.set_seed((config.seed or 0) + config.sample_index)
+            steps = llm.generate(
+                tokens,
+                top_k=40,
+                top_p=config.top_p,
+                min_p=0.05,
+                temp=config.temperature,
+                repeat_penalty=1.0,
+                grammar=self._grammar(config.grammar),
+            )
+            for token in steps:
+                if token == eos or llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
+                    finish = "stop"
+                    break
+                logprobs = self._last_logprobs()
+                context = tokens + written
+                piece = llm.detokenize([token], prev_tokens=context).decode("utf-8", "replace")
+                top = np.argpartition(-logprobs, config.top_logprobs)[: config.top_logprobs]
+                alternatives = {
+                    llm.detokenize([int(i)], prev_tokens=context).decode("utf-8", "replace"): float(
+                        logprobs[i]
+                    )
+                    for i in top
+                }
+                alternatives[piece] = float(logprobs[token])
+                out.append(
+                    TokenLogprobs(text=piece, logprob=float(logprobs[token]), top=alternatives)
+                )
+                written.append(token)
+                text = llm.detokenize(written, prev_tokens=tokens).decode("utf-8", "replace")
+                hit = min((text.find(s) for s in config.stop if s in text), default=-1)
+                if hit >= 0:
+                    text, finish = text[:hit], "stop"
+                    break
+                if len(written) >= config.max_tokens:
+                    break
+        self.prompt_tokens_evaluated += len(tokens)
+        return Completion(
+            text=text,
+            usage=TokenUsage(prompt_tokens=len(tokens), completion_tokens=len(written)),
+            finish_reason=finish,
+            rendered_prompt=prompt,
+            tokens=out,
+            constrained=config.grammar is not None,
         )
 
     async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:

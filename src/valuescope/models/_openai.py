@@ -27,6 +27,10 @@ Requests go through the official SDK (`AsyncOpenAI`). Design points:
   continue a prefix that an option needs, is answered by K samples at temperature 1,
   optionally constrained (`constrain="guided_choice"` for vLLM/SGLang, `"grammar"` for
   llama.cpp).
+- *generate*: one chat request. `top_logprobs > 0` asks for each written token's
+  log-probabilities (`Completion.tokens`; None where the server sends none); a `grammar`
+  is sent only where the settings say how: `constrain="grammar"` as llama.cpp's `grammar`,
+  `"guided_choice"` as vLLM's `guided_grammar` (`Completion.constrained` says whether).
 - The API key is read from the environment variable named in the settings when the client
   is built; it is never part of the identity, the cache, the manifest or a log line.
 """
@@ -70,6 +74,7 @@ from valuescope.models._types import (
     Continuation,
     GenerateConfig,
     Message,
+    TokenLogprobs,
     TokenUsage,
 )
 
@@ -270,6 +275,13 @@ class OpenAIModel:
             extra["stop"] = config.stop
         if config.seed is not None:
             extra["seed"] = config.seed
+        if config.top_logprobs > 0:
+            extra["logprobs"] = True
+            extra["top_logprobs"] = config.top_logprobs
+        constrained = config.grammar is not None and self._settings.constrain is not None
+        if constrained:
+            field = "grammar" if self._settings.constrain == "grammar" else "guided_grammar"
+            extra["extra_body"] = {field: config.grammar}
 
         async def request(client: AsyncOpenAI) -> Any:
             return await client.chat.completions.create(
@@ -287,6 +299,8 @@ class OpenAIModel:
             text=choice.message.content or "",
             usage=_usage(response),
             finish_reason=choice.finish_reason,
+            tokens=_written_tokens(choice) if config.top_logprobs > 0 else None,
+            constrained=constrained,
         )
 
     async def choose(self, messages: list[Message], options: list[str]) -> Choice:
@@ -408,6 +422,19 @@ class OpenAIModel:
     async def aclose(self) -> None:
         for replica in self._replicas:
             await replica.client.close()
+
+
+def _written_tokens(choice: Any) -> list[TokenLogprobs] | None:
+    """The chat response's per-token log-probabilities, or None where the server sent none."""
+    content = choice.logprobs.content if choice.logprobs is not None else None
+    if not content:
+        return None
+    tokens = []
+    for item in content:
+        top = {alt.token: float(alt.logprob) for alt in item.top_logprobs or []}
+        top[item.token] = float(item.logprob)
+        tokens.append(TokenLogprobs(text=item.token, logprob=float(item.logprob), top=top))
+    return tokens
 
 
 def _unscored_reason(result: WalkResult, k: int) -> str:

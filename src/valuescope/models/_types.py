@@ -34,6 +34,14 @@ class GenerateConfig(BaseModel):
 
     `sample_index` is not sent to the model: it tells the cache apart K samples of the same
     request at temperature > 0, so that K samples stay K distinct answers.
+
+    `top_logprobs` and `grammar` serve answers whose tokens are read, not just their text (a
+    judge's JSON of 0/1 labels): with `top_logprobs > 0` the completion lists each written
+    token with its log-probability and its `top_logprobs` likeliest alternatives
+    (`Completion.tokens`, None where the backend gives none). `grammar` (GBNF) restricts what
+    may be written: the embedded model always applies it; servers get it only when told how
+    (`constrain="grammar"` sends llama.cpp's `grammar`, `"guided_choice"` vLLM's
+    `guided_grammar`), and `Completion.constrained` says whether it was sent.
     """
 
     max_tokens: int = 256
@@ -42,6 +50,26 @@ class GenerateConfig(BaseModel):
     seed: int | None = None
     stop: list[str] = Field(default_factory=list)
     sample_index: int = 0
+    top_logprobs: int = Field(default=0, ge=0, le=20)
+    grammar: str | None = None
+
+    def cache_fields(self) -> dict[str, object]:
+        """The fields that key the cache. `top_logprobs` and `grammar` came later and enter
+        only when set, so that answers cached before them keep their keys."""
+        data = self.model_dump()
+        for name in ("top_logprobs", "grammar"):
+            if data[name] == type(self).model_fields[name].default:
+                del data[name]
+        return data
+
+
+class TokenLogprobs(BaseModel):
+    """One written token: its text, log-probability, and the likeliest alternatives at its
+    position (text -> log-probability, the written token included)."""
+
+    text: str
+    logprob: float
+    top: dict[str, float] = Field(default_factory=dict)
 
 
 class TokenUsage(BaseModel):
@@ -60,6 +88,11 @@ class Completion(BaseModel):
     rendered_prompt: str | None = None
     """The exact prompt text the model saw, where the backend applies the chat template
     itself (llama.cpp); None for servers, which apply their own template."""
+    tokens: list[TokenLogprobs] | None = None
+    """The written tokens with their log-probabilities, when `top_logprobs > 0` was asked
+    and the backend gives them; None otherwise."""
+    constrained: bool = False
+    """Whether `GenerateConfig.grammar` was applied (or sent to the server)."""
     cached: bool = False
 
 
