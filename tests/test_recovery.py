@@ -55,8 +55,8 @@ def test_reliability_cis_cover_the_population_values(tmp_path: Path) -> None:
     bootstrap CIs of alpha and omega contain the population value (~0.79) about 95% of the
     time (measured 48/50 each), with a bias near 0. Lambda6 is biased upward at 40
     respondents (each item's squared multiple correlation on the other 8 overfits; measured
-    +0.042), so its percentile CI covers less often (measured 31/50): the bounds pin that
-    down too, so a change that fixes or worsens it shows here."""
+    +0.042); the bias-corrected bootstrap interval moves against that bias and covers 39/50,
+    where a plain percentile interval covered 31/50 (so this fails if the correction goes)."""
     rec = recovery.reliability_recovery(tmp_path, replications=10, respondents=40, population=3000)
     for dimension, values in rec.population.items():
         assert 0.75 < values["alpha"] < 0.83, dimension  # measured 0.786..0.793
@@ -65,7 +65,7 @@ def test_reliability_cis_cover_the_population_values(tmp_path: Path) -> None:
     assert all(total == 50 for _, total in coverage.values())
     assert coverage["alpha"][0] >= 43
     assert coverage["omega"][0] >= 43
-    assert 22 <= coverage["lambda6"][0] <= 42
+    assert coverage["lambda6"][0] >= 36
     assert abs(rec.bias("alpha")) < 0.02  # measured -0.006
     assert abs(rec.bias("omega")) < 0.02  # measured -0.002
     assert 0.01 < rec.bias("lambda6") < 0.08  # measured +0.042

@@ -8,7 +8,8 @@ The public API (`api.py`); heavy parts load only when first used:
 
 Every run command has a sync function and an async twin: `measure` / `ameasure`, `csi` /
 `acsi`, `csi_validity` / `acsi_validity`, `dilemmas` / `adilemmas`, `construct_validity` /
-`aconstruct_validity` (`valuescope validity`), `resume` / `aresume`.
+`aconstruct_validity` (`valuescope validity`), `classify` / `aclassify`, `resume` /
+`aresume`.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from valuescope.api import (
+        aclassify,
         aconstruct_validity,
         acsi,
         acsi_validity,
         adilemmas,
         ameasure,
         aresume,
+        classify,
         construct_validity,
         csi,
         csi_validity,
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
         measure,
         resume,
     )
+    from valuescope.instruments.classify import ClassifyConfig
     from valuescope.instruments.csi import CSIConfig, ValidityConfig
     from valuescope.instruments.dilemmas import DilemmasConfig
     from valuescope.instruments.likert import MeasureConfig
@@ -54,11 +58,14 @@ _LAZY = {
             "aresume",
             "construct_validity",
             "aconstruct_validity",
+            "classify",
+            "aclassify",
         ],
         "valuescope.api",
     ),
     "load_run": "valuescope.runs",
     "ConstructValidityConfig": "valuescope.validity",
+    "ClassifyConfig": "valuescope.instruments.classify",
     "RunData": "valuescope.runs",
     "MeasureConfig": "valuescope.instruments.likert",
     "CSIConfig": "valuescope.instruments.csi",
@@ -79,6 +86,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CSIConfig",
+    "ClassifyConfig",
     "ConstructValidityConfig",
     "DilemmasConfig",
     "MeasureConfig",
@@ -86,12 +94,14 @@ __all__ = [
     "RunData",
     "ValidityConfig",
     "__version__",
+    "aclassify",
     "aconstruct_validity",
     "acsi",
     "acsi_validity",
     "adilemmas",
     "ameasure",
     "aresume",
+    "classify",
     "construct_validity",
     "csi",
     "csi_validity",

@@ -7,7 +7,7 @@
 
 Each run function takes the command's options as keyword arguments (the fields of its
 config class: `MeasureConfig`, `CSIConfig`, `ValidityConfig`, `DilemmasConfig`,
-`ConstructValidityConfig`), validated
+`ConstructValidityConfig`, `ClassifyConfig`), validated
 by pydantic, so a misspelt option is an error rather than silently ignored. `model` is a
 model name (`"llamacpp"`, `"openai:M@URL"`) or your own object implementing `Model`. `out`
 names the run directory; `progress` receives progress (see `engine.Progress`).
@@ -163,6 +163,36 @@ def dilemmas(
 ) -> Run[Any]:
     """The sync twin of `adilemmas`."""
     return run_sync(adilemmas(model, out=out, progress=progress, **options))
+
+
+async def aclassify(
+    judge: str | Model = "llamacpp",
+    *,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Run[Any]:
+    """Score texts with a value judge (`valuescope classify`); options: `ClassifyConfig`
+    (`source="devset:schwartz10"` or a file, `framework=`, `mode="all@once"`).
+
+    Returns a `Run` whose `results` is a `ClassifyResults` (profile, and AUC / F1 per
+    dimension when the texts have gold labels).
+    """
+    from valuescope.instruments.classify import ClassifyConfig, ClassifyInstrument
+
+    instrument = ClassifyInstrument(_config(ClassifyConfig, judge, options))
+    return await engine_run(instrument, _path(out), progress, _own(judge))
+
+
+def classify(
+    judge: str | Model = "llamacpp",
+    *,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Run[Any]:
+    """The sync twin of `aclassify`."""
+    return run_sync(aclassify(judge, out=out, progress=progress, **options))
 
 
 async def aconstruct_validity(

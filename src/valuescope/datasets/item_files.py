@@ -69,12 +69,14 @@ def parse_polarity(value: Any, path: Path, line: int) -> int:
     )
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, row) for each data row of a CSV or JSONL file (UTF-8, BOM allowed)."""
+def table_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, row) for each data row of a CSV, TSV or JSONL file (UTF-8, BOM
+    allowed); a TSV is read as tab-separated with CSV quoting."""
     text = read_utf8(path)
-    if path.suffix == ".csv":
+    if path.suffix in (".csv", ".tsv"):
         # newline="" as for open(): quoted fields may hold line breaks.
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+        delimiter = "\t" if path.suffix == ".tsv" else ","
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
         for row in reader:
             yield reader.line_num, dict(row)
         return
@@ -195,7 +197,7 @@ def read_table_items(path: Path, columns: ColumnMapping) -> tuple[list[dict[str,
     `paraphrases`, `line`) and the scale declared in the file itself (JSONL), if any."""
     items: list[dict[str, Any]] = []
     scale: Any = None
-    for line, row in _rows(path):
+    for line, row in table_rows(path):
         if set(row) == {"scale"}:
             scale = row["scale"]
             continue

@@ -155,5 +155,6 @@ INSTRUMENTS: dict[str, str] = {
     "csi": "valuescope.instruments.csi.instrument:CSIInstrument",
     "csi-validity": "valuescope.instruments.csi.validity:ValidityInstrument",
     "dilemmas": "valuescope.instruments.dilemmas.instrument:DilemmasInstrument",
+    "classify": "valuescope.instruments.classify.instrument:ClassifyInstrument",
 }
 """Run command -> `module:Class` of its instrument (what `resume` reopens a run with)."""

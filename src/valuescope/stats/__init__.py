@@ -1,5 +1,12 @@
 """Reliability, confidence intervals and comparisons of scores."""
 
+from valuescope.stats._classification import (
+    DimensionMetrics,
+    MacroMetrics,
+    classification_metrics,
+    f1,
+    roc_auc,
+)
 from valuescope.stats._compare import (
     WilcoxonResult,
     cohens_dz,
@@ -48,8 +55,10 @@ __all__ = [
     "CIStat",
     "CircumplexCheck",
     "CriterionCorrelation",
+    "DimensionMetrics",
     "DimensionPairCorrelation",
     "MTMMResult",
+    "MacroMetrics",
     "RespondentReliability",
     "Stat",
     "TextAgreement",
@@ -58,10 +67,12 @@ __all__ = [
     "WilcoxonResult",
     "bootstrap_mean_ci",
     "circumplex_check",
+    "classification_metrics",
     "cohens_dz",
     "criterion_validity",
     "cronbach_alpha",
     "distance_from_uniform",
+    "f1",
     "fisher_ci",
     "guttman_lambda6",
     "holm",
@@ -74,6 +85,7 @@ __all__ = [
     "rank_biserial",
     "reliability_flags",
     "respondent_reliability",
+    "roc_auc",
     "split_half",
     "test_retest",
     "text_agreement",

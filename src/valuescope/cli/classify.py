@@ -1,0 +1,141 @@
+"""`valuescope classify`: a value judge scores texts; agreement with gold labels if given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from valuescope.cli._console import console, fmt, print_run_footer
+from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._run import run_command
+
+if TYPE_CHECKING:
+    from valuescope.instruments.classify import ClassifyResults
+    from valuescope.stats import CIStat
+
+
+def _ci(stat: CIStat) -> str:
+    if stat.value is None:
+        return "-"
+    if stat.ci_low is None or stat.ci_high is None:
+        return fmt(stat.value)
+    return f"{fmt(stat.value)} [{fmt(stat.ci_low)}, {fmt(stat.ci_high)}]"
+
+
+def results_table(results: ClassifyResults) -> Table:
+    table = Table(title=f"{results.framework} in {results.source}, judged by {results.model} "
+                  f"({results.mode})")  # fmt: skip
+    table.add_column("dimension", no_wrap=True)
+    table.add_column("mean P(expressed) [95% CI]", justify="right")
+    table.add_column("labelled 1", justify="right")
+    if results.labelled:
+        for heading in ("gold +", "AUC [95% CI]", "F1 [95% CI]"):
+            table.add_column(heading, justify="right")
+    for dimension, profile in results.profile.items():
+        row = [dimension, _ci(profile.mean_score), fmt(profile.label_rate)]
+        if results.labelled:
+            m = results.metrics.get(dimension)
+            row += ["-", "-", "-"] if m is None else [f"{m.positives}/{m.n}", _ci(m.auc), _ci(m.f1)]
+        table.add_row(*row)
+    if results.macro is not None:
+        table.add_section()
+        table.add_row("macro", "", "", "", _ci(results.macro.auc), _ci(results.macro.f1))
+    return table
+
+
+def print_classify(results: ClassifyResults, directory: Path) -> None:
+    console.print(results_table(results))
+    methods = ", ".join(f"{k}: {v}" for k, v in results.score_methods.items())
+    console.print(
+        f"{results.n_texts} texts, {results.n_valid} judged in full, {results.n_invalid} not "
+        f"({results.n_repaired} answers repaired); scores from {methods}; "
+        f"{fmt(results.calls_per_text, 1)} calls per text",
+        soft_wrap=True,
+    )
+    for reason, count in results.invalid_reasons.items():
+        console.print(f"  {count} x {reason}", style="dim", highlight=False, markup=False)
+    if results.macro is not None:
+        console.print(
+            "AUC: P(a text with the value scores above one without); F1 of the judge's 0/1 "
+            f"labels; macro over {', '.join(results.macro.dimensions)}; CIs bootstrap texts",
+            style="dim",
+        )
+    print_run_footer(results.usage, results.warnings, directory)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `classify` command to `app`."""
+
+    @app.command()
+    @run_options(omit=("model",))
+    def classify(
+        ctx: typer.Context,
+        source: Annotated[
+            str | None,
+            typer.Argument(
+                help="Texts: a CSV/TSV/JSONL file (one text per row; label columns named "
+                "like the framework's dimensions, 0/1, give AUC and F1), devset:schwartz10 or "
+                "devset:mft6 (shipped, labelled), touche:DIR (Touche23-ValueEval arguments + "
+                "labels TSVs), hf:NAME[:SPLIT] (needs the datasets package and a network)."
+            ),
+        ] = None,
+        framework: Annotated[
+            str | None, typer.Option(help="The framework to score (schwartz10, mft6, ...).")
+        ] = None,
+        judge: Annotated[
+            str,
+            typer.Option(
+                help="The judge model: llamacpp | llamacpp:PATH.gguf | openai:MODEL[@URL]. "
+                "On a llama.cpp server add --constrain grammar (vLLM: guided_choice) so the "
+                "all@once JSON is held to its template."
+            ),
+        ] = "llamacpp",
+        mode: Annotated[
+            str,
+            typer.Option(
+                help="all@once: one call per text, a JSON of 0/1 per dimension, scores "
+                "P(1) at each position; one-by-one: one yes/no call per dimension."
+            ),
+        ] = "all@once",
+        text_column: Annotated[str, typer.Option(help="Column with the text.")] = "text",
+        id_column: Annotated[str, typer.Option(help="Column with the text's id.")] = "id",
+        question_column: Annotated[
+            str | None, typer.Option(help="Column with the question the text answers.")
+        ] = None,
+        limit: Annotated[int | None, typer.Option(min=1, help="Judge only the first N.")] = None,
+        frameworks_dir: Annotated[
+            Path | None, typer.Option(help="Folder of extra framework YAML files.")
+        ] = None,
+        *,
+        run: RunOptions,
+    ) -> None:
+        """Score texts on every dimension of a framework with a value judge (MoVa): the
+        texts' value profile, and ROC-AUC / F1 per dimension with bootstrap CIs when the
+        file has gold labels."""
+        from valuescope.instruments.classify import ClassifyConfig, ClassifyInstrument
+
+        def new_instrument() -> ClassifyInstrument:
+            if source is None or framework is None:
+                raise typer.BadParameter("give the texts (SOURCE) and --framework")
+            if mode not in ("all@once", "one-by-one"):
+                raise typer.BadParameter(f"--mode is all@once or one-by-one, not {mode!r}")
+            config = ClassifyConfig.model_validate(
+                {
+                    "source": source,
+                    "framework": framework,
+                    "mode": mode,
+                    "text_column": text_column,
+                    "id_column": id_column,
+                    "question_column": question_column,
+                    "limit": limit,
+                    "frameworks_dir": str(frameworks_dir) if frameworks_dir else None,
+                    **run.config_fields(model=judge),
+                }
+            )
+            return ClassifyInstrument(config)
+
+        finished = run_command(ctx, "classify", new_instrument, run.resume, run.out, "judging")
+        print_classify(finished.results, finished.directory)

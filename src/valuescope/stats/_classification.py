@@ -1,0 +1,143 @@
+"""How well a judge's scores recover gold labels: ROC-AUC and F1 per dimension and macro,
+with bootstrap CIs over texts.
+
+ROC-AUC is the probability that a random positive text scores above a random negative one
+(ties count half): the Mann-Whitney U over n_pos * n_neg, computed from average ranks. It
+uses the continuous scores (P("1")), so it rewards a judge whose probabilities order the
+texts well even when its 0/1 labels are off. F1 uses the judge's own 0/1 labels.
+
+The CIs resample *texts* (with replacement, the same resamples for every dimension, so the
+macro CI reflects that dimensions share texts) and take the bias-corrected percentile
+interval (`_respondents.bootstrap_ci`). A dimension without both classes among the scored
+texts has no AUC (null with the reason); a resample without both classes is skipped for
+that dimension, and the interval needs half the resamples to be defined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel
+from scipy.stats import rankdata
+
+from valuescope.stats._respondents import CIStat, bootstrap_ci
+from valuescope.stats._result import Stat
+
+Vector = npt.NDArray[np.float64]
+
+
+def roc_auc(labels: npt.ArrayLike, scores: npt.ArrayLike) -> float | None:
+    """ROC-AUC of `scores` for 0/1 `labels`; None without both classes."""
+    y = np.asarray(labels, dtype=float)
+    s = np.asarray(scores, dtype=float)
+    positives = int((y == 1).sum())
+    negatives = int((y == 0).sum())
+    if positives == 0 or negatives == 0:
+        return None
+    ranks = rankdata(s)
+    u = ranks[y == 1].sum() - positives * (positives + 1) / 2.0
+    return float(u / (positives * negatives))
+
+
+def f1(labels: npt.ArrayLike, predicted: npt.ArrayLike) -> float | None:
+    """F1 of 0/1 `predicted` for 0/1 `labels`; None when neither has a positive (F1 is 0/0)."""
+    y = np.asarray(labels, dtype=float) == 1
+    p = np.asarray(predicted, dtype=float) == 1
+    true_positives = int((y & p).sum())
+    denominator = int(y.sum() + p.sum())
+    if denominator == 0:
+        return None
+    return 2.0 * true_positives / denominator
+
+
+class DimensionMetrics(BaseModel):
+    """A judge against gold labels on one dimension."""
+
+    n: int
+    """Texts with a gold label and a valid score."""
+    positives: int
+    auc: CIStat
+    f1: CIStat
+    predicted_positive: int
+    """Texts the judge labelled 1."""
+
+
+class MacroMetrics(BaseModel):
+    """Means over the dimensions with a defined value (listed in `dimensions`)."""
+
+    auc: CIStat
+    f1: CIStat
+    dimensions: list[str]
+
+
+def _metric_or_reason(value: float | None, what: str, positives: int, n: int) -> Stat:
+    if value is not None:
+        return Stat.of(value)
+    return Stat.missing(f"{what} needs positive and negative texts: {positives} of {n} positive")
+
+
+def classification_metrics(
+    gold: Mapping[str, Sequence[int]],
+    scores: Mapping[str, Sequence[float | None]],
+    predicted: Mapping[str, Sequence[int | None]],
+    seed: int,
+    n_boot: int = 1000,
+) -> tuple[dict[str, DimensionMetrics], MacroMetrics]:
+    """Per-dimension and macro AUC and F1 (see the module docstring). The three mappings
+    hold one entry per text, in the same order; a None score leaves that text out of that
+    dimension (an invalid judgement is not a negative)."""
+    dims = list(gold)
+    n_texts = len(next(iter(gold.values()))) if gold else 0
+    y = {d: np.asarray(gold[d], dtype=float) for d in dims}
+    s = {d: np.asarray([np.nan if v is None else v for v in scores[d]], dtype=float) for d in dims}
+    p = {
+        d: np.asarray([np.nan if v is None else v for v in predicted[d]], dtype=float) for d in dims
+    }
+    rng = np.random.default_rng(seed)
+    resamples = (
+        rng.integers(0, n_texts, size=(n_boot, n_texts)) if n_texts else np.zeros((0, 0), int)
+    )
+
+    def on(d: str, index: npt.NDArray[np.int64] | slice) -> tuple[float | None, float | None]:
+        keep = np.isfinite(s[d][index])
+        labels = y[d][index][keep]
+        return roc_auc(labels, s[d][index][keep]), f1(labels, p[d][index][keep])
+
+    per_dimension: dict[str, DimensionMetrics] = {}
+    boot_auc = np.full((n_boot, len(dims)), np.nan)
+    boot_f1 = np.full((n_boot, len(dims)), np.nan)
+    for j, d in enumerate(dims):
+        for b in range(n_boot):
+            a, f = on(d, resamples[b])
+            boot_auc[b, j] = np.nan if a is None else a
+            boot_f1[b, j] = np.nan if f is None else f
+        keep = np.isfinite(s[d])
+        n, positives = int(keep.sum()), int((y[d][keep] == 1).sum())
+        auc, f1_value = on(d, slice(None))
+        per_dimension[d] = DimensionMetrics(
+            n=n,
+            positives=positives,
+            auc=bootstrap_ci(_metric_or_reason(auc, "AUC", positives, n), boot_auc[:, j]),
+            f1=bootstrap_ci(_metric_or_reason(f1_value, "F1", positives, n), boot_f1[:, j]),
+            predicted_positive=int((p[d][keep] == 1).sum()),
+        )
+    defined = [j for j, d in enumerate(dims) if per_dimension[d].auc.value is not None]
+    macro = MacroMetrics(
+        auc=_macro([per_dimension[dims[j]].auc.value for j in defined], boot_auc[:, defined]),
+        f1=_macro([per_dimension[dims[j]].f1.value for j in defined], boot_f1[:, defined]),
+        dimensions=[dims[j] for j in defined],
+    )
+    return per_dimension, macro
+
+
+def _macro(values: Sequence[float | None], replicates: Vector) -> CIStat:
+    present = [v for v in values if v is not None]
+    if not present:
+        return CIStat.missing("no dimension has a defined value")
+    point = Stat.of(float(np.mean(present)))
+    if replicates.size == 0:
+        return bootstrap_ci(point, None)
+    # a resample where some dimension is undefined has no macro value (NaN propagates)
+    return bootstrap_ci(point, replicates.mean(axis=1))
