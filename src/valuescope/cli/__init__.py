@@ -15,7 +15,17 @@ from typing import Annotated
 
 import typer
 
-from valuescope.cli import classify, compare, csi, dilemmas, listing, measure, models, validity
+from valuescope.cli import (
+    agreement,
+    classify,
+    compare,
+    csi,
+    dilemmas,
+    listing,
+    measure,
+    models,
+    validity,
+)
 
 app = typer.Typer(
     help="Measure, explain and steer the values and traits of language models.",
@@ -44,7 +54,7 @@ def _main(
     """Measure, explain and steer the values and traits of language models."""
 
 
-for group in (measure, csi, dilemmas, classify, compare, validity, listing, models):
+for group in (measure, csi, dilemmas, classify, compare, validity, agreement, listing, models):
     group.register(app)
 
 

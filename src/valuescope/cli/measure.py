@@ -11,8 +11,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from valuescope.cli._console import console, fmt, print_run_footer
-from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._options import RunOptions, given_on_command_line, run_options
 from valuescope.cli._run import run_command
+from valuescope.cli.probes import (
+    LIKERT_ONLY,
+    manifest_command,
+    new_probes_instrument,
+    print_probes,
+    reject_likert_options,
+)
 from valuescope.datasets.item_files import ColumnMapping
 
 if TYPE_CHECKING:
@@ -118,15 +125,36 @@ class DesignChoice(StrEnum):
     full = "full"
 
 
+class InstrumentChoice(StrEnum):
+    likert = "likert"
+    probes = "probes"
+
+
+class JudgeModeChoice(StrEnum):
+    all_at_once = "all@once"
+    one_by_one = "one-by-one"
+
+
 @run_options
 def measure(
     ctx: typer.Context,
+    instrument: Annotated[
+        InstrumentChoice,
+        typer.Option(
+            help="likert: the framework's questionnaire, scored from the answer distribution; "
+            "probes: open-ended questions answered freely and scored by a value judge."
+        ),
+    ] = InstrumentChoice.likert,
     framework: Annotated[
         str, typer.Option(help="Framework id (schwartz = schwartz10) or YAML file.")
     ] = "schwartz10",
     items: Annotated[
         Path | None,
-        typer.Option(help="Your own instrument: a YAML bank, or a CSV/JSONL table of items."),
+        typer.Option(
+            help="Your own instrument: a YAML bank, a CSV/JSONL table of items, or a shipped "
+            "bank's id; with --instrument probes a probe bank (YAML, or the JSONL that "
+            "`valuescope generate` writes)."
+        ),
     ] = None,
     columns: Annotated[
         str | None,
@@ -184,12 +212,44 @@ def measure(
             "agreement with the log-probability answer.",
         ),
     ] = 0,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            help="--instrument probes: the model that judges the answers (default: "
+            "the measured model itself)."
+        ),
+    ] = None,
+    judge_mode: Annotated[
+        JudgeModeChoice,
+        typer.Option(help="--instrument probes: all@once (one call per answer) or one-by-one."),
+    ] = JudgeModeChoice.all_at_once,
+    max_tokens: Annotated[
+        int, typer.Option(min=16, help="--instrument probes: longest answer, in tokens.")
+    ] = 160,
     *,
     run: RunOptions,
 ) -> None:
-    """Measure a model's profile on a framework's questionnaire, scored from its answer
-    distribution under 2 option orders x 2 framings x each wording (item + paraphrases)."""
+    """Measure a model's profile on a framework: its questionnaire, scored from the answer
+    distribution under 2 option orders x 2 framings x each wording (item + paraphrases), or
+    (--instrument probes) its free answers to value-laden questions, scored by a judge."""
     from valuescope.instruments.likert import LikertInstrument, MeasureConfig
+
+    probes = instrument == InstrumentChoice.probes
+    if run.resume is not None:
+        probes = manifest_command(run.resume) == "probes"
+    if probes:
+        _measure_probes(ctx, run, {
+            "framework": framework, "items": str(items) if items else None,
+            "frameworks_dir": str(frameworks_dir) if frameworks_dir else None,
+            "limit": limit, "samples": samples, "temperature": temperature,
+            "design": design.value, "personas": _persona_count(personas),
+            "personas_file": None if _persona_count(personas) is not None else personas,
+            "judge": judge, "judge_mode": judge_mode.value, "max_tokens": max_tokens,
+        })  # fmt: skip
+        return
+    probes_only = given_on_command_line(ctx, ["judge", "judge_mode", "max_tokens"])
+    if probes_only:
+        raise typer.BadParameter(f"{', '.join(probes_only)} apply to --instrument probes")
 
     def new_instrument() -> LikertInstrument:
         config = MeasureConfig(
@@ -214,6 +274,18 @@ def measure(
 
     finished = run_command(ctx, "measure", new_instrument, run.resume, run.out)
     print_profile(finished.results, finished.directory)
+
+
+def _measure_probes(ctx: typer.Context, run: RunOptions, options: dict[str, object]) -> None:
+    from valuescope.instruments.probes import ProbesInstrument
+
+    reject_likert_options(given_on_command_line(ctx, LIKERT_ONLY))
+
+    def new_instrument() -> ProbesInstrument:
+        return new_probes_instrument(options, run.config_fields())
+
+    finished = run_command(ctx, "probes", new_instrument, run.resume, run.out, "answering")
+    print_probes(finished.results, finished.directory)
 
 
 SECONDS_PER_EMBEDDED_ANSWER = 0.17

@@ -156,5 +156,6 @@ INSTRUMENTS: dict[str, str] = {
     "csi-validity": "valuescope.instruments.csi.validity:ValidityInstrument",
     "dilemmas": "valuescope.instruments.dilemmas.instrument:DilemmasInstrument",
     "classify": "valuescope.instruments.classify.instrument:ClassifyInstrument",
+    "probes": "valuescope.instruments.probes.instrument:ProbesInstrument",
 }
 """Run command -> `module:Class` of its instrument (what `resume` reopens a run with)."""

@@ -1,0 +1,90 @@
+"""`valuescope measure --instrument probes`: building the probes run and printing its
+profile (the options are `measure`'s; this module keeps the probes-only parts apart)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.table import Table
+
+from valuescope.cli._console import console, fmt, print_run_footer
+from valuescope.runs import MANIFEST
+
+if TYPE_CHECKING:
+    from valuescope.instruments.probes import ProbesInstrument, ProbesResults
+
+LIKERT_ONLY = ("columns", "scale", "paraphrases", "check_text")
+"""`measure` options that mean nothing to probes: giving one with --instrument probes is an
+error rather than silently ignored."""
+
+
+def manifest_command(directory: Path) -> str | None:
+    """The command a run directory was made by (None if unreadable: resume then says why)."""
+    try:
+        return str(json.loads((directory / MANIFEST).read_text(encoding="utf-8"))["command"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def new_probes_instrument(options: dict[str, Any], run_fields: dict[str, Any]) -> ProbesInstrument:
+    from valuescope.instruments.probes import ProbesConfig, ProbesInstrument
+
+    config = ProbesConfig.model_validate({**options, **run_fields})
+    instrument = ProbesInstrument(config)
+    n_respondents = 1 + len(instrument.personas)
+    answers = len(instrument.probes) * n_respondents * config.samples
+    console.print(
+        f"{len(instrument.probes)} probes x {n_respondents} respondent(s) (the model"
+        f"{f' + {len(instrument.personas)} personas' if instrument.personas else ''}) x "
+        f"{config.samples} samples = {answers} answers, each judged "
+        f"({config.judge_mode}, by {config.judge or 'the model itself'})",
+        highlight=False,
+    )
+    return instrument
+
+
+def reject_likert_options(given: list[str]) -> None:
+    """`given`: the likert-only options typed (`given_on_command_line`, as --names)."""
+    if given:
+        raise typer.BadParameter(
+            f"{', '.join(given)} apply to questionnaires, not to --instrument probes"
+        )
+
+
+def probes_table(results: ProbesResults) -> Table:
+    table = Table(title=f"{results.framework} from free answers to {results.instrument}: "
+                  f"{results.model} (judge: {results.judge}, {results.judge_mode})")  # fmt: skip
+    table.add_column("value", no_wrap=True)
+    for heading in ("P(expressed) [95% CI]", "on its own probes", "questions"):
+        table.add_column(heading, justify="right", no_wrap=True)
+    for dimension, r in results.dimensions.items():
+        s = r.score
+        cell = "-" if s.value is None else f"{fmt(s.value)} [{fmt(s.ci_low)}, {fmt(s.ci_high)}]"
+        table.add_row(dimension, cell, fmt(r.on_target), f"{r.n_on_target}/{r.n_questions}")
+    return table
+
+
+def print_probes(results: ProbesResults, directory: Path) -> None:
+    console.print(probes_table(results))
+    methods = ", ".join(f"{k}: {v}" for k, v in results.score_methods.items())
+    console.print(
+        f"{results.n_answers} answers ({fmt(results.mean_answer_words, 0)} words on average), "
+        f"{results.n_invalid} invalid; judge scores from {methods}; "
+        f"{len(results.respondents)} personas profiled",
+        soft_wrap=True,
+    )
+    for reason, count in results.invalid_reasons.items():
+        console.print(f"  {count} x {reason}", style="dim", highlight=False, markup=False)
+    console.print(
+        "P(expressed): the judge's mean probability that an answer expresses the value, over "
+        "questions (CI: bootstrap over questions); on its own probes: the same over the "
+        "questions that put that value at stake",
+        style="dim",
+    )
+    if results.judge_usage is not None:
+        u = results.judge_usage
+        console.print(f"judge: {u.model_calls} calls, {u.cache_hits} cache hits", style="dim")
+    print_run_footer(results.usage, results.warnings, directory)

@@ -1,0 +1,135 @@
+"""From judged answers to the probes profile.
+
+A question's score on a dimension is the mean judged P(expressed) over its valid answers
+(samples); the model's profile is the mean over questions, with a bootstrap CI that
+resamples *questions* (the unit that varies; samples of one question are repeated measures).
+Only the model's own answers (no persona) enter the profile. `on_target` is the same mean
+over the questions that put that dimension at stake (their `dimension`), which says whether
+the model takes that value's side when it is the one in question. With personas, each
+persona's profile (its mean over questions) is kept for `agreement`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from valuescope.instruments.probes.bank import Probe
+from valuescope.judges import JudgeMode, ScoreMethod
+from valuescope.models import RunUsage
+from valuescope.runs import ResultsBase, SampleRecord
+from valuescope.stats import CIStat, bootstrap_mean_ci
+
+
+class ProbeSample(SampleRecord):
+    """One answer to one probe, judged: `item_id` is the probe, `condition` is
+    `<persona or self>/s<sample>`."""
+
+    persona: str | None = None
+    dimension: str | None = None
+    """The dimension the probe puts at stake (from the bank), if it names one."""
+    answer: str
+    scores: dict[str, float | None] = Field(default_factory=dict)
+    score_method: ScoreMethod | None = None
+    judge_calls: int = 0
+
+
+class ProbeDimension(BaseModel):
+    score: CIStat
+    """Mean judged P(expressed) over questions (the model's own answers), 95% CI over
+    questions."""
+    on_target: float | None
+    """The same mean over the questions that put this dimension at stake."""
+    n_questions: int
+    n_on_target: int
+
+
+class ProbesResults(ResultsBase):
+    judge: str
+    judge_mode: JudgeMode
+    framework: str
+    instrument: str
+    dimensions: dict[str, ProbeDimension]
+    n_answers: int
+    n_invalid: int
+    invalid_reasons: dict[str, int] = Field(default_factory=dict)
+    score_methods: dict[str, int] = Field(default_factory=dict)
+    mean_answer_words: float | None = None
+    respondents: dict[str, dict[str, float | None]] = Field(default_factory=dict)
+    """persona id -> dimension -> mean judged score over questions (with personas only)."""
+    usage: RunUsage
+    judge_usage: RunUsage | None = None
+    """The judge's calls, when it is another model than the one measured."""
+
+
+def _question_means(samples: Sequence[ProbeSample], dimension: str) -> dict[str, float]:
+    """probe id -> mean score over its valid answers, for one dimension."""
+    values: dict[str, list[float]] = defaultdict(list)
+    for s in samples:
+        v = s.scores.get(dimension)
+        if s.valid and v is not None:
+            values[s.item_id].append(v)
+    return {probe: float(np.mean(v)) for probe, v in values.items()}
+
+
+def _dimension(
+    dimension: str, probes: Sequence[Probe], own: Sequence[ProbeSample], seed: int, n_boot: int
+) -> ProbeDimension:
+    means = _question_means(own, dimension)
+    targeted = [means[p.id] for p in probes if p.dimension == dimension and p.id in means]
+    values = np.asarray(list(means.values()), dtype=float)
+    if values.size == 0:
+        score = CIStat.missing("no valid judged answer")
+    elif n_boot == 0:
+        score = CIStat(value=float(values.mean()), reason="no bootstrap replicates requested")
+    else:
+        low, high = bootstrap_mean_ci(values, n_resamples=n_boot, seed=seed)
+        score = CIStat(
+            value=float(values.mean()), ci_low=low.value, ci_high=high.value, reason=low.reason
+        )
+    return ProbeDimension(
+        score=score,
+        on_target=float(np.mean(targeted)) if targeted else None,
+        n_questions=int(values.size),
+        n_on_target=len(targeted),
+    )
+
+
+def summarise(
+    dimensions: list[str],
+    probes: Sequence[Probe],
+    samples: Sequence[ProbeSample],
+    seed: int,
+    n_boot: int,
+) -> dict[str, object]:
+    """The fields of `ProbesResults` that come from the samples (`n_boot` bootstrap
+    resamples of the questions for each dimension's CI)."""
+    own = [s for s in samples if s.persona is None]
+    by_persona: dict[str, list[ProbeSample]] = defaultdict(list)
+    for s in samples:
+        if s.persona is not None:
+            by_persona[s.persona].append(s)
+    respondents = {
+        persona: {d: _mean_or_none(_question_means(answers, d)) for d in dimensions}
+        for persona, answers in by_persona.items()
+    }
+    invalid = [s for s in samples if not s.valid]
+    words = [len(s.answer.split()) for s in samples if s.answer]
+    return {
+        "dimensions": {d: _dimension(d, probes, own, seed, n_boot) for d in dimensions},
+        "n_answers": len(samples),
+        "n_invalid": len(invalid),
+        "invalid_reasons": dict(
+            Counter(s.invalid_reason or "unknown" for s in invalid).most_common(5)
+        ),
+        "score_methods": dict(Counter(s.score_method or "none" for s in samples)),
+        "mean_answer_words": float(np.mean(words)) if words else None,
+        "respondents": respondents,
+    }
+
+
+def _mean_or_none(values: dict[str, float]) -> float | None:
+    return float(np.mean(list(values.values()))) if values else None
