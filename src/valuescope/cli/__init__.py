@@ -21,6 +21,7 @@ from valuescope.cli import (
     compare,
     csi,
     dilemmas,
+    generate,
     listing,
     measure,
     models,
@@ -54,7 +55,18 @@ def _main(
     """Measure, explain and steer the values and traits of language models."""
 
 
-for group in (measure, csi, dilemmas, classify, compare, validity, agreement, listing, models):
+for group in (
+    measure,
+    csi,
+    dilemmas,
+    classify,
+    generate,
+    compare,
+    validity,
+    agreement,
+    listing,
+    models,
+):
     group.register(app)
 
 

@@ -1,0 +1,462 @@
+"""`valuescope generate`: AdAEM's self-extending question bank (METHODS.md, "AdAEM").
+
+Each round the UCB1 bandit (`bandit.py`) picks `arms_per_round` topics. For a topic pulled
+for the first time the generator model writes `questions` questions about it; for one pulled
+before, it rewrites the topic's best question so far into that many variants (more
+specific, more controversial, culture-bound). Near-duplicates of any earlier question are
+dropped (`dedupe.py`). Every pool member answers every new question and the judge scores
+each answer: that evaluation is an ordinary probes run (`measure --instrument probes`, on
+the round's questions as a JSONL bank) per pool model, in `<out>/round-<r>/<member>/`. A
+question's informativeness is the mean pairwise Jensen-Shannon divergence of the members'
+judged profiles, its elicitation the mean strongest value, its reward the product
+(`scoring.py`); a topic's reward for the round is the mean over its new questions.
+
+The pool is several models (`models`), or one model under several personas (`personas`:
+each persona is a member, the persona-free answers are not). Budgets: `rounds`, and
+`max_calls` (answers + judgements + generator calls; a round that would pass it is not
+started). Resumable: rerunning with the same `out` reuses the finished probes runs, resumes
+an unfinished one, and takes the generator's answers from the cache (greedy, so the same);
+other settings in the same `out` are refused.
+
+Outputs: `bank.jsonl` (every question with its provenance: round, arm/topic, parent, and
+scores), which `measure --instrument probes --items` reads directly; `generate.json` (the
+arms' pulls and mean rewards, each round's questions, the seed-vs-refined comparison, and
+the same comparison on held-out models or personas when given).
+
+Partly implemented, said here and in `--help`: the pool's answers are greedy (one per
+question and member), and the comparison of the refined bank with the seed questions on
+held-out members is reported as mean informativeness only (no significance test).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from valuescope.engine import ConfigError, Progress, RunConfig, resume, run
+from valuescope.frameworks import load_framework
+from valuescope.generate.bandit import UCB1
+from valuescope.generate.dedupe import DedupeMethod, Deduplicator
+from valuescope.generate.prompts import parse_questions, refine_messages, seed_messages
+from valuescope.generate.scoring import elicitation, informativeness, reward
+from valuescope.generate.topics import Topic, load_topics
+from valuescope.instruments.probes import (
+    ProbeSample,
+    ProbesConfig,
+    ProbesInstrument,
+    ProbesResults,
+)
+from valuescope.judges import JudgeMode
+from valuescope.models import CachedModel, Message, Model
+from valuescope.models import GenerateConfig as SamplingConfig
+from valuescope.respondents import load_personas, sample_personas
+from valuescope.runs import MANIFEST, RunStore
+
+CONFIG_FILE = "generate-config.json"
+BANK_FILE = "bank.jsonl"
+REPORT_FILE = "generate.json"
+RUNTIME_FIELDS = {"settings", "use_cache", "cache_dir"}
+
+
+class AdaemConfig(RunConfig):
+    """A `generate` run. `model` is the first pool model (the default judge and generator)."""
+
+    models: list[str] = Field(min_length=1)
+    framework: str
+    personas: int | None = Field(default=None, ge=2)
+    judge: str | None = None
+    judge_mode: JudgeMode = "all@once"
+    generator: str | None = None
+    topics: str | None = None
+    arms: int | None = Field(default=6, ge=1)
+    """How many topics (drawn with `seed`) the bandit plays; None = every topic. UCB1 pulls
+    each arm once before it refines any, so 60 arms would need 60 pulls first."""
+    rounds: int = Field(default=3, ge=1)
+    arms_per_round: int = Field(default=2, ge=1)
+    questions: int = Field(default=3, ge=1)
+    max_calls: int | None = Field(default=None, ge=1)
+    max_tokens: int = Field(default=120, ge=16)
+    exploration: float = Field(default=1.0, ge=0.0)
+    dedupe: DedupeMethod = "embedding"
+    held_out: list[str] = Field(default_factory=list)
+    held_out_personas: int | None = Field(default=None, ge=2)
+
+    def members(self) -> str:
+        return "personas" if self.personas else "models"
+
+
+class QuestionRecord(BaseModel):
+    """One generated question with its provenance and scores (a line of bank.jsonl)."""
+
+    id: str
+    question: str
+    round: int
+    arm: str
+    topic: str
+    parent: str | None = None
+    """The question it refines (None for a seed question written from the topic)."""
+    informativeness: float | None = None
+    elicitation: float | None = None
+    reward: float | None = None
+    profiles: dict[str, list[float]] = Field(default_factory=dict)
+
+
+class ArmReport(BaseModel):
+    topic: str
+    pulls: int
+    mean_reward: float | None
+    rewards: list[float]
+
+
+class Comparison(BaseModel):
+    """Mean informativeness of the seed questions (round 1, written from the topics) and of
+    the refined ones (later rounds), on one set of members."""
+
+    members: list[str]
+    seed: float | None
+    refined: float | None
+    n_seed: int
+    n_refined: int
+
+
+class GenerateReport(BaseModel):
+    framework: str
+    pool: list[str]
+    judge: str
+    generator: str
+    rounds_run: int
+    calls: int
+    arms: dict[str, ArmReport]
+    questions: int
+    dropped_duplicates: list[dict[str, str]] = Field(default_factory=list)
+    unparsed_generations: int = 0
+    pool_comparison: Comparison
+    held_out_comparison: Comparison | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+@dataclass
+class Member:
+    """Who answers: a pool model (one probes run each), keyed by a short label."""
+
+    label: str
+    model: str
+
+
+def _label(model: str, index: int) -> str:
+    return f"m{index + 1}-" + "".join(c if c.isalnum() else "_" for c in model)[:40]
+
+
+class Generator:
+    """The AdAEM loop over one output folder (see the module docstring)."""
+
+    def __init__(self, config: AdaemConfig, out: Path, progress: Progress | None = None) -> None:
+        self.config = config
+        self.out = out
+        self.progress = progress
+        self.framework = load_framework(config.framework)
+        topics = load_topics(Path(config.topics) if config.topics else None)
+        if config.arms is not None and config.arms < len(topics):
+            rng = np.random.default_rng(config.seed)
+            picked = sorted(rng.choice(len(topics), size=config.arms, replace=False))
+            topics = [topics[i] for i in picked]
+        self.topics = {t.id: t for t in topics}
+        self.bandit = UCB1(list(self.topics), config.exploration)
+        self.dedupe = Deduplicator(config.dedupe)
+        self.records: list[QuestionRecord] = []
+        self.dropped: list[dict[str, str]] = []
+        self.unparsed = 0
+        self.calls = 0
+        self.members = [Member(_label(m, i), m) for i, m in enumerate(config.models)]
+        if config.personas is None and len(self.members) < 2:
+            raise ConfigError("the pool needs >= 2 models, or one model with --personas N")
+        self._check_out()
+
+    # -- the folder ----------------------------------------------------------------------
+
+    def _check_out(self) -> None:
+        path = self.out / CONFIG_FILE
+        new = self.config.model_dump(mode="json", exclude=RUNTIME_FIELDS)
+        if path.is_file():
+            old = json.loads(path.read_text("utf-8"))
+            changed = sorted(k for k in new if old.get(k) != new[k])
+            if changed:
+                raise ConfigError(
+                    f"{self.out} holds a generate run with other settings ({', '.join(changed)}): "
+                    "run with the same options, or choose another --out"
+                )
+        self.out.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(new, indent=2) + "\n", "utf-8")
+
+    # -- one round -----------------------------------------------------------------------
+
+    async def _write(self, generator: CachedModel, topic: Topic) -> tuple[list[str], str | None]:
+        """New questions for `topic`: K written from the topic on its first pull, else K
+        variants of its best question so far (one call each)."""
+        k = self.config.questions
+        best = self._best_question(topic.id)
+        if best is None:
+            texts = [await self._ask(generator, seed_messages(topic, k), 60 * k)]
+        else:
+            texts = [await self._ask(generator, refine_messages(topic, best.question, i), 80)
+                     for i in range(k)]  # fmt: skip
+        questions: list[str] = []
+        for text in texts:
+            parsed = [q for q in parse_questions(text, k) if q not in questions]
+            if not parsed:
+                self.unparsed += 1
+            questions.extend(parsed)
+        return questions[:k], best.id if best else None
+
+    async def _ask(self, generator: CachedModel, messages: list[Message], max_tokens: int) -> str:
+        completion = await generator.generate(messages, SamplingConfig(max_tokens=max_tokens))
+        self.calls += 0 if completion.cached else 1
+        return completion.text
+
+    def _best_question(self, arm: str) -> QuestionRecord | None:
+        scored = [r for r in self.records if r.arm == arm and r.reward is not None]
+        return max(scored, key=lambda r: r.reward or 0.0) if scored else None
+
+    def _probes_config(self, model: str, bank: Path, personas: int | None,
+                       personas_file: str | None = None) -> ProbesConfig:  # fmt: skip
+        shared = self.config.model_dump(include={"seed", "min_option_mass", "settings",
+                                                 "use_cache", "cache_dir"})  # fmt: skip
+        return ProbesConfig(
+            **shared, model=model, framework=self.framework.id, items=str(bank),
+            judge=self.config.judge or self.config.models[0], judge_mode=self.config.judge_mode,
+            max_tokens=self.config.max_tokens, personas=personas, personas_file=personas_file,
+            n_boot=0,
+        )  # fmt: skip
+
+    async def _evaluate(self, bank: Path, folder: Path, models: Sequence[Member],
+                        personas: int | None, personas_file: str | None = None,
+                        ) -> dict[str, dict[str, list[float]]]:  # fmt: skip
+        """question id -> member -> profile (mean P(expressed) per dimension)."""
+        profiles: dict[str, dict[str, list[float]]] = defaultdict(dict)
+        for member in models:
+            directory = folder / member.label
+            instrument = ProbesInstrument(
+                self._probes_config(member.model, bank, personas, personas_file)
+            )
+            if (directory / MANIFEST).is_file():
+                finished = await resume(directory, "probes", self.progress)
+            else:
+                finished = await run(instrument, directory, self.progress)
+            results = finished.results
+            assert isinstance(results, ProbesResults)
+            usage, judge_usage = results.usage, results.judge_usage
+            self.calls += usage.model_calls + (judge_usage.model_calls if judge_usage else 0)
+            samples = RunStore.open_existing(directory).read_samples(ProbeSample)
+            by: dict[tuple[str, str], list[dict[str, float | None]]] = defaultdict(list)
+            for s in samples:
+                if not s.valid:
+                    continue
+                who = s.persona if personas or personas_file else None
+                if (personas or personas_file) and who is None:
+                    continue  # with personas, the members are the personas
+                by[(s.item_id, who or member.label)].append(s.scores)
+            for (question, who), scores in by.items():
+                profiles[question][who] = [
+                    float(np.mean([sc[d] for sc in scores if sc.get(d) is not None] or [0.0]))
+                    for d in self.framework.ids
+                ]
+        return profiles
+
+    def _bank_path(self, round_number: int, records: Sequence[QuestionRecord]) -> Path:
+        folder = self.out / f"round-{round_number}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "questions.jsonl"
+        lines = [json.dumps({"id": r.id, "question": r.question, "arm": r.arm}) for r in records]
+        path.write_text("\n".join(lines) + "\n", "utf-8")
+        return path
+
+    def _estimated_round_calls(self) -> int:
+        n_members = self.config.personas or len(self.members)
+        per_question = 2 * (n_members + (1 if self.config.personas else 0))
+        per_arm = 1 + self.config.questions * per_question
+        return self.config.arms_per_round * per_arm
+
+    def _over_budget(self) -> bool:
+        limit = self.config.max_calls
+        return limit is not None and self.calls + self._estimated_round_calls() > limit
+
+    async def _new_questions(
+        self, generator: CachedModel, arm: str, round_number: int
+    ) -> list[QuestionRecord]:
+        topic = self.topics[arm]
+        questions, parent = await self._write(generator, topic)
+        kept = []
+        for index, question in enumerate(questions):
+            duplicate = self.dedupe.duplicate_of(question)
+            if duplicate is not None:
+                self.dropped.append(
+                    {"question": question, "repeats": duplicate[0], "why": duplicate[1]}
+                )
+                continue
+            self.dedupe.add(question)
+            record_id = f"r{round_number}-{arm}-{index + 1}"
+            kept.append(QuestionRecord(id=record_id, question=question, round=round_number,
+                                       arm=arm, topic=topic.topic, parent=parent))  # fmt: skip
+        return kept
+
+    async def run(self, generator: CachedModel) -> GenerateReport:
+        notes: list[str] = []
+        rounds_run = 0
+        for round_number in range(1, self.config.rounds + 1):
+            if self._over_budget():
+                notes.append(
+                    f"stopped before round {round_number}: it would pass --max-calls "
+                    f"{self.config.max_calls} ({self.calls} calls so far)"
+                )
+                break
+            selected = self.bandit.select(self.config.arms_per_round)
+            new: list[QuestionRecord] = []
+            for arm in selected:
+                new.extend(await self._new_questions(generator, arm, round_number))
+            if new:
+                bank = self._bank_path(round_number, new)
+                folder = self.out / f"round-{round_number}"
+                profiles = await self._evaluate(bank, folder, self.members, self.config.personas)
+                for record in new:
+                    record.profiles = profiles.get(record.id, {})
+                    record.informativeness = informativeness(record.profiles)
+                    record.elicitation = elicitation(record.profiles)
+                    record.reward = reward(record.informativeness, record.elicitation)
+                self.records.extend(new)
+            for arm in selected:  # an arm whose questions were all dropped earns 0
+                rewards = [r.reward or 0.0 for r in new if r.arm == arm]
+                self.bandit.update(arm, float(np.mean(rewards)) if rewards else 0.0)
+            rounds_run = round_number
+        self._write_bank()
+        held_out = await self._held_out(notes)
+        return self._report(rounds_run, notes, held_out)
+
+    # -- outputs ---------------------------------------------------------------------------
+
+    def _write_bank(self) -> None:
+        ranked = sorted(self.records, key=lambda r: -(r.reward or 0.0))
+        lines = [r.model_dump_json(exclude={"profiles"}) for r in ranked]
+        tmp = self.out / (BANK_FILE + ".tmp")
+        tmp.write_text("\n".join(lines) + ("\n" if lines else ""), "utf-8")
+        os.replace(tmp, self.out / BANK_FILE)
+
+    def _comparison(
+        self,
+        records: Sequence[QuestionRecord],
+        profiles: dict[str, dict[str, list[float]]] | None = None,
+    ) -> Comparison:
+        def info(r: QuestionRecord) -> float | None:
+            return (
+                informativeness(profiles.get(r.id, {}))
+                if profiles is not None
+                else r.informativeness
+            )
+
+        seed = [v for r in records if r.parent is None and (v := info(r)) is not None]
+        refined = [v for r in records if r.parent is not None and (v := info(r)) is not None]
+        members = sorted(
+            {m for p in (profiles or {r.id: r.profiles for r in records}).values() for m in p}
+        )
+        return Comparison(members=members, seed=float(np.mean(seed)) if seed else None,
+                          refined=float(np.mean(refined)) if refined else None,
+                          n_seed=len(seed), n_refined=len(refined))  # fmt: skip
+
+    async def _held_out(self, notes: list[str]) -> Comparison | None:
+        """The seed and refined questions answered by members the search never saw."""
+        config = self.config
+        if not self.records or not (config.held_out or config.held_out_personas):
+            return None
+        bank = self.out / "held-out" / "questions.jsonl"
+        bank.parent.mkdir(parents=True, exist_ok=True)
+        bank.write_text(
+            "\n".join(json.dumps({"id": r.id, "question": r.question}) for r in self.records)
+            + "\n",
+            "utf-8",
+        )
+        if config.held_out_personas:
+            personas_file = self._held_out_personas_file(config.held_out_personas)
+            members = [Member(m.label, m.model) for m in self.members[:1]]
+            profiles = await self._evaluate(bank, bank.parent, members, None, str(personas_file))
+        else:
+            members = [Member(_label(m, i), m) for i, m in enumerate(config.held_out)]
+            if len(members) < 2:
+                notes.append(
+                    "one held-out model: informativeness needs >= 2 members; none computed"
+                )
+                return None
+            profiles = await self._evaluate(bank, bank.parent, members, None)
+        return self._comparison(self.records, profiles)
+
+    def _held_out_personas_file(self, n: int) -> Path:
+        pool = load_personas()
+        used = (
+            {p.id for p in sample_personas(pool, self.config.personas or 0, self.config.seed)}
+            if self.config.personas
+            else set()
+        )
+        rest = [p for p in pool if p.id not in used]
+        chosen = sample_personas(rest, n, self.config.seed + 1)
+        path = self.out / "held-out" / "personas.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            "\n".join(json.dumps({"id": p.id, "text": p.text}) for p in chosen) + "\n", "utf-8"
+        )
+        return path
+
+    def _report(
+        self, rounds_run: int, notes: list[str], held_out: Comparison | None
+    ) -> GenerateReport:
+        arms = {
+            arm: ArmReport(topic=self.topics[arm].topic, pulls=stats.pulls,
+                           mean_reward=stats.mean, rewards=stats.rewards)
+            for arm, stats in self.bandit.arms.items() if stats.pulls
+        }  # fmt: skip
+        if self.config.personas is None and not any(r.profiles for r in self.records):
+            notes.append("no question got a profile from two members")
+        report = GenerateReport(
+            framework=self.framework.id,
+            pool=[m.model for m in self.members]
+            if not self.config.personas
+            else [f"{self.config.models[0]} x {self.config.personas} personas"],
+            judge=self.config.judge or self.config.models[0],
+            generator=self.config.generator or self.config.models[0],
+            rounds_run=rounds_run,
+            calls=self.calls,
+            arms=arms,
+            questions=len(self.records),
+            dropped_duplicates=self.dropped,
+            unparsed_generations=self.unparsed,
+            pool_comparison=self._comparison(self.records),
+            held_out_comparison=held_out,
+            notes=notes,
+        )
+        tmp = self.out / (REPORT_FILE + ".tmp")
+        tmp.write_text(json.dumps(report.model_dump(mode="json"), indent=2) + "\n", "utf-8")
+        os.replace(tmp, self.out / REPORT_FILE)
+        return report
+
+
+async def agenerate(
+    config: AdaemConfig,
+    out: Path,
+    progress: Progress | None = None,
+    generator: Model | None = None,
+) -> GenerateReport:
+    """Run (or resume, in the same `out`) the AdAEM loop; see the module docstring.
+    `generator`: an API user's own `Model` to write the questions (behind the cache), instead
+    of the one `config.generator` names; the pool and the judge are always opened by name,
+    since their probes runs must be resumable."""
+    loop = Generator(config, out, progress)
+    name = config.generator or config.models[0]
+    writer = config.model_copy(update={"model": name}).open_model(generator)
+    try:
+        return await loop.run(writer)
+    finally:
+        await writer.aclose()
