@@ -68,6 +68,7 @@ bench: setup server
 	$(BIN)/python bench/overhead.py
 	$(BIN)/python bench/server.py --server cpp
 	$(BIN)/python bench/server.py --server python
+	$(BIN)/python bench/judges.py
 	$(BIN)/python bench/recovery.py
 
 clean-venv:

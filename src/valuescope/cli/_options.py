@@ -75,7 +75,8 @@ class RunOptions:
         Constrain | None,
         typer.Option(
             help="Servers without log-probabilities: constrain the K samples that stand in "
-            "for them to the options (guided_choice: vLLM/SGLang; grammar: llama.cpp)."
+            "for them to the options (guided_choice: vLLM/SGLang; grammar: llama.cpp); "
+            "also holds a judge's all@once JSON to its template."
         ),
     ] = None
     choose_samples: Annotated[
