@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -30,6 +31,9 @@ from valuescope.models import (
     RunUsage,
 )
 from valuescope.runs import RunStoreError, SampleRecord
+
+if TYPE_CHECKING:
+    from valuescope.stats import CIStat
 
 # Piped output (logs, CI) gets a width that fits the profile table; terminals keep theirs.
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -110,6 +114,21 @@ class RichProgress:
 def fmt(value: float | None, digits: int = 2) -> str:
     """A number for a table cell; `-` where it could not be computed."""
     return "-" if value is None else f"{value:.{digits}f}"
+
+
+def ci_cell(stat: CIStat) -> str:
+    """`0.83 [0.71, 0.90]`; the value alone where it has no interval; `-` without a value."""
+    if stat.value is None:
+        return "-"
+    if stat.ci_low is None or stat.ci_high is None:
+        return fmt(stat.value)
+    return f"{fmt(stat.value)} [{fmt(stat.ci_low)}, {fmt(stat.ci_high)}]"
+
+
+def print_reasons(reasons: dict[str, int]) -> None:
+    """Why answers were invalid, one line per reason with its count (printed as written)."""
+    for reason, count in reasons.items():
+        console.print(f"  {count} x {reason}", style="dim", highlight=False, markup=False)
 
 
 def print_run_footer(

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from valuescope.cli._console import console, fmt, user_errors
+from valuescope.cli._console import ci_cell, console, fmt, user_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -38,10 +38,7 @@ def register(app: typer.Typer) -> None:
         for heading in ("questionnaire", "probes P(expressed)", "r over personas [95% CI]", "n"):
             table.add_column(heading, justify="right", no_wrap=True)
         for dimension, a in results.dimensions.items():
-            r = a.r_over_personas
-            cell = "-"
-            if r is not None and r.value is not None:
-                cell = f"{fmt(r.value)} [{fmt(r.ci_low)}, {fmt(r.ci_high)}]"
+            cell = "-" if a.r_over_personas is None else ci_cell(a.r_over_personas)
             table.add_row(dimension, fmt(a.questionnaire), fmt(a.probes), cell, str(a.n_personas))
         console.print(table)
         rho = results.spearman

@@ -8,21 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from valuescope.cli._console import console, fmt, print_run_footer
+from valuescope.cli._console import ci_cell, console, fmt, print_reasons, print_run_footer
 from valuescope.cli._options import RunOptions, run_options
 from valuescope.cli._run import run_command
 
 if TYPE_CHECKING:
     from valuescope.instruments.classify import ClassifyResults
-    from valuescope.stats import CIStat
-
-
-def _ci(stat: CIStat) -> str:
-    if stat.value is None:
-        return "-"
-    if stat.ci_low is None or stat.ci_high is None:
-        return fmt(stat.value)
-    return f"{fmt(stat.value)} [{fmt(stat.ci_low)}, {fmt(stat.ci_high)}]"
 
 
 def results_table(results: ClassifyResults) -> Table:
@@ -35,14 +26,18 @@ def results_table(results: ClassifyResults) -> Table:
         for heading in ("gold +", "AUC [95% CI]", "F1 [95% CI]"):
             table.add_column(heading, justify="right")
     for dimension, profile in results.profile.items():
-        row = [dimension, _ci(profile.mean_score), fmt(profile.label_rate)]
+        row = [dimension, ci_cell(profile.mean_score), fmt(profile.label_rate)]
         if results.labelled:
             m = results.metrics.get(dimension)
-            row += ["-", "-", "-"] if m is None else [f"{m.positives}/{m.n}", _ci(m.auc), _ci(m.f1)]
+            row += (
+                ["-", "-", "-"]
+                if m is None
+                else [f"{m.positives}/{m.n}", ci_cell(m.auc), ci_cell(m.f1)]
+            )
         table.add_row(*row)
     if results.macro is not None:
         table.add_section()
-        table.add_row("macro", "", "", "", _ci(results.macro.auc), _ci(results.macro.f1))
+        table.add_row("macro", "", "", "", ci_cell(results.macro.auc), ci_cell(results.macro.f1))
     return table
 
 
@@ -55,8 +50,7 @@ def print_classify(results: ClassifyResults, directory: Path) -> None:
         f"{fmt(results.calls_per_text, 1)} calls per text",
         soft_wrap=True,
     )
-    for reason, count in results.invalid_reasons.items():
-        console.print(f"  {count} x {reason}", style="dim", highlight=False, markup=False)
+    print_reasons(results.invalid_reasons)
     if results.macro is not None:
         console.print(
             "AUC: P(a text with the value scores above one without); F1 of the judge's 0/1 "

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from valuescope.cli._console import console, fmt, print_run_footer
+from valuescope.cli._console import ci_cell, console, fmt, print_run_footer
 from valuescope.cli._options import RunOptions, given_on_command_line, run_options
 from valuescope.cli._run import run_command
 from valuescope.cli.probes import (
@@ -24,7 +24,6 @@ from valuescope.datasets.item_files import ColumnMapping
 
 if TYPE_CHECKING:
     from valuescope.instruments.likert import LikertInstrument, MeasureResults
-    from valuescope.stats import CIStat
 
 
 def profile_table(results: MeasureResults) -> Table:
@@ -353,21 +352,15 @@ def respondents_table(results: MeasureResults) -> Table:
         rel = result.reliability
         table.add_row(
             dim,
-            _ci_cell(rel.alpha),
-            _ci_cell(rel.lambda6),
-            _ci_cell(rel.omega),
+            ci_cell(rel.alpha),
+            ci_cell(rel.lambda6),
+            ci_cell(rel.omega),
             "-" if rel.reliable is None else ("yes" if rel.reliable else "no"),
             fmt(result.mean),
             fmt(result.sd),
             str(rel.n_respondents),
         )
     return table
-
-
-def _ci_cell(stat: CIStat) -> str:
-    if stat.value is None:
-        return "-"
-    return f"{stat.value:.2f} [{fmt(stat.ci_low)}, {fmt(stat.ci_high)}]"
 
 
 def _columns(spec: str | None) -> ColumnMapping:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from valuescope.cli._console import console, fmt, print_run_footer
+from valuescope.cli._console import ci_cell, console, fmt, print_reasons, print_run_footer
 from valuescope.runs import MANIFEST
 
 if TYPE_CHECKING:
@@ -61,9 +61,9 @@ def probes_table(results: ProbesResults) -> Table:
     for heading in ("P(expressed) [95% CI]", "on its own probes", "questions"):
         table.add_column(heading, justify="right", no_wrap=True)
     for dimension, r in results.dimensions.items():
-        s = r.score
-        cell = "-" if s.value is None else f"{fmt(s.value)} [{fmt(s.ci_low)}, {fmt(s.ci_high)}]"
-        table.add_row(dimension, cell, fmt(r.on_target), f"{r.n_on_target}/{r.n_questions}")
+        table.add_row(
+            dimension, ci_cell(r.score), fmt(r.on_target), f"{r.n_on_target}/{r.n_questions}"
+        )
     return table
 
 
@@ -76,8 +76,7 @@ def print_probes(results: ProbesResults, directory: Path) -> None:
         f"{len(results.respondents)} personas profiled",
         soft_wrap=True,
     )
-    for reason, count in results.invalid_reasons.items():
-        console.print(f"  {count} x {reason}", style="dim", highlight=False, markup=False)
+    print_reasons(results.invalid_reasons)
     console.print(
         "P(expressed): the judge's mean probability that an answer expresses the value, over "
         "questions (CI: bootstrap over questions); on its own probes: the same over the "

@@ -13,12 +13,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from valuescope.cli._console import RichProgress, console, errors, fmt, user_errors
+from valuescope.cli._console import RichProgress, ci_cell, console, errors, fmt, user_errors
 from valuescope.cli._options import RunOptions, run_options
 from valuescope.cli._run import command_line
 
 if TYPE_CHECKING:
-    from valuescope.stats import CIStat
     from valuescope.validity import ConstructValidityResults, PlannedRun
 
 
@@ -26,14 +25,6 @@ class DesignChoice(StrEnum):
     quick = "quick"
     standard = "standard"
     full = "full"
-
-
-def _ci(stat: CIStat) -> str:
-    if stat.value is None:
-        return "-"
-    if stat.ci_low is None or stat.ci_high is None:
-        return f"{stat.value:.2f}"
-    return f"{stat.value:.2f} [{stat.ci_low:.2f}, {stat.ci_high:.2f}]"
 
 
 def _verdict(flag: bool | None) -> str:
@@ -57,7 +48,7 @@ def convergent_table(results: ConstructValidityResults) -> Table:
         table.add_column(heading, justify="right", no_wrap=True)
     for c in m.convergent:
         ok = None if c.r.value is None else c.r.value >= m.convergent_min
-        table.add_row(c.trait, c.b_trait, _ci(c.r), str(c.n), _verdict(ok))
+        table.add_row(c.trait, c.b_trait, ci_cell(c.r), str(c.n), _verdict(ok))
     return table
 
 
@@ -75,7 +66,7 @@ def criterion_table(results: ConstructValidityResults) -> Table | None:
             "-" if x.sign_matches is None else ("[green]ok[/]" if x.sign_matches else "[red]no[/]")
         )
         expected = "+" if x.expected_sign > 0 else "-"
-        table.add_row(x.trait, x.criterion, expected, _ci(x.r), str(x.n), sign)
+        table.add_row(x.trait, x.criterion, expected, ci_cell(x.r), str(x.n), sign)
     return table
 
 
@@ -88,7 +79,8 @@ def print_validity(results: ConstructValidityResults, files: list[Path]) -> None
         highlight=False,
     )
     console.print(
-        f"discriminant gap: {_ci(m.discriminant_gap)} (rule: >= {m.gap_min:.2f})", highlight=False
+        f"discriminant gap: {ci_cell(m.discriminant_gap)} (rule: >= {m.gap_min:.2f})",
+        highlight=False,
     )
     console.print(
         f"convergent rule: {_verdict(m.convergent_pass)}; discriminant rule: "
