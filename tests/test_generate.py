@@ -198,3 +198,15 @@ def test_a_pool_of_two_servers_and_the_refinement_path(
     assert report.pool_comparison.n_seed == 2 and report.pool_comparison.n_refined == 2
     members = report.pool_comparison.members
     assert len(members) == 2 and all(m.startswith(("m1-", "m2-")) for m in members)
+
+
+def test_a_call_budget_stops_before_a_round_that_would_pass_it(tmp_path: Path) -> None:
+    """One round of 1 topic x 2 questions x (3 personas + the model) x 2 calls + 1 writer
+    call is estimated at 17 calls: a budget of 16 runs no round and says why."""
+    config = AdaemConfig(model="llamacpp", models=["llamacpp"], personas=3, framework="mft6",
+                         arms=1, arms_per_round=1, questions=2, max_calls=16)  # fmt: skip
+    writer = ScriptedWriter()
+    report = asyncio.run(agenerate(config, tmp_path / "gen", generator=writer))
+    assert report.rounds_run == 0 and report.questions == 0 and report.calls == 0
+    assert report.notes == ["stopped before round 1: it would pass --max-calls 16 (0 calls so far)"]
+    assert (tmp_path / "gen" / "bank.jsonl").read_text() == ""
