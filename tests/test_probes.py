@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from scipy.stats import spearmanr
 from typer.testing import CliRunner
 
 from valuescope.cli import app
@@ -151,7 +152,9 @@ def test_probes_and_agreement_on_the_embedded_model(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     agreement = json.loads((probes / "agreement.json").read_text())
     assert agreement["n_common_personas"] == 6
-    assert agreement["spearman"]["value"] is not None
+    dims = agreement["dimensions"].values()
+    rho = spearmanr([d["questionnaire"] for d in dims], [d["probes"] for d in dims]).statistic
+    assert agreement["spearman"]["value"] == pytest.approx(rho)
     assert all(d["n_personas"] >= 5 for d in agreement["dimensions"].values())
     wrong = RUNNER.invoke(app, ["agreement", str(probes), str(questionnaire)])
     assert wrong.exit_code == 2 and "probes" in wrong.output
@@ -164,3 +167,18 @@ def test_probe_options_and_questionnaire_options_do_not_mix() -> None:
     assert result.exit_code == 2 and "--judge apply to --instrument probes" in result.output
     result = RUNNER.invoke(app, ["measure", "--instrument", "probes", "--framework", "bigfive"])
     assert result.exit_code == 2 and "no probes ship for bigfive" in result.output
+
+
+def test_pearson_over_personas_needs_five_and_variation() -> None:
+    from valuescope.agreement import _pearson
+
+    r = _pearson([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [2.0, 1.0, 4.0, 3.0, 6.0, 5.0])
+    assert r.value == pytest.approx(0.8285714)  # np.corrcoef by hand: 29 / 35
+    assert r.ci_low is not None and r.ci_high is not None and r.ci_low < r.value < r.ci_high
+    assert (
+        _pearson([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0]).reason
+        == "4 personas scored on both sides"
+    )
+    assert _pearson([1.0] * 6, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).reason == (
+        "a score does not vary across personas"
+    )
