@@ -11,6 +11,7 @@ from rich.table import Table
 
 from valuescope.cli._console import RichProgress, console, user_errors
 from valuescope.cli._options import RunOptions, run_options
+from valuescope.runs import default_run_dir
 
 
 def _names(values: list[str] | None) -> list[str]:
@@ -72,8 +73,9 @@ def register(app: typer.Typer) -> None:
         topics, a generator writes and refines questions, every member answers, a judge
         profiles the answers; informativeness = mean pairwise Jensen-Shannon divergence.
         Writes bank.jsonl (for measure --instrument probes --items) and generate.json.
-        Rerun with the same --out to resume. Partly implemented: one greedy answer per
-        question and member; held-out comparison without a significance test."""
+        Rerun with the same --out to resume (without --out, each run gets a new
+        runs/<UTC>-generate-... folder). Partly implemented: one greedy answer per question
+        and member; held-out comparison without a significance test."""
         from valuescope.generate import AdaemConfig, agenerate
 
         pool = _names(models)
@@ -88,7 +90,7 @@ def register(app: typer.Typer) -> None:
                 "max_calls": max_calls, "max_tokens": max_tokens, "dedupe": dedupe,
                 "held_out": _names(held_out), "held_out_personas": held_out_personas,
             })  # fmt: skip
-            out = run.out or Path("runs") / f"generate-{config.framework}"
+            out = run.out or default_run_dir("generate", config.display_name, config.framework)
             progress = RichProgress("answering")
             with progress:
                 report = asyncio.run(agenerate(config, out, progress))

@@ -3,7 +3,6 @@ profile (the options are `measure`'s; this module keeps the probes-only parts ap
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +10,7 @@ import typer
 from rich.table import Table
 
 from valuescope.cli._console import ci_cell, console, fmt, print_reasons, print_run_footer
-from valuescope.runs import MANIFEST
+from valuescope.runs import RunStore, RunStoreError
 
 if TYPE_CHECKING:
     from valuescope.instruments.probes import ProbesInstrument, ProbesResults
@@ -24,8 +23,8 @@ error rather than silently ignored."""
 def manifest_command(directory: Path) -> str | None:
     """The command a run directory was made by (None if unreadable: resume then says why)."""
     try:
-        return str(json.loads((directory / MANIFEST).read_text(encoding="utf-8"))["command"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return RunStore.open_existing(directory).manifest.command
+    except (RunStoreError, OSError):
         return None
 
 

@@ -53,6 +53,7 @@ from valuescope.instruments.probes import (
     ProbesInstrument,
     ProbesResults,
 )
+from valuescope.instruments.probes.summary import question_means
 from valuescope.judges import JudgeMode
 from valuescope.models import CachedModel, Message, Model
 from valuescope.models import GenerateConfig as SamplingConfig
@@ -238,35 +239,33 @@ class Generator:
     async def _evaluate(self, bank: Path, folder: Path, models: Sequence[Member],
                         personas: int | None, personas_file: str | None = None,
                         ) -> dict[str, dict[str, list[float]]]:  # fmt: skip
-        """question id -> member -> profile (mean P(expressed) per dimension)."""
+        """question id -> member -> profile (mean P(expressed) per dimension). With
+        personas, the members are the personas (their persona-free answers are left out);
+        without, each model is one member."""
+        by_persona = personas is not None or personas_file is not None
         profiles: dict[str, dict[str, list[float]]] = defaultdict(dict)
         for member in models:
             directory = folder / member.label
-            instrument = ProbesInstrument(
-                self._probes_config(member.model, bank, personas, personas_file)
-            )
             if (directory / MANIFEST).is_file():
                 finished = await resume(directory, "probes", self.progress)
             else:
-                finished = await run(instrument, directory, self.progress)
+                config = self._probes_config(member.model, bank, personas, personas_file)
+                finished = await run(ProbesInstrument(config), directory, self.progress)
             results = finished.results
             assert isinstance(results, ProbesResults)
             usage, judge_usage = results.usage, results.judge_usage
             self.calls += usage.model_calls + (judge_usage.model_calls if judge_usage else 0)
-            samples = RunStore.open_existing(directory).read_samples(ProbeSample)
-            by: dict[tuple[str, str], list[dict[str, float | None]]] = defaultdict(list)
-            for s in samples:
-                if not s.valid:
-                    continue
-                who = s.persona if personas or personas_file else None
-                if (personas or personas_file) and who is None:
-                    continue  # with personas, the members are the personas
-                by[(s.item_id, who or member.label)].append(s.scores)
-            for (question, who), scores in by.items():
-                profiles[question][who] = [
-                    float(np.mean([sc[d] for sc in scores if sc.get(d) is not None] or [0.0]))
-                    for d in self.framework.ids
-                ]
+            answers: dict[str, list[ProbeSample]] = defaultdict(list)
+            for s in RunStore.open_existing(directory).read_samples(ProbeSample):
+                if by_persona and s.persona is not None:
+                    answers[s.persona].append(s)
+                elif not by_persona:
+                    answers[member.label].append(s)
+            for who, samples in answers.items():
+                means = {d: question_means(samples, d) for d in self.framework.ids}
+                scored = set.intersection(*(set(m) for m in means.values()))
+                for question in scored:
+                    profiles[question][who] = [means[d][question] for d in self.framework.ids]
         return profiles
 
     def _bank_path(self, round_number: int, records: Sequence[QuestionRecord]) -> Path:
@@ -348,22 +347,14 @@ class Generator:
         os.replace(tmp, self.out / BANK_FILE)
 
     def _comparison(
-        self,
-        records: Sequence[QuestionRecord],
-        profiles: dict[str, dict[str, list[float]]] | None = None,
+        self, records: Sequence[QuestionRecord], profiles: dict[str, dict[str, list[float]]]
     ) -> Comparison:
-        def info(r: QuestionRecord) -> float | None:
-            return (
-                informativeness(profiles.get(r.id, {}))
-                if profiles is not None
-                else r.informativeness
-            )
-
-        seed = [v for r in records if r.parent is None and (v := info(r)) is not None]
-        refined = [v for r in records if r.parent is not None and (v := info(r)) is not None]
-        members = sorted(
-            {m for p in (profiles or {r.id: r.profiles for r in records}).values() for m in p}
-        )
+        """Mean informativeness of the seed and of the refined questions under `profiles`
+        (the pool's, or held-out members')."""
+        values = {r.id: informativeness(profiles.get(r.id, {})) for r in records}
+        seed = [v for r in records if r.parent is None and (v := values[r.id]) is not None]
+        refined = [v for r in records if r.parent is not None and (v := values[r.id]) is not None]
+        members = sorted({m for p in profiles.values() for m in p})
         return Comparison(members=members, seed=float(np.mean(seed)) if seed else None,
                           refined=float(np.mean(refined)) if refined else None,
                           n_seed=len(seed), n_refined=len(refined))  # fmt: skip
@@ -382,8 +373,9 @@ class Generator:
         )
         if config.held_out_personas:
             personas_file = self._held_out_personas_file(config.held_out_personas)
-            members = [Member(m.label, m.model) for m in self.members[:1]]
-            profiles = await self._evaluate(bank, bank.parent, members, None, str(personas_file))
+            profiles = await self._evaluate(
+                bank, bank.parent, self.members[:1], None, str(personas_file)
+            )
         else:
             members = [Member(_label(m, i), m) for i, m in enumerate(config.held_out)]
             if len(members) < 2:
@@ -396,11 +388,7 @@ class Generator:
 
     def _held_out_personas_file(self, n: int) -> Path:
         pool = load_personas()
-        used = (
-            {p.id for p in sample_personas(pool, self.config.personas or 0, self.config.seed)}
-            if self.config.personas
-            else set()
-        )
+        used = {p.id for p in sample_personas(pool, self.config.personas or 0, self.config.seed)}
         rest = [p for p in pool if p.id not in used]
         chosen = sample_personas(rest, n, self.config.seed + 1)
         path = self.out / "held-out" / "personas.jsonl"
@@ -420,6 +408,7 @@ class Generator:
         }  # fmt: skip
         if self.config.personas is None and not any(r.profiles for r in self.records):
             notes.append("no question got a profile from two members")
+        pool_profiles = {r.id: r.profiles for r in self.records}
         report = GenerateReport(
             framework=self.framework.id,
             pool=[m.model for m in self.members]
@@ -433,7 +422,7 @@ class Generator:
             questions=len(self.records),
             dropped_duplicates=self.dropped,
             unparsed_generations=self.unparsed,
-            pool_comparison=self._comparison(self.records),
+            pool_comparison=self._comparison(self.records, pool_profiles),
             held_out_comparison=held_out,
             notes=notes,
         )

@@ -30,7 +30,7 @@ from valuescope.judges._prompts import (
     one_by_one_messages,
 )
 from valuescope.judges._repair import parse_labels
-from valuescope.models import Choice, Filled, Model, fill
+from valuescope.models import Choice, Model, fill
 
 JudgeMode = Literal["all@once", "one-by-one"]
 JUDGE_MODES: tuple[JudgeMode, ...] = ("all@once", "one-by-one")
@@ -94,17 +94,10 @@ class Judge:
 
     # -- all@once -------------------------------------------------------------------------
 
-    async def _fill(self, text: str, question: str | None) -> Filled:
-        messages = all_at_once_messages(self.framework, text, question)
-        own = getattr(self.model, "fill", None)
-        if own is not None:  # a CachedModel (or a backend that fills itself)
-            filled: Filled = await own(messages, self.template)
-            return filled
-        return await fill(self.model, messages, self.template)
-
     async def _all_at_once(self, text: str, question: str | None) -> Judgement:
         ids = self.framework.ids
-        filled = await self._fill(text, question)
+        messages = all_at_once_messages(self.framework, text, question)
+        filled = await fill(self.model, messages, self.template)
         chosen = [slot.chosen for slot in filled.slots]
         if all(c is not None for c in chosen):
             labels = {d: int(c) for d, c in zip(ids, chosen, strict=True) if c is not None}

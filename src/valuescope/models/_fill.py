@@ -123,9 +123,10 @@ class FillsTemplates(Protocol):
 
 
 async def fill(model: Model, messages: list[Message], template: Template) -> Filled:
-    """`template` filled by `model` in one request (see the module docstring)."""
-    own = getattr(model, "fill", None)
-    if isinstance(model, FillsTemplates) and own is not None:
+    """`template` filled by `model` in one request (see the module docstring): by the
+    model's own `fill` where it has one (the embedded backend; a `CachedModel`, which
+    caches and then comes back here with its backend), else by one `generate`."""
+    if isinstance(model, FillsTemplates):
         return await model.fill(messages, template)
     config = GenerateConfig(
         max_tokens=template.max_tokens(),

@@ -30,11 +30,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from valuescope.datasets import DataFileError
+from valuescope.datasets import DataFileError, load_yaml_located
 from valuescope.datasets.item_files import table_rows
 from valuescope.frameworks import Framework
-
-DEVSETS = {"schwartz10": "devset_schwartz10.jsonl", "mft6": "devset_mft6.jsonl"}
 
 
 @dataclass
@@ -61,12 +59,18 @@ class TextSourceError(DataFileError):
     """A text source that cannot be read (missing file, no text column, bad label)."""
 
 
+def _devset_dir() -> Path:
+    return Path(str(files("valuescope.judges") / "data"))
+
+
 def devset_path(name: str) -> Path:
-    if name not in DEVSETS:
+    """A shipped dev set's file, as `judges/data/devsets.yaml` lists it."""
+    listed = load_yaml_located(_devset_dir() / "devsets.yaml")["devsets"]
+    if name not in listed:
         raise TextSourceError(
-            name, None, f"no shipped dev set {name!r} (known: {', '.join(DEVSETS)})"
+            name, None, f"no shipped dev set {name!r} (known: {', '.join(listed)})"
         )
-    return Path(str(files("valuescope.judges") / "data" / DEVSETS[name]))
+    return _devset_dir() / str(listed[name]["file"])
 
 
 def load_texts(

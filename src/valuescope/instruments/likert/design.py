@@ -80,16 +80,39 @@ class Respondent:
         return f"{self.persona.id}/{self.instruction.id}/{self.postamble.id}"
 
 
-def respondents_for(
-    n_personas: int, crossing: Crossing, seed: int, personas_file: Path | None = None
-) -> list[Respondent]:
-    """The respondents of a design: `n_personas` personas drawn (seeded) from the shipped
-    pool or the user's file, crossed with the shipped instructions and postambles."""
+def persona_count(
+    design: DesignName, personas: int | None, personas_file: str | None
+) -> int | None:
+    """How many personas a run's options ask for; None for no respondents at all.
+
+    `--personas N` wins; else the preset's number; else (a file alone) every persona in it.
+    Shared by the questionnaire's design and the probes, so that the same options give both
+    instruments the same personas (what `agreement` pairs them by)."""
+    if design == "none" and personas is None and personas_file is None:
+        return None
+    if personas is not None:
+        return personas
+    preset = PRESETS.get(design)
+    if preset is not None:
+        return preset.personas
+    return len(load_personas(Path(personas_file) if personas_file else None))
+
+
+def design_personas(n_personas: int, seed: int, personas_file: Path | None = None) -> list[Persona]:
+    """`n_personas` personas drawn (seeded) from the shipped pool or the user's file."""
     pool = load_personas(personas_file)
     if n_personas > len(pool):
         source = personas_file or "the shipped pool"
         raise ConfigError(f"--personas {n_personas}: {source} has {len(pool)} personas")
-    personas = sample_personas(pool, n_personas, seed)
+    return sample_personas(pool, n_personas, seed)
+
+
+def respondents_for(
+    n_personas: int, crossing: Crossing, seed: int, personas_file: Path | None = None
+) -> list[Respondent]:
+    """The respondents of a design: `design_personas`, crossed with the shipped
+    instructions and postambles."""
+    personas = design_personas(n_personas, seed, personas_file)
     instructions, postambles = load_instructions(), load_postambles()
     if crossing == "cross":
         return [Respondent(p, i, a) for p in personas for i in instructions for a in postambles]

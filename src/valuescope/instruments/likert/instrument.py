@@ -20,6 +20,7 @@ from valuescope.instruments.likert.design import (
     PRESETS,
     Crossing,
     DesignName,
+    persona_count,
     respondents_for,
 )
 from valuescope.instruments.likert.format_checks import (
@@ -61,7 +62,6 @@ from valuescope.instruments.likert.summary import (
     summarise_dimension,
     summarise_overall,
 )
-from valuescope.respondents import load_personas
 
 COMMAND = "measure"
 
@@ -96,16 +96,11 @@ class MeasureConfig(RunConfig):
 
     def respondent_design(self) -> tuple[int, Crossing] | None:
         """(personas, crossing) of the respondent design, or None for the profile only."""
-        if self.design == "none" and self.personas is None and self.personas_file is None:
+        n = persona_count(self.design, self.personas, self.personas_file)
+        if n is None:
             return None
         preset = PRESETS.get(self.design)
-        crossing: Crossing = preset.crossing if preset else "rotate"
-        if self.personas is not None:
-            return self.personas, crossing
-        if preset is not None:
-            return preset.personas, crossing
-        pool = load_personas(Path(self.personas_file) if self.personas_file else None)
-        return len(pool), crossing
+        return n, preset.crossing if preset else "rotate"
 
 
 def load_instrument(config: MeasureConfig) -> tuple[Framework, ItemBank]:

@@ -26,7 +26,7 @@ from pydantic import Field
 
 from valuescope.engine import ConfigError, Models, Plan, RunConfig, SampleKey, digest
 from valuescope.frameworks import load_framework
-from valuescope.instruments.likert.design import PRESETS, DesignName
+from valuescope.instruments.likert.design import DesignName, design_personas, persona_count
 from valuescope.instruments.probes.bank import (
     Probe,
     builtin_probes_path,
@@ -36,7 +36,7 @@ from valuescope.instruments.probes.bank import (
 from valuescope.instruments.probes.summary import ProbeSample, ProbesResults, summarise
 from valuescope.judges import Judge, JudgeMode
 from valuescope.models import GenerateConfig, Message, user
-from valuescope.respondents import PERSONA_FRAMING, Persona, load_personas, sample_personas
+from valuescope.respondents import PERSONA_FRAMING, Persona
 
 COMMAND = "probes"
 ANSWER_INSTRUCTION = "Answer in at most three sentences, and say what you would do or think."
@@ -108,16 +108,14 @@ class ProbesInstrument:
         self.personas = self._personas()
 
     def _personas(self) -> list[Persona]:
+        """The questionnaire's rule (`design.persona_count`, `design_personas`), so the same
+        options give the same personas as a `measure` run."""
         config = self.config
-        n = config.personas or (PRESETS[config.design].personas if config.design != "none" else 0)
-        if config.personas_file and not config.personas:
-            return load_personas(Path(config.personas_file))
-        if n == 0:
+        n = persona_count(config.design, config.personas, config.personas_file)
+        if n is None:
             return []
-        pool = load_personas(Path(config.personas_file) if config.personas_file else None)
-        if n > len(pool):
-            raise ConfigError(f"--personas {n}: the pool has {len(pool)} personas")
-        return sample_personas(pool, n, config.seed)
+        file = Path(config.personas_file) if config.personas_file else None
+        return design_personas(n, config.seed, file)
 
     @property
     def instrument_name(self) -> str:

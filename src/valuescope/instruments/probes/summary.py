@@ -65,8 +65,9 @@ class ProbesResults(ResultsBase):
     """The judge's calls, when it is another model than the one measured."""
 
 
-def _question_means(samples: Sequence[ProbeSample], dimension: str) -> dict[str, float]:
-    """probe id -> mean score over its valid answers, for one dimension."""
+def question_means(samples: Sequence[ProbeSample], dimension: str) -> dict[str, float]:
+    """probe id -> mean score over its valid answers, for one dimension (the unit of the
+    profile here, and a pool member's profile of a question in `generate`)."""
     values: dict[str, list[float]] = defaultdict(list)
     for s in samples:
         v = s.scores.get(dimension)
@@ -78,7 +79,7 @@ def _question_means(samples: Sequence[ProbeSample], dimension: str) -> dict[str,
 def _dimension(
     dimension: str, probes: Sequence[Probe], own: Sequence[ProbeSample], seed: int, n_boot: int
 ) -> ProbeDimension:
-    means = _question_means(own, dimension)
+    means = question_means(own, dimension)
     targeted = [means[p.id] for p in probes if p.dimension == dimension and p.id in means]
     values = np.asarray(list(means.values()), dtype=float)
     if values.size == 0:
@@ -113,7 +114,7 @@ def summarise(
         if s.persona is not None:
             by_persona[s.persona].append(s)
     respondents = {
-        persona: {d: _mean_or_none(_question_means(answers, d)) for d in dimensions}
+        persona: {d: _mean_or_none(question_means(answers, d)) for d in dimensions}
         for persona, answers in by_persona.items()
     }
     invalid = [s for s in samples if not s.valid]
