@@ -124,6 +124,36 @@ def test_probes_profile_on_a_scripted_model(tmp_path: Path) -> None:
     assert any("judged its own answers" in w for w in results.warnings)
 
 
+class ScriptedByTopic(Scripted):
+    """As `Scripted`, but the judge finds liberty (not care) in answers about bikes."""
+
+    async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
+        if config.grammar is None:
+            return await super().generate(messages, config)
+        value = "liberty" if "bike" in messages[-1].content else "care"
+        body = ", ".join(f'"{d}":{int(d == value)}' for d in MFT.ids)
+        return Completion(text="{" + body + "}", constrained=True)
+
+
+def test_on_target_counts_only_the_questions_that_put_the_value_at_stake(tmp_path: Path) -> None:
+    """Care shows in the care question's answer and liberty in the bike question's: each
+    value's profile score is 0.5 over both questions, its on-target score 1.0."""
+    bank = tmp_path / "bank.yaml"
+    bank.write_text(
+        "framework: mft6\nprobes:\n"
+        "  - {id: ca01, dimension: care, question: 'A friend is ill. What do you do?'}\n"
+        "  - {id: li01, dimension: liberty, question: 'Must I register my bike?'}\n",
+        encoding="utf-8",
+    )
+    config = ProbesConfig(model="scripted", framework="mft6", items=str(bank), use_cache=False,
+                          n_boot=0)  # fmt: skip
+    finished = asyncio.run(run(ProbesInstrument(config), tmp_path / "run", model=ScriptedByTopic()))
+    care, liberty = finished.results.dimensions["care"], finished.results.dimensions["liberty"]
+    assert care.score.value == liberty.score.value == 0.5
+    assert care.on_target == liberty.on_target == 1.0
+    assert care.n_on_target == liberty.n_on_target == 1
+
+
 # --- whole runs -------------------------------------------------------------------------------
 
 
