@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
@@ -25,6 +26,10 @@ from valuescope.models import (
     get_model,
     parse_model_name,
 )
+
+if TYPE_CHECKING:
+    from valuescope.steering import SteeringArtifact
+
 from valuescope.runs import (
     Manifest,
     SampleRecord,
@@ -64,6 +69,9 @@ class RunConfig(BaseModel):
     settings: ModelSettings = ModelSettings()
     use_cache: bool = True
     cache_dir: str | None = None
+    steering: str | None = None
+    """A steering artifact (`valuescope steer`'s run folder, a method folder or an
+    artifact.json) put in front of the measured model; a judge is never steered."""
 
     def judge_model_name(self) -> str | None:
         """The model that judges free text, for instruments that have a judge; None = the
@@ -104,6 +112,14 @@ class RunConfig(BaseModel):
             )
         cache = ResponseCache(cache_dir or default_cache_dir()) if self.use_cache else None
         return CachedModel(model, cache)
+
+    def steering_artifact(self) -> SteeringArtifact | None:
+        """The artifact `steering` names, read and checked (before any model is opened)."""
+        if self.steering is None:
+            return None
+        from valuescope.steering import load_steering
+
+        return load_steering(self.steering)
 
     def manifest(
         self,

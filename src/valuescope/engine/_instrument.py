@@ -48,7 +48,9 @@ class Models:
 
     @property
     def has_own_judge(self) -> bool:
-        return self.judge is not self.subject
+        """The judge is another model (a steered subject judged by its own bare self is
+        not: same backend, same usage counters)."""
+        return self.judge.backend is not self.subject.backend
 
 
 class Instrument(Protocol[RequestT, SampleT, ResultsT_co]):

@@ -20,7 +20,7 @@ import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from valuescope.engine._config import RunConfig
 from valuescope.engine._fingerprint import check_resumable
@@ -35,6 +35,9 @@ from valuescope.runs import (
     SampleRecord,
     package_versions,
 )
+
+if TYPE_CHECKING:
+    from valuescope.steering import SteeringArtifact
 
 RequestT = TypeVar("RequestT")
 SampleT = TypeVar("SampleT", bound=SampleRecord)
@@ -131,13 +134,25 @@ async def resume(
 
 
 def _open_models(config: RunConfig, model: Model | None, judge: Model | None) -> Models:
-    subject = config.open_model(model)
+    """The subject (steered when the config says so) and the judge. Where the subject
+    judges its own answers, the judge is the bare model: steering changes what is
+    measured, never how it is scored."""
+    steering = config.steering_artifact()
+    bare = config.open_model(model)
+    subject = bare if steering is None else _steered(bare, steering)
     judge_name = config.judge_model_name()
     if judge is not None:
         return Models(subject, config.open_model(judge))
     if judge_name is None or judge_name == config.model:
-        return Models(subject, subject)
+        return Models(subject, bare)
     return Models(subject, config.model_copy(update={"model": judge_name}).open_model())
+
+
+def _steered(bare: CachedModel, artifact: SteeringArtifact) -> CachedModel:
+    """`bare` behind `artifact` (imported on use: steering builds on the engine)."""
+    from valuescope.steering import SteeredModel
+
+    return SteeredModel(bare, artifact)
 
 
 async def _close(models: Models) -> None:

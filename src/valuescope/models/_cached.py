@@ -43,6 +43,9 @@ class CachedModel:
 
     @property
     def identity(self) -> str:
+        """What the manifest records and `resume` compares. Cache keys use the backend's
+        identity instead, so that a wrapper that changes what is asked (`SteeredModel`
+        prepends its instruction) shares the cache entries of the requests it sends."""
         return self.backend.identity
 
     def _count(self, usage: TokenUsage | None) -> None:
@@ -56,26 +59,26 @@ class CachedModel:
 
     async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
         payload = {"messages": [m.model_dump() for m in messages], "config": config.cache_fields()}
-        key = cache_key(self.identity, "generate", payload)
+        key = cache_key(self.backend.identity, "generate", payload)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self._count(None)
             return Completion.model_validate_json(hit).model_copy(update={"cached": True})
         completion = await self.backend.generate(messages, config)
         self._count(completion.usage)
         if self.cache is not None:
-            self.cache.put(key, self.identity, "generate", completion.model_dump_json())
+            self.cache.put(key, self.backend.identity, "generate", completion.model_dump_json())
         return completion
 
     async def choose(self, messages: list[Message], options: list[str]) -> Choice:
         payload = {"messages": [m.model_dump() for m in messages], "options": options}
-        key = cache_key(self.identity, "choose", payload)
+        key = cache_key(self.backend.identity, "choose", payload)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self._count(None)
             return Choice.model_validate_json(hit).model_copy(update={"cached": True})
         choice = await self.backend.choose(messages, options)
         self._count(choice.usage)
         if self.cache is not None:
-            self.cache.put(key, self.identity, "choose", choice.model_dump_json())
+            self.cache.put(key, self.backend.identity, "choose", choice.model_dump_json())
         return choice
 
     async def fill(self, messages: list[Message], template: Template) -> Filled:
@@ -83,14 +86,14 @@ class CachedModel:
         route the backend takes (the generic route's `generate` is not cached twice)."""
         messages_dump = [m.model_dump() for m in messages]
         payload = {"messages": messages_dump, "template": template.model_dump()}
-        key = cache_key(self.identity, "fill", payload)
+        key = cache_key(self.backend.identity, "fill", payload)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self._count(None)
             return Filled.model_validate_json(hit).model_copy(update={"cached": True})
         filled = await fill_template(self.backend, messages, template)
         self._count(filled.usage)
         if self.cache is not None:
-            self.cache.put(key, self.identity, "fill", filled.model_dump_json())
+            self.cache.put(key, self.backend.identity, "fill", filled.model_dump_json())
         return filled
 
     async def aclose(self) -> None:
