@@ -25,6 +25,7 @@ from valuescope.cli import (
     listing,
     measure,
     models,
+    steer,
     validity,
 )
 
@@ -61,6 +62,7 @@ for group in (
     dilemmas,
     classify,
     generate,
+    steer,
     compare,
     validity,
     agreement,

@@ -101,6 +101,14 @@ class RunOptions:
         Path | None,
         typer.Option(help="Continue the run in this directory; takes no other option."),
     ] = None
+    steering: Annotated[
+        Path | None,
+        typer.Option(
+            help="Steer the measured model with a `valuescope steer` result: its run folder "
+            "(one method), a method folder (RUN/methods/NAME) or an artifact.json. A judge is "
+            "never steered."
+        ),
+    ] = None
 
     def config_fields(self, model: str | None = None) -> dict[str, Any]:
         """The `RunConfig` fields (`model` overrides `--model`, e.g. a default found
@@ -119,6 +127,7 @@ class RunOptions:
             ),
             "use_cache": not self.no_cache,
             "cache_dir": str(self.cache_dir) if self.cache_dir else None,
+            "steering": str(self.steering) if self.steering else None,
         }
 
 

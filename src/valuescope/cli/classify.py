@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
     """Add the `classify` command to `app`."""
 
     @app.command()
-    @run_options(omit=("model",))
+    @run_options(omit=("model", "steering"))
     def classify(
         ctx: typer.Context,
         source: Annotated[

@@ -195,7 +195,7 @@ def _measure_models(names: list[str], base: MeasureConfig, out: Path) -> list[Pa
     return directories
 
 
-@run_options(omit=("model", "resume"))
+@run_options(omit=("model", "resume", "steering"))
 def compare_command(
     ctx: typer.Context,
     run_dirs: Annotated[

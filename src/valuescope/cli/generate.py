@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
     """Add the `generate` command to `app`."""
 
     @app.command()
-    @run_options(omit=("model", "resume"))
+    @run_options(omit=("model", "resume", "steering"))
     def generate(
         models: Annotated[
             list[str],

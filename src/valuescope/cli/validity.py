@@ -137,7 +137,7 @@ def _measure(planned: list[PlannedRun]) -> None:
             raise typer.Exit(130) from None
 
 
-@run_options(omit=("resume",))
+@run_options(omit=("resume", "steering"))
 def validity(
     instruments: Annotated[
         list[str],

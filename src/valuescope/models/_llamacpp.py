@@ -45,6 +45,9 @@ from valuescope.models._types import (
 )
 
 _LOADED: dict[tuple[str, int, int], Any] = {}
+_IN_USE: dict[tuple[str, int, int], threading.Lock] = {}
+"""One lock per loaded model: every `LlamaCppModel` over the same weights (a run's model,
+a judge, a sub-run's) shares the one llama.cpp context, which serves one call at a time."""
 _LOAD_LOCK = threading.Lock()
 
 
@@ -63,6 +66,7 @@ def _load_llama(path: Path, n_ctx: int, n_threads: int) -> Any:
                 logits_all=False,
                 verbose=False,
             )
+            _IN_USE[key] = threading.Lock()
         return _LOADED[key]
 
 
@@ -81,6 +85,7 @@ class LlamaCppModel:
         self._name = name
         self._threads = settings.n_threads or os.cpu_count() or 1
         self._llm = _load_llama(path, settings.n_ctx, self._threads)
+        self._lock = _IN_USE[(str(path), settings.n_ctx, self._threads)]
         template = self._llm.metadata.get("tokenizer.chat_template")
         self._formatter: Any = None
         if chat and template:
@@ -96,7 +101,6 @@ class LlamaCppModel:
         self._identity = (
             f"llamacpp|{path.name}|{file_fingerprint(path)}|chat={bool(self._formatter)}"
         )
-        self._lock = threading.Lock()
         self._grammars: dict[str, Any] = {}
         self.prompt_tokens_evaluated = 0
         """Prompt tokens `choose` evaluated after reusing the KV cache (what the prompt

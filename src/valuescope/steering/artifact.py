@@ -26,6 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from valuescope.engine import ConfigError
 from valuescope.models import Message, system
 from valuescope.steering.targets import Target
 
@@ -37,7 +38,7 @@ ARTIFACT_FILE = "artifact.json"
 METHODS_DIR = "methods"
 
 
-class SteeringError(ValueError):
+class SteeringError(ConfigError):
     """A steering artifact or run folder that cannot be used (named in the message)."""
 
 

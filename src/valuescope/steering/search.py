@@ -18,10 +18,10 @@ candidate so far and records that the budget stopped the search.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Literal, Protocol
+from typing import ClassVar, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -40,7 +40,21 @@ from valuescope.steering.targets import Target
 from valuescope.steering.tasks import Task
 
 CANDIDATES_FILE = "candidates.jsonl"
+T = TypeVar("T")
 StopReason = Literal["converged", "rounds", "budget", "no search"]
+
+
+async def gather_all(coroutines: Iterable[Awaitable[T]]) -> list[T]:
+    """`asyncio.gather`, but the first failure (the budget running out) cancels the rest
+    instead of leaving them running behind the caller's back."""
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 class BudgetExhausted(Exception):
@@ -222,10 +236,8 @@ class MethodContext:
     async def bare_responses(self, tasks: Sequence[Task] | None = None) -> list[ScoredResponse]:
         """The unsteered model's scored responses (the parroting baseline), asked once."""
         missing = [t for t in (tasks or self.tasks) if t.id not in self._bare]
-        texts = await asyncio.gather(*(self.respond(None, t) for t in missing))
-        scored = await asyncio.gather(
-            *(self.score(t, x) for t, x in zip(missing, texts, strict=True))
-        )
+        texts = await gather_all(self.respond(None, t) for t in missing)
+        scored = await gather_all(self.score(t, x) for t, x in zip(missing, texts, strict=True))
         for task, response in zip(missing, scored, strict=True):
             self._bare[task.id] = response
         return [self._bare[t.id] for t in (tasks or self.tasks)]
@@ -235,17 +247,14 @@ class MethodContext:
     ) -> list[ScoredResponse]:
         """Responses to `tasks` under `steering_text`, each judged and scored."""
         await self.bare_responses(tasks)
-        texts = await asyncio.gather(*(self.respond(steering_text, t) for t in tasks))
-        return list(
-            await asyncio.gather(*(self.score(t, x) for t, x in zip(tasks, texts, strict=True)))
-        )
+        texts = await gather_all(self.respond(steering_text, t) for t in tasks)
+        return list(await gather_all((self.score(t, x) for t, x in zip(tasks, texts, strict=True))))
 
     def candidate(self, round: int, kind: str, text: str, scored: list[ScoredResponse],
                   reflections: list[str] | None = None, note: str | None = None,
                   use: Literal["objective", "conformity"] = "objective") -> Candidate:  # fmt: skip
         """Log a candidate scored on `scored` (mean objective, or mean conformity)."""
         valid = [r for r in scored if r.valid]
-        mean = lambda xs: sum(xs) / len(xs) if xs else None  # noqa: E731
         score = _mean([getattr(r, use) for r in valid])
         return self.log.add(Candidate(
             round=round, kind=kind, text=text, reflections=reflections or [], score=score,

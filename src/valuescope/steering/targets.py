@@ -22,16 +22,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from valuescope.datasets import DataFileError, load_yaml_located
 from valuescope.datasets._located import line_of
+from valuescope.engine import ConfigError
 from valuescope.frameworks import Framework, resolve_framework_name
 
 DEFAULT_SCALE = (1.0, 6.0)
 
 
-class TargetError(ValueError):
+class TargetError(ConfigError):
     """A target that cannot be used: an unknown dimension (the message lists the known
     ones), a priority off the scale, a malformed `name=value`."""
 
@@ -98,8 +99,9 @@ def _checked(framework: Framework, priorities: dict[str, float],
              scale: tuple[float, float]) -> Target:  # fmt: skip
     try:
         return Target(framework=framework.id, priorities=priorities, scale=scale)
-    except ValueError as exc:
-        raise TargetError(str(exc).splitlines()[-1].strip()) from None
+    except ValidationError as exc:
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise TargetError(message) from None
 
 
 def parse_scale(text: str) -> tuple[float, float]:
