@@ -231,15 +231,24 @@ class Steerer:
         )  # fmt: skip
 
     async def _calibrate(self, subject: CachedModel, folder: Path) -> list[str]:
-        from valuescope.steering.methods.levels import calibrate_levels, write_calibration
+        """`levels`: the 9-level calibration on the questionnaire, one target value at a
+        time (single) and all at once (multi, with more than one target value)."""
+        from valuescope.steering.levels_calibration import calibrate_levels, write_calibration
 
-        result = await calibrate_levels(
-            subject, self.framework, self.config.target.dimensions, design="single",
-            items_per_dimension=self.config.calibration_items, profiles=0,
-            seed=self.config.seed,
-        )  # fmt: skip
-        write_calibration(folder / "levels.json", result)
-        return [f"9-level calibration written to {folder / 'levels.json'}"]
+        dimensions = self.config.target.dimensions
+        designs = ["single", "multi"] if len(dimensions) > 1 else ["single"]
+        notes = []
+        for design in designs:
+            result = await calibrate_levels(
+                subject, self.framework.id, dimensions, design=design,  # type: ignore[arg-type]
+                items_per_dimension=self.config.calibration_items, profiles=9,
+                seed=self.config.seed, min_option_mass=self.config.min_option_mass,
+            )  # fmt: skip
+            path = write_calibration(folder / f"levels-{design}.json", result)
+            notes.append(
+                f"9-level calibration ({design}, {path.name}): " + "; ".join(result.summary())
+            )
+        return notes
 
     async def _evaluate(self) -> EvaluationResults:
         directory = self.out / EVALUATION_DIR
