@@ -282,22 +282,27 @@ def test_steer_on_the_embedded_model_end_to_end(tmp_path: Path) -> None:
 
 
 def test_steer_budget_and_evaluation_resume(tmp_path: Path) -> None:
-    """A budget too small for any candidate: the plain instruction stands in, said in the
-    notes; the evaluation run resumes through the engine."""
-    target = parse_target(CONFLICT, SCHWARTZ)
-    config = SteerConfig(model="llamacpp", framework="schwartz10", target=target,
-                         methods=["persona"], optimisation_tasks=2, held_out_tasks=2,
-                         search=MethodSettings(max_tokens=24), max_calls=3)  # fmt: skip
-    report = asyncio.run(Steerer(config, tmp_path / "s").run())
+    """Through the Python API: a budget too small for any candidate leaves the plain
+    instruction standing in, said in the notes; the evaluation run resumes in the engine."""
+    import valuescope as vs
+
+    finished = vs.steer(
+        "llamacpp", target={"self_direction": 6, "tradition": 1, "benevolence": 5},
+        methods=["persona"], optimisation_tasks=2, held_out_tasks=2,
+        search={"max_tokens": 24}, max_calls=3, out=tmp_path / "s",
+    )  # fmt: skip
+    report = finished.report
     persona = report.methods["persona"]
     assert persona.stopped == "budget" and persona.requests <= 3
     assert "plain value instruction stands in" in persona.notes[0]
-    evaluation = tmp_path / "s" / "evaluation"
-    finished = asyncio.run(resume(evaluation, "steer-eval"))
-    assert finished.results.model_dump()["conditions"] == [
+    assert report.target == {"self_direction": 6.0, "tradition": 1.0, "benevolence": 5.0}
+    evaluation = asyncio.run(resume(finished.directory / "evaluation", "steer-eval"))
+    assert evaluation.results.model_dump()["conditions"] == [
         c.model_dump()
         for c in report.evaluation.conditions  # type: ignore[union-attr]
     ]
+    with pytest.raises(TargetError, match="known:"):
+        vs.steer("llamacpp", target="freedom=6", out=tmp_path / "x")
 
 
 def test_steer_through_a_llama_cpp_server(cpp_llama_server: str, tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ The public API (`api.py`); heavy parts load only when first used:
 
 Every run command has a sync function and an async twin: `measure` / `ameasure`, `csi` /
 `acsi`, `csi_validity` / `acsi_validity`, `dilemmas` / `adilemmas`, `construct_validity` /
-`aconstruct_validity` (`valuescope validity`), `classify` / `aclassify`, `resume` /
-`aresume`.
+`aconstruct_validity` (`valuescope validity`), `classify` / `aclassify`, `steer` / `asteer`,
+`resume` / `aresume`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         adilemmas,
         ameasure,
         aresume,
+        asteer,
         classify,
         construct_validity,
         csi,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         dilemmas,
         measure,
         resume,
+        steer,
     )
     from valuescope.instruments.classify import ClassifyConfig
     from valuescope.instruments.csi import CSIConfig, ValidityConfig
@@ -60,6 +62,8 @@ _LAZY = {
             "aconstruct_validity",
             "classify",
             "aclassify",
+            "steer",
+            "asteer",
         ],
         "valuescope.api",
     ),
@@ -101,6 +105,7 @@ __all__ = [
     "adilemmas",
     "ameasure",
     "aresume",
+    "asteer",
     "classify",
     "construct_validity",
     "csi",
@@ -110,4 +115,5 @@ __all__ = [
     "load_run",
     "measure",
     "resume",
+    "steer",
 ]

@@ -7,7 +7,7 @@
 
 Each run function takes the command's options as keyword arguments (the fields of its
 config class: `MeasureConfig`, `CSIConfig`, `ValidityConfig`, `DilemmasConfig`,
-`ConstructValidityConfig`, `ClassifyConfig`), validated
+`ConstructValidityConfig`, `ClassifyConfig`; `steer` takes `SteerConfig`'s), validated
 by pydantic, so a misspelt option is an error rather than silently ignored. `model` is a
 model name (`"llamacpp"`, `"openai:M@URL"`) or your own object implementing `Model`. `out`
 names the run directory; `progress` receives progress (see `engine.Progress`).
@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -32,6 +33,8 @@ from valuescope.models import Model
 from valuescope.runs import ResultsBase
 
 if TYPE_CHECKING:
+    from valuescope.steering import Target
+    from valuescope.steering.report import SteerReport
     from valuescope.validity import ValidityRun
 
 T = TypeVar("T")
@@ -248,6 +251,63 @@ def resume(
 ) -> Run[ResultsBase]:
     """The sync twin of `aresume`."""
     return run_sync(aresume(directory, progress=progress, model=model, judge=judge))
+
+
+@dataclass
+class SteerRun:
+    """A finished steer run: its folder and its report (also in `steer.json`)."""
+
+    directory: Path
+    report: SteerReport
+
+
+async def asteer(
+    model: str = "llamacpp",
+    *,
+    target: str | dict[str, float] | Target,
+    framework: str = "schwartz10",
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> SteerRun:
+    """Steer toward `target` in context and evaluate it (`valuescope steer`).
+
+    `target`: `"self_direction=6,tradition=1"`, a YAML file's path, a dict of priorities
+    (scale 1..6) or a `steering.Target`. Options: `SteerConfig`'s fields (`methods`,
+    `search` (a `MethodSettings` or a dict), `max_calls`, `held_out_tasks`, ...). `model` is
+    a model name: the search opens it (and the judge and optimiser) itself. Rerunning with
+    the same `out` resumes.
+    """
+    from valuescope.frameworks import load_framework
+    from valuescope.steering import Target, parse_target, read_target
+    from valuescope.steering.config import SteerConfig
+    from valuescope.steering.run import Steerer, default_out
+
+    loaded = load_framework(framework)
+    if isinstance(target, dict):
+        target = parse_target(",".join(f"{k}={v}" for k, v in target.items()), loaded)
+    elif not isinstance(target, Target):
+        target = read_target(target, loaded)
+    config = SteerConfig.model_validate(
+        {"model": model, "framework": loaded.id, "target": target, **options}
+    )
+    directory = _path(out) or default_out(config)
+    report = await Steerer(config, directory, progress=progress).run()
+    return SteerRun(directory, report)
+
+
+def steer(
+    model: str = "llamacpp",
+    *,
+    target: str | dict[str, float] | Target,
+    framework: str = "schwartz10",
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> SteerRun:
+    """The sync twin of `asteer`."""
+    return run_sync(asteer(model, target=target, framework=framework, out=out,
+                           progress=progress, **options))  # fmt: skip
 
 
 def _path(out: Path | str | None) -> Path | None:

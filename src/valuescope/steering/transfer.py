@@ -1,10 +1,11 @@
 """Trait transfer: does steering move the questionnaire as it moves behaviour?
 
 The bare model and each steered condition take the framework's shipped questionnaire
-(`measure --steering`, `transfer_items` items per dimension, in `<steer run>/transfer/
-<condition>/`); the table puts, per target value, the questionnaire score beside the judged
-expression in the held-out answers. A method that moves one and not the other steers what
-the model says about itself, or what it does, but not both.
+(`measure --steering`, `transfer_items` items per dimension, each in its own words under
+2 option orders x 2 framings, no paraphrases, in `<steer run>/transfer/<condition>/`); the
+table puts, per target value, the questionnaire score beside the judged expression in the
+held-out answers. A method that moves one and not the other steers what the model says
+about itself, or what it does, but not both.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ async def _questionnaire(
             **config.model_dump(include={"model", "seed", "min_option_mass", "settings",
                                          "use_cache", "cache_dir"}),
             framework=framework.id, limit=config.transfer_items * len(framework.ids),
+            paraphrases=0,
             steering=None if condition == BARE else str(artifact_path(out, condition)),
         )  # fmt: skip
         finished = await run(LikertInstrument(measure), directory, progress)
