@@ -16,7 +16,7 @@ from valuescope.cli import app
 from valuescope.datasets import DataFileError
 from valuescope.engine import resume
 from valuescope.frameworks import load_framework
-from valuescope.models import ModelSettings, system, user
+from valuescope.models import system, user
 from valuescope.steering import (
     SteeringArtifact,
     SteeringError,
@@ -306,12 +306,16 @@ def test_steer_budget_and_evaluation_resume(tmp_path: Path) -> None:
 
 
 def test_steer_through_a_llama_cpp_server(cpp_llama_server: str, tmp_path: Path) -> None:
+    """The steered model behind an OpenAI-compatible server (its answers, steered and bare);
+    the embedded judge keeps the test short (tests/test_judges.py judges through servers)."""
     target = parse_target(CONFLICT, SCHWARTZ)
     config = SteerConfig(model=f"openai:smollm2@{cpp_llama_server}", framework="schwartz10",
                          target=target, methods=["prompt"], optimisation_tasks=2,
                          held_out_tasks=2, search=MethodSettings(max_tokens=24),
-                         settings=ModelSettings(constrain="grammar"))  # fmt: skip
+                         judge="llamacpp")  # fmt: skip
     report = asyncio.run(Steerer(config, tmp_path / "s").run())
     assert report.methods["prompt"].usage.model_calls > 0
+    manifest = json.loads((tmp_path / "s" / "evaluation" / "manifest.json").read_text())
+    assert manifest["model_identity"].startswith("openai|") and manifest["judge_identity"]
     assert report.evaluation is not None
     assert sum(c.n_valid for c in report.evaluation.conditions) >= 2
