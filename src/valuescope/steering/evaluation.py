@@ -163,7 +163,8 @@ class EvaluationInstrument:
 
 
 def _rewritten(finish_reason: str | None) -> bool | None:
-    """COUPLE marks its completions `rewritten` or `kept` in `finish_reason`."""
-    if finish_reason is None:
+    """COUPLE's completions say `couple: rewritten (...)`, `couple: kept (...)` or
+    `couple: fallback (...)` in `finish_reason`."""
+    if finish_reason is None or not finish_reason.startswith("couple: "):
         return None
-    return finish_reason.startswith("rewritten")
+    return finish_reason.startswith("couple: rewritten")
