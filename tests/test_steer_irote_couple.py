@@ -139,17 +139,19 @@ def fake_model(rules: list[Rule] | None = None) -> tuple[CachedModel, FakeBacken
 
 def context_for(model: CachedModel, tmp_path: Path, method: str, max_calls: int | None = None,
                 target: Target = TARGET, **settings: float) -> MethodContext:  # fmt: skip
+    framework = load_framework(target.framework)
     return MethodContext(
-        method=method, model=model, optimiser=model, judge=Judge(model, SCHWARTZ),  # type: ignore[arg-type]
-        framework=SCHWARTZ, target=target, tasks=TASKS,
+        method=method, model=model, optimiser=model, judge=Judge(model, framework),  # type: ignore[arg-type]
+        framework=framework, target=target, tasks=TASKS,
         settings=MethodSettings(**settings),  # type: ignore[arg-type]
         budget=CallBudget(max_calls), log=SearchLog(tmp_path / method / "candidates.jsonl"),
     )  # fmt: skip
 
 
-def couple_artifact(threshold: float = 0.25, max_tokens: int = 48) -> SteeringArtifact:
+def couple_artifact(threshold: float = 0.25, max_tokens: int = 48,
+                    target: Target = TARGET) -> SteeringArtifact:  # fmt: skip
     return SteeringArtifact(
-        method="couple", framework="schwartz10", target=TARGET, instruction="Value freedom.",
+        method="couple", framework=target.framework, target=target, instruction="Be free.",
         rewrite=RewriteConfig(threshold=threshold, max_tokens=max_tokens),
     )  # fmt: skip
 
@@ -353,7 +355,7 @@ def test_a_garbled_rewrite_falls_back_to_the_draft(garbled: str) -> None:
 
     result, _ = rewrite(CUSTOMARY, [junk])
     assert result.outcome == "fallback" and result.completion.text == CUSTOMARY
-    assert result.completion.finish_reason.startswith(
+    assert (result.completion.finish_reason or "").startswith(
         "couple: fallback (largest deviation 1.00 on self_direction > 0.25; the rewrite was "
         "unusable: ")  # fmt: skip
 
@@ -388,9 +390,15 @@ def test_the_registry_names_both_methods() -> None:
 # --- real models ---------------------------------------------------------------------------
 
 
-def tiny(model: CachedModel, tmp_path: Path, method: str) -> MethodContext:
-    return context_for(model, tmp_path, method, rounds=2, candidates=2, reflections=1,
-                       max_tokens=32)  # fmt: skip
+# Moral foundations (6 dimensions: a judgement costs 6 slots, not schwartz10's 10), with
+# two values that pull against each other (liberty opposes authority)
+MFT_TARGET = parse_target("liberty=6,authority=1", load_framework("mft6"))
+
+
+def tiny(model: CachedModel, tmp_path: Path, method: str, candidates: int = 2) -> MethodContext:
+    """CI-sized: 2 tasks, 32-token responses, 2 rounds of `candidates` proposals."""
+    return context_for(model, tmp_path, method, target=MFT_TARGET, rounds=2,
+                       candidates=candidates, reflections=1, max_tokens=32)  # fmt: skip
 
 
 def check_irote(outcome: MethodOutcome, context: MethodContext) -> None:
@@ -405,7 +413,8 @@ def check_irote(outcome: MethodOutcome, context: MethodContext) -> None:
     else:  # the tiny model wrote nothing readable: said, not hidden
         assert not scored and "steers nothing" in outcome.notes[-1]
     unreadable = [c for c in log if c.note and c.note.startswith("unreadable")]
-    assert len(scored) + len(unreadable) + sum("repeat" in (c.note or "") for c in log) == 4
+    proposals = 2 * context.settings.candidates
+    assert len(scored) + len(unreadable) + sum("repeat" in (c.note or "") for c in log) == proposals
 
 
 def check_couple(outcome: MethodOutcome, context: MethodContext) -> None:
@@ -421,12 +430,12 @@ def check_couple(outcome: MethodOutcome, context: MethodContext) -> None:
 @pytest.mark.slow
 def test_irote_on_the_embedded_model_and_a_rerun_from_the_cache(tmp_path: Path) -> None:
     model = get_model("llamacpp")
-    context = tiny(model, tmp_path, "irote")
+    context = tiny(model, tmp_path, "irote", candidates=1)  # one proposal a round: both steps
     outcome = asyncio.run(IroteMethod().search(context))
     check_irote(outcome, context)
     calls = model.usage.model_calls
     assert calls > 0 and context.budget.spent >= calls
-    again = tiny(model, tmp_path / "again", "irote")
+    again = tiny(model, tmp_path / "again", "irote", candidates=1)
     assert asyncio.run(IroteMethod().search(again)) == outcome
     assert model.usage.model_calls == calls  # every request answered from the cache
     assert again.budget.spent == context.budget.spent
@@ -440,7 +449,7 @@ def test_couple_on_the_embedded_model_and_through_steered_model(tmp_path: Path) 
     check_couple(outcome, context)
     # the artifact the runner builds, in front of the same model: the same drafts and
     # rewrites (from the cache), each with its reason
-    artifact = couple_artifact(threshold=outcome.rewrite_threshold or 0.0, max_tokens=32)
+    artifact = couple_artifact(outcome.rewrite_threshold or 0.0, 32, MFT_TARGET)
     steered = SteeredModel(model, artifact.model_copy(update={"instruction": outcome.instruction}))
     calls = model.usage.model_calls
     completion = asyncio.run(steered.generate([user(TASKS[1].question())],
@@ -458,7 +467,7 @@ def test_both_methods_through_a_llama_cpp_server(cpp_llama_server: str, tmp_path
         model = get_model(f"openai:smollm2@{cpp_llama_server}",
                           ModelSettings(constrain="grammar"))  # fmt: skip
         try:
-            context = tiny(model, tmp_path, method)
+            context = tiny(model, tmp_path, method, candidates=1)
             return await method_class(method)().search(context), context  # type: ignore[arg-type]
         finally:
             await model.aclose()

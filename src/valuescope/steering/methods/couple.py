@@ -16,8 +16,14 @@ and style, had the values been at the target? Per response, at inference time:
    values of the high priorities recede (a neighbour pulled both ways is left alone). The
    model only phrases one concrete concept per planned dimension for the request's topic;
 3. *prediction*: the model rewrites the draft from those concepts, keeping its content,
-   length and style. A rewrite that is empty, far shorter than the draft, repetitive or an
-   echo of the instructions is not used: the draft is returned, with the reason.
+   length and style. A rewrite that is empty, the draft unchanged, far shorter than it,
+   repetitive, not prose or an echo of the instructions is not used: the draft is
+   returned, with the reason.
+
+Every request goes to the bare model through its cache, so a rerun costs nothing. The
+extraction and concept answers are greedy, bounded by `RewriteConfig.max_tokens`; the
+rewrite is written under the caller's `GenerateConfig` (its length limit and sampling hold
+for the answer it gets back).
 
 What `Completion.finish_reason` says: `couple: kept (...)`, `couple: rewritten (...)` or
 `couple: fallback (...)`, followed by the underlying finish reason. `Completion.usage` sums

@@ -54,7 +54,8 @@ MAX_WORDS = 40
 MERGED_WORDS = 30
 LENGTH_PENALTY = 0.005
 """Objective points per word when ranking for the kept set (ours; see the docstring)."""
-PROPOSAL_TOKENS = 96
+PROPOSAL_TOKENS = 80
+"""Room for a reflection of `MAX_WORDS` words, not for rambling on."""
 LIFE_AREAS = (
     "childhood", "school years", "first job", "a friendship", "a journey", "a failure",
     "family life", "a hard decision", "a neighbourhood", "a mentor",
