@@ -239,6 +239,12 @@ def test_irote_keeps_the_best_reflection_and_stops_when_the_kept_set_stops_chang
     fronts = {m[0].content for m, c in backend.asked if m[0].role == "system" and
               m[0].content.startswith("A few things")}  # fmt: skip
     assert "A few things about who you are, in your own words:\n- " + PROPOSALS[2] in fronts
+    # compactness fed the kept reflection back with its score (one kept: rewrite it)
+    merges = [m[-1].content for m, _ in backend.asked if "Here are self-" in m[-1].content]
+    assert len(merges) == 6
+    first = PROPOSALS[0].split('"')[1]
+    assert f"1. (score {scores[first]:.2f}) {first}" in merges[0]
+    assert "Rewrite reflection 1 into a new one" in merges[0] and "1. (score" in merges[3]
     assert [json.loads(line)["kind"] for line in
             context.log.path.read_text().splitlines()][-1] == "final"  # fmt: skip
 

@@ -139,7 +139,7 @@ def compaction_messages(framework: Framework, target: Target, kept: list[Candida
                        enumerate(kept, start=1))  # fmt: skip
     task = (
         "Merge the strongest of them into one new reflection"
-        if sample % 2 == 0 or len(kept) == 1
+        if sample % 2 == 0 and len(kept) > 1
         else "Rewrite reflection 1 into a new one, more vivid"
     )
     return [_WRITER, user(
