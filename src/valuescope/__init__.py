@@ -8,8 +8,8 @@ The public API (`api.py`); heavy parts load only when first used:
 
 Every run command has a sync function and an async twin: `measure` / `ameasure`, `csi` /
 `acsi`, `csi_validity` / `acsi_validity`, `dilemmas` / `adilemmas`, `construct_validity` /
-`aconstruct_validity` (`valuescope validity`), `classify` / `aclassify`, `resume` /
-`aresume`.
+`aconstruct_validity` (`valuescope validity`), `classify` / `aclassify`, `safety` /
+`asafety`, `resume` / `aresume`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         adilemmas,
         ameasure,
         aresume,
+        asafety,
         classify,
         construct_validity,
         csi,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         dilemmas,
         measure,
         resume,
+        safety,
     )
     from valuescope.instruments.classify import ClassifyConfig
     from valuescope.instruments.csi import CSIConfig, ValidityConfig
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from valuescope.instruments.likert import MeasureConfig
     from valuescope.models import Model, get_model
     from valuescope.runs import RunData, load_run
+    from valuescope.steering.safety import SafetyConfig
     from valuescope.validity import ConstructValidityConfig
 
 _LAZY = {
@@ -60,6 +63,8 @@ _LAZY = {
             "aconstruct_validity",
             "classify",
             "aclassify",
+            "safety",
+            "asafety",
         ],
         "valuescope.api",
     ),
@@ -71,6 +76,7 @@ _LAZY = {
     "CSIConfig": "valuescope.instruments.csi",
     "ValidityConfig": "valuescope.instruments.csi",
     "DilemmasConfig": "valuescope.instruments.dilemmas",
+    "SafetyConfig": "valuescope.steering.safety",
     "Model": "valuescope.models",
     "get_model": "valuescope.models",
 }
@@ -92,6 +98,7 @@ __all__ = [
     "MeasureConfig",
     "Model",
     "RunData",
+    "SafetyConfig",
     "ValidityConfig",
     "__version__",
     "aclassify",
@@ -101,6 +108,7 @@ __all__ = [
     "adilemmas",
     "ameasure",
     "aresume",
+    "asafety",
     "classify",
     "construct_validity",
     "csi",
@@ -110,4 +118,5 @@ __all__ = [
     "load_run",
     "measure",
     "resume",
+    "safety",
 ]

@@ -25,6 +25,7 @@ from valuescope.cli import (
     listing,
     measure,
     models,
+    safety,
     validity,
 )
 
@@ -64,6 +65,7 @@ for group in (
     compare,
     validity,
     agreement,
+    safety,
     listing,
     models,
 ):

@@ -159,5 +159,6 @@ INSTRUMENTS: dict[str, str] = {
     "dilemmas": "valuescope.instruments.dilemmas.instrument:DilemmasInstrument",
     "classify": "valuescope.instruments.classify.instrument:ClassifyInstrument",
     "probes": "valuescope.instruments.probes.instrument:ProbesInstrument",
+    "safety": "valuescope.steering.safety.instrument:SafetyInstrument",
 }
 """Run command -> `module:Class` of its instrument (what `resume` reopens a run with)."""
