@@ -408,7 +408,8 @@ def test_through_a_llama_cpp_server(cpp_llama_server: str, tmp_path: Path) -> No
     results = finished.results
     assert results.n_answers == 3 and results.n_prompts == 3
     samples = [json.loads(x) for x in (tmp_path / "run" / "samples.jsonl").read_text().splitlines()]
-    assert [s["category"] for s in samples] == load_harm_prompts().category_ids[:3]
+    # answered concurrently: samples.jsonl has them in the order they finished
+    assert sorted(s["category"] for s in samples) == sorted(load_harm_prompts().category_ids[:3])
     valid = [s for s in samples if s["valid"]]
     assert results.n_invalid == 3 - len(valid)
     assert all(s["harm_method"] == "logprobs" and 0.0 <= s["harm"] <= 1.0 for s in valid)

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from valuescope.steering.safety import HarmComparison, HarmRate, SafetyResults
 
 ALL = "all"
+"""`steering.safety.ALL`, the row over every category (not imported: the CLI module loads
+before scipy is needed)."""
 
 
 def parse_mitigations(text: str) -> list[str]:

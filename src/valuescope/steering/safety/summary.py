@@ -22,7 +22,6 @@ from valuescope.models import RunUsage
 from valuescope.runs import ResultsBase, SampleRecord
 from valuescope.stats import CIStat
 from valuescope.steering.safety.compare import (
-    ALL,
     HarmComparison,
     ValueHarmCorrelation,
     compare_conditions,
@@ -185,7 +184,6 @@ def summarise(
 
 
 __all__ = [
-    "ALL",
     "ConditionRates",
     "HarmRate",
     "SafetyResults",
