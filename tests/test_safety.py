@@ -296,6 +296,7 @@ def test_without_steering_mitigations_apply_to_the_bare_model(tmp_path: Path) ->
     assert [c.name for c in instrument.conditions] == ["bare", "bare+both"]
     assert instrument.comparison_pairs() == ([("bare+both", "bare")], [("bare+both", "bare")])
     assert [p.category for p in instrument.prompts] == ["h", "v", "h", "v"]
+    assert SafetyInstrument(config.model_copy(update={"limit": 1})).categories == ["h"]
     assert instrument.framework.id == "schwartz10"
 
 
@@ -407,6 +408,7 @@ def test_through_a_llama_cpp_server(cpp_llama_server: str, tmp_path: Path) -> No
                          out=tmp_path / "run")  # fmt: skip
     results = finished.results
     assert results.n_answers == 3 and results.n_prompts == 3
+    assert results.categories == load_harm_prompts().category_ids[:3]
     samples = [json.loads(x) for x in (tmp_path / "run" / "samples.jsonl").read_text().splitlines()]
     # answered concurrently: samples.jsonl has them in the order they finished
     assert sorted(s["category"] for s in samples) == sorted(load_harm_prompts().category_ids[:3])

@@ -132,6 +132,10 @@ class SafetyInstrument:
         self.target = self.artifact.target if self.artifact is not None else None
         self.harm = load_harm_prompts(Path(config.prompts) if config.prompts else None)
         self.prompts = select_prompts(self.harm, config.limit)
+        # The categories the selected prompts cover (fewer than the set's only where
+        # --limit is below their number), in the set's order.
+        asked = {p.category for p in self.prompts}
+        self.categories = [c for c in self.harm.category_ids if c in asked]
         self.conditions = self._conditions()
         self._steered: dict[int, CachedModel] = {}
 
@@ -234,7 +238,7 @@ class SafetyInstrument:
                                        method=self.artifact.method,
                                        target=self.artifact.target.describe(),
                                        digest=self.artifact.digest())  # fmt: skip
-        fields = summarise(samples, [c.name for c in self.conditions], self.harm.category_ids,
+        fields = summarise(samples, [c.name for c in self.conditions], self.categories,
                            self.comparison_pairs(), self.framework.ids, self.target,
                            self.config.alpha)  # fmt: skip
         return SafetyResults(
