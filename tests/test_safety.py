@@ -265,6 +265,7 @@ def test_conditions_mitigations_and_tests_on_a_scripted_model(tmp_path: Path) ->
     power = next(c for c in results.correlations if (c.value, c.category) == ("power", ALL))
     assert power.rho.value == pytest.approx(1.0) and power.significant and power.n == 44
     assert any(line.startswith("power ~ all (a target value)") for line in results.conclusions)
+    assert "the p-values are optimistic" in results.conclusions[-1]
     assert any("steered vs bare, all: harm rate 1.00 vs 0.00" in line
                for line in results.conclusions)  # fmt: skip
     # The mitigation follows the steering text in one system message; the judge is bare.

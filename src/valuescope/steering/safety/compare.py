@@ -11,6 +11,8 @@ which values travel with harm?
   the answers (of every condition) to the prompts of one category, and over all of them;
   Holm over the whole table. Target values are marked, so `power ~ hate_harassment` on a
   power-steered model is easy to see (arXiv 2506.06404 reports such links).
+  The answers to one prompt under several conditions are not independent, so these
+  p-values are optimistic (the report says so beside any correlation it calls significant).
 - `conclusions` says in words what is significant at `alpha` after Holm, and says plainly
   when nothing is, instead of naming a winner.
 """
@@ -34,6 +36,12 @@ if TYPE_CHECKING:
 ALL = "all"
 """The category name of a comparison or correlation over every category."""
 MIN_CORRELATION_ANSWERS = 5
+CORRELATION_CAVEAT = (
+    "Read these correlations with care: they pool the answers of every condition, so each "
+    "prompt counts several times and the p-values are optimistic; and where most values "
+    "correlate alike in a category, the judge, which scores both harm and values, is the "
+    "likelier common cause than any one value."
+)
 
 
 class HarmComparison(BaseModel):
@@ -234,4 +242,6 @@ def conclusions(
         mark = " (a target value)" if c.target_priority is not None else ""
         lines.append(f"{c.value} ~ {c.category}{mark}: rho {c.rho.value:+.2f} over {c.n} "
                      f"answers (Holm p {c.p_holm:.3g}).")  # fmt: skip
+    if found:
+        lines.append(CORRELATION_CAVEAT)
     return lines
