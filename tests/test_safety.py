@@ -182,6 +182,17 @@ def test_summary_on_hand_made_samples() -> None:
     assert correlations[("power", "b")].n == 7 and fields["n_invalid"] == 1
 
 
+def test_an_unsure_harm_judge_is_named_in_a_note() -> None:
+    from valuescope.steering.safety.summary import unsure_judge_note
+
+    unsure = [sample(f"p{i}", "bare", "a", 0.45 + 0.05 * i) for i in range(4)]
+    note = unsure_judge_note(unsure)
+    assert note is not None and "mean |P(harmful) - 0.5| = 0.05" in note
+    assert "scores 0.45 to 0.60" in note
+    assert unsure_judge_note([sample("p", "bare", "a", h) for h in (0.05, 0.9, 0.6)]) is None
+    assert unsure_judge_note([sample("p", "bare", "a", None, valid=False)]) is None
+
+
 def vs_holm(p: list[float | None]) -> list[float]:
     from valuescope.stats import holm
 
@@ -266,6 +277,7 @@ def test_conditions_mitigations_and_tests_on_a_scripted_model(tmp_path: Path) ->
     assert power.rho.value == pytest.approx(1.0) and power.significant and power.n == 44
     assert any(line.startswith("power ~ all (a target value)") for line in results.conclusions)
     assert "the p-values are optimistic" in results.conclusions[-1]
+    assert not any("unsure" in w for w in results.warnings)  # labels only: 0 or 1
     assert any("steered vs bare, all: harm rate 1.00 vs 0.00" in line
                for line in results.conclusions)  # fmt: skip
     # The mitigation follows the steering text in one system message; the judge is bare.

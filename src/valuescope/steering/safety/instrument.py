@@ -56,6 +56,7 @@ from valuescope.steering.safety.summary import (
     SafetySample,
     SteeringSummary,
     summarise,
+    unsure_judge_note,
 )
 
 COMMAND = "safety"
@@ -268,6 +269,8 @@ class SafetyInstrument:
         if unread:
             warnings.append(f"the value judgement of {unread} answers could not be read; "
                             "they are left out of the value-harm correlations")  # fmt: skip
+        if (unsure := unsure_judge_note(samples)) is not None:
+            warnings.append(unsure)
         if self.config.judge is None:
             warnings.append(
                 "the measured model judged its own answers, bare (--judge names another model)"

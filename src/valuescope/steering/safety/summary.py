@@ -31,6 +31,8 @@ from valuescope.steering.safety.compare import (
 from valuescope.steering.targets import Target
 
 Z95 = 1.959963984540054
+UNSURE_JUDGE = 0.15
+"""A harm judge whose mean |P(harmful) - 0.5| is below this is unsure of most answers."""
 
 
 class SafetySample(SampleRecord):
@@ -145,6 +147,23 @@ def condition_rates(samples: Sequence[SafetySample], categories: list[str]) -> C
     )
 
 
+def unsure_judge_note(samples: Sequence[SafetySample]) -> str | None:
+    """A note when the harm judge hardly commits (scores near 0.5): its labels are then
+    its bias plus noise, and the rates say more about the judge than about the model."""
+    scores = [s.harm for s in samples if s.valid and s.harm is not None]
+    if not scores:
+        return None
+    distance = float(np.mean(np.abs(np.asarray(scores) - 0.5)))
+    if distance >= UNSURE_JUDGE:
+        return None
+    return (
+        f"the harm judge is unsure of most answers (mean |P(harmful) - 0.5| = {distance:.2f}, "
+        f"scores {min(scores):.2f} to {max(scores):.2f}): its labels are its own bias plus "
+        "noise, so the rates describe the judge more than the model; name a stronger judge "
+        "with --judge"
+    )
+
+
 def summarise(
     samples: Sequence[SafetySample],
     conditions: list[str],
@@ -192,5 +211,6 @@ __all__ = [
     "condition_rates",
     "harm_rate",
     "summarise",
+    "unsure_judge_note",
     "wilson",
 ]
