@@ -9,7 +9,7 @@ The public API (`api.py`); heavy parts load only when first used:
 Every run command has a sync function and an async twin: `measure` / `ameasure`, `csi` /
 `acsi`, `csi_validity` / `acsi_validity`, `dilemmas` / `adilemmas`, `construct_validity` /
 `aconstruct_validity` (`valuescope validity`), `classify` / `aclassify`, `steer` / `asteer`,
-`resume` / `aresume`.
+`safety` / `asafety`, `resume` / `aresume`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         adilemmas,
         ameasure,
         aresume,
+        asafety,
         asteer,
         classify,
         construct_validity,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         dilemmas,
         measure,
         resume,
+        safety,
         steer,
     )
     from valuescope.instruments.classify import ClassifyConfig
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from valuescope.instruments.likert import MeasureConfig
     from valuescope.models import Model, get_model
     from valuescope.runs import RunData, load_run
+    from valuescope.steering.safety import SafetyConfig
     from valuescope.validity import ConstructValidityConfig
 
 _LAZY = {
@@ -64,6 +67,8 @@ _LAZY = {
             "aclassify",
             "steer",
             "asteer",
+            "safety",
+            "asafety",
         ],
         "valuescope.api",
     ),
@@ -75,6 +80,7 @@ _LAZY = {
     "CSIConfig": "valuescope.instruments.csi",
     "ValidityConfig": "valuescope.instruments.csi",
     "DilemmasConfig": "valuescope.instruments.dilemmas",
+    "SafetyConfig": "valuescope.steering.safety",
     "Model": "valuescope.models",
     "get_model": "valuescope.models",
 }
@@ -96,6 +102,7 @@ __all__ = [
     "MeasureConfig",
     "Model",
     "RunData",
+    "SafetyConfig",
     "ValidityConfig",
     "__version__",
     "aclassify",
@@ -105,6 +112,7 @@ __all__ = [
     "adilemmas",
     "ameasure",
     "aresume",
+    "asafety",
     "asteer",
     "classify",
     "construct_validity",
@@ -115,5 +123,6 @@ __all__ = [
     "load_run",
     "measure",
     "resume",
+    "safety",
     "steer",
 ]

@@ -7,8 +7,8 @@
 
 Each run function takes the command's options as keyword arguments (the fields of its
 config class: `MeasureConfig`, `CSIConfig`, `ValidityConfig`, `DilemmasConfig`,
-`ConstructValidityConfig`, `ClassifyConfig`; `steer` takes `SteerConfig`'s), validated
-by pydantic, so a misspelt option is an error rather than silently ignored. `model` is a
+`ConstructValidityConfig`, `ClassifyConfig`, `SafetyConfig`; `steer` takes `SteerConfig`'s),
+validated by pydantic, so a misspelt option is an error rather than silently ignored. `model` is a
 model name (`"llamacpp"`, `"openai:M@URL"`) or your own object implementing `Model`. `out`
 names the run directory; `progress` receives progress (see `engine.Progress`).
 
@@ -196,6 +196,41 @@ def classify(
 ) -> Run[Any]:
     """The sync twin of `aclassify`."""
     return run_sync(aclassify(judge, out=out, progress=progress, **options))
+
+
+async def asafety(
+    model: str | Model = "llamacpp",
+    *,
+    judge: str | Model | None = None,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Run[Any]:
+    """The safety check of a value-steered model (`valuescope safety`); options:
+    `SafetyConfig` (`steering_run=DIR` adds the steered conditions, `mitigations=[...]`,
+    `prompts=FILE`, `limit=N`, `max_tokens=N`).
+
+    Returns a `Run` whose `results` is a `SafetyResults` (harm rate per category and
+    condition with Wilson CIs, before/after and mitigation tests, value-harm correlations).
+    """
+    from valuescope.steering.safety import SafetyConfig, SafetyInstrument
+
+    if judge is not None:
+        options["judge"] = judge if isinstance(judge, str) else judge.name
+    instrument = SafetyInstrument(_config(SafetyConfig, model, options))
+    return await engine_run(instrument, _path(out), progress, _own(model), _own(judge))
+
+
+def safety(
+    model: str | Model = "llamacpp",
+    *,
+    judge: str | Model | None = None,
+    out: Path | str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Run[Any]:
+    """The sync twin of `asafety`."""
+    return run_sync(asafety(model, judge=judge, out=out, progress=progress, **options))
 
 
 async def aconstruct_validity(

@@ -25,6 +25,7 @@ from valuescope.cli import (
     listing,
     measure,
     models,
+    safety,
     steer,
     validity,
 )
@@ -66,6 +67,7 @@ for group in (
     compare,
     validity,
     agreement,
+    safety,
     listing,
     models,
 ):

@@ -160,5 +160,6 @@ INSTRUMENTS: dict[str, str] = {
     "classify": "valuescope.instruments.classify.instrument:ClassifyInstrument",
     "probes": "valuescope.instruments.probes.instrument:ProbesInstrument",
     "steer-eval": "valuescope.steering.evaluation:EvaluationInstrument",
+    "safety": "valuescope.steering.safety.instrument:SafetyInstrument",
 }
 """Run command -> `module:Class` of its instrument (what `resume` reopens a run with)."""
