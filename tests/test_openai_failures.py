@@ -20,6 +20,7 @@ from valuescope.models import (
     BackendFailed,
     BackendRejected,
     BackendUnreachable,
+    GenerateConfig,
     MissingApiKey,
     ModelNameError,
     ModelSettings,
@@ -327,3 +328,20 @@ def test_grammar_constrained_samples_on_llama_server(llama_server: str) -> None:
     choice = asyncio.run(model._choose_by_sampling([user("Pick a colour.")], ["red", "blue"]))
     assert choice.method == "samples" and choice.option_mass == pytest.approx(1.0)
     assert sum(choice.probs) == pytest.approx(1.0)
+
+
+def test_k_seeded_samples_are_sent_k_seeds() -> None:
+    """A server given one seed K times answers K times the same: sample k goes with seed + k,
+    as on the embedded model."""
+
+    def answer(body: dict[str, Any], number: int) -> Reply:
+        return 200, completion(f"draw {body['seed']}")
+
+    async def draws(url: str) -> list[str]:
+        model = load_backend(f"openai:stub@{url}", FAST_RETRIES)
+        configs = [GenerateConfig(temperature=0.8, seed=7, sample_index=k) for k in range(3)]
+        return [(await model.generate([user("q")], c)).text for c in configs]
+
+    with stub_server(answer) as (url, received):
+        texts = asyncio.run(draws(url))
+    assert [r["seed"] for r in received] == [7, 8, 9] and texts == ["draw 7", "draw 8", "draw 9"]

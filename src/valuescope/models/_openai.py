@@ -274,7 +274,8 @@ class OpenAIModel:
         if config.stop:
             extra["stop"] = config.stop
         if config.seed is not None:
-            extra["seed"] = config.seed
+            # as the embedded backend does: K seeded samples of one request are K draws
+            extra["seed"] = config.seed + config.sample_index
         if config.top_logprobs > 0:
             extra["logprobs"] = True
             extra["top_logprobs"] = config.top_logprobs

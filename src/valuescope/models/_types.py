@@ -32,8 +32,9 @@ def system(content: str) -> Message:
 class GenerateConfig(BaseModel):
     """Sampling parameters of a free-text request.
 
-    `sample_index` is not sent to the model: it tells the cache apart K samples of the same
-    request at temperature > 0, so that K samples stay K distinct answers.
+    `sample_index` tells the cache apart K samples of the same request at temperature > 0,
+    so that K samples stay K distinct answers; with a `seed`, every backend draws sample k
+    with seed + k (a server given the same seed K times would return one answer K times).
 
     `top_logprobs` and `grammar` serve answers whose tokens are read, not just their text (a
     judge's JSON of 0/1 labels): with `top_logprobs > 0` the completion lists each written
