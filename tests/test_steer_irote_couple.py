@@ -165,6 +165,8 @@ def test_parse_reflection_drops_preambles_and_caps_length() -> None:
         "I grew up on a farm and learned that my own way was worth it.", None)  # fmt: skip
     assert parse_reflection("Reflection: - I left home at seventeen and never looked back.")[0] \
         == "I left home at seventeen and never looked back."  # fmt: skip
+    assert parse_reflection("Original response: In my ten years abroad I kept my customs.")[0] \
+        == "In my ten years abroad I kept my customs."  # fmt: skip
     assert parse_reflection("The weather is nice today and nobody knows why.") == (
         None, "not in the first person")  # fmt: skip
     assert parse_reflection("") == (None, "empty")

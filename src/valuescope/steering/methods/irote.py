@@ -69,7 +69,8 @@ COMPACTNESS_NOTE = (
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\(?\d+[.)])\s*")
 _LABEL = re.compile(
     r"^\s*(?:(?:sure|okay|ok)[,.!]?\s*)?(?:(?:here is|here's|below is)[^\n:]{0,60}"
-    r"|(?:my\s+|new\s+|merged\s+)?(?:self-?\s?)?reflection(?:\s*\d+)?)\s*:\s*",
+    r"|(?:my\s+|new\s+|merged\s+|original\s+|rewritten\s+)?(?:self-?\s?)?"
+    r"(?:reflection|response|version|answer)(?:\s*\d+)?)\s*:\s*",
     re.IGNORECASE,
 )
 _FIRST_PERSON = re.compile(r"\b(?:i|my|me|myself|mine)\b|\bi'(?:m|ve|d|ll)\b", re.IGNORECASE)
