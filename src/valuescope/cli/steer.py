@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
                     "transfer_items": transfer_items, "calibration_items": calibration_items,
                 })  # fmt: skip
                 out = run.out or default_out(config)
-            progress = RichProgress("evaluating")
+            progress = RichProgress("answering")  # the evaluation, then any transfer runs
             steerer = Steerer(config, out, log=lambda line: console.print(line, highlight=False),
                               progress=progress)  # fmt: skip
             with progress:
