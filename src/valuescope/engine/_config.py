@@ -26,10 +26,6 @@ from valuescope.models import (
     get_model,
     parse_model_name,
 )
-
-if TYPE_CHECKING:
-    from valuescope.steering import SteeringArtifact
-
 from valuescope.runs import (
     Manifest,
     SampleRecord,
@@ -37,6 +33,9 @@ from valuescope.runs import (
     git_revision,
     package_versions,
 )
+
+if TYPE_CHECKING:
+    from valuescope.steering import SteeringArtifact
 
 
 class ConfigError(ValueError):

@@ -42,6 +42,23 @@ class SteeringError(ConfigError):
     """A steering artifact or run folder that cannot be used (named in the message)."""
 
 
+def reflections_text(reflections: list[str]) -> str:
+    """IROTE's reflections as the text that goes in front of a conversation."""
+    lines = "\n".join(f"- {r}" for r in reflections)
+    return f"A few things about who you are, in your own words:\n{lines}"
+
+
+def put_in_front(text: str | None, messages: list[Message]) -> list[Message]:
+    """`messages` with `text` in front: a new system message, or prepended to the one
+    already there (a persona framing stays where it was, after it); unchanged without
+    text. Searches use it for candidates, `SteeringArtifact.apply` for winners."""
+    if not text:
+        return list(messages)
+    if messages and messages[0].role == "system":
+        return [system(f"{text}\n\n{messages[0].content}"), *messages[1:]]
+    return [system(text), *messages]
+
+
 class RewriteConfig(BaseModel):
     """COUPLE's rewrite at inference time (see `methods/couple.py`)."""
 
@@ -68,21 +85,11 @@ class SteeringArtifact(BaseModel):
 
     def system_text(self) -> str | None:
         """What goes before a conversation: the reflections, else the instruction."""
-        if self.reflections:
-            lines = "\n".join(f"- {r}" for r in self.reflections)
-            return f"A few things about who you are, in your own words:\n{lines}"
-        return self.instruction
+        return reflections_text(self.reflections) if self.reflections else self.instruction
 
     def apply(self, messages: list[Message]) -> list[Message]:
-        """`messages` with the steering text in front: a new system message, or prepended
-        to the one already there (a persona framing stays where it was, after it)."""
-        text = self.system_text()
-        if not text:
-            return list(messages)
-        if messages and messages[0].role == "system":
-            head = system(f"{text}\n\n{messages[0].content}")
-            return [head, *messages[1:]]
-        return [system(text), *messages]
+        """`messages` with the steering text in front (`put_in_front`)."""
+        return put_in_front(self.system_text(), messages)
 
     def digest(self) -> str:
         """A short hash of everything that changes what the steered model is asked."""

@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from valuescope.frameworks import Framework
 from valuescope.judges import Judge, Judgement
 from valuescope.models import CachedModel, GenerateConfig, Message, user
-from valuescope.steering.artifact import MethodName, SteeringArtifact
+from valuescope.steering.artifact import MethodName, put_in_front
 from valuescope.steering.objective import (
     conformity,
     description_vocabulary,
@@ -194,9 +194,7 @@ class MethodContext:
     async def respond(self, steering_text: str | None, task: Task) -> str:
         """The subject's greedy response to `task` with `steering_text` in front."""
         self.budget.spend(1)
-        artifact = SteeringArtifact(method=self.method, framework=self.framework.id,
-                                    target=self.target, instruction=steering_text)  # fmt: skip
-        messages = artifact.apply([user(task.question())])
+        messages = put_in_front(steering_text, [user(task.question())])
         completion = await self.model.generate(messages, self.response_config())
         return completion.text.strip()
 

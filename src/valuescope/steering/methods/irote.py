@@ -3,7 +3,7 @@ embody the target, optimised for how strongly they evoke it.
 
 The steering text is not an instruction but a handful of "self-reflections": identity-
 related experiences in the first person ("I grew up ... and learned that ..."), each at most
-`MAX_WORDS` words (about 50 tokens), rendered by `SteeringArtifact.system_text()`. The search:
+`MAX_WORDS` words (about 50 tokens), rendered by `artifact.reflections_text`. The search:
 
 1. *start*: the optimiser writes `settings.candidates` reflections for the target (its
    values in words, with their priorities), one proposal each, each about a different part
@@ -38,7 +38,7 @@ from typing import ClassVar
 
 from valuescope.frameworks import Framework
 from valuescope.models import Message, system, user
-from valuescope.steering.artifact import MethodName, SteeringArtifact
+from valuescope.steering.artifact import MethodName, reflections_text
 from valuescope.steering.methods.baselines import importance
 from valuescope.steering.search import (
     BudgetExhausted,
@@ -165,13 +165,6 @@ def keep_best(scored: list[Candidate], count: int) -> list[Candidate]:
     return ranked[:count]
 
 
-def steering_text(context: MethodContext, reflections: list[str]) -> str:
-    """What goes in front of the subject for `reflections` (as the artifact renders it)."""
-    artifact = SteeringArtifact(method="irote", framework=context.framework.id,
-                                target=context.target, reflections=reflections)  # fmt: skip
-    return artifact.system_text() or ""
-
-
 @dataclass
 class _Search:
     """The search's state, kept outside `search` so a budget stop can report it."""
@@ -229,7 +222,7 @@ class IroteMethod:
             return MethodOutcome(rounds_run=state.rounds_run, stopped=stopped,
                                  notes=[COMPACTNESS_NOTE, why])  # fmt: skip
         reflections = [c.text for c in state.kept]
-        text = steering_text(context, reflections)
+        text = reflections_text(reflections)
         if len(state.kept) == 1:  # the same text as its own candidate: the same responses
             scored = state.kept[0].responses
         else:
@@ -263,7 +256,7 @@ class IroteMethod:
                 context.candidate(round, kind, reflection, [], [reflection], note=repeat)
                 continue
             seen.add(reflection.lower())
-            scored = await context.evaluate(steering_text(context, [reflection]), context.tasks)
+            scored = await context.evaluate(reflections_text([reflection]), context.tasks)
             words = f"{len(reflection.split())} words"
             candidate = context.candidate(round, kind, reflection, scored, [reflection], words)
             state.scored.append(candidate)
