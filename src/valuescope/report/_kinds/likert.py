@@ -1,0 +1,250 @@
+"""A questionnaire run (`measure`): the profile, reliability and validity figures with their
+flags, reliability over simulated respondents, and the answer-format checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from valuescope.report._folder import RunFolder
+from valuescope.report._html import ci_text, el, fmt, table
+from valuescope.report._page import Links, Section, flags
+from valuescope.report._svg import Bar, RadarLine, bars, radar
+
+
+def dimension_order(framework_id: str | None, scored: list[str]) -> list[str]:
+    """The framework's circle where it has one (neighbours on the radar are neighbours in
+    the theory), else the order the results list the dimensions in."""
+    if framework_id:
+        try:
+            from valuescope.frameworks import load_framework
+
+            circle = load_framework(framework_id).circle
+        except Exception:  # a framework file that moved away: keep the results' order
+            circle = None
+        if circle and set(circle) >= set(scored):
+            return [d for d in circle if d in scored]
+    return scored
+
+
+def scale_range(results: dict[str, Any]) -> tuple[float, float]:
+    scale = results.get("scale") or {}
+    low = float(scale.get("minimum", 1))
+    return low, low + float(scale.get("points", 5)) - 1
+
+
+def profile_radar(results: dict[str, Any], label: str) -> Markup:
+    dims: dict[str, Any] = results.get("dimensions") or {}
+    order = dimension_order(results.get("framework"), list(dims))
+    low, high = scale_range(results)
+    line = RadarLine(
+        label,
+        {d: dims[d].get("score") for d in order},
+        {d: _pair(dims[d].get("ci")) for d in order},
+    )
+    return radar(order, [line], low, high, title=f"profile on {results.get('framework')}")
+
+
+def _pair(ci: object) -> tuple[float | None, float | None]:
+    if isinstance(ci, list | tuple) and len(ci) == 2:
+        return ci[0], ci[1]
+    return None, None
+
+
+def sections(run: RunFolder, links: Links) -> list[Section]:
+    results = run.results or {}
+    dims: dict[str, Any] = results.get("dimensions") or {}
+    if not dims:
+        return [Section("profile", "Profile", el("p", "No results yet.", class_="sub"))]
+    order = dimension_order(results.get("framework"), list(dims))
+    low, high = scale_range(results)
+    rows = [
+        [d, ci_text(r.get("score"), r.get("ci")), r.get("n_items"), r.get("n_samples"),
+         r.get("n_invalid"), flags(r.get("flags") or [])]
+        for d, r in ((d, dims[d]) for d in order)
+    ]  # fmt: skip
+    profile = el(
+        "div",
+        el(
+            "div",
+            el(
+                "figure",
+                profile_radar(results, str(results.get("model", "model"))),
+                el(
+                    "figcaption",
+                    f"Score per dimension on the {low:g}..{high:g} scale, "
+                    "95% CI as the thick stroke along each spoke.",
+                ),
+            ),
+            class_="charts",
+        ),
+        table(["dimension", "score [95% CI]", "items", "answers", "invalid", "flags"], rows),
+    )
+    out = [Section("profile", "Profile", profile), _reliability(dims, order)]
+    if results.get("respondents"):
+        out.append(_respondents(results["respondents"], order))
+    out.append(_format_checks(results, dims, order))
+    return out
+
+
+def _with_reason(value: object, reasons: dict[str, str], name: str) -> Markup:
+    if value is None and name in reasons:
+        return el("span", "–", title=reasons[name], class_="muted")
+    return el("span", fmt(value))
+
+
+def _reliability(dims: dict[str, Any], order: list[str]) -> Section:
+    names = ["parallel_forms_order", "parallel_forms_paraphrase", "test_retest",
+             "order_consistency", "paraphrase_consistency"]  # fmt: skip
+    rows = [
+        [d, *(_with_reason(dims[d].get(n), dims[d].get("reasons") or {}, n) for n in names)]
+        for d in order
+    ]
+    reasons = sorted({f"{n.replace('_', ' ')}: {why}" for d in order
+                      for n, why in (dims[d].get("reasons") or {}).items()})  # fmt: skip
+    body = el(
+        "div",
+        el(
+            "p",
+            "Consistency of the one model across administrations (option order, wording, "
+            "repetition). Reliability over respondents is in its own section when the run "
+            "has simulated respondents.",
+            class_="sub",
+        ),
+        table(
+            [
+                "dimension",
+                "parallel forms (order)",
+                "parallel forms (paraphrase)",
+                "test-retest",
+                "order consistency",
+                "paraphrase consistency",
+            ],
+            rows,
+        ),
+        el(
+            "details",
+            el("summary", f"why figures are missing ({len(reasons)})"),
+            el("ul", [el("li", r) for r in reasons]),
+        )
+        if reasons
+        else None,
+    )
+    return Section("reliability", "Reliability and consistency", body)
+
+
+def _stat(stat: dict[str, Any] | None) -> Markup:
+    if not isinstance(stat, dict):
+        return el("span", "–")
+    if stat.get("value") is None:
+        return el("span", "–", title=stat.get("reason") or "", class_="muted")
+    return el("span", ci_text(stat["value"], [stat.get("ci_low"), stat.get("ci_high")]))
+
+
+def _respondents(respondents: dict[str, Any], order: list[str]) -> Section:
+    design = respondents.get("design") or {}
+    dims = respondents.get("dimensions") or {}
+    rows = []
+    reasons: set[str] = set()
+    for d in order:
+        summary = dims.get(d) or {}
+        rel = summary.get("reliability") or {}
+        reasons.update((rel.get("reasons") or {}).values())
+        verdict = rel.get("reliable")
+        mark = (
+            el("span", "reliable", class_="good")
+            if verdict
+            else el("span", "not reliable", class_="bad")
+            if verdict is False
+            else el("span", "–")
+        )
+        stats = [_stat(rel.get(name)) for name in ("alpha", "lambda6", "omega")]
+        rows.append([d, rel.get("n_respondents"), *stats, mark, summary.get("mean"),
+                     summary.get("sd")])  # fmt: skip
+    threshold = respondents.get("reliable_at", 0.7)
+    body = el(
+        "div",
+        el(
+            "p",
+            f"{design.get('respondents')} simulated respondents ({design.get('personas')} "
+            f"personas, design {design.get('name')!s}); a dimension is reliable when alpha, "
+            f"lambda6 and omega are all >= {threshold} (none is computed below "
+            f"{respondents.get('min_respondents')} respondents).",
+            class_="sub",
+        ),
+        table(
+            [
+                "dimension",
+                "respondents",
+                "alpha [95% CI]",
+                "lambda6 [95% CI]",
+                "omega [95% CI]",
+                "verdict",
+                "mean",
+                "sd",
+            ],
+            rows,
+        ),
+        el("ul", [el("li", r) for r in sorted(reasons)], class_="warnings") if reasons else None,
+    )
+    return Section("respondents", "Reliability over respondents", body)
+
+
+def _format_checks(results: dict[str, Any], dims: dict[str, Any], order: list[str]) -> Section:
+    rows = []
+    for d in order:
+        r = dims[d]
+        uniformity = r.get("uniformity") or {}
+        check = "–"
+        if uniformity:
+            p = (uniformity.get("p_value") or {}).get("value")
+            check = ("flagged: " if uniformity.get("flagged") else "ok: ") + f"p = {fmt(p)}"
+        text = r.get("text_check") or {}
+        rows.append([d, fmt(r.get("option_mass")), fmt(r.get("refusal")),
+                     fmt(r.get("position_bias")), fmt(r.get("acquiescence")), check,
+                     fmt(text.get("agreement")) if text else "–"])  # fmt: skip
+    overall = results.get("overall") or {}
+    share = overall.get("label_share") or {}
+    points = len(share) or 1
+    chart = bars([Bar(str(k), float(v)) for k, v in share.items()], 0.0,
+                 max([*share.values(), 1.0 / points]) * 1.1 or 1.0,
+                 title="share of answers per label", reference=1.0 / points,
+                 label_width=60)  # fmt: skip
+    body = el(
+        "div",
+        el(
+            "p",
+            "Does the model answer in the format at all? Option mass is the probability "
+            "on the answer labels; position bias the pull of the first-listed label; "
+            "uniformity tests the answers against a permutation null.",
+            class_="sub",
+        ),
+        table(
+            [
+                "dimension",
+                "option mass",
+                "refusal",
+                "position bias",
+                "acquiescence",
+                "uniformity vs chance",
+                "text agreement",
+            ],
+            rows,
+        ),
+        el(
+            "figure",
+            chart,
+            el(
+                "figcaption",
+                "Share of the probability each label gets over all answers; dashed: an even share.",
+            ),
+        ),
+        el(
+            "p",
+            f"methods: {overall.get('methods')}; option mass overall "
+            f"{fmt(overall.get('option_mass'))}",
+            class_="sub",
+        ),
+    )
+    return Section("format", "Answer-format checks", body)
