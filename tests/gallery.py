@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from valuescope.cli import app
 
 KINDS = (
-    "measure", "personas", "probes", "agreement", "csi", "csi-validity", "dilemmas",
+    "measure", "personas", "probes", "csi", "csi-validity", "dilemmas",
     "classify", "generate", "compare", "validity", "steer", "safety",
 )  # fmt: skip
 """Each kind's folder name under the gallery root."""
@@ -43,8 +43,8 @@ def make_gallery(root: Path, cache_dir: Path | None = None) -> dict[str, Path]:
     once("probes", "measure", "--instrument", "probes", "--framework", "mft6", "--personas",
          "4", "--limit", "2", "--max-tokens", "24")  # fmt: skip
     if not (runs["probes"] / "agreement.json").exists():
-        _invoke("agreement", str(runs["personas"]), str(runs["probes"]), "--out",
-                str(runs["agreement"]))  # fmt: skip
+        # writes agreement.json into the probes run, whose report shows it
+        _invoke("agreement", str(runs["personas"]), str(runs["probes"]))
     once("csi", "csi", "--mode", "per-word", "--n", "12", "--passes", "1")
     once("csi-validity", "csi-validity", "--run", str(runs["csi"]), "--stories-per-k", "1")
     once("dilemmas", "dilemmas", "--limit", "2")
