@@ -40,6 +40,7 @@ from valuescope.instruments.likert.instrument import MeasureConfig
 from valuescope.instruments.likert.items import ResponseScale
 from valuescope.instruments.likert.scoring import LikertSample
 from valuescope.instruments.likert.summary import MeasureResults, item_scores
+from valuescope.report import save_report
 from valuescope.runs import SCHEMA_VERSION, RunStore, RunStoreError
 from valuescope.stats import (
     Stat,
@@ -420,6 +421,7 @@ def write_compare(results: CompareResults, out: Path) -> Path:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(results.model_dump(mode="json"), indent=2) + "\n")
     os.replace(tmp, path)
+    save_report(out)
     return path
 
 

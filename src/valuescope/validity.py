@@ -50,6 +50,7 @@ from valuescope.instruments.likert.named import InstrumentSpec, resolve_instrume
 from valuescope.instruments.likert.respondent_summary import RespondentDesign, respondent_scores
 from valuescope.instruments.likert.scoring import LikertSample
 from valuescope.instruments.likert.summary import MeasureResults
+from valuescope.report import save_report
 from valuescope.runs import MANIFEST, RESULTS, RunStore, default_run_dir, package_versions
 from valuescope.stats import CriterionCorrelation, MTMMResult, criterion_validity, mtmm
 
@@ -545,6 +546,7 @@ def write_validity(results: ConstructValidityResults, out: Path) -> list[Path]:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(results.model_dump(mode="json"), indent=2) + "\n", "utf-8")
     os.replace(tmp, path)
+    save_report(out)
     return [path, *plots]
 
 

@@ -2,7 +2,8 @@
 API, print.
 
 One module per command group (`measure`, `csi`, `dilemmas`, `compare`, `validity`,
-`models`, `listing` for `frameworks` and `runs`), each with a `register(app)`; the console,
+`models`, `listing` for `frameworks` and `runs`, `view` for `report` and
+`view`), each with a `register(app)`; the console,
 the one-line errors, the progress bar and the shared options live in `_console.py`,
 `_options.py` and `_run.py`, which never import from here. Every user-facing error is
 printed as one line that says what and where, no traceback: exit code 2 for bad input
@@ -28,6 +29,7 @@ from valuescope.cli import (
     safety,
     steer,
     validity,
+    view,
 )
 
 app = typer.Typer(
@@ -70,6 +72,7 @@ for group in (
     safety,
     listing,
     models,
+    view,
 ):
     group.register(app)
 

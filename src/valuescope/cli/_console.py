@@ -30,6 +30,7 @@ from valuescope.models import (
     ModelNameError,
     RunUsage,
 )
+from valuescope.report import ReportError
 from valuescope.runs import RunStoreError, SampleRecord
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ errors = Console(stderr=True)
 
 USER_ERRORS = (
     DataFileError,
+    ReportError,
     ConfigError,
     EmbeddedModelMissing,
     ModelNameError,

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from valuescope.cli._console import ci_cell, console, fmt, user_errors
+from valuescope.report import save_report
 
 
 def register(app: typer.Typer) -> None:
@@ -54,4 +55,6 @@ def register(app: typer.Typer) -> None:
             console.print(f"note: {note}", style="dim", soft_wrap=True, highlight=False)
         path = out or probes_run / "agreement.json"
         path.write_text(json.dumps(results.model_dump(mode="json"), indent=2) + "\n", "utf-8")
+        if out is None:
+            save_report(probes_run)  # the probes run's report shows its agreement
         console.print(f"wrote {path}", highlight=False)

@@ -27,8 +27,10 @@ from valuescope.engine._fingerprint import check_resumable
 from valuescope.engine._instrument import Instrument, Models, instrument_class
 from valuescope.engine._pool import run_pool
 from valuescope.models import CachedModel, Model
+from valuescope.report import save_report
 from valuescope.runs import (
     MANIFEST,
+    PROGRESS,
     SAMPLES,
     ResultsBase,
     RunStore,
@@ -163,7 +165,7 @@ async def _close(models: Models) -> None:
 
 def _discard(store: RunStore, run_files: dict[str, str]) -> None:
     """Remove what a new run wrote (and its directory, if nothing else is in it)."""
-    for name in [MANIFEST, SAMPLES, *run_files]:
+    for name in [MANIFEST, SAMPLES, PROGRESS, *run_files]:
         (store.directory / name).unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         store.directory.rmdir()
@@ -181,6 +183,7 @@ async def _execute(
     try:
         done = store.read_samples(instrument.sample_type)
         plan = instrument.plan({s.key for s in done})
+        store.write_progress(plan.total, len(done))
         if progress is not None:
             progress.start(plan.total, len(done), store.directory)
 
@@ -203,4 +206,5 @@ async def _execute(
     models.subject.usage.seconds = round(time.perf_counter() - started, 3)
     results = instrument.summarise(done + new, models)
     store.write_results(results)
+    save_report(store.directory)
     return Run(store.directory, results)

@@ -57,6 +57,7 @@ from valuescope.instruments.probes.summary import question_means
 from valuescope.judges import JudgeMode
 from valuescope.models import CachedModel, Message, Model
 from valuescope.models import GenerateConfig as SamplingConfig
+from valuescope.report import save_report
 from valuescope.respondents import load_personas, sample_personas
 from valuescope.runs import MANIFEST, RunStore
 
@@ -429,6 +430,7 @@ class Generator:
         tmp = self.out / (REPORT_FILE + ".tmp")
         tmp.write_text(json.dumps(report.model_dump(mode="json"), indent=2) + "\n", "utf-8")
         os.replace(tmp, self.out / REPORT_FILE)
+        save_report(self.out)
         return report
 
 

@@ -12,13 +12,23 @@ CLI writes beside compare and validity runs) are imported inside the functions t
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from valuescope.report._folder import REPORT, ReportError, RunFolder, detect_kind
 from valuescope.report._html import page
 from valuescope.report._page import render_run, static_links, title_of
 
-__all__ = ["REPORT", "ReportError", "detect_kind", "render_report", "write_report"]
+__all__ = [
+    "REPORT",
+    "ReportError",
+    "detect_kind",
+    "render_report",
+    "save_report",
+    "write_report",
+]
+
+_LOG = logging.getLogger("valuescope.report")
 
 
 def render_report(folder: Path) -> str:
@@ -35,3 +45,14 @@ def write_report(folder: Path) -> Path:
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def save_report(folder: Path) -> Path | None:
+    """`write_report` for commands that just finished: a report that cannot be drawn is
+    logged and skipped (returns None), never allowed to fail the run whose results are
+    already on disk. `valuescope report DIR` redraws it and shows the error."""
+    try:
+        return write_report(folder)
+    except Exception as exc:  # the results are saved; the report is a view of them
+        _LOG.warning("could not write %s/%s: %s: %s", folder, REPORT, type(exc).__name__, exc)
+        return None

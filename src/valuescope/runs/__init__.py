@@ -5,6 +5,7 @@ from valuescope.runs._load import RunData, load_run
 from valuescope.runs._schema import SCHEMA_VERSION, Manifest, ResultsBase, SampleRecord
 from valuescope.runs._store import (
     MANIFEST,
+    PROGRESS,
     RESULTS,
     SAMPLES,
     RunStore,
@@ -17,6 +18,7 @@ from valuescope.runs._store import (
 
 __all__ = [
     "MANIFEST",
+    "PROGRESS",
     "RESULTS",
     "SAMPLES",
     "SCHEMA_VERSION",

@@ -25,12 +25,17 @@ from valuescope.runs._schema import SCHEMA_VERSION, Manifest, SampleRecord
 MANIFEST = "manifest.json"
 SAMPLES = "samples.jsonl"
 RESULTS = "results.json"
+PROGRESS = "progress.json"
 
 S = TypeVar("S", bound=SampleRecord)
 
 
 class RunStoreError(RuntimeError):
     """A run directory that cannot be created, read or resumed."""
+
+
+def utc_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def utc_stamp() -> str:
@@ -168,6 +173,13 @@ class RunStore:
             self._samples = self.samples_path.open("a", encoding="utf-8")
         self._samples.write(sample.model_dump_json() + "\n")
         self._samples.flush()
+
+    def write_progress(self, total: int, already_done: int) -> None:
+        """`progress.json`: how many answers the whole design has, how many a resumed run
+        had and when this session started (the viewer's live progress reads it beside the
+        growing samples.jsonl)."""
+        progress = {"total": total, "already_done": already_done, "started_utc": utc_iso()}
+        (self.directory / PROGRESS).write_text(json.dumps(progress) + "\n", "utf-8")
 
     def write_results(self, results: BaseModel) -> Path:
         path = self.directory / RESULTS

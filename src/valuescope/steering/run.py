@@ -31,6 +31,7 @@ from valuescope.engine import ConfigError, Progress, resume, run
 from valuescope.frameworks import Framework, load_framework
 from valuescope.judges import Judge
 from valuescope.models import CachedModel, RunUsage
+from valuescope.report import save_report
 from valuescope.runs import MANIFEST, default_run_dir
 from valuescope.steering.artifact import (
     ARTIFACT_FILE,
@@ -156,6 +157,7 @@ class Steerer:
                                                report.evaluation, self.progress)  # fmt: skip
             report.transfer, report.warnings = rows, report.warnings + notes
         (self.out / REPORT_FILE).write_text(report.model_dump_json(indent=2) + "\n", "utf-8")
+        save_report(self.out)
         return report
 
     async def _method(self, name: MethodName, subject: CachedModel, judge: CachedModel,

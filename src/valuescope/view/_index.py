@@ -1,0 +1,205 @@
+"""The viewer's list of runs: every run folder under RUNS_DIR with what the list shows and
+filters on (kind, model, instrument, date, status, answers).
+
+A scan reads only small files (manifest.json, the composite summary's first bytes) and
+stats the rest; answers are counted once per (size, mtime) of samples.jsonl. Entries are
+kept between scans and re-read only when one of their files changed, so a folder of 1,000
+runs lists in milliseconds after the first look and a run in flight updates as it grows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from valuescope.report._folder import (
+    COMPOSITE_FILES,
+    MANIFEST,
+    RESULTS,
+    SAMPLES,
+    ReportError,
+    detect_kind,
+    read_json,
+)
+
+IN_FLIGHT_SECONDS = 120.0
+"""An unfinished run whose samples.jsonl changed this recently is shown as running."""
+MAX_DEPTH = 3
+"""Run folders are found this many levels below RUNS_DIR (runs inside runs included)."""
+_STAMP = re.compile(r"(\d{8}T\d{6}Z)")
+
+
+@dataclass
+class RunEntry:
+    """One run folder as the list shows it."""
+
+    relative: str
+    """Path below RUNS_DIR with `/` (the run page's address)."""
+    kind: str
+    model: str
+    instrument: str
+    created: str
+    """ISO UTC time the run started (from the manifest, else the folder name, else mtime)."""
+    status: str
+    """finished, running (unfinished, written to lately) or incomplete."""
+    answers: int
+    parent: str | None = None
+    """The run folder this one sits in (a compare's measure runs, a steer's evaluation)."""
+    children: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Cached:
+    signature: tuple[float, ...]
+    entry: RunEntry
+
+
+class RunIndex:
+    """The runs under `root`; `entries()` rescans (cheaply) on each call."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._cache: dict[str, _Cached] = {}
+        self._counts: dict[tuple[str, int, float], int] = {}
+        self._lock = threading.Lock()
+
+    def entries(self) -> list[RunEntry]:
+        """Every run, newest first; nested runs carry their parent."""
+        found: list[tuple[Path, str | None]] = []
+        self._walk(self.root, None, MAX_DEPTH, found)
+        entries: list[RunEntry] = []
+        with self._lock:
+            seen = set()
+            for folder, parent in found:
+                relative = folder.relative_to(self.root).as_posix()
+                seen.add(relative)
+                entries.append(self._entry(folder, relative, parent))
+            for stale in set(self._cache) - seen:
+                del self._cache[stale]
+        by_name = {e.relative: e for e in entries}
+        for entry in entries:
+            entry.children = []
+        for entry in entries:
+            if entry.parent in by_name:
+                by_name[entry.parent].children.append(entry.relative)
+        entries.sort(key=lambda e: (e.created, e.relative), reverse=True)
+        return entries
+
+    def one(self, folder: Path) -> RunEntry:
+        """The entry of one run folder (inside root), without scanning the others."""
+        folder = folder.resolve()
+        relative = folder.relative_to(self.root).as_posix()
+        with self._lock:
+            cached = self._cache.get(relative)
+            parent = cached.entry.parent if cached else None
+            return self._entry(folder, relative, parent)
+
+    def _walk(self, folder: Path, parent: str | None, depth: int,
+              found: list[tuple[Path, str | None]]) -> None:  # fmt: skip
+        try:
+            children = sorted(os.scandir(folder), key=lambda d: d.name)
+        except OSError:
+            return
+        for child in children:
+            if not child.is_dir(follow_symlinks=False):
+                continue
+            path = Path(child.path)
+            is_run = detect_kind(path) is not None
+            if is_run:
+                found.append((path, parent))
+            if depth > 1:
+                inner = path.relative_to(self.root).as_posix() if is_run else parent
+                self._walk(path, inner, depth - 1, found)
+
+    def _entry(self, folder: Path, relative: str, parent: str | None) -> RunEntry:
+        signature = _signature(folder)
+        cached = self._cache.get(relative)
+        if cached is not None and cached.signature == signature:
+            entry = cached.entry
+            entry.status = _status(folder)
+            return entry
+        entry = self._read(folder, relative, parent)
+        self._cache[relative] = _Cached(signature, entry)
+        return entry
+
+    def _read(self, folder: Path, relative: str, parent: str | None) -> RunEntry:
+        kind = detect_kind(folder) or "unknown"
+        info: dict[str, Any] = {}
+        try:
+            if (folder / MANIFEST).is_file():
+                info = read_json(folder / MANIFEST)
+            elif kind in COMPOSITE_FILES:
+                info = read_json(folder / COMPOSITE_FILES[kind])
+        except ReportError:
+            info = {}
+        if not isinstance(info, dict):
+            info = {}
+        model = str(info.get("model") or "")
+        instrument = str(info.get("instrument") or info.get("framework") or "")
+        created = str(info.get("created_utc") or _created_from(folder))
+        return RunEntry(relative, kind, model, instrument, created, _status(folder),
+                        self._answers(folder / SAMPLES), parent)  # fmt: skip
+
+    def _answers(self, path: Path) -> int:
+        try:
+            stat = path.stat()
+        except OSError:
+            return 0
+        key = (str(path), stat.st_size, stat.st_mtime)
+        if key not in self._counts:
+            with path.open("rb") as handle:
+                self._counts[key] = sum(
+                    chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")
+                )
+        return self._counts[key]
+
+
+def _signature(folder: Path) -> tuple[float, ...]:
+    marks: list[float] = []
+    for name in (MANIFEST, RESULTS, SAMPLES, *COMPOSITE_FILES.values()):
+        try:
+            stat = (folder / name).stat()
+            marks += [stat.st_mtime, float(stat.st_size)]
+        except OSError:
+            marks += [0.0, 0.0]
+    return tuple(marks)
+
+
+def _status(folder: Path) -> str:
+    kind = detect_kind(folder)
+    summary = folder / COMPOSITE_FILES.get(kind or "", RESULTS)
+    samples = folder / SAMPLES
+    try:
+        samples_time = samples.stat().st_mtime if samples.is_file() else None
+        summary_time = summary.stat().st_mtime if summary.is_file() else None
+    except OSError:
+        return "incomplete"
+    if summary_time is not None and (samples_time is None or samples_time <= summary_time):
+        return "finished"
+    if samples_time is not None and time.time() - samples_time < IN_FLIGHT_SECONDS:
+        return "running"
+    return "incomplete"
+
+
+def _created_from(folder: Path) -> str:
+    match = _STAMP.search(folder.name)
+    if match:
+        stamp = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        return stamp.isoformat(timespec="seconds")
+    return datetime.fromtimestamp(folder.stat().st_mtime, UTC).isoformat(timespec="seconds")
+
+
+def read_progress(folder: Path) -> dict[str, Any]:
+    """progress.json of a run (total answers, already done, started), {} if absent."""
+    try:
+        data = json.loads((folder / "progress.json").read_text("utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
