@@ -52,3 +52,18 @@ def cpp_llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     context = ["--ctx-size", str(CPP_SERVER_SLOTS * CPP_SERVER_SLOT_CTX)]
     with serve(cpp_server_command(gguf, SERVER_MODEL, port, *slots, *context), port, log) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def gallery(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One real run of every kind (`tests/gallery.py`, embedded model, a few minutes once
+    per session). VALUESCOPE_GALLERY names a folder to make them in and reuse across
+    sessions (`python tests/gallery.py DIR` makes one by hand). Tests that change a run
+    copy it first."""
+    import os
+
+    from gallery import make_gallery
+
+    given = os.environ.get("VALUESCOPE_GALLERY")
+    root = Path(given) if given else tmp_path_factory.mktemp("gallery")
+    return make_gallery(root, cache_dir=tmp_path_factory.mktemp("gallery-cache"))

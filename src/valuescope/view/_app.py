@@ -105,7 +105,7 @@ def create_app(root: Path, allowed_hosts: list[str] | None = None) -> FastAPI:
         entry = index.one(folder)
         refresh = None
         if entry.status == "running":
-            body = Markup(_progress(folder, entry)) + body
+            body = _progress(folder, entry) + body
             refresh = REFRESH_SECONDS
         title = f"valuescope · {title_of(run)}"
         return HTMLResponse(page(title, body, _nav(), refresh=refresh))
