@@ -2,6 +2,7 @@
 #   make demo   create .venv, install, measure Schwartz values on the embedded model
 #   make test   create .venv, install, lint (ruff, mypy), build llama-server, run all tests
 #   make server build llama.cpp's C++ llama-server (the tests and bench/server.py use it)
+#   make browser install Debian's chromium for the browser tests of the reports (as root)
 # An intact .venv is reused; `make clean-venv` starts over.
 
 PYTHON ?= python3
@@ -19,7 +20,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 SERVER_DIR := build/llama-server
 SERVER_BIN := $(SERVER_DIR)/bin/llama-server
 
-.PHONY: setup demo test lint bench server clean-venv
+.PHONY: setup demo test lint bench server browser clean-venv
 
 setup: $(STAMP)
 
@@ -54,7 +55,17 @@ $(SERVER_BIN): $(STAMP) scripts/build_llama_server.sh
 	PYTHON=$(BIN)/python LLAMA_SERVER_DIR=$(SERVER_DIR) LLAMA_CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
 	  bash scripts/build_llama_server.sh
 
-test: lint server
+# The browser tests (tests/test_browser.py) drive Debian's chromium through playwright;
+# playwright's own browser download does not work offline. As root (CI) it is installed
+# here; elsewhere without it those tests skip (in CI, CI=true, they fail instead).
+browser:
+	@if command -v chromium > /dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the browser tests (about a minute)"; \
+	  apt-get update -qq > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null || exit 1; \
+	else echo "no chromium and not root: the browser tests will skip (sudo apt-get install chromium)"; fi
+
+test: lint server browser
 	$(BIN)/python -m pytest -q
 
 lint: setup

@@ -33,6 +33,7 @@ IN_FLIGHT_SECONDS = 120.0
 """An unfinished run whose samples.jsonl changed this recently is shown as running."""
 MAX_DEPTH = 3
 """Run folders are found this many levels below RUNS_DIR (runs inside runs included)."""
+_RUN_FILES = (MANIFEST, *COMPOSITE_FILES.values())
 _STAMP = re.compile(r"(\d{8}T\d{6}Z)")
 
 
@@ -111,7 +112,7 @@ class RunIndex:
             if not child.is_dir(follow_symlinks=False):
                 continue
             path = Path(child.path)
-            is_run = detect_kind(path) is not None
+            is_run = any(os.path.isfile(os.path.join(child.path, name)) for name in _RUN_FILES)
             if is_run:
                 found.append((path, parent))
             if depth > 1:
@@ -119,21 +120,23 @@ class RunIndex:
                 self._walk(path, inner, depth - 1, found)
 
     def _entry(self, folder: Path, relative: str, parent: str | None) -> RunEntry:
-        signature = _signature(folder)
+        stats = _stats(folder)
+        signature = tuple(stats.values())
         cached = self._cache.get(relative)
         if cached is not None and cached.signature == signature:
             entry = cached.entry
-            entry.status = _status(folder)
-            return entry
-        entry = self._read(folder, relative, parent)
-        self._cache[relative] = _Cached(signature, entry)
+        else:
+            entry = self._read(folder, relative, parent, stats)
+            self._cache[relative] = _Cached(signature, entry)
+        entry.status = _status(entry.kind, stats)  # "running" ages without a file changing
         return entry
 
-    def _read(self, folder: Path, relative: str, parent: str | None) -> RunEntry:
+    def _read(self, folder: Path, relative: str, parent: str | None,
+              stats: dict[str, tuple[float, int] | None]) -> RunEntry:  # fmt: skip
         kind = detect_kind(folder) or "unknown"
         info: dict[str, Any] = {}
         try:
-            if (folder / MANIFEST).is_file():
+            if stats[MANIFEST]:
                 info = read_json(folder / MANIFEST)
             elif kind in COMPOSITE_FILES:
                 info = read_json(folder / COMPOSITE_FILES[kind])
@@ -144,15 +147,13 @@ class RunIndex:
         model = str(info.get("model") or "")
         instrument = str(info.get("instrument") or info.get("framework") or "")
         created = str(info.get("created_utc") or _created_from(folder))
-        return RunEntry(relative, kind, model, instrument, created, _status(folder),
-                        self._answers(folder / SAMPLES), parent)  # fmt: skip
+        answers = self._answers(folder / SAMPLES, stats[SAMPLES])
+        return RunEntry(relative, kind, model, instrument, created, "", answers, parent)
 
-    def _answers(self, path: Path) -> int:
-        try:
-            stat = path.stat()
-        except OSError:
+    def _answers(self, path: Path, stat: tuple[float, int] | None) -> int:
+        if stat is None:
             return 0
-        key = (str(path), stat.st_size, stat.st_mtime)
+        key = (str(path), stat[1], stat[0])
         if key not in self._counts:
             with path.open("rb") as handle:
                 self._counts[key] = sum(
@@ -161,29 +162,27 @@ class RunIndex:
         return self._counts[key]
 
 
-def _signature(folder: Path) -> tuple[float, ...]:
-    marks: list[float] = []
-    for name in (MANIFEST, RESULTS, SAMPLES, *COMPOSITE_FILES.values()):
+_WATCHED = (MANIFEST, RESULTS, SAMPLES, *COMPOSITE_FILES.values())
+
+
+def _stats(folder: Path) -> dict[str, tuple[float, int] | None]:
+    """(mtime, size) of each file that says what a run is and how far it got."""
+    stats: dict[str, tuple[float, int] | None] = {}
+    for name in _WATCHED:
         try:
             stat = (folder / name).stat()
-            marks += [stat.st_mtime, float(stat.st_size)]
+            stats[name] = (stat.st_mtime, stat.st_size)
         except OSError:
-            marks += [0.0, 0.0]
-    return tuple(marks)
+            stats[name] = None
+    return stats
 
 
-def _status(folder: Path) -> str:
-    kind = detect_kind(folder)
-    summary = folder / COMPOSITE_FILES.get(kind or "", RESULTS)
-    samples = folder / SAMPLES
-    try:
-        samples_time = samples.stat().st_mtime if samples.is_file() else None
-        summary_time = summary.stat().st_mtime if summary.is_file() else None
-    except OSError:
-        return "incomplete"
-    if summary_time is not None and (samples_time is None or samples_time <= summary_time):
+def _status(kind: str, stats: dict[str, tuple[float, int] | None]) -> str:
+    summary = stats.get(COMPOSITE_FILES.get(kind, RESULTS))
+    samples = stats.get(SAMPLES)
+    if summary is not None and (samples is None or samples[0] <= summary[0]):
         return "finished"
-    if samples_time is not None and time.time() - samples_time < IN_FLIGHT_SECONDS:
+    if samples is not None and time.time() - samples[0] < IN_FLIGHT_SECONDS:
         return "running"
     return "incomplete"
 
