@@ -78,6 +78,7 @@ def test_steer_levels_and_escaping(gallery: dict[str, Path], tmp_path: Path) -> 
     lines[1] = json.dumps(first)
     (folder / "methods" / "opro" / "candidates.jsonl").write_text("\n".join(lines) + "\n")
     _edit(folder / "steer.json", lambda d: d["evaluation"].update(verdict=SCRIPT + IMG))
+    _edit(folder / "methods" / "opro" / "artifact.json", lambda d: d.update(instruction=IMG))
     html = render_report(folder)
     assert "Levels calibration" in html and "0.88" in html and 'title="no valid answer"' in html
     _assert_escaped(html)
@@ -125,7 +126,8 @@ def test_generate_page(gallery: dict[str, Path], tmp_path: Path) -> None:
     html = render_report(folder)
     for q in bank:
         assert q["question"] in html and q["id"] in html
-        assert f"{q['informativeness']:.4f}" in html
+        scores = f'<td class="num">{q["informativeness"]:.4f}</td><td class="num">'
+        assert scores + f"{q['elicitation']:.3f}</td>" in html
     assert "Bandit arms" in html and "eating animals kept as pets elsewhere" in html
     assert "word bigrams 1.00 &gt;= 0.5" in html
     copy = _copy(gallery, "generate", tmp_path)
