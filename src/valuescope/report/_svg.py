@@ -206,7 +206,8 @@ def heatmap(rows: Sequence[str], columns: Sequence[str], matrix: Sequence[Sequen
     """Cells coloured blue (low) to red (high) with their value printed; `framed` cells get a
     black frame (an MTMM's convergent diagonal). An undefined cell is grey with a dash."""
     cell, left, top = 40.0, 150.0, 120.0
-    width, height = left + cell * len(columns) + 10, top + cell * len(rows) + 10
+    width, height = left + cell * len(columns) + 80, top + cell * len(rows) + 10
+    # the right margin holds the last column's label, which leans right
     parts: list[Markup] = []
     for j, name in enumerate(columns):
         x = left + cell * j + cell / 2
