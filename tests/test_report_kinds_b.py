@@ -4,12 +4,10 @@ rendered from real run folders (the gallery) and checked for the figures that ma
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-from tests.gallery import make_gallery
 
 from valuescope.report import render_report
 from valuescope.report._folder import RunFolder
@@ -20,11 +18,6 @@ pytestmark = pytest.mark.slow
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
-
-
-@pytest.fixture(scope="module")
-def gallery() -> dict[str, Path]:
-    return make_gallery(Path(os.environ.get("VALUESCOPE_GALLERY", "/work/notes/gallery-B")))
 
 
 def _copy(gallery: dict[str, Path], kind: str, tmp_path: Path) -> Path:

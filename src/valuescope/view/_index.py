@@ -58,7 +58,7 @@ class RunEntry:
 
 @dataclass
 class _Cached:
-    signature: tuple[float, ...]
+    signature: tuple[tuple[float, int] | None, ...]
     entry: RunEntry
 
 
