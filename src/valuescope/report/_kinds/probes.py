@@ -33,11 +33,14 @@ def cistat(stat: object) -> tuple[float | None, float | None, float | None]:
 
 
 def stat_text(stat: object) -> Markup:
-    """`0.61 [0.59, 0.63]`; a missing value as a dash whose tooltip is the reason."""
+    """`0.61 [0.59, 0.63]`; a missing value (or CI) with the reason as its tooltip."""
     value, low, high = cistat(stat)
     if value is None:
         reason = stat.get("reason") if isinstance(stat, dict) else None
         return el("span", "–", title=reason or None, class_="muted")
+    reason = stat.get("reason") if isinstance(stat, dict) else None
+    if (low is None or high is None) and reason:
+        return el("span", fmt(value), " ", el("span", "(no CI)", class_="muted"), title=reason)
     return el("span", ci_text(value, [low, high]))
 
 
