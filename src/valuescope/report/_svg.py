@@ -79,7 +79,8 @@ def radar(order: Sequence[str], lines: Sequence[RadarLine], low: float, high: fl
         value = low + (high - low) * step / 4
         ring = [at(i, value) for i in range(n)]
         grid.append(el("polygon", points=_points(ring), fill="none", stroke="#d9dde5"))
-        grid.append(_text(cx + 3, at(0, value)[1] - 2, fmt(value, 1), "start", 9, fill="#8a93a3"))
+        grid.append(_text(cx + 3, at(0, value)[1] - 2, fmt(value, 2 if high - low <= 2 else 1),
+                          "start", 9, fill="#8a93a3"))  # fmt: skip
     for i, name in enumerate(order):
         x, y = at(i, high)
         grid.append(el("line", x1=cx, y1=cy, x2=f"{x:.1f}", y2=f"{y:.1f}", stroke="#d9dde5"))
