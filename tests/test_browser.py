@@ -215,6 +215,8 @@ def test_live_progress_of_a_run_in_flight(page: Any, served: tuple[str, Path]) -
     assert "5 of 100 answers" in page.locator("#progress").inner_text()
     with (live / "samples.jsonl").open("a") as handle:
         handle.write("\n".join(lines[5:9]) + "\n")
-    page.wait_for_function("document.querySelector('#progress').innerText.includes('9 of 100')",
-                           timeout=15_000)  # fmt: skip
+    deadline = time.monotonic() + 15  # the page reloads itself (no script: a meta refresh)
+    while "9 of 100" not in page.locator("#progress").inner_text():
+        assert time.monotonic() < deadline, "the page did not reload with the new answers"
+        page.wait_for_timeout(500)
     _shoot(page, "live")

@@ -4,7 +4,6 @@ runs, rendered from the gallery's real runs (copied, so each test can edit its c
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 import pytest
 from markupsafe import escape
 
-from gallery import make_gallery
 from valuescope.report import render_report
 from valuescope.report._kinds.classify import roc_curve
 from valuescope.report._kinds.csi_validity import fisher_ci
@@ -22,11 +20,6 @@ pytestmark = pytest.mark.slow
 
 XSS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
 BROKEN = "This part could not be drawn"
-
-
-@pytest.fixture(scope="module")
-def gallery() -> dict[str, Path]:
-    return make_gallery(Path(os.environ.get("VALUESCOPE_GALLERY", "/work/notes/gallery-A")))
 
 
 def copy(gallery: dict[str, Path], kind: str, tmp_path: Path) -> Path:
