@@ -68,6 +68,8 @@ def _poison(folder: Path) -> None:
         record["item_id"], record["prompt"] = IMG, f"{SCRIPT} {IMG}"
         lines.append(json.dumps(record))
     (folder / "samples.jsonl").write_text("\n".join(lines) + "\n")
+    later = (folder / "samples.jsonl").stat().st_mtime + 1  # still a finished run
+    os.utime(folder / "results.json", (later, later))
     from valuescope.report import write_report
 
     write_report(folder)

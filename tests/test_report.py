@@ -7,6 +7,7 @@ import base64
 import hashlib
 import html as html_lib
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -164,6 +165,8 @@ def _poison(folder: Path) -> None:
                 record[name] = f"{SCRIPT} {IMG}"
         lines.append(json.dumps(record))
     (folder / "samples.jsonl").write_text("\n".join(lines) + "\n")
+    later = (folder / "samples.jsonl").stat().st_mtime + 1  # still a finished run
+    os.utime(folder / "results.json", (later, later))
 
 
 @pytest.mark.slow

@@ -65,9 +65,9 @@ def test_probes_profile_personas_and_judge(gallery: dict[str, Path], tmp_path: P
     assert f"{score['value']:.2f} [{score['ci_low']:.2f}, {score['ci_high']:.2f}]" in profile
     assert f"{care['on_target']:.2f}" in profile
     # care is the top spoke: its CI whisker runs from cy - radius * low to cy - radius * high
-    cy, radius = 230.0, 120.0
+    cx, cy, radius = 280.0, 213.0, 165.0  # _svg.radar's layout
     low, high = cy - radius * score["ci_low"], cy - radius * score["ci_high"]
-    whisker = f'y1="{low:.1f}" x2="230.0" y2="{high:.1f}"'
+    whisker = f'y1="{low:.1f}" x2="{cx:.1f}" y2="{high:.1f}"'
     assert whisker in profile
     personas = section(html, "personas")
     assert 'aria-label="P(expressed) per persona"' in personas

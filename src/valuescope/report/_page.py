@@ -89,13 +89,14 @@ def render_run(run: RunFolder, links: Links, query: SampleQuery | None) -> Marku
     """The body of a run's page (`page()` wraps it into a document)."""
     from valuescope.report._kinds import sections_for
 
-    sections: list[Section] = []
-    sections += _overview(run)
+    overview, *warnings = _overview(run)
+    sections: list[Section] = list(warnings)
     try:
         sections += sections_for(run, links)
     except Exception as exc:  # a report must still show what it can
         sections.append(Section("error", "This part could not be drawn",
                                 el("p", f"{type(exc).__name__}: {exc}", class_="bad")))  # fmt: skip
+    sections.append(overview)  # the results first; what was run and how below them
     sections += _usage(run)
     sections += _children(run, links)
     if (run.path / SAMPLES).is_file():
@@ -222,7 +223,6 @@ def _filters(page: SamplePage, query: SampleQuery) -> Markup:
         el("label", "group", el("select", options, name="group")),
         el("label", "validity", el("select", validity, name="valid")),
         el("button", "filter", type="submit"),
-        el("a", "#samples", href="#samples", class_="muted"),
         method="get",
         action="#samples",
         class_="filters",
@@ -260,28 +260,30 @@ def sample_card(record: dict[str, Any], number: int) -> Markup:
             head += [" · ", f"{name} {record[name]}"]
     if record.get("valid") is False:
         head += [" · ", el("span", f"invalid: {record.get('invalid_reason')}", class_="invalid")]
-    parts: list[object] = [el("div", head), el("div", f"samples.jsonl line {number}",
+    asked: list[object] = [el("div", head), el("div", f"samples.jsonl line {number}",
                                                class_="meta")]  # fmt: skip
+    answered: list[object] = []
     for name in PROMPT_FIELDS:
         if isinstance(record.get(name), str):
-            parts.append(el("details", el("summary", name.replace("_", " ")),
+            asked.append(el("details", el("summary", name.replace("_", " ")),
                             el("pre", record[name])))  # fmt: skip
-    labels, probs = _options(record)
-    if labels:
-        parts.append(option_bars(labels, probs))
     for name in TEXT_FIELDS:
         if isinstance(record.get(name), str) and record[name]:
-            parts.append(el("div", name, class_="meta"))
-            parts.append(el("pre", record[name]))
+            asked.append(el("div", name, class_="meta"))
+            asked.append(el("pre", record[name]))
+    labels, probs = _options(record)
+    if labels:
+        answered.append(option_bars(labels, probs))
     for name in SCORE_FIELDS:
         value = record.get(name)
         if isinstance(value, dict) and value:
-            parts.append(el("div", name, class_="meta"))
-            parts.append(table(list(value), [[fmt(v) for v in value.values()]], numeric_from=0))
+            answered.append(el("div", name, class_="meta"))
+            answered.append(table(list(value), [[fmt(v) for v in value.values()]], numeric_from=0))
     rest = {k: _short(v) for k, v in record.items()
             if k not in (*PROMPT_FIELDS, *TEXT_FIELDS, *SCORE_FIELDS, "probs", "schema_version")
             and not isinstance(v, dict)}  # fmt: skip
-    parts.append(el("details", el("summary", "all fields"), key_values(rest)))
+    asked.append(el("details", el("summary", "all fields"), key_values(rest)))
+    parts = [el("div", asked, class_="asked"), el("div", answered, class_="answered")]
     return el("div", parts, class_="sample", id=f"s{number}")
 
 

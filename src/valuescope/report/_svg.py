@@ -64,9 +64,9 @@ class RadarLine:
 def radar(order: Sequence[str], lines: Sequence[RadarLine], low: float, high: float,
           title: str = "profile") -> Markup:  # fmt: skip
     """Polygons around a circle, one spoke per dimension, CIs as whiskers along the spoke."""
-    size, pad = 460.0, 110.0
-    cx = cy = size / 2
-    radius = size / 2 - pad
+    # Room for the dimension labels left and right (long names) and above and below.
+    width, radius = 560.0, 165.0
+    cx, cy = width / 2, radius + 48
     n = max(len(order), 1)
 
     def at(i: int, value: float) -> tuple[float, float]:
@@ -109,9 +109,10 @@ def radar(order: Sequence[str], lines: Sequence[RadarLine], low: float, high: fl
             x, y = at(i, score)
             shapes.append(el("circle", el("title", f"{line.label}: {dim} {fmt(score)}"),
                              cx=f"{x:.1f}", cy=f"{y:.1f}", r="3.5", fill=stroke))  # fmt: skip
-    legend = _legend([line.label for line in lines], 10, size + 4)
-    height = size + 10 + 16 * len(lines)
-    return _svg(size, height, title, grid, shapes, legend, css="chart radar")
+    legend_top = cy + radius + 52
+    legend = _legend([line.label for line in lines], 10, legend_top)
+    height = legend_top + 16 * len(lines)
+    return _svg(width, height, title, grid, shapes, legend, css="chart radar")
 
 
 def _legend(labels: Sequence[str], x: float, y: float) -> list[Markup]:

@@ -81,9 +81,10 @@ def create_app(root: Path, allowed_hosts: list[str] | None = None) -> FastAPI:
             and (not until or e.created[:10] <= until)
             and (not status or e.status == status)
         ]  # fmt: skip
+        base = len([e for e in entries if nested or e.parent is None])
         values = {"kind": kind, "model": model, "instrument": instrument, "since": since,
                   "until": until, "status": status, "nested": "true" if nested else ""}  # fmt: skip
-        body = _list_page(entries, chosen, values, page_number)
+        body = _list_page(entries, chosen, values, page_number, base)
         return HTMLResponse(page("valuescope view · runs", body, _nav()))
 
     @app.get("/run/{relative:path}", response_class=HTMLResponse)
@@ -152,7 +153,7 @@ def _run_href(root: Path, folder: Path) -> str | None:
 
 
 def _list_page(entries: list[RunEntry], chosen: list[RunEntry], values: dict[str, str],
-               page_number: int) -> Markup:  # fmt: skip
+               page_number: int, base: int) -> Markup:  # fmt: skip
     kinds = sorted({e.kind for e in entries})
     statuses = ("finished", "running", "incomplete")
     form = el(
@@ -219,7 +220,7 @@ def _list_page(entries: list[RunEntry], chosen: list[RunEntry], values: dict[str
     pager = el(
         "div",
         el("a", "← newer", href=href(page_number - 1)) if page_number > 1 else None,
-        el("span", f"page {page_number} of {pages} · {len(chosen)} of {len(entries)} runs"),
+        el("span", f"page {page_number} of {pages} · {len(chosen)} of {base} runs"),
         el("a", "older →", href=href(page_number + 1)) if page_number < pages else None,
         class_="pager",
     )
