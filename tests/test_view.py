@@ -156,3 +156,19 @@ def test_the_compare_page_overlays_picked_runs(gallery: dict[str, Path], tmp_pat
     assert page.count("<polygon") >= 5 + len(names)  # grid rings + one profile per run
     assert client.get("/compare", params={"run": "../x"}).status_code == 404
     assert SCRIPT not in page
+
+
+def test_data_files_are_served_as_text_and_nothing_else(client: TestClient,
+                                                        tmp_path: Path) -> None:  # fmt: skip
+    response = client.get("/files/a/samples.jsonl")
+    assert response.status_code == 200 and response.text.startswith('{"item_id": "it0"')
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "/files/a/samples.jsonl" in client.get("/run/a").text  # linked from the run page
+    (tmp_path / "runs" / "a" / "report.html").write_text(SCRIPT)
+    (tmp_path / "outside" / "secret" / "key.txt").write_text("secret")
+    os.symlink(tmp_path / "outside" / "secret" / "key.txt", tmp_path / "runs" / "a" / "k.txt")
+    for path in ("/files/a/report.html", "/files/a", "/files/a/k.txt",
+                 "/files/../outside/secret/key.txt", "/files/a/missing.json"):  # fmt: skip
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "secret" not in response.text and SCRIPT not in response.text

@@ -53,6 +53,8 @@ class Links:
     """Link to the page of the run in that folder (None: show no link)."""
     samples: Callable[[dict[str, str]], str] | None = None
     """Link to this run's drill-down with these query values (None: a static report)."""
+    file: Callable[[Path], str | None] = lambda _: None
+    """Link to a data file of a run (an export, a bank), shown as text; None: no link."""
 
 
 def static_links(base: Path) -> Links:
@@ -65,7 +67,13 @@ def static_links(base: Path) -> Links:
             return None
         return f"{relative.as_posix()}/{REPORT}"
 
-    return Links(run=run)
+    def file(path: Path) -> str | None:
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            return None
+
+    return Links(run=run, file=file)
 
 
 @dataclass
@@ -89,7 +97,7 @@ def render_run(run: RunFolder, links: Links, query: SampleQuery | None) -> Marku
     """The body of a run's page (`page()` wraps it into a document)."""
     from valuescope.report._kinds import sections_for
 
-    overview, *warnings = _overview(run)
+    overview, *warnings = _overview(run, links)
     sections: list[Section] = list(warnings)
     try:
         sections += sections_for(run, links)
@@ -112,7 +120,7 @@ def render_run(run: RunFolder, links: Links, query: SampleQuery | None) -> Marku
     return el("div", header, body, class_="run")
 
 
-def _overview(run: RunFolder) -> list[Section]:
+def _overview(run: RunFolder, links: Links) -> list[Section]:
     manifest, results = run.manifest or {}, run.results or {}
     pairs: dict[str, object] = {}
     for name in ("command", "instrument", "model", "model_identity", "judge_identity",
@@ -131,6 +139,14 @@ def _overview(run: RunFolder) -> list[Section]:
         parts.append(el("details", el("summary", "settings"), key_values(settings)))
     if versions:
         parts.append(el("details", el("summary", "versions"), key_values(versions)))
+    files = [
+        el("a", path.name, href=href)
+        for path in sorted(run.path.iterdir())
+        if path.is_file() and path.suffix in (".json", ".jsonl", ".txt", ".yaml")
+        and (href := links.file(path))
+    ]  # fmt: skip
+    if files:
+        parts.append(el("p", "files: ", [[link, " "] for link in files], class_="sub"))
     sections = [Section("overview", "Run", el("div", parts))]
     warnings = results.get("warnings") or []
     if warnings:

@@ -86,6 +86,8 @@ def radar(order: Sequence[str], lines: Sequence[RadarLine], low: float, high: fl
         grid.append(el("line", x1=cx, y1=cy, x2=f"{x:.1f}", y2=f"{y:.1f}", stroke="#d9dde5"))
         lx, ly = at(i, high + (high - low) * 0.16)
         anchor = "middle" if abs(lx - cx) < 20 else ("start" if lx > cx else "end")
+        if anchor == "middle":  # clear of the scale's numbers on the top and bottom spokes
+            ly += -8 if ly < cy else 8
         grid.append(_text(lx, ly + 4, name.replace("_", " "), anchor))
     shapes: list[Markup] = []
     for index, line in enumerate(lines):

@@ -7,7 +7,8 @@ Routes (all GET; nothing here writes, moves or deletes a file):
 - `/run/<path>`: a run's page (the same page as its report.html), its answers paged and
   filtered; a run still in flight reloads itself every few seconds and shows how far it is;
 - `/compare?run=<path>&run=<path>`: questionnaire runs picked from a list, their profiles
-  overlaid and tested per dimension.
+  overlaid and tested per dimension;
+- `/files/<path>`: a run's data file (results.json, samples.jsonl, an export) as plain text.
 
 Every run path is resolved and must stay inside RUNS_DIR: `..`, absolute paths and
 symlinks that lead out are answered 404. Every response carries a Content-Security-Policy
@@ -22,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -32,6 +33,8 @@ from valuescope.report._html import content_security_policy, el, page
 from valuescope.report._page import Links, SampleQuery, render_run, title_of
 from valuescope.view._index import RunEntry, RunIndex, read_progress
 
+DATA_SUFFIXES = frozenset({".json", ".jsonl", ".txt", ".yaml", ".yml", ".csv"})
+"""What /files/ serves (as text/plain, never as a page): a run's data, not its report."""
 PER_PAGE = 50
 REFRESH_SECONDS = 3
 LOCAL_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
@@ -100,6 +103,7 @@ def create_app(root: Path, allowed_hosts: list[str] | None = None) -> FastAPI:
         validity = {"1": True, "0": False}.get(valid)
         query = SampleQuery(page_number, 25, item or None, group or None, validity)
         links = Links(run=lambda p: _run_href(index.root, p),
+                      file=lambda p: _file_href(index.root, p),
                       samples=lambda values: f"{_run_href(index.root, folder)}?"
                       f"{urlencode(values)}")  # fmt: skip
         body = render_run(run, links, query)
@@ -110,6 +114,15 @@ def create_app(root: Path, allowed_hosts: list[str] | None = None) -> FastAPI:
             refresh = REFRESH_SECONDS
         title = f"valuescope · {title_of(run)}"
         return HTMLResponse(page(title, body, _nav(), refresh=refresh))
+
+    @app.get("/files/{relative:path}")
+    def data_file(relative: str) -> FileResponse:
+        """A run's data file (JSON, JSON lines, text, YAML, CSV) as plain text."""
+        path = _inside(index.root, relative, want_file=True)
+        if path.suffix not in DATA_SUFFIXES:
+            raise HTTPException(404, "only a run's data files are served")
+        return FileResponse(path, media_type="text/plain; charset=utf-8",
+                            content_disposition_type="inline")  # fmt: skip
 
     @app.get("/compare", response_class=HTMLResponse)
     def compare_page(run: list[str] = Query(default=[])) -> HTMLResponse:  # noqa: B008
@@ -127,22 +140,29 @@ def _nav() -> Markup:
               el("a", "compare", href="/compare"), class_="top")  # fmt: skip
 
 
-def _inside(root: Path, relative: str) -> Path:
-    """The folder `relative` names inside `root`, or 404: absolute paths, `..` and symlinks
-    that resolve outside `root` are refused."""
+def _inside(root: Path, relative: str, want_file: bool = False) -> Path:
+    """The folder (or file) `relative` names inside `root`, or 404: absolute paths, `..` and
+    symlinks that resolve outside `root` are refused."""
     pure = PurePosixPath(relative)
     if pure.is_absolute() or ".." in pure.parts or "\\" in relative or "\x00" in relative:
         raise HTTPException(404, "no such run")
     folder = (root / pure).resolve()
     if folder != root and root not in folder.parents:
         raise HTTPException(404, "no such run")
-    if not folder.is_dir():
-        raise HTTPException(404, "no such run")
+    if not (folder.is_file() if want_file else folder.is_dir()):
+        raise HTTPException(404, "no such run" if not want_file else "no such file")
     return folder
 
 
 def _relative(root: Path, folder: Path) -> str:
     return folder.resolve().relative_to(root).as_posix()
+
+
+def _file_href(root: Path, path: Path) -> str | None:
+    try:
+        return "/files/" + _relative(root, path)
+    except ValueError:
+        return None
 
 
 def _run_href(root: Path, folder: Path) -> str | None:

@@ -77,9 +77,9 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
                     "95% CI as the thick stroke along each spoke.",
                 ),
             ),
+            table(["dimension", "score [95% CI]", "items", "answers", "invalid", "flags"], rows),
             class_="charts",
         ),
-        table(["dimension", "score [95% CI]", "items", "answers", "invalid", "flags"], rows),
     )
     out = [Section("profile", "Profile", profile), _reliability(dims, order)]
     if results.get("respondents"):

@@ -37,7 +37,7 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
     if levels is not None:
         out.append(levels)
     if results.get("export"):
-        out.append(_export(run, results))
+        out.append(_export(run, results, links))
     return out
 
 
@@ -173,11 +173,12 @@ def _levels(run: RunFolder) -> Section | None:
     return Section("levels", "Levels calibration", el("div", parts))
 
 
-def _export(run: RunFolder, results: dict[str, Any]) -> Section:
+def _export(run: RunFolder, results: dict[str, Any], links: Links) -> Section:
     rows = []
     for name, count in (results.get("export") or {}).items():
         path = run.path / "export" / str(name)
-        link = el("a", name, href=f"export/{name}") if path.is_file() else el("span", name)
+        href = links.file(path) if path.is_file() else None
+        link = el("a", name, href=href) if href else el("span", name)
         rows.append([link, count])
     body = el(
         "div",
