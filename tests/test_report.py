@@ -194,3 +194,22 @@ def test_markup_is_only_what_the_package_builds() -> None:
         if "Markup(" in line
     ]
     assert offenders == []
+
+
+@pytest.mark.slow
+def test_reports_redrawn_by_the_api_and_the_cli(gallery: dict[str, Path], tmp_path: Path) -> None:
+    import valuescope as vs
+
+    folder = tmp_path / "csi"
+    shutil.copytree(gallery["csi"], folder)
+    (folder / REPORT).unlink()
+    assert vs.write_report(folder) == folder / REPORT and (folder / REPORT).is_file()
+    root = tmp_path / "runs"
+    shutil.copytree(gallery["compare"], root / "cmp")
+    for report in root.rglob(REPORT):
+        report.unlink()
+    result = RUNNER.invoke(app, ["report", "--all", str(root)])
+    assert result.exit_code == 0, result.output
+    assert len(list(root.rglob(REPORT))) == 3  # the comparison and its two measure runs
+    linked = (root / "cmp" / REPORT).read_text()
+    assert 'href="measure-1-llamacpp-default/report.html"' in linked

@@ -5,6 +5,8 @@ The public API (`api.py`); heavy parts load only when first used:
     import valuescope as vs
     run = vs.measure(model="llamacpp", framework="schwartz", limit=20, paraphrases=0)
     data = vs.load_run(run.directory)   # manifest, results, samples and dimensions
+    vs.write_report(run.directory)      # report.html again (runs write it when they finish)
+    vs.serve_view("runs")               # the local web app over a folder of runs
 
 Every run command has a sync function and an async twin: `measure` / `ameasure`, `csi` /
 `acsi`, `csi_validity` / `acsi_validity`, `dilemmas` / `adilemmas`, `construct_validity` /
@@ -44,9 +46,11 @@ if TYPE_CHECKING:
     from valuescope.instruments.dilemmas import DilemmasConfig
     from valuescope.instruments.likert import MeasureConfig
     from valuescope.models import Model, get_model
+    from valuescope.report import write_report
     from valuescope.runs import RunData, load_run
     from valuescope.steering.safety import SafetyConfig
     from valuescope.validity import ConstructValidityConfig
+    from valuescope.view import serve as serve_view
 
 _LAZY = {
     **dict.fromkeys(
@@ -73,6 +77,8 @@ _LAZY = {
         "valuescope.api",
     ),
     "load_run": "valuescope.runs",
+    "write_report": "valuescope.report",
+    "serve_view": "valuescope.view",
     "ConstructValidityConfig": "valuescope.validity",
     "ClassifyConfig": "valuescope.instruments.classify",
     "RunData": "valuescope.runs",
@@ -124,5 +130,7 @@ __all__ = [
     "measure",
     "resume",
     "safety",
+    "serve_view",
     "steer",
+    "write_report",
 ]

@@ -148,3 +148,11 @@ def print_run_footer(
     for warning in warnings:
         console.print(f"[yellow]note:[/] {escape(warning)}")
     console.print(f"run directory: [bold]{escape(str(directory))}[/]")
+    print_report_line(directory)
+
+
+def print_report_line(directory: Path) -> None:
+    """Where the run's HTML report is, when it was written (see `valuescope view`)."""
+    if (directory / "report.html").is_file():
+        console.print(f"report: {escape(str(directory / 'report.html'))}  (all runs: "
+                      "valuescope view)", highlight=False)  # fmt: skip

@@ -21,7 +21,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from valuescope.cli._console import RichProgress, console, user_errors
+from valuescope.cli._console import RichProgress, console, print_report_line, user_errors
 from valuescope.cli._options import RunOptions, given_on_command_line, run_options
 from valuescope.cli._run import command_line
 
@@ -130,6 +130,8 @@ def print_comparison(run: CompareRun) -> None:
         console.print(f"[yellow]note:[/] {escape(warning)}")
     for path in run.files:
         console.print(f"wrote [bold]{escape(str(path))}[/]")
+    if run.files:
+        print_report_line(run.files[0].parent)
 
 
 def _print_limits(results: CompareResults) -> None:

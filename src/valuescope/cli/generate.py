@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from valuescope.cli._console import RichProgress, console, user_errors
+from valuescope.cli._console import RichProgress, console, print_report_line, user_errors
 from valuescope.cli._options import RunOptions, run_options
 from valuescope.runs import default_run_dir
 
@@ -113,4 +113,5 @@ def register(app: typer.Typer) -> None:
                           f"refined {_g(held.refined)}", highlight=False)  # fmt: skip
         for note in report.notes:
             console.print(f"note: {note}", style="dim", soft_wrap=True)
-        console.print(f"bank: {out / 'bank.jsonl'}; report: {out / 'generate.json'}")
+        console.print(f"bank: {out / 'bank.jsonl'}; summary: {out / 'generate.json'}")
+        print_report_line(out)

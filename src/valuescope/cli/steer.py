@@ -10,7 +10,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from valuescope.cli._console import RichProgress, ci_cell, console, fmt, user_errors
+from valuescope.cli._console import (
+    RichProgress,
+    ci_cell,
+    console,
+    fmt,
+    print_report_line,
+    user_errors,
+)
 from valuescope.cli._options import RunOptions, reject_options_with_resume, run_options
 
 METHOD_HELP = (
@@ -183,6 +190,7 @@ def print_report(report: object, out: Path) -> None:
     console.print(f"artifacts: {escape(str(out / 'methods'))}/<method>/artifact.json "
                   "(use with --steering)")  # fmt: skip
     console.print(f"run directory: [bold]{escape(str(out))}[/]")
+    print_report_line(out)
 
 
 def _target(report: object) -> str:

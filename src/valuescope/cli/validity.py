@@ -13,7 +13,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from valuescope.cli._console import RichProgress, ci_cell, console, errors, fmt, user_errors
+from valuescope.cli._console import (
+    RichProgress,
+    ci_cell,
+    console,
+    errors,
+    fmt,
+    print_report_line,
+    user_errors,
+)
 from valuescope.cli._options import RunOptions, run_options
 from valuescope.cli._run import command_line
 
@@ -106,6 +114,8 @@ def print_validity(results: ConstructValidityResults, files: list[Path]) -> None
         console.print(f"{instrument.role} run: {escape(instrument.run)}", highlight=False)
     for path in files:
         console.print(f"wrote [bold]{escape(str(path))}[/]")
+    if files:
+        print_report_line(files[0].parent)
 
 
 def split_names(values: list[str]) -> list[str]:

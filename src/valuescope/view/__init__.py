@@ -13,7 +13,7 @@ from pathlib import Path
 
 from valuescope.view._app import LOCAL_HOSTS, create_app
 
-__all__ = ["DEFAULT_PORT", "create_app", "is_loopback", "serve"]
+__all__ = ["DEFAULT_PORT", "create_app", "is_loopback", "serve", "serve_view"]
 
 DEFAULT_PORT = 8765
 
@@ -28,10 +28,15 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve(root: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
+def serve(root: Path | str, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
     """Serve the viewer until interrupted (binds `host`: loopback unless asked otherwise)."""
     import uvicorn
 
+    root = Path(root)
     hosts = LOCAL_HOSTS if is_loopback(host) else [*LOCAL_HOSTS, host, "*"]
     app = create_app(root, allowed_hosts=hosts)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+serve_view = serve
+"""The name `valuescope.serve_view` exposes (`vs.serve_view("runs")`)."""
