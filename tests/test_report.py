@@ -213,3 +213,20 @@ def test_reports_redrawn_by_the_api_and_the_cli(gallery: dict[str, Path], tmp_pa
     assert len(list(root.rglob(REPORT))) == 3  # the comparison and its two measure runs
     linked = (root / "cmp" / REPORT).read_text()
     assert 'href="measure-1-llamacpp-default/report.html"' in linked
+
+
+@pytest.mark.slow
+def test_the_fast_sample_index_reads_what_json_reads(gallery: dict[str, Path]) -> None:
+    """The index reads item id, group and validity with regular expressions; on every
+    sample of every kind it must agree with parsing the line, escapes included."""
+    from valuescope.report._folder import _fields, _group
+
+    lines = [line for path in sorted(Path(gallery["measure"]).parent.rglob("samples.jsonl"))
+             for line in path.read_bytes().splitlines(keepends=True)]  # fmt: skip
+    lines.append(b'{"item_id":"a\\"b\\\\","condition":"x","valid":false,"task":"t"}\n')
+    lines.append(b'{"item_id": "spaced", "condition": "c", "valid": true}\n')
+    assert len(lines) > 500
+    for line in lines:
+        record = json.loads(line)
+        expected = (record["item_id"], _group(record), record["valid"])
+        assert _fields(line) == expected, line[:200]
