@@ -200,7 +200,7 @@ def option_bars(labels: Sequence[str], probs: Sequence[float | None]) -> Markup:
         parts.append(el("rect", x="32", y=f"{y + 2:.0f}", width=f"{max(170 * p, 0.5):.1f}",
                         height=f"{bar_h - 4:.0f}",
                         fill="#2458a6" if p == top else "#9bb3d9"))  # fmt: skip
-        parts.append(_text(208, y + 11, f"{p:.3f}", "start", 10))
+        parts.append(_text(36 + max(170 * p, 0.5), y + 11, f"{p:.3f}", "start", 10))
     return _svg(width, height, "answer probabilities", parts, css="chart options")
 
 

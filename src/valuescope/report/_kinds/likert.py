@@ -196,10 +196,15 @@ def _format_checks(results: dict[str, Any], dims: dict[str, Any], order: list[st
     for d in order:
         r = dims[d]
         uniformity = r.get("uniformity") or {}
-        check = "–"
+        check: Markup | str = "–"
         if uniformity:
-            p = (uniformity.get("p_value") or {}).get("value")
-            check = ("flagged: " if uniformity.get("flagged") else "ok: ") + f"p = {fmt(p)}"
+            p_value = uniformity.get("p_value") or {}
+            p = p_value.get("value")
+            if p is None:  # too few administrations to test: say why on hover
+                why = p_value.get("reason") or uniformity.get("reason") or ""
+                check = el("span", "not tested", title=why, class_="muted")
+            else:
+                check = ("flagged: " if uniformity.get("flagged") else "ok: ") + f"p = {fmt(p)}"
         text = r.get("text_check") or {}
         rows.append([d, fmt(r.get("option_mass")), fmt(r.get("refusal")),
                      fmt(r.get("position_bias")), fmt(r.get("acquiescence")), check,
