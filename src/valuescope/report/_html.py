@@ -108,6 +108,13 @@ def table(
     )
 
 
+def select(name: str, choices: Iterable[tuple[str, str]], current: str) -> Markup:
+    """A `<select>` of (label, value) choices with `current` selected (filter forms)."""
+    options = [el("option", label, value=value, selected=value == current)
+               for label, value in choices]  # fmt: skip
+    return el("select", options, name=name)
+
+
 def key_values(pairs: Mapping[str, object]) -> Markup:
     """A two-column table of labels and values (a run's settings, a summary)."""
     return el(

@@ -25,7 +25,7 @@ from valuescope.report._folder import (
     detect_kind,
     sample_page,
 )
-from valuescope.report._html import el, fmt, key_values, table
+from valuescope.report._html import el, fmt, key_values, select, table
 from valuescope.report._svg import option_bars
 
 STATIC_SAMPLES = 300
@@ -228,16 +228,13 @@ def _drilldown(run: RunFolder, links: Links, query: SampleQuery | None) -> Secti
 
 
 def _filters(page: SamplePage, query: SampleQuery) -> Markup:
-    options = [el("option", "all", value="")] + [
-        el("option", g, value=g, selected=g == query.group) for g in page.groups
-    ]
-    validity = [el("option", label, value=value, selected=value == _valid_value(query.valid))
-                for label, value in (("all", ""), ("valid", "1"), ("invalid", "0"))]  # fmt: skip
+    groups = [("all", ""), *((g, g) for g in page.groups)]
+    validity = [("all", ""), ("valid", "1"), ("invalid", "0")]
     return el(
         "form",
         el("label", "item id", el("input", name="item", value=query.item or "", type="search")),
-        el("label", "group", el("select", options, name="group")),
-        el("label", "validity", el("select", validity, name="valid")),
+        el("label", "group", select("group", groups, query.group or "")),
+        el("label", "validity", select("valid", validity, _valid_value(query.valid))),
         el("button", "filter", type="submit"),
         method="get",
         action="#samples",

@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from valuescope.report._folder import ReportError, RunFolder
-from valuescope.report._html import content_security_policy, el, page
+from valuescope.report._html import content_security_policy, el, page, select
 from valuescope.report._page import Links, SampleQuery, render_run, title_of
 from valuescope.view._index import RunEntry, RunIndex, read_progress
 
@@ -179,14 +179,7 @@ def _list_page(entries: list[RunEntry], chosen: list[RunEntry], values: dict[str
     form = el(
         "form",
         el(
-            "label",
-            "kind",
-            el(
-                "select",
-                el("option", "all", value=""),
-                [el("option", k, value=k, selected=k == values["kind"]) for k in kinds],
-                name="kind",
-            ),
+            "label", "kind", select("kind", [("all", ""), *((k, k) for k in kinds)], values["kind"])
         ),
         el("label", "model", el("input", name="model", value=values["model"], type="search")),
         el(
@@ -199,12 +192,7 @@ def _list_page(entries: list[RunEntry], chosen: list[RunEntry], values: dict[str
         el(
             "label",
             "status",
-            el(
-                "select",
-                el("option", "all", value=""),
-                [el("option", s, value=s, selected=s == values["status"]) for s in statuses],
-                name="status",
-            ),
+            select("status", [("all", ""), *((s, s) for s in statuses)], values["status"]),
         ),
         el(
             "label",
