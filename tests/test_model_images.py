@@ -136,3 +136,10 @@ def test_the_embedded_model_refuses_images_clearly() -> None:
         asyncio.run(model.choose(question, ["1", "2"]))
     with pytest.raises(ImagesUnsupported):
         asyncio.run(model.generate(question, GenerateConfig(max_tokens=4)))
+
+
+def test_the_simulated_respondent_refuses_images() -> None:
+    model = load_backend("sim", ModelSettings())
+    assert not supports_images(model)
+    with pytest.raises(ImagesUnsupported, match="simulated respondent reads text only"):
+        asyncio.run(model.choose([user("Which flag?", images=[image(FLAG)])], ["1", "2"]))
