@@ -90,6 +90,14 @@ class RunOptions:
             "(llama-server, vLLM), grammar (llama.cpp servers), none (sample instead)."
         ),
     ] = ContinuationChoice.auto
+    no_images: Annotated[
+        bool,
+        typer.Option(
+            "--no-images",
+            help="Treat an OpenAI-compatible server as text-only: items with images are "
+            "skipped and counted instead of sent (the embedded model is always text-only).",
+        ),
+    ] = False
     cache_dir: Annotated[Path | None, typer.Option(help="Response cache folder.")] = None
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")
@@ -124,6 +132,7 @@ class RunOptions:
                 choose_samples=self.choose_samples,
                 constrain=self.constrain.value if self.constrain else None,
                 continuation=self.continuation.value,
+                images=not self.no_images,
             ),
             "use_cache": not self.no_cache,
             "cache_dir": str(self.cache_dir) if self.cache_dir else None,

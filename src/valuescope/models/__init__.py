@@ -12,6 +12,7 @@ from valuescope.models._errors import (
     BackendFailed,
     BackendRejected,
     BackendUnreachable,
+    ImagesUnsupported,
     MissingApiKey,
 )
 from valuescope.models._fill import (
@@ -23,7 +24,7 @@ from valuescope.models._fill import (
     fill,
     read_slots,
 )
-from valuescope.models._protocol import Model
+from valuescope.models._protocol import Model, supports_images
 from valuescope.models._registry import get_model, load_backend
 from valuescope.models._settings import ModelSettings
 from valuescope.models._spec import ModelNameError, ModelSpec, parse_model_name
@@ -31,9 +32,11 @@ from valuescope.models._types import (
     Choice,
     Completion,
     GenerateConfig,
+    ImagePart,
     Message,
     TokenLogprobs,
     TokenUsage,
+    image,
     system,
     user,
 )
@@ -67,6 +70,8 @@ __all__ = [
     "Filled",
     "FillsTemplates",
     "GenerateConfig",
+    "ImagePart",
+    "ImagesUnsupported",
     "Message",
     "MissingApiKey",
     "Model",
@@ -87,9 +92,11 @@ __all__ = [
     "default_cache_dir",
     "fill",
     "get_model",
+    "image",
     "load_backend",
     "parse_model_name",
     "read_slots",
+    "supports_images",
     "system",
     "user",
 ]

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from valuescope.models._cache import ResponseCache, cache_key
 from valuescope.models._fill import Filled, Template
 from valuescope.models._fill import fill as fill_template
-from valuescope.models._protocol import Model
+from valuescope.models._protocol import Model, supports_images
 from valuescope.models._types import Choice, Completion, GenerateConfig, Message, TokenUsage
 
 
@@ -48,6 +48,11 @@ class CachedModel:
         prepends its instruction) shares the cache entries of the requests it sends."""
         return self.backend.identity
 
+    @property
+    def supports_images(self) -> bool:
+        """Whether the backend accepts messages with images (see `supports_images`)."""
+        return supports_images(self.backend)
+
     def _count(self, usage: TokenUsage | None) -> None:
         with self._lock:
             if usage is None:
@@ -58,7 +63,7 @@ class CachedModel:
             self.usage.completion_tokens += usage.completion_tokens
 
     async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
-        payload = {"messages": [m.model_dump() for m in messages], "config": config.cache_fields()}
+        payload = {"messages": [m.cache_dump() for m in messages], "config": config.cache_fields()}
         key = cache_key(self.backend.identity, "generate", payload)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self._count(None)
@@ -70,7 +75,7 @@ class CachedModel:
         return completion
 
     async def choose(self, messages: list[Message], options: list[str]) -> Choice:
-        payload = {"messages": [m.model_dump() for m in messages], "options": options}
+        payload = {"messages": [m.cache_dump() for m in messages], "options": options}
         key = cache_key(self.backend.identity, "choose", payload)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self._count(None)
@@ -84,7 +89,7 @@ class CachedModel:
     async def fill(self, messages: list[Message], template: Template) -> Filled:
         """`models.fill` through the cache: one entry per (messages, template), whichever
         route the backend takes (the generic route's `generate` is not cached twice)."""
-        messages_dump = [m.model_dump() for m in messages]
+        messages_dump = [m.cache_dump() for m in messages]
         payload = {"messages": messages_dump, "template": template.model_dump()}
         key = cache_key(self.backend.identity, "fill", payload)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:

@@ -4,6 +4,8 @@ Each message is one line that names the server's URL and what went wrong, so the
 print it as it is, without a traceback.
 """
 
+from typing import Any
+
 from valuescope.models._spec import ModelNameError
 
 
@@ -32,3 +34,21 @@ class MissingApiKey(ModelNameError):
     """A model name that names no server while no API key is set: a mistake in how the model
     was named or configured, not a failure of a backend (so a `ModelNameError`, like the
     other mistakes in a model name)."""
+
+
+class ImagesUnsupported(BackendRejected):
+    """A message with images was given to a backend that reads text only (the embedded
+    llama.cpp models, the simulated respondent, a server run with `--no-images`). Callers
+    are meant to check `supports_images(model)` and skip such items, counting them; this
+    error is what happens when one does not."""
+
+
+def refuse_images(messages: Any, backend: str) -> None:
+    """Raise `ImagesUnsupported` if any of `messages` carries an image."""
+    count = sum(len(m.images) for m in messages)
+    if count:
+        raise ImagesUnsupported(
+            f"{backend} reads text only, but the request has {count} image(s); skip image "
+            "items for this model (supports_images is false) or use a server with a vision "
+            "model"
+        )

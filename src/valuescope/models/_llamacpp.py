@@ -16,6 +16,8 @@
   ("1" and "10"), the shorter option only gets the mass that does not continue into the
   longer one. A sequence is not extended once its prefix is below 1e-4 (so the common case,
   a space token the model would almost never write, costs no second forward pass).
+- Text only: `supports_images` is False, and a message with images is refused with
+  `ImagesUnsupported` (the llama.cpp vision projectors are not wired in).
 - Consecutive requests that share a prompt prefix reuse its KV cache: only the new suffix is
   evaluated.
 """
@@ -32,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from valuescope.models._errors import refuse_images
 from valuescope.models._fill import Filled, SlotAnswer, Template
 from valuescope.models._merge import PRUNE_BELOW, renormalise, surface_variants
 from valuescope.models._settings import ModelSettings
@@ -115,13 +118,20 @@ class LlamaCppModel:
         return self._identity
 
     @property
+    def supports_images(self) -> bool:
+        """False: llama-cpp-python's embedded models here read text only."""
+        return False
+
+    @property
     def has_chat_template(self) -> bool:
         return self._formatter is not None
 
     # -- prompt handling -------------------------------------------------------------------
 
     def render(self, messages: list[Message]) -> str:
-        """The exact text the model sees for `messages`."""
+        """The exact text the model sees for `messages` (`ImagesUnsupported` if any has an
+        image: every request renders its prompt here first)."""
+        refuse_images(messages, f"the embedded model {self._name}")
         if self._formatter is None:
             return "\n\n".join(m.content for m in messages)
         return str(self._formatter(messages=[m.model_dump() for m in messages]).prompt)

@@ -31,6 +31,8 @@ Requests go through the official SDK (`AsyncOpenAI`). Design points:
   log-probabilities (`Completion.tokens`; None where the server sends none); a `grammar`
   is sent only where the settings say how: `constrain="grammar"` as llama.cpp's `grammar`,
   `"guided_choice"` as vLLM's `guided_grammar` (`Completion.constrained` says whether).
+- *images*: a message's images go as `image_url` parts with data URLs (the images first,
+  then the text); `supports_images` follows `ModelSettings.images` (on by default).
 - The API key is read from the environment variable named in the settings when the client
   is built; it is never part of the identity, the cache, the manifest or a log line.
 """
@@ -63,6 +65,7 @@ from valuescope.models._errors import (
     BackendRejected,
     BackendUnreachable,
     MissingApiKey,
+    refuse_images,
 )
 from valuescope.models._merge import PRUNE_BELOW, match_option, renormalise
 from valuescope.models._sequence_choice import Expander, WalkResult, walk
@@ -266,8 +269,17 @@ class OpenAIModel:
             f"cannot reach the model server at {replica.label}: {describe(exc)}"
         )
 
+    @property
+    def supports_images(self) -> bool:
+        """As the settings say (`ModelSettings.images`, on by default)."""
+        return self._settings.images
+
     def _messages(self, messages: list[Message]) -> Any:
-        return [m.model_dump() for m in messages]
+        """The chat messages as sent: images as `image_url` data URLs (`Message.chat_dump`),
+        or `ImagesUnsupported` when the settings say this server reads text only."""
+        if not self._settings.images:
+            refuse_images(messages, f"{self._name} (run with --no-images)")
+        return [m.chat_dump() for m in messages]
 
     async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
         extra: dict[str, Any] = {}

@@ -51,3 +51,14 @@ class Model(Protocol):
     async def aclose(self) -> None:
         """Release connections or worker threads."""
         ...
+
+
+def supports_images(model: object) -> bool:
+    """Whether `model` accepts messages with images (`Message.images`).
+
+    An optional property of a backend, not part of the protocol, so that models written
+    before images (test doubles, wrappers elsewhere) still satisfy `Model`: one that does
+    not say is taken to read text only. A text-only model refuses image messages with
+    `ImagesUnsupported`; callers skip those items before asking and report how many.
+    """
+    return bool(getattr(model, "supports_images", False))

@@ -27,6 +27,12 @@ class ModelSettings(BaseModel):
     by asking for the next token after a prefix as a continued assistant message (`prefill`:
     vLLM, SGLang, llama.cpp's llama-server) or by forcing the option with a grammar
     (`grammar`: llama.cpp servers); `auto` probes the server once; `none` samples instead."""
+    images: bool = True
+    """Whether an OpenAI-compatible server is sent images (`Message.images`, as `image_url`
+    data URLs). On by default: servers are how vision models are reached, and a text-only
+    server refuses such a request with its own message (`BackendRejected`). Off
+    (`--no-images`), the backend says it reads text only, so image items are skipped and
+    counted. The embedded and simulated backends never take images, whatever this says."""
     n_ctx: int = 4096
     n_threads: int | None = None
     """llama.cpp threads; None = every core (llama-cpp-python's own default halves them)."""

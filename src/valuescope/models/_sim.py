@@ -169,7 +169,7 @@ from valuescope.frameworks import (
     load_framework,
     normalise_dimension_name,
 )
-from valuescope.models._errors import BackendRejected
+from valuescope.models._errors import BackendRejected, refuse_images
 from valuescope.models._types import Choice, Completion, GenerateConfig, Message, TokenUsage
 
 if TYPE_CHECKING:
@@ -708,8 +708,14 @@ class SimModel:
     def identity(self) -> str:
         return self._identity
 
+    @property
+    def supports_images(self) -> bool:
+        """False: simulated respondents answer Likert text."""
+        return False
+
     async def choose(self, messages: list[Message], options: list[str]) -> Choice:
         """The simulated distribution over `options` (see the module docstring)."""
+        refuse_images(messages, "the simulated respondent")
         self.calls += 1
         probs, mass, reason = self._distribution(messages, options)
         if reason is not None:
@@ -725,6 +731,7 @@ class SimModel:
     async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
         """One label drawn from the distribution of a Likert prompt (see the module
         docstring); `SimUnsupported` for any other prompt."""
+        refuse_images(messages, "the simulated respondent")
         self.calls += 1
         body, _ = self._read_messages(messages)
         labels = list(dict.fromkeys(m.group(1) for m in _OPTION_LINE.finditer(body)))

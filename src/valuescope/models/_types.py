@@ -7,21 +7,97 @@ models so that the cache and the run store can write and read them without custo
 
 from __future__ import annotations
 
-from typing import Literal
+import base64
+import hashlib
+import mimetypes
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+
+
+class ImagePart(BaseModel):
+    """An image shown with a message: its bytes and MIME type (`image(path)` builds one).
+
+    The bytes are held, not the path, so that a request means the same thing wherever it is
+    answered; `source` only says where they came from (for reports), and the cache key holds
+    the bytes' SHA-256 (`Message.cache_dump`), never the path."""
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    mime: str
+    data: bytes
+    source: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    def data_url(self) -> str:
+        """`data:MIME;base64,...`: how OpenAI-compatible servers take an image inline."""
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
+def image(source: Path | str | bytes, mime: str | None = None) -> ImagePart:
+    """An image part from a file (MIME guessed from its name unless given) or from bytes
+    (then `mime` is required)."""
+    if isinstance(source, bytes):
+        if mime is None:
+            raise ValueError("an image given as bytes needs its MIME type, e.g. image/png")
+        return ImagePart(mime=mime, data=source)
+    path = Path(source)
+    guessed = mime or mimetypes.guess_type(path.name)[0]
+    if guessed is None or not guessed.startswith("image/"):
+        raise ValueError(f"{path}: not an image file name (give its MIME type)")
+    return ImagePart(mime=guessed, data=path.read_bytes(), source=str(path))
 
 
 class Message(BaseModel):
-    """One chat message, as the OpenAI chat API spells it."""
+    """One chat message, as the OpenAI chat API spells it, with optional images.
+
+    `content` stays plain text, so that everything which reads text keeps working; `images`
+    are shown with it (a user message about a picture). Only backends whose
+    `supports_images` is true accept them (`supports_images(model)`); the others raise
+    `ImagesUnsupported`, so callers skip image items before asking and count them. A message
+    without images serialises exactly as before images existed (no `images` key), so cache
+    keys and stored runs are unchanged."""
 
     role: Literal["system", "user", "assistant"]
     content: str
+    images: list[ImagePart] = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _drop_empty_images(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and not self.images:
+            data.pop("images", None)
+        return data
+
+    def cache_dump(self) -> dict[str, Any]:
+        """What keys the cache: role, text and, for each image, its MIME type and SHA-256
+        (a different picture is a different request; the same bytes from another path are
+        the same request)."""
+        data: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.images:
+            data["images"] = [{"mime": i.mime, "sha256": i.sha256} for i in self.images]
+        return data
+
+    def chat_dump(self) -> dict[str, Any]:
+        """The message in OpenAI's chat format: plain `content` text, or with images a list
+        of parts, the images first (as `image_url` data URLs) and then the text, the order
+        vision models' own examples use."""
+        if not self.images:
+            return {"role": self.role, "content": self.content}
+        parts: list[dict[str, Any]] = [
+            {"type": "image_url", "image_url": {"url": i.data_url()}} for i in self.images
+        ]
+        parts.append({"type": "text", "text": self.content})
+        return {"role": self.role, "content": parts}
 
 
-def user(content: str) -> Message:
+def user(content: str, images: list[ImagePart] | None = None) -> Message:
     """A user message (the most common kind, so it gets a short constructor)."""
-    return Message(role="user", content=content)
+    return Message(role="user", content=content, images=images or [])
 
 
 def system(content: str) -> Message:
