@@ -75,7 +75,7 @@ class InfoGain(BaseModel):
 class BenchSummary(BaseModel):
     overall: Accuracy
     categories: dict[str, Accuracy]
-    per_item: dict[str, float | None]
+    per_item: dict[str, float]
     position_bias: list[PositionBias]
     agreement: float | None
     n_agreement: int
