@@ -229,9 +229,7 @@ def test_reason_mode_parses_counts_invalid_agreement_and_info_gain(tmp_path: Pat
     s = results["summary"]
     # choose + reasoning + choose after it: 3 calls per answer, 3 items x 6 orders.
     assert model.calls == 54 and s["calls_per_item"] == 18
-    assert s["overall"]["n_invalid"] == 6 and s["invalid_reasons"] == {
-        "no option in the answer": 6
-    }
+    assert s["overall"]["n_invalid"] == 6 and s["invalid_reasons"] == {"no option in the answer": 6}
     assert s["overall"]["accuracy"] == 1.0 and s["per_item"] == {"s1-behaviour": 1.0,
                                                                   "s1-next": 1.0}  # fmt: skip
     # Parsed = right; choose says A: they agree only when the right option is A.
@@ -333,7 +331,7 @@ def test_cli_runs_motive_on_the_embedded_model_and_resumes(tmp_path: Path) -> No
 def test_embedded_model_reason_mode_with_info_gain(tmp_path: Path) -> None:
     out = tmp_path / "run"
     args = ["bench", "motive", "--data", str(RELEASED), "--limit", "1", "--orders", "2",
-            "--answer-mode", "reason", "--info-gain", "--model", "llamacpp", "--out", str(out)]  # fmt: skip
+            "--answer-mode", "reason", "--info-gain", "--out", str(out)]  # fmt: skip
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     s = json.loads((out / "results.json").read_text())["summary"]
