@@ -355,3 +355,28 @@ def test_motive_through_the_openai_compatible_server(tmp_path: Path, llama_serve
     assert s["overall"]["n_answers"] == 4 and s["calls_per_item"] == 4.0
     assert s["n_agreement"] + s["overall"]["n_invalid"] >= 0
     assert "agreement with the log-prob answer" in result.output
+
+
+def test_info_gain_counts_items_where_reasoning_lowered_the_right_answer() -> None:
+    from valuescope.instruments.bench.requests import BenchSample
+    from valuescope.instruments.bench.summary import info_gain
+
+    def sample(item: str, direct: list[float], reasoned: list[float]) -> BenchSample:
+        return BenchSample(item_id=item, condition="shift0", valid=True, benchmark="motive",
+                           mode="choose", order=[0, 1], right=0, right_position=0,
+                           probs=direct, reasoned_probs=reasoned, choose_valid=True)  # fmt: skip
+
+    gain = info_gain(
+        [
+            sample("up", [0.5, 0.5], [0.8, 0.2]),
+            sample("down", [0.6, 0.4], [0.3, 0.7]),
+            sample("same", [0.5, 0.5], [0.5, 0.5]),
+        ]
+    )
+    assert gain is not None
+    assert gain.items["up"].gain_right == pytest.approx(math.log(0.8 / 0.5))
+    assert gain.items["down"].gain_right == pytest.approx(math.log(0.3 / 0.6))
+    # "down": the answer after reasoning is option 1, whose log-prob rose 0.4 -> 0.7.
+    assert gain.items["down"].gain_chosen == pytest.approx(math.log(0.7 / 0.4))
+    assert gain.lowered_right_share == pytest.approx(1 / 3)  # an unchanged item is not lowered
+    assert gain.accuracy_reasoned == pytest.approx(2 / 3)
