@@ -46,7 +46,8 @@ OPTIONS = ["red apple", "green pear", "blue fish", "a cat"]
         ("Answer: B. Option C is wrong because fish are blue.", 1),
         ("The answer is a difficult one.", None), ("I cannot tell.", None), ("", None),
         ("E", None), ("It is a pear or a fish, maybe an apple", None), ("a", 0),
-        ("Answer: G", None),
+        ("Answer: G", None), ("A. red apple\nB. green pear\nC. blue fish", None),
+        ("A. red apple\nB. green pear\nSo the answer is B", 1),
     ],
 )  # fmt: skip
 def test_parser_reads_the_usual_spellings_and_refuses_the_rest(

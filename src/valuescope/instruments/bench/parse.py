@@ -16,6 +16,8 @@ Order of the rules (the first that matches wins):
    echoes "B) the option text");
 4. reason mode only: the last line is one letter (the MotiveBench CoT prompt's format);
 5. exactly one option's text appears in the answer (an echoed option without its letter).
+An answer that lists two or more lettered options on lines of their own (the question's
+list echoed back) names none, unless a cue (rule 1) says which.
 Lower-case letters count only where the spelling leaves no doubt ("(b)", "b)", a lone
 "b"): a lower-case "a" inside a sentence is an article, not an answer.
 """
@@ -71,6 +73,9 @@ def parse_answer(text: str, options: list[str], reason: bool = False) -> int | N
     whole = re.fullmatch(rf"[(\[]?([{valid}{valid.lower()}])[)\].:]?", body)
     if whole:
         return _index(whole.group(1), n)
+    listed = {m.upper() for m in re.findall(rf"^\s*\(?([{valid}])[).:]", body, re.MULTILINE)}
+    if len(listed) >= 2:
+        return None  # the option list echoed back (tiny models do): it names no answer
     start = re.match(rf"(?:\(([{valid}{valid.lower()}])\)|([{valid}])[).:]|([a-h])\))\s", body)
     if start:
         letter = next(g for g in start.groups() if g)
