@@ -18,6 +18,7 @@ import typer
 
 from valuescope.cli import (
     agreement,
+    bench,
     classify,
     compare,
     csi,
@@ -63,6 +64,7 @@ for group in (
     measure,
     csi,
     dilemmas,
+    bench,
     classify,
     generate,
     steer,

@@ -1,8 +1,7 @@
 """`valuescope dilemmas`: the moral-dilemmas instrument on the command line.
 
-It is a command of its own for now; DESIGN.md's surface will reach it as
-`valuescope bench dilemmas` (and `measure --instrument dilemmas`) once `bench` exists, and
-this module's options and table then move there unchanged. Like the rest of the CLI it
+`register` adds it both as `valuescope dilemmas` (the original name, kept as an alias) and
+as `valuescope bench dilemmas` (`cli/bench.py`), with the same options. Like the rest of the CLI it
 only parses, builds the instrument, runs it and prints.
 """
 

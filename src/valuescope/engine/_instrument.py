@@ -157,6 +157,7 @@ INSTRUMENTS: dict[str, str] = {
     "csi": "valuescope.instruments.csi.instrument:CSIInstrument",
     "csi-validity": "valuescope.instruments.csi.validity:ValidityInstrument",
     "dilemmas": "valuescope.instruments.dilemmas.instrument:DilemmasInstrument",
+    "bench": "valuescope.instruments.bench.instrument:BenchInstrument",
     "classify": "valuescope.instruments.classify.instrument:ClassifyInstrument",
     "probes": "valuescope.instruments.probes.instrument:ProbesInstrument",
     "steer-eval": "valuescope.steering.evaluation:EvaluationInstrument",

@@ -24,6 +24,7 @@ KIND_MODULES = {
     "csi": "csi",
     "csi-validity": "csi_validity",
     "dilemmas": "dilemmas",
+    "bench": "bench",
     "classify": "classify",
     "generate": "generate",
     "compare": "compare",

@@ -1,0 +1,166 @@
+"""`valuescope bench NAME`: the multiple-choice benchmarks, and `bench dilemmas`.
+
+`bench` is a command group: one sub-command per benchmark in
+`instruments.bench.registry.BENCHMARKS` (made here by one factory, so they all take the
+same options), plus `dilemmas`, the moral-dilemmas command with its own options (still
+reachable as `valuescope dilemmas`). An unknown name lists the available benchmarks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+from typer.core import TyperGroup
+
+from valuescope.cli import dilemmas as dilemmas_cli
+from valuescope.cli._console import console, fmt, print_run_footer
+from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._run import run_command
+
+if TYPE_CHECKING:
+    from valuescope.instruments.bench import BenchResults
+
+
+class _BenchGroup(TyperGroup):
+    """Says which benchmarks exist when asked for one that does not."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        if args and not name.startswith("-") and self.get_command(ctx, name) is None:
+            ctx.fail(f"no benchmark {name!r} (available: {', '.join(self.list_commands(ctx))})")
+        return super().resolve_command(ctx, args)
+
+
+def _ci(bounds: list[float | None]) -> str:
+    return f"{fmt(bounds[0])}-{fmt(bounds[1])}"
+
+
+def results_table(results: BenchResults) -> Table:
+    s = results.summary
+    table = Table(title=f"{results.benchmark}: {results.model} ({results.answer_mode})")
+    for heading in ("", "accuracy", "95% CI", "p(right)", "items", "answers", "invalid"):
+        table.add_column(heading, justify="right" if heading else "left", no_wrap=True)
+    rows = [("all", s.overall), *s.categories.items()]
+    for name, a in rows:
+        table.add_row(name, fmt(a.accuracy), _ci(a.ci), fmt(a.p_right), str(a.n_items),
+                      str(a.n_answers), str(a.n_invalid))  # fmt: skip
+    return table
+
+
+def print_bench(results: BenchResults, directory: Path) -> None:
+    s = results.summary
+    console.print(results_table(results))
+    console.print(f"accuracy: mean over items of the share of orders right; CI: "
+                  f"{results.ci_method}; orders: {results.orders}", style="dim")  # fmt: skip
+    for bias in s.position_bias:
+        acc = ", ".join(f"{k} {fmt(v)}" for k, v in bias.accuracy_by_right_position.items())
+        picks = ", ".join(f"{k} {v:.2f}" for k, v in bias.pick_share.items())
+        console.print(f"position bias ({bias.options} options): accuracy when the right "
+                      f"option is {acc}; picks {picks} (uniform {bias.uniform:.2f})")  # fmt: skip
+    if results.answer_mode != "choose":
+        console.print(f"agreement with the log-prob answer: {fmt(s.agreement)} over "
+                      f"{s.n_agreement} answers")  # fmt: skip
+    if s.info_gain is not None:
+        g = s.info_gain
+        console.print(f"information gain of reasoning: mean log-prob gain of the right answer "
+                      f"{fmt(g.mean_gain_right)}, of the answer after reasoning "
+                      f"{fmt(g.mean_gain_chosen)}; lowered the right answer on "
+                      f"{fmt(g.lowered_right_share)} of items; accuracy direct "
+                      f"{fmt(g.accuracy_direct)} -> after reasoning "
+                      f"{fmt(g.accuracy_reasoned)}")  # fmt: skip
+    for key, value in results.figures.items():
+        console.print(f"{key}: {_figure(value)}")
+    invalid = ", ".join(f"{k}: {v}" for k, v in s.invalid_reasons.items()) or "none"
+    console.print(f"calls per item: {fmt(s.calls_per_item, 1)}; invalid answers: {invalid}")
+    print_run_footer(results.usage, results.warnings, directory)
+
+
+def _figure(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_figure(v)}" for k, v in value.items())
+    return fmt(value) if isinstance(value, float) or value is None else str(value)
+
+
+def _add_benchmark(app: typer.Typer, name: str, help_text: str, data_help: str) -> None:
+    @app.command(name=name, help=f"{help_text}\n\n--data: {data_help}")
+    @run_options
+    def command(
+        ctx: typer.Context,
+        data: Annotated[
+            Path | None,
+            typer.Option(help="Your copy of the data (formats: see above); default: shipped."),
+        ] = None,
+        orders: Annotated[
+            int | None,
+            typer.Option(
+                min=1, help="K random option orders (seeded); default: all cyclic shifts."
+            ),
+        ] = None,
+        answer_mode: Annotated[
+            str,
+            typer.Option(
+                help="choose: log-probabilities over the letters (1 call); parse: a written "
+                "answer read by a parser; reason: reasoning first, the answer read at its end "
+                "(parse and reason also ask choose, for agreement)."
+            ),
+        ] = "choose",
+        limit: Annotated[
+            int | None, typer.Option(min=1, help="Ask only the first N items.")
+        ] = None,
+        info_gain: Annotated[
+            bool,
+            typer.Option(
+                "--info-gain",
+                help="Also write the model's own reasoning and ask choose after it: the "
+                "log-probability gain of the right and of the chosen answer (2 more calls "
+                "per answer, 1 in reason mode).",
+            ),
+        ] = False,
+        *,
+        run: RunOptions,
+    ) -> None:
+        from valuescope.instruments.bench import BenchConfig, BenchInstrument
+
+        if answer_mode not in ("choose", "parse", "reason"):
+            raise typer.BadParameter(f"choose, parse or reason, got {answer_mode!r}")
+
+        def new_instrument() -> BenchInstrument:
+            config = BenchConfig.model_validate(
+                {
+                    "benchmark": name,
+                    "data": str(data) if data else None,
+                    "orders": orders,
+                    "answer_mode": answer_mode,
+                    "limit": limit,
+                    "info_gain": info_gain,
+                    **run.config_fields(),
+                }
+            )
+            return BenchInstrument(config)
+
+        finished = run_command(ctx, "bench", new_instrument, run.resume, run.out)
+        print_bench(finished.results, finished.directory)
+
+
+def bench_app() -> typer.Typer:
+    from valuescope.instruments.bench.registry import BENCHMARKS, get_benchmark
+
+    app = typer.Typer(
+        cls=_BenchGroup,
+        help="Multiple-choice benchmarks under option orders: accuracy with CIs, position "
+        "bias, agreement of written and log-prob answers, information gain of reasoning.",
+        no_args_is_help=True,
+    )
+    for name in BENCHMARKS:
+        benchmark = get_benchmark(name)
+        _add_benchmark(app, name, benchmark.help, benchmark.data_help)
+    dilemmas_cli.register(app)
+    return app
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `bench` group to `app`."""
+    app.add_typer(bench_app(), name="bench")

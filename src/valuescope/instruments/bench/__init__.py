@@ -1,0 +1,19 @@
+"""Multiple-choice benchmarks (`valuescope bench NAME`): `items` (the shared YAML format),
+`parse` (letters out of written answers), `requests` (orders, prompts, samples), `summary`
+(accuracy, position bias, agreement, information gain), `registry` (benchmarks by name),
+`instrument` (`BenchConfig`, `BenchInstrument`); one module per benchmark (`motive`)."""
+
+from valuescope.instruments.bench.instrument import BenchConfig, BenchInstrument, BenchResults
+from valuescope.instruments.bench.items import BenchItem, load_bench_file
+from valuescope.instruments.bench.parse import parse_answer
+from valuescope.instruments.bench.requests import BenchSample
+
+__all__ = [
+    "BenchConfig",
+    "BenchInstrument",
+    "BenchItem",
+    "BenchResults",
+    "BenchSample",
+    "load_bench_file",
+    "parse_answer",
+]

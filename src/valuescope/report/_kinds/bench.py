@@ -1,0 +1,241 @@
+"""A bench run (`valuescope bench NAME`): accuracy with its CI overall and per category,
+whether the answers follow position, the benchmark's own figures, and the information gain
+of reasoning.
+
+Accuracy is drawn on 0..1 with chance (1/n options) as the reference line, so a model that
+answers at random sits on it. Position bias comes right after: with every option shown at
+every position the order design cancels a letter preference in the accuracy, but a strong
+one (most picks on "A") says the accuracy reflects content only weakly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from valuescope.report._folder import RunFolder
+from valuescope.report._html import ci_text, el, fmt, key_values, table
+from valuescope.report._page import Links, Section
+from valuescope.report._svg import Bar, bars
+
+
+def _num(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _ci(value: object) -> tuple[float | None, float | None]:
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return _num(value[0]), _num(value[1])
+    return None, None
+
+
+def sections(run: RunFolder, links: Links) -> list[Section]:
+    results = run.results or {}
+    summary: dict[str, Any] = results.get("summary") or {}
+    if not summary:
+        return [Section("accuracy", "Accuracy", el("p", "No results yet.", class_="sub"))]
+    out = [_accuracy(results, summary), _positions(summary)]
+    figures = results.get("figures") or {}
+    if isinstance(figures, dict) and figures:
+        out.append(_figures(str(results.get("benchmark") or ""), figures))
+    gain = summary.get("info_gain")
+    if isinstance(gain, dict):
+        out.append(_info_gain(gain))
+    return out
+
+
+def _accuracy(results: dict[str, Any], summary: dict[str, Any]) -> Section:
+    overall = summary.get("overall") or {}
+    categories: dict[str, Any] = summary.get("categories") or {}
+    rows = [("all", overall), *categories.items()]
+    chances = {1.0 / p["options"] for p in summary.get("position_bias") or [] if p.get("options")}
+    chart = bars(
+        [Bar(name, _num(a.get("accuracy")), *_ci(a.get("ci"))) for name, a in rows],
+        0.0,
+        1.0,
+        title="accuracy",
+        reference=chances.pop() if len(chances) == 1 else None,
+        label_width=130,
+    )
+    table_rows = [
+        [
+            name,
+            ci_text(a.get("accuracy"), a.get("ci")),
+            a.get("p_right"),
+            a.get("n_items"),
+            a.get("n_answers"),
+            a.get("n_invalid"),
+        ]
+        for name, a in rows
+    ]
+    pairs = {
+        "benchmark": results.get("benchmark"),
+        "answer mode": results.get("answer_mode"),
+        "option orders": results.get("orders"),
+        "confidence interval": results.get("ci_method"),
+        "calls per item": fmt(_num(summary.get("calls_per_item")), 1),
+        "agreement, written vs log-prob answer": f"{fmt(summary.get('agreement'))} "
+        f"({fmt(summary.get('n_agreement'))} answers)",
+        "invalid answers": ", ".join(
+            f"{k}: {v}" for k, v in (summary.get("invalid_reasons") or {}).items()
+        )
+        or "none",
+        "scores read by": ", ".join(f"{k}: {v}" for k, v in (summary.get("methods") or {}).items())
+        or None,
+    }
+    body = el(
+        "div",
+        el(
+            "p",
+            "Accuracy: the mean over items of the share of option orders answered right "
+            "(valid answers only); p(right): the mean probability on the right option. "
+            "Dashed line: chance.",
+            class_="sub",
+        ),
+        el(
+            "div",
+            el("figure", chart, el("figcaption", "Accuracy, 95% CI; dashed: chance.")),
+            key_values(pairs),
+            class_="charts",
+        ),
+        table(["", "accuracy [95% CI]", "p(right)", "items", "answers", "invalid"], table_rows),
+    )
+    return Section("accuracy", "Accuracy", body)
+
+
+def _positions(summary: dict[str, Any]) -> Section:
+    parts: list[object] = [
+        el(
+            "p",
+            "Accuracy by the right option's shown position (a model that favours a letter is "
+            "right more often when the right option has it), and the share of picks per "
+            "position against the uniform 1/n.",
+            class_="sub",
+        )
+    ]
+    for bias in summary.get("position_bias") or []:
+        n = bias.get("options")
+        acc = bias.get("accuracy_by_right_position") or {}
+        picks = bias.get("pick_share") or {}
+        parts.append(
+            el(
+                "div",
+                el(
+                    "figure",
+                    bars(
+                        [Bar(k, _num(v)) for k, v in acc.items()],
+                        0.0,
+                        1.0,
+                        title=f"accuracy by right position ({n} options)",
+                        label_width=40,
+                    ),
+                    el(
+                        "figcaption",
+                        f"Accuracy when the right option is shown at each letter ({n} options).",
+                    ),
+                ),
+                el(
+                    "figure",
+                    bars(
+                        [Bar(k, _num(v)) for k, v in picks.items()],
+                        0.0,
+                        1.0,
+                        title=f"picks per position ({n} options)",
+                        reference=_num(bias.get("uniform")),
+                        label_width=40,
+                    ),
+                    el("figcaption", "Share of answers per shown letter; dashed: uniform."),
+                ),
+                class_="charts",
+            )
+        )
+    return Section("positions", "Position bias", el("div", *parts))
+
+
+def _figures(benchmark: str, figures: dict[str, Any]) -> Section:
+    parts: list[object] = []
+    types = figures.get("type_accuracy")
+    if isinstance(types, dict):
+        counts = figures.get("type_items") or {}
+        parts.append(
+            table(
+                ["question type", "accuracy over orders", "questions"],
+                [[k, _num(v), counts.get(k)] for k, v in types.items()],
+            )
+        )
+    if "all_three" in figures:
+        per_order = figures.get("all_three_per_order") or {}
+        parts.append(
+            key_values(
+                {
+                    "scenarios with all three right": figures.get("all_three"),
+                    "rule": figures.get("all_three_rule"),
+                    "scenarios": figures.get("all_three_scenarios"),
+                    "per order": ", ".join(f"{k} {fmt(v)}" for k, v in per_order.items()),
+                }
+            )
+        )
+    known = {"type_accuracy", "type_items", "all_three", "all_three_per_order",
+             "all_three_scenarios", "all_three_rule"}  # fmt: skip
+    rest = {k: v for k, v in figures.items() if k not in known}
+    if rest:
+        parts.append(key_values({k: _plain(v) for k, v in rest.items()}))
+    return Section("figures", f"{benchmark} figures", el("div", *parts))
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {fmt(v)}" for k, v in value.items())
+    return value
+
+
+def _info_gain(gain: dict[str, Any]) -> Section:
+    items: dict[str, Any] = gain.get("items") or {}
+    rows = [
+        [
+            item_id,
+            r.get("logp_right_direct"),
+            r.get("logp_right_reasoned"),
+            r.get("gain_right"),
+            r.get("logp_chosen_direct"),
+            r.get("logp_chosen_reasoned"),
+            r.get("gain_chosen"),
+            r.get("n_orders"),
+        ]
+        for item_id, r in items.items()
+    ]
+    pairs = {
+        "mean gain, right answer": gain.get("mean_gain_right"),
+        "mean gain, answer after reasoning": gain.get("mean_gain_chosen"),
+        "items where reasoning lowered the right answer": gain.get("lowered_right_share"),
+        "accuracy direct -> after reasoning": f"{fmt(gain.get('accuracy_direct'))} -> "
+        f"{fmt(gain.get('accuracy_reasoned'))}",
+    }
+    body = el(
+        "div",
+        el(
+            "p",
+            "Information gain of reasoning (LegalDelta): log p(answer) after the model's own "
+            "reasoning minus log p(answer) asked directly, per item (mean over orders), for "
+            "the right answer and for the answer the model gives after reasoning.",
+            class_="sub",
+        ),
+        key_values(pairs),
+        el(
+            "div",
+            table(
+                [
+                    "item",
+                    "log p right, direct",
+                    "after reasoning",
+                    "gain",
+                    "log p chosen, direct",
+                    "after reasoning",
+                    "gain",
+                    "orders",
+                ],
+                rows,
+            ),
+            class_="scroll",
+        ),
+    )
+    return Section("info-gain", "Information gain of reasoning", body)
