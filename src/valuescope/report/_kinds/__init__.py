@@ -26,6 +26,7 @@ KIND_MODULES = {
     "dilemmas": "dilemmas",
     "classify": "classify",
     "generate": "generate",
+    "construct": "construct",
     "compare": "compare",
     "validity": "validity",
     "steer": "steer",
