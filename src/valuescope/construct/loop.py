@@ -146,6 +146,10 @@ class Constructor:
                 await self._refine(number, "answer")
         except BudgetExhausted as exhausted:
             self.stopped = "budget"
+            for item in self.items:
+                last = item.history[-1]
+                if last.scores is None and last.note is None:
+                    last.note = "left unfinished by --max-calls"
             self.notes.append(
                 f"stopped by --max-calls ({exhausted}); the pairs scored so far "
                 "are kept, an unfinished step is left out"
