@@ -39,7 +39,7 @@ def test_a_rating_is_the_expected_scale_point_in_zero_one() -> None:
     assert rating(_choice([1.0, 0, 0, 0, 0])) == 0.0
     assert rating(_choice([0.25, 0, 0, 0, 0.25])) == pytest.approx(0.5)  # renormalised
     mean, spread = consensus([0.5, 0.75])
-    assert (mean, spread) == (pytest.approx(0.625), pytest.approx(0.125))
+    assert mean == pytest.approx(0.625) and spread == pytest.approx(0.125)
     assert consensus([]) == (None, None)
 
 
