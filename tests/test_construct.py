@@ -297,3 +297,17 @@ def test_construct_through_an_openai_compatible_server(llama_server: str, tmp_pa
     assert report.stopped == "finished" and report.calls >= 1
     assert report.calls_per_pair == 4  # 2 raters + 2 rotations
     assert all(k.scores.combined is not None for k in report.kept)
+
+
+def test_the_report_page_escapes_the_generated_text(tmp_path: Path) -> None:
+    from valuescope.report import save_report
+
+    out = tmp_path / "run"
+    _construct(_config(tmp_path, questions=1, rounds=0), out, ScriptedCulture())
+    saved = json.loads((out / "construct.json").read_text())
+    saved["kept"][0]["question"] = "<script>alert(1)</script>?"
+    saved["rounds"][0]["kind"] = "<b>initial</b>"
+    (out / "construct.json").write_text(json.dumps(saved))
+    page = save_report(out).read_text()
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    assert "<b>initial" not in page and "Rounds" in page
