@@ -308,6 +308,36 @@ def test_the_report_page_escapes_the_generated_text(tmp_path: Path) -> None:
     saved["kept"][0]["question"] = "<script>alert(1)</script>?"
     saved["rounds"][0]["kind"] = "<b>initial</b>"
     (out / "construct.json").write_text(json.dumps(saved))
-    page = save_report(out).read_text()
+    save_report(out)
+    page = (out / "report.html").read_text()
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     assert "<b>initial" not in page and "Rounds" in page
+
+
+def test_a_dpo_record_needs_the_chosen_answer_to_score_higher() -> None:
+    from valuescope.construct.export import Rejected, training_records
+    from valuescope.construct.loop import Item
+    from valuescope.construct.scoring import Scores
+
+    def scored(value: float) -> Scores:
+        return Scores(representativeness=value, distinctiveness=1.0, combined=value)
+
+    items = [
+        Item(
+            id=f"q{i}",
+            topic="t",
+            question=f"Question {i}?",
+            answer="A b c.",
+            scores=scored(0.5),
+            original_question="?",
+            original_answer="A b c.",
+        )
+        for i in (1, 2)
+    ]
+    rejected = {
+        "q1": Rejected(answer="Worse one.", source="replaced", scores=scored(0.2)),
+        "q2": Rejected(answer="Better one.", source="related:Korea", scores=scored(0.7)),
+    }
+    sft, dpo = training_records("Japan", items, rejected)
+    assert len(sft) == 2 and [d["item_id"] for d in dpo] == ["q1"]
+    assert dpo[0]["rejected"] == [{"role": "assistant", "content": "Worse one."}]
