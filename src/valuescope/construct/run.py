@@ -92,6 +92,12 @@ async def aconstruct(
         loop = Constructor(config, *models)
         await loop.run()
         kept = select(loop.items, config.keep)
+        unscored = sum(1 for i in loop.items if i.scores.combined is None)
+        if unscored:
+            loop.notes.append(
+                f"{unscored} pair(s) have no combined score (every rater's or "
+                "every judge rotation's answer invalid) and cannot be kept"
+            )
         rejected = await rejected_answers(loop, kept) if loop.stopped == "finished" else {}
         exported = write_export(out, config.culture, kept, rejected)
     finally:
