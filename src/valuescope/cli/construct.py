@@ -55,11 +55,11 @@ def register(app: typer.Typer) -> None:
         *,
         run: RunOptions,
     ) -> None:
-        """CAReDiO: --model role-plays the raters; write questions and answers for a culture, score each pair's
-        representativeness (role-played raters from the culture, choose over 1-5: consensus
-        and spread) and distinctiveness (a judge's P(culture) among --culture and --related,
-        names masked, over all rotations), refine questions then answers keeping only
-        improvements, keep the top by representativeness x distinctiveness, and export
+        """CAReDiO: write questions and answers for a culture, score each pair's
+        representativeness (--model role-plays raters from the culture, choose over 1-5:
+        consensus and spread) and distinctiveness (a judge's P(culture) among --culture and
+        --related, names masked, over all rotations), refine questions then answers keeping
+        only improvements, keep the top by representativeness x distinctiveness, and export
         export/sft.jsonl and export/dpo.jsonl (TRL conversational). Rerun with the same --out
         to resume from the cache (a larger --max-calls goes on). Approximated: the raters are
         personas of one model, not several models; distinctiveness comes from a judge, not
