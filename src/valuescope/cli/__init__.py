@@ -1,7 +1,7 @@
 """The `valuescope` command line. Thin: parse options, build an instrument or call the
 API, print.
 
-One module per command group (`measure`, `csi`, `dilemmas`, `compare`, `validity`,
+One module per command group (`measure`, `csi`, `dilemmas`, `construct`, `compare`, `validity`,
 `models`, `listing` for `frameworks` and `runs`, `view` for `report` and
 `view`), each with a `register(app)`; the console,
 the one-line errors, the progress bar and the shared options live in `_console.py`,
@@ -21,6 +21,7 @@ from valuescope.cli import (
     bench,
     classify,
     compare,
+    construct,
     csi,
     dilemmas,
     generate,
@@ -67,6 +68,7 @@ for group in (
     bench,
     classify,
     generate,
+    construct,
     steer,
     compare,
     validity,

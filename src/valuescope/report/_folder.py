@@ -28,6 +28,7 @@ COMPOSITE_FILES = {
     "compare": "compare.json",
     "validity": "validity.json",
     "generate": "generate.json",
+    "construct": "construct.json",
 }
 """Commands that write a summary file of their own instead of a manifest."""
 MANIFEST, RESULTS, SAMPLES = "manifest.json", "results.json", "samples.jsonl"

@@ -38,7 +38,7 @@ def read_evaluation_samples(directory: Path) -> list[EvaluationSample]:
     return [EvaluationSample.model_validate_json(line) for line in lines if line.strip()]
 
 
-def _turn(role: str, content: str) -> dict[str, str]:
+def turn(role: str, content: str) -> dict[str, str]:
     return {"role": role, "content": content}
 
 
@@ -53,8 +53,8 @@ def training_records(
     for sample in samples:
         if sample.condition == BARE or not sample.valid or sample.item_id not in questions:
             continue
-        prompt = _turn("user", questions[sample.item_id])
-        sft.append({"messages": [prompt, _turn("assistant", sample.response)],
+        prompt = turn("user", questions[sample.item_id])
+        sft.append({"messages": [prompt, turn("assistant", sample.response)],
                     "method": sample.condition, "task_id": sample.item_id,
                     "conformity": sample.conformity})  # fmt: skip
         rejected = bare.get(sample.item_id)
@@ -62,8 +62,8 @@ def training_records(
                 or sample.conformity <= rejected.conformity):  # fmt: skip
             continue
         dpo.append({
-            "prompt": [prompt], "chosen": [_turn("assistant", sample.response)],
-            "rejected": [_turn("assistant", rejected.response)], "method": sample.condition,
+            "prompt": [prompt], "chosen": [turn("assistant", sample.response)],
+            "rejected": [turn("assistant", rejected.response)], "method": sample.condition,
             "task_id": sample.item_id, "chosen_conformity": sample.conformity,
             "rejected_conformity": rejected.conformity,
         })  # fmt: skip
@@ -73,9 +73,15 @@ def training_records(
 def write_export(evaluation_dir: Path, tasks: list[Task], out: Path) -> dict[str, int]:
     """Write `sft.jsonl` and `dpo.jsonl` under `out`; returns the record count per file."""
     sft, dpo = training_records(read_evaluation_samples(evaluation_dir), tasks)
+    return write_records(out, {SFT_FILE: sft, DPO_FILE: dpo})
+
+
+def write_records(out: Path, files: dict[str, list[dict[str, object]]]) -> dict[str, int]:
+    """Write each list of records as JSONL under `out`; returns the record count per file.
+    Shared with `valuescope construct`'s export."""
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
-    for name, records in ((SFT_FILE, sft), (DPO_FILE, dpo)):
+    for name, records in files.items():
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
         (out / name).write_text(text, encoding="utf-8")
         counts[name] = len(records)

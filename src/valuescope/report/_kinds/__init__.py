@@ -27,6 +27,7 @@ KIND_MODULES = {
     "bench": "bench",
     "classify": "classify",
     "generate": "generate",
+    "construct": "construct",
     "compare": "compare",
     "validity": "validity",
     "steer": "steer",
