@@ -17,7 +17,7 @@ from valuescope.cli import app
 
 KINDS = (
     "measure", "personas", "probes", "csi", "csi-validity", "dilemmas",
-    "classify", "generate", "compare", "validity", "steer", "safety",
+    "classify", "generate", "compare", "validity", "steer", "safety", "bench", "construct",
 )  # fmt: skip
 """Each kind's folder name under the gallery root."""
 
@@ -62,6 +62,9 @@ def make_gallery(root: Path, cache_dir: Path | None = None) -> dict[str, Path]:
          "--optimisation-tasks", "2", "--held-out-tasks", "3", "--max-tokens", "32",
          "--transfer-items", "1")  # fmt: skip
     once("safety", "safety", "--limit", "6", "--max-tokens", "32", "--mitigations", "safety")
+    once("bench", "bench", "motive", "--limit", "3", "--orders", "2")
+    once("construct", "construct", "--culture", "Japan", "--related", "Korea,China",
+         "--personas", "2", "--questions", "2", "--rounds", "1", "--max-tokens", "32")  # fmt: skip
     return runs
 
 
