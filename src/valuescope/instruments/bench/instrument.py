@@ -182,6 +182,7 @@ class BenchInstrument:
             update=dict(
                 valid=reason is None,
                 invalid_reason=reason,
+                chosen=top,
                 correct=top == item.answer if top is not None else None,
                 probs=probs,
                 option_mass=choice.option_mass,
