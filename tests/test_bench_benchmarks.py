@@ -304,3 +304,15 @@ def test_honesty_through_the_openai_compatible_server(tmp_path: Path, llama_serv
     results = json.loads((out / "results.json").read_text())
     assert results["summary"]["overall"]["n_answers"] == 4
     assert results["figures"]["balanced"] is None or 0 <= results["figures"]["balanced"] <= 1
+
+
+def test_culture_consistency_compares_the_options_chosen_not_rightness(tmp_path: Path) -> None:
+    def english_b_spanish_a(messages: list[Message], options: list[str]) -> Answer:
+        at = 0 if "¿" in messages[-1].content else 1
+        return [1.0 if i == at else 0.0 for i in range(len(options))], 1.0
+
+    c = run(tmp_path, "culture", CULTURE, ScriptedModel(english_b_spanish_a))["figures"]
+    # Every order: en picks the option shown at B, es the one at A; never the same option,
+    # though both are wrong in half the (question, order) pairs.
+    pair = c["consistency"]["pairs"]["en-es"]
+    assert pair == {"agreement": 0.0, "both_right": 0.0, "right_consistency": 0.0, "n": 8}
