@@ -307,7 +307,9 @@ def test_honesty_through_the_openai_compatible_server(tmp_path: Path, llama_serv
 
 
 def test_culture_consistency_compares_the_options_chosen_not_rightness(tmp_path: Path) -> None:
-    def english_b_spanish_a(messages: list[Message], options: list[str]) -> Answer:
+    def english_b_spanish_a(
+        messages: list[Message], options: list[str]
+    ) -> tuple[list[float], float]:
         at = 0 if "¿" in messages[-1].content else 1
         return [1.0 if i == at else 0.0 for i in range(len(options))], 1.0
 
