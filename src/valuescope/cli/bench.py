@@ -71,11 +71,21 @@ def print_bench(results: BenchResults, directory: Path) -> None:
                       f"{fmt(g.lowered_right_share)} of items; accuracy direct "
                       f"{fmt(g.accuracy_direct)} -> after reasoning "
                       f"{fmt(g.accuracy_reasoned)}")  # fmt: skip
-    for key, value in results.figures.items():
-        console.print(f"{key}: {_figure(value)}")
+    from valuescope.instruments.bench.registry import get_benchmark
+
+    describe = get_benchmark(results.benchmark).describe
+    for line in describe(results.figures) if describe else _figure_lines(results.figures):
+        console.print(line)
+    if s.skipped_items:
+        console.print(f"skipped: {s.skipped_items} image items (the backend reads text only; "
+                      "a server with a vision model is sent them)")  # fmt: skip
     invalid = ", ".join(f"{k}: {v}" for k, v in s.invalid_reasons.items()) or "none"
     console.print(f"calls per item: {fmt(s.calls_per_item, 1)}; invalid answers: {invalid}")
     print_run_footer(results.usage, results.warnings, directory)
+
+
+def _figure_lines(figures: dict[str, Any]) -> list[str]:
+    return [f"{key}: {_figure(value)}" for key, value in figures.items()]
 
 
 def _figure(value: Any) -> str:
@@ -119,6 +129,15 @@ def _add_benchmark(app: typer.Typer, name: str, help_text: str, data_help: str) 
                 "per answer, 1 in reason mode).",
             ),
         ] = False,
+        max_k: Annotated[
+            int | None,
+            typer.Option(
+                min=0,
+                help="learning only: the most in-context examples (and feedback turns); "
+                "k = 0, 1, 2, 4, ... up to it, capped by the items and the context "
+                "(--n-ctx). Default 8.",
+            ),
+        ] = None,
         *,
         run: RunOptions,
     ) -> None:
@@ -126,6 +145,8 @@ def _add_benchmark(app: typer.Typer, name: str, help_text: str, data_help: str) 
 
         if answer_mode not in ("choose", "parse", "reason"):
             raise typer.BadParameter(f"choose, parse or reason, got {answer_mode!r}")
+        if max_k is not None and name != "learning":
+            raise typer.BadParameter("--max-k is for `bench learning` only")
 
         def new_instrument() -> BenchInstrument:
             config = BenchConfig.model_validate(
@@ -136,6 +157,7 @@ def _add_benchmark(app: typer.Typer, name: str, help_text: str, data_help: str) 
                     "answer_mode": answer_mode,
                     "limit": limit,
                     "info_gain": info_gain,
+                    "max_k": max_k,
                     **run.config_fields(),
                 }
             )

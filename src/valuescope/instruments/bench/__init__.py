@@ -1,7 +1,8 @@
 """Multiple-choice benchmarks (`valuescope bench NAME`): `items` (the shared YAML format),
 `parse` (letters out of written answers), `requests` (orders, prompts, samples), `summary`
 (accuracy, position bias, agreement, information gain), `registry` (benchmarks by name),
-`instrument` (`BenchConfig`, `BenchInstrument`); one module per benchmark (`motive`)."""
+`config`, `feedback` (example and feedback turns), `instrument` (`BenchInstrument`); one
+module per benchmark (`motive`, `culture`, `honesty`, `learning`)."""
 
 from valuescope.instruments.bench.instrument import BenchConfig, BenchInstrument, BenchResults
 from valuescope.instruments.bench.items import BenchItem, load_bench_file

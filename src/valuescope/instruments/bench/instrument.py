@@ -1,23 +1,28 @@
 """`bench`: a multiple-choice benchmark (`registry.py` names them) put to a model under
 several option orders, scored from `choose` or from a parsed written answer.
 
-Load the benchmark's items -> items x orders as requests (`requests.py`) -> one
-`BenchSample` per answer -> accuracy, position bias, agreement, information gain
-(`summary.py`) and the benchmark's own figures. The engine runs it (model, run directory,
-resume, pool, progress).
+Load the benchmark's items -> items x orders as requests (`requests.py`; or the
+benchmark's own design, e.g. learning's conditions) -> one `BenchSample` per answer ->
+accuracy, position bias, agreement, information gain (`summary.py`) and the benchmark's own
+figures. The engine runs it (model, run directory, resume, pool, progress).
+
+Items with images are sent with them to a backend that accepts images
+(`supports_images`); on a text-only one (the embedded model, `--no-images`) they are not
+asked: each gets a `skipped` sample (no call), left out of every figure and counted in the
+results (`summary.skipped_items`), the CLI output and the report.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import Field
 
 from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
-from valuescope.instruments.bench.items import BenchItem
+from valuescope.instruments.bench.config import BenchConfig
+from valuescope.instruments.bench.feedback import experience_prefix
 from valuescope.instruments.bench.parse import letters, parse_answer
 from valuescope.instruments.bench.registry import get_benchmark
 from valuescope.instruments.bench.requests import (
@@ -29,29 +34,20 @@ from valuescope.instruments.bench.requests import (
     AnswerMode,
     BenchSample,
     Order,
+    Request,
     after_reasoning,
     direct_messages,
     orders_for,
     reason_messages,
 )
 from valuescope.instruments.bench.summary import CI_METHOD, BenchSummary, summarise
-from valuescope.models import Choice, GenerateConfig, RunUsage
+from valuescope.models import Choice, GenerateConfig, Message, RunUsage, supports_images
 from valuescope.runs import ResultsBase
 
 COMMAND = "bench"
+SKIPPED = "skipped: an image item on a text-only backend"
 
-
-class BenchConfig(RunConfig):
-    """Everything that defines a bench run (stored in the manifest; no secrets)."""
-
-    benchmark: str
-    data: str | None = None
-    """The user's data file; None = the shipped one."""
-    orders: int | None = Field(default=None, ge=1)
-    """K random orders (seeded); None = all cyclic shifts."""
-    answer_mode: AnswerMode = "choose"
-    limit: int | None = Field(default=None, ge=1)
-    info_gain: bool = False
+__all__ = ["BenchConfig", "BenchInstrument", "BenchResults"]
 
 
 class BenchResults(ResultsBase):
@@ -65,16 +61,6 @@ class BenchResults(ResultsBase):
     usage: RunUsage
 
 
-@dataclass(frozen=True)
-class Request:
-    item: BenchItem
-    order: Order
-
-    @property
-    def key(self) -> SampleKey:
-        return (self.item.id, self.order.id)
-
-
 class BenchInstrument:
     """A multiple-choice benchmark under option orders (see the module docstring)."""
 
@@ -85,25 +71,32 @@ class BenchInstrument:
     def __init__(self, config: BenchConfig, resume_from: Path | None = None) -> None:
         self.config = config
         self.benchmark = get_benchmark(config.benchmark)
-        items = self.benchmark.load(Path(config.data) if config.data else None)
-        self.items = items[: config.limit] if config.limit else items
+        self.pool = self.benchmark.load(Path(config.data) if config.data else None)
+        """Every item of the file (learning draws its examples from these)."""
+        self.items = self.pool[: config.limit] if config.limit else self.pool
+        self._requests = self._design()
 
     @property
     def instrument_name(self) -> str:
         return self.config.benchmark
 
-    def requests(self) -> list[Request]:
+    def _design(self) -> list[Request]:
+        if self.benchmark.design is not None:
+            return self.benchmark.design(self.items, self.pool, self.config)
         return [
             Request(item, order)
             for item in self.items
             for order in orders_for(len(item.options), self.config.orders, self.config.seed)
         ]
 
+    def requests(self) -> list[Request]:
+        return self._requests
+
     def fingerprint(self) -> dict[str, str]:
         return {
             "items": digest(self.items),
             "prompts": digest([DIRECT_CUE, REASON_CUE, AFTER_REASONING]),
-            "design": digest([r.key for r in self.requests()]),
+            "design": digest([(r.key, r.preamble, r.prefix, r.feedback) for r in self._requests]),
         }
 
     def run_files(self) -> dict[str, str]:
@@ -114,13 +107,22 @@ class BenchInstrument:
         return Plan(total=len(requests), pending=[r for r in requests if r.key not in done])
 
     async def answer(self, request: Request, models: Models) -> Sequence[BenchSample]:
-        item, order = request.item, request.order
+        item, order, preamble = request.item, request.order, request.preamble
         labels = letters(len(item.options))
         model, mode = models.subject, self.config.answer_mode
-        choice = await model.choose(direct_messages(item, order), labels)
-        sample = self._scored_choice(item, order, choice)
+        if item.images and not supports_images(model):
+            return [self._skipped(request)]
+        prefix: list[Message] = list(request.prefix)
+        calls = 0
+        if request.feedback:
+            prefix, told, calls = await experience_prefix(model, request.feedback, prefix)
+            preamble = "\n\n".join(p for p in (told, preamble) if p)
+        choice = await model.choose(direct_messages(item, order, preamble, prefix), labels)
+        sample = self._scored_choice(request, choice)
+        sample.calls += calls
         if mode != "choose":
-            messages = (reason_messages if mode == "reason" else direct_messages)(item, order)
+            build = reason_messages if mode == "reason" else direct_messages
+            messages = build(item, order, preamble, prefix)
             budget = REASON_TOKENS if mode == "reason" else PARSE_TOKENS
             written = await model.generate(
                 messages, GenerateConfig(max_tokens=budget, seed=self.config.seed)
@@ -140,47 +142,76 @@ class BenchInstrument:
         if self.config.info_gain:
             if sample.reasoning is None:
                 written = await model.generate(
-                    reason_messages(item, order),
+                    reason_messages(item, order, preamble, prefix),
                     GenerateConfig(max_tokens=REASON_TOKENS, seed=self.config.seed),
                 )
                 sample.reasoning = written.text
                 sample.calls += 1
-            after = await model.choose(after_reasoning(item, order, sample.reasoning), labels)
+            after = await model.choose(
+                after_reasoning(item, order, sample.reasoning, preamble, prefix), labels
+            )
             sample.calls += 1
             if after.invalid_reason(self.config.min_option_mass) is None:
                 sample.reasoned_probs = _by_option(order, after)
         return [sample]
 
-    def _scored_choice(self, item: BenchItem, order: Order, choice: Choice) -> BenchSample:
-        reason = choice.invalid_reason(self.config.min_option_mass)
-        probs = _by_option(order, choice)
-        top = max(range(len(probs)), key=lambda i: probs[i]) if reason is None else None
+    def _base(self, request: Request) -> BenchSample:
+        item, order = request.item, request.order
         return BenchSample(
             item_id=item.id,
-            condition=order.id,
-            valid=reason is None,
-            invalid_reason=reason,
+            condition=request.key[1],
+            valid=False,
             benchmark=self.config.benchmark,
             mode=self.config.answer_mode,
             order=list(order.positions),
             right=item.answer,
             right_position=order.positions.index(item.answer),
-            chosen=top,
-            correct=top == item.answer if top is not None else None,
-            probs=probs,
-            option_mass=choice.option_mass,
-            choose_chosen=top,
-            choose_valid=reason is None,
-            choose_reason=reason,
-            method=choice.method,
-            calls=1,
+            learn=request.learn,
+            k=request.k,
+        )
+
+    def _skipped(self, request: Request) -> BenchSample:
+        return self._base(request).model_copy(update={"skipped": True, "invalid_reason": SKIPPED})
+
+    def _scored_choice(self, request: Request, choice: Choice) -> BenchSample:
+        item, order = request.item, request.order
+        reason = choice.invalid_reason(self.config.min_option_mass)
+        probs = _by_option(order, choice)
+        top = max(range(len(probs)), key=lambda i: probs[i]) if reason is None else None
+        return self._base(request).model_copy(
+            update=dict(
+                valid=reason is None,
+                invalid_reason=reason,
+                chosen=top,
+                correct=top == item.answer if top is not None else None,
+                probs=probs,
+                option_mass=choice.option_mass,
+                choose_chosen=top,
+                choose_valid=reason is None,
+                choose_reason=reason,
+                method=choice.method,
+                calls=1,
+                prompt_tokens=choice.usage.prompt_tokens or None,
+            )
         )
 
     def summarise(self, samples: list[BenchSample], models: Models) -> BenchResults:
         wanted = {r.key for r in self.requests()}
-        samples = [s for s in samples if s.key in wanted]
-        figures = self.benchmark.figures(self.items, samples) if self.benchmark.figures else {}
+        skipped = [s for s in samples if s.key in wanted and s.skipped]
+        samples = [s for s in samples if s.key in wanted and not s.skipped]
+        seed = self.config.seed
+        skipped_ids = {s.item_id for s in skipped} - {s.item_id for s in samples}
+        skipped_items = len(skipped_ids)
+        asked = [i for i in self.items if i.id not in skipped_ids]
+        figures = self.benchmark.figures(asked, samples, seed) if self.benchmark.figures else {}
+        if self.benchmark.design_notes is not None:
+            figures["design"] = self.benchmark.design_notes(self.items, self.pool, self.config)
         warnings = self.config.notes(samples)
+        if skipped_items:
+            warnings.append(
+                f"{skipped_items} image items ({len(skipped)} requests) were skipped: "
+                "the backend reads text only"
+            )
         return BenchResults(
             command=COMMAND,
             model=self.config.model,
@@ -193,7 +224,7 @@ class BenchInstrument:
             ),
             ci_method=CI_METHOD,
             min_option_mass=self.config.min_option_mass,
-            summary=summarise(self.items, samples, self.config.seed),
+            summary=summarise(asked, samples, seed, skipped_items=skipped_items),
             figures=figures,
             usage=models.subject.usage,
             warnings=warnings,

@@ -17,6 +17,10 @@ One file per benchmark (`data/<benchmark>.yaml`, or a user's file given with `--
         images: ["images/x.png"]       # optional, relative to the file
         type: infer_motivation         # optional: the benchmark's question type
 
+Top-level keys besides `items`: `refusal_option` (honesty: the "cannot be answered"
+option's text), `task`, `rule`, `concept` (learning: what the instruction and concept
+conditions show).
+
 Loading checks what a careless edit breaks (a missing field, an answer index outside the
 options, duplicate ids or options) and names the file and line at fault, like the dilemma
 banks (`dilemmas/bank.py`).
@@ -60,6 +64,14 @@ class BenchFile(BaseModel):
     benchmark: str = Field(min_length=1)
     version: int = 1
     description: str = ""
+    refusal_option: str | None = None
+    """honesty: the option text that says the question cannot be answered."""
+    task: str | None = None
+    """learning: the task's name."""
+    rule: str | None = None
+    """learning: the rule stated outright (learning from instruction)."""
+    concept: str | None = None
+    """learning: the idea behind the rule, without the rule (learning from concept)."""
     items: list[BenchItem] = Field(min_length=1)
 
 

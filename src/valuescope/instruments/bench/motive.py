@@ -128,7 +128,7 @@ def load(path: Path | None) -> list[BenchItem]:
     return [i if i.category else i.model_copy(update={"category": i.type}) for i in items]
 
 
-def figures(items: list[BenchItem], samples: list[BenchSample]) -> dict[str, Any]:
+def figures(items: list[BenchItem], samples: list[BenchSample], seed: int = 0) -> dict[str, Any]:
     """Accuracy per question type and the share of scenarios with all three right."""
     by_id = {i.id: i for i in items}
     per_item: dict[str, list[float]] = defaultdict(list)

@@ -1,9 +1,11 @@
 """Benchmarks by name: each is a small module that loads its items and may add figures.
 
 A benchmark module defines one `Benchmark` (its loader of the user's `--data` file or of
-the shipped YAML, and an optional `figures(items, samples)` hook whose dict goes into
-results.json under `figures` and into the report) and gets a line in `BENCHMARKS`. The
-runner (`instrument.py`), the CLI (`valuescope bench NAME`) and the report find it there.
+the shipped YAML, an optional `figures(items, samples, seed)` hook whose dict goes into
+results.json under `figures` and into the report, an optional `design(items, pool, config)`
+hook that replaces "every item under every order" with the benchmark's own conditions, and
+`describe(figures)`, the lines the CLI prints) and gets a line in `BENCHMARKS`. The runner
+(`instrument.py`), the CLI (`valuescope bench NAME`) and the report find it there.
 
     BENCHMARK = Benchmark("culture", "MMA-ASIA-style questions ...", load=load, figures=figures)
 """
@@ -15,12 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from valuescope.instruments.bench.items import BenchItem, load_bench_file
-from valuescope.instruments.bench.requests import BenchSample
+from valuescope.instruments.bench.items import BenchFile, BenchItem, load_bench_file
+from valuescope.instruments.bench.requests import BenchSample, Request
 
-Figures = Callable[[list[BenchItem], list[BenchSample]], dict[str, Any]]
+if TYPE_CHECKING:
+    from valuescope.instruments.bench.config import BenchConfig
+
+Figures = Callable[[list[BenchItem], list[BenchSample], int], dict[str, Any]]
+Design = Callable[[list[BenchItem], list[BenchItem], "BenchConfig"], list[Request]]
+"""(the items to test, every item of the file, the run's config) -> the requests."""
+Notes = Callable[[list[BenchItem], list[BenchItem], "BenchConfig"], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -31,11 +39,21 @@ class Benchmark:
     load: Callable[[Path | None], list[BenchItem]]
     """The items of the user's file (`--data`), or of the shipped one for None."""
     figures: Figures | None = None
+    design: Design | None = None
+    design_notes: (
+        Callable[[list[BenchItem], list[BenchItem], BenchConfig], dict[str, Any]] | None
+    ) = None
+    """What the design decided (learning: the k values and why), into `figures["design"]`."""
+    describe: Callable[[dict[str, Any]], list[str]] | None = None
+    """The CLI's lines for the figures (default: one `key: value` line each)."""
     data_help: str = "Your copy of the data (the shared YAML format); default: the shipped file."
 
 
 BENCHMARKS: dict[str, str] = {
     "motive": "valuescope.instruments.bench.motive:BENCHMARK",
+    "culture": "valuescope.instruments.bench.culture:BENCHMARK",
+    "honesty": "valuescope.instruments.bench.honesty:BENCHMARK",
+    "learning": "valuescope.instruments.bench.learning:BENCHMARK",
 }
 """Name -> `module:attribute` of its `Benchmark` (imported on first use)."""
 
@@ -58,12 +76,26 @@ def shipped_path(name: str) -> Path:
     return Path(str(files("valuescope.instruments.bench").joinpath("data", f"{name}.yaml")))
 
 
-def load_yaml_items(name: str, path: Path | None) -> list[BenchItem]:
-    """The items of a shared-format YAML file (the shipped one for None)."""
+def load_yaml_file(name: str, path: Path | None) -> BenchFile:
+    """A shared-format YAML file (the shipped one for None), its items' images resolved
+    against the file's folder (a missing image is an error naming the item)."""
     path = path or shipped_path(name)
     if not path.is_file():
         raise FileNotFoundError(
             f"no {name} item file at {path}"
             + ("" if path != shipped_path(name) else " (none shipped yet: give --data)")
         )
-    return load_bench_file(path, name).items
+    bench = load_bench_file(path, name)
+    items = []
+    for item in bench.items:
+        images = [str((path.parent / p).resolve()) for p in item.images]
+        missing = [p for p in images if not Path(p).is_file()]
+        if missing:
+            raise FileNotFoundError(f"{path}: item {item.id!r}: no image at {missing[0]}")
+        items.append(item.model_copy(update={"images": images}) if images else item)
+    return bench.model_copy(update={"items": items})
+
+
+def load_yaml_items(name: str, path: Path | None) -> list[BenchItem]:
+    """The items of a shared-format YAML file (the shipped one for None)."""
+    return load_yaml_file(name, path).items

@@ -19,18 +19,26 @@ Answer modes:
 With `info_gain` (LegalDelta's information gain of reasoning), the model's own reasoning
 (written once; reason mode reuses its answer) is put back as an assistant turn and `choose`
 is asked over the letters after it, to compare the log-probabilities with and without it.
+
+A `Request` is one item under one order, and optionally under a benchmark's *condition*
+(learning: k worked examples before it, the rule or the concept as a preamble, or feedback
+turns): `prefix` holds the conversation before the question, `preamble` text put in front
+of it, `feedback` the items the model answers itself first (told right or wrong).
+An item's images (paths already resolved by the loader) go with its question.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from valuescope.instruments.bench.items import BenchItem
 from valuescope.instruments.bench.parse import letters
-from valuescope.models import Message, user
+from valuescope.models import Message, image, user
 from valuescope.runs import SampleRecord
 
 AnswerMode = Literal["choose", "parse", "reason"]
@@ -86,27 +94,62 @@ def shown_options(item: BenchItem, order: Order) -> list[str]:
     return [item.options[i] for i in order.positions]
 
 
-def question_text(item: BenchItem, order: Order, cue: str) -> str:
+@dataclass(frozen=True)
+class Request:
+    """One item under one order and condition (see the module docstring)."""
+
+    item: BenchItem
+    order: Order
+    condition: str = ""
+    """The sample's condition; "" = the order id (a plain benchmark)."""
+    prefix: tuple[Message, ...] = ()
+    preamble: str | None = None
+    feedback: tuple[BenchItem, ...] = ()
+    learn: str | None = None
+    """learning: examples | instruction | concept | experience."""
+    k: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.item.id, self.condition or self.order.id)
+
+
+def question_text(item: BenchItem, order: Order, cue: str, preamble: str | None = None) -> str:
     lines = [
         f"{label}. {text.strip()}"
         for label, text in zip(letters(len(item.options)), shown_options(item, order), strict=True)
     ]
-    parts = [item.context.strip()] if item.context else []
+    parts = [preamble.strip()] if preamble else []
+    parts += [item.context.strip()] if item.context else []
     parts += [item.question.strip(), "\n".join(lines), cue]
     return "\n\n".join(parts)
 
 
-def direct_messages(item: BenchItem, order: Order) -> list[Message]:
-    return [user(question_text(item, order, DIRECT_CUE))]
+def _ask(item: BenchItem, text: str) -> Message:
+    return user(text, [image(Path(p)) for p in item.images])
 
 
-def reason_messages(item: BenchItem, order: Order) -> list[Message]:
-    return [user(question_text(item, order, REASON_CUE))]
+def direct_messages(
+    item: BenchItem, order: Order, preamble: str | None = None, prefix: Sequence[Message] = ()
+) -> list[Message]:
+    return [*prefix, _ask(item, question_text(item, order, DIRECT_CUE, preamble))]
 
 
-def after_reasoning(item: BenchItem, order: Order, reasoning: str) -> list[Message]:
+def reason_messages(
+    item: BenchItem, order: Order, preamble: str | None = None, prefix: Sequence[Message] = ()
+) -> list[Message]:
+    return [*prefix, _ask(item, question_text(item, order, REASON_CUE, preamble))]
+
+
+def after_reasoning(
+    item: BenchItem,
+    order: Order,
+    reasoning: str,
+    preamble: str | None = None,
+    prefix: Sequence[Message] = (),
+) -> list[Message]:
     return [
-        *reason_messages(item, order),
+        *reason_messages(item, order, preamble, prefix),
         Message(role="assistant", content=reasoning.strip() or "(no reasoning)"),
         user(AFTER_REASONING),
     ]
@@ -146,6 +189,14 @@ class BenchSample(SampleRecord):
     reasoned_probs: list[float] | None = None
     """`choose`'s probability per option after the reasoning (info gain)."""
     calls: int = 0
+    skipped: bool = False
+    """Not asked: an image item on a text-only backend (counted, left out of every figure)."""
+    learn: str | None = None
+    """learning: the condition (examples | instruction | concept | experience)."""
+    k: int | None = None
+    """learning: in-context examples (examples) or feedback turns (experience) before it."""
+    prompt_tokens: int | None = None
+    """The prompt's length in tokens as the backend counted it (`choose`'s usage)."""
 
     @property
     def chosen_position(self) -> int | None:

@@ -15,6 +15,9 @@ independent draws, so a Wilson interval over all answers would be too narrow).
   model's reasoning) - log p(answer) without it, for the right answer and for the answer
   the model gives after reasoning; the mean, and the share of items where reasoning lowered
   the right answer's probability (negative gain). Log-probabilities floor at 1e-12.
+- `skipped_items`: image items not asked (a text-only backend); they are in no figure.
+`accuracy_by` gives the same accuracy per value of an item field (language, type), for the
+benchmark modules' figures.
 A statistic that cannot be computed is null, with its reason in `reasons`.
 """
 
@@ -83,7 +86,13 @@ class BenchSummary(BaseModel):
     invalid_reasons: dict[str, int]
     methods: dict[str, int]
     info_gain: InfoGain | None = None
+    skipped_items: int = 0
     reasons: dict[str, str] = Field(default_factory=dict)
+
+
+def show(value: float | None, digits: int = 2) -> str:
+    """A figure for the CLI's lines ("n/a" for a statistic that could not be computed)."""
+    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -105,6 +114,17 @@ def accuracy(items: Sequence[BenchItem], samples: Sequence[BenchSample], seed: i
         n_answers=len(mine),
         n_invalid=sum(not s.valid for s in mine),
     )
+
+
+def accuracy_by(
+    items: Sequence[BenchItem], samples: Sequence[BenchSample], seed: int, field: str
+) -> dict[str, Accuracy]:
+    """Accuracy per value of an item field (`language`, `type`); items without it are left
+    out."""
+    values = sorted({v for i in items if (v := getattr(i, field))})
+    return {
+        v: accuracy([i for i in items if getattr(i, field) == v], samples, seed) for v in values
+    }
 
 
 def _per_item(samples: Sequence[BenchSample]) -> dict[str, float]:
@@ -182,7 +202,10 @@ def info_gain(samples: Sequence[BenchSample]) -> InfoGain | None:
 
 
 def summarise(
-    items: Sequence[BenchItem], samples: Sequence[BenchSample], seed: int
+    items: Sequence[BenchItem],
+    samples: Sequence[BenchSample],
+    seed: int,
+    skipped_items: int = 0,
 ) -> BenchSummary:
     reasons: dict[str, str] = {}
     categories = sorted({i.category for i in items if i.category})
@@ -211,6 +234,7 @@ def summarise(
         ),
         methods=dict(Counter(s.method for s in samples if s.method)),
         info_gain=gain,
+        skipped_items=skipped_items,
         reasons=reasons,
     )
 

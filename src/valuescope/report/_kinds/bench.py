@@ -14,6 +14,7 @@ from typing import Any
 
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import ci_text, el, fmt, key_values, table
+from valuescope.report._kinds.bench_figures import render
 from valuescope.report._page import Links, Section
 from valuescope.report._svg import Bar, bars
 
@@ -75,6 +76,7 @@ def _accuracy(results: dict[str, Any], summary: dict[str, Any]) -> Section:
         "calls per item": fmt(_num(summary.get("calls_per_item")), 1),
         "agreement, written vs log-prob answer": f"{fmt(summary.get('agreement'))} "
         f"({fmt(summary.get('n_agreement'))} answers)",
+        "image items skipped (text-only backend)": summary.get("skipped_items") or 0,
         "invalid answers": ", ".join(
             f"{k}: {v}" for k, v in (summary.get("invalid_reasons") or {}).items()
         )
@@ -152,7 +154,8 @@ def _positions(summary: dict[str, Any]) -> Section:
 
 
 def _figures(benchmark: str, figures: dict[str, Any]) -> Section:
-    parts: list[object] = []
+    drawn, known_here = render(benchmark, figures)
+    parts: list[object] = list(drawn)
     types = figures.get("type_accuracy")
     if isinstance(types, dict):
         counts = figures.get("type_items") or {}
@@ -175,7 +178,7 @@ def _figures(benchmark: str, figures: dict[str, Any]) -> Section:
             )
         )
     known = {"type_accuracy", "type_items", "all_three", "all_three_per_order",
-             "all_three_scenarios", "all_three_rule"}  # fmt: skip
+             "all_three_scenarios", "all_three_rule"} | known_here  # fmt: skip
     rest = {k: v for k, v in figures.items() if k not in known}
     if rest:
         parts.append(key_values({k: _plain(v) for k, v in rest.items()}))
