@@ -146,7 +146,7 @@ def test_the_run_list(page: Any, served: tuple[str, Path]) -> None:
 
 CHARTS = {"measure": 2, "personas": 2, "probes": 1, "csi": 1, "csi-validity": 1,
           "dilemmas": 1, "classify": 2, "generate": 0, "compare": 1, "validity": 1,
-          "steer": 1, "safety": 1}  # fmt: skip
+          "steer": 1, "safety": 1, "bench": 1, "construct": 0}  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", sorted(CHARTS))

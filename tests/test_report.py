@@ -116,6 +116,8 @@ EXPECTED = {
     "validity": ({"runs"}, 1),
     "steer": ({"runs"}, 1),
     "safety": ({"samples", "usage"}, 1),
+    "bench": ({"accuracy", "positions", "figures", "samples"}, 1),
+    "construct": ({"construction", "rounds", "kept"}, 0),
 }
 
 
