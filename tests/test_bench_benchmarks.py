@@ -318,3 +318,28 @@ def test_culture_consistency_compares_the_options_chosen_not_rightness(tmp_path:
     # though both are wrong in half the (question, order) pairs.
     pair = c["consistency"]["pairs"]["en-es"]
     assert pair == {"agreement": 0.0, "both_right": 0.0, "right_consistency": 0.0, "n": 8}
+
+
+@pytest.mark.slow
+def test_culture_and_learning_through_the_openai_compatible_server(
+    tmp_path: Path, llama_server: str
+) -> None:
+    """The two other benchmarks through a real server: culture with `--no-images` (the
+    server's model reads text only) skips and counts the image items; learning asks its
+    k-shot, instruction, concept and experience conditions."""
+    model = f"openai:{SERVER_MODEL}@{llama_server}"
+    culture = tmp_path / "culture"
+    args = ["bench", "culture", "--data", str(CULTURE), "--orders", "1", "--no-images",
+            "--model", model, "--out", str(culture)]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "skipped" in result.output
+    summary = json.loads((culture / "results.json").read_text())["summary"]
+    assert summary["skipped_items"] == 2 and summary["overall"]["n_answers"] > 0
+    learning = tmp_path / "learning"
+    args = ["bench", "learning", "--data", str(LEARNING), "--orders", "1", "--max-k", "1",
+            "--limit", "2", "--model", model, "--out", str(learning)]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    figures = json.loads((learning / "results.json").read_text())["figures"]
+    assert figures["peak_k"] in (0, 1)
