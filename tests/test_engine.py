@@ -152,3 +152,23 @@ def test_a_user_instrument_runs_on_the_engine(tmp_path: Path) -> None:
     # `resume` reopens runs of registered instruments only, and says so.
     with pytest.raises(RunStoreError, match="no instrument runs 'wet'"):
         asyncio.run(resume(tmp_path / "wet"))
+
+
+def test_the_invalid_answers_note_says_why_they_were_invalid() -> None:
+    """Invalid answers are not all low option mass (a written answer may name no option):
+    the note counts them by reason, numbers folded."""
+    from valuescope.engine._config import RunConfig
+    from valuescope.runs import SampleRecord
+
+    def sample(i: int, reason: str | None) -> SampleRecord:
+        return SampleRecord(item_id=str(i), condition="c", valid=reason is None,
+                            invalid_reason=reason)  # fmt: skip
+
+    samples = [sample(i, f"option_mass 0.1{i} below the minimum 0.25") for i in range(3)]
+    samples += [sample(i, "no option in the answer") for i in range(3, 7)]
+    samples += [sample(i, None) for i in range(7, 10)]
+    (note,) = [n for n in RunConfig(model="openai:m@http://127.0.0.1:1/v1").notes(samples)]
+    assert note == ("7 of 10 answers were invalid and are excluded from the scores: no option "
+                    "in the answer (4); option_mass N below the minimum N (3)")  # fmt: skip
+    few = [samples[6], *(sample(i, None) for i in range(10, 19))]  # 1 in 10: no note
+    assert RunConfig(model="openai:m@http://127.0.0.1:1/v1").notes(few) == []

@@ -8,6 +8,8 @@ back from there.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -157,10 +159,16 @@ class RunConfig(BaseModel):
         notes = []
         if self.backend == "llamacpp":
             notes.append(TINY_MODEL_WARNING)
-        invalid = sum(not s.valid for s in samples)
-        if samples and invalid / len(samples) > 0.2:
+        invalid = [s for s in samples if not s.valid]
+        if samples and len(invalid) / len(samples) > 0.2:
+            # Reasons differ by instrument (too little probability on the options, no
+            # option in a written answer, ...): say which, numbers folded into "N".
+            reasons = Counter(
+                re.sub(r"\d+(\.\d+)?", "N", s.invalid_reason or "no reason given") for s in invalid
+            )
+            listed = "; ".join(f"{reason} ({n})" for reason, n in reasons.most_common(3))
             notes.append(
-                f"{invalid} of {len(samples)} answers put less than {self.min_option_mass} of "
-                "their probability on the options and were excluded"
+                f"{len(invalid)} of {len(samples)} answers were invalid and are excluded from "
+                f"the scores: {listed}"
             )
         return notes
