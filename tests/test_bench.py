@@ -271,7 +271,7 @@ def test_report_renders_the_bench_sections(tmp_path: Path) -> None:
     run_scripted(tmp_path, WritingModel(first_biased, writer), answer_mode="reason",
                  info_gain=True, limit=3, orders=2)  # fmt: skip
     html = write_report(tmp_path / "run").read_text()
-    for heading in ("Accuracy", "Position bias", "motive figures",
+    for heading in ("Accuracy", "Position bias", "Motive: its own figures",
                     "Information gain of reasoning", "scenarios with all three right"):  # fmt: skip
         assert heading in html, heading
     assert html.count("<svg") >= 3

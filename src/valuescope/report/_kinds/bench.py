@@ -182,7 +182,7 @@ def _figures(benchmark: str, figures: dict[str, Any]) -> Section:
     rest = {k: v for k, v in figures.items() if k not in known}
     if rest:
         parts.append(key_values({k: _plain(v) for k, v in rest.items()}))
-    return Section("figures", f"{benchmark} figures", el("div", *parts))
+    return Section("figures", f"{str(benchmark).capitalize()}: its own figures", el("div", *parts))
 
 
 def _plain(value: object) -> object:
