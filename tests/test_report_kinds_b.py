@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from valuescope.report import render_report
 from valuescope.report._folder import RunFolder
@@ -51,7 +52,8 @@ def test_steer_page(gallery: dict[str, Path]) -> None:
         candidate = json.loads(line)
         assert f"{candidate['score']:.3f}" in html
     assert html.count(">chosen<") == 2  # one winner per method (prompt, opro)
-    assert "Please suggest an improvement to the previous instructions." in html
+    winner = json.loads((folder / "methods" / "opro" / "artifact.json").read_text())
+    assert str(escape(winner["instruction"])) in html  # the winning artifact, in full
     assert (
         "Trait transfer" in html and f"{steer['transfer'][0]['questionnaire']['bare']:.2f}" in html
     )
