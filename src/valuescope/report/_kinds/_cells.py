@@ -1,4 +1,4 @@
-"""Table cells shared by the steering, safety, compare and validity pages.
+"""Table cells and number readers shared by the kind modules.
 
 Results hold statistics as `{"value": .., "reason": ..}` (a `Stat`) or with `ci_low` /
 `ci_high` (a `CIStat`); a missing value carries the reason it is missing, which the cell
@@ -26,11 +26,23 @@ def stat(value: object, digits: int = 2) -> Markup:
     return el("span", fmt(value["value"], digits))
 
 
+def as_float(value: object) -> float | None:
+    """A plain JSON number as a float; anything else (None, a string, a bool) as None."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def bounds(ci: object) -> tuple[float | None, float | None]:
+    """A `[low, high]` interval as two floats (None, None when it is not one)."""
+    if isinstance(ci, list | tuple) and len(ci) == 2:
+        return as_float(ci[0]), as_float(ci[1])
+    return None, None
+
+
 def number(value: object) -> float | None:
     """A Stat's value or a plain number as a float (None when missing)."""
     if isinstance(value, dict):
         value = value.get("value")
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    return as_float(value)
 
 
 def pvalue(value: object) -> Markup:

@@ -14,19 +14,10 @@ from typing import Any
 
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import ci_text, el, fmt, key_values, table
+from valuescope.report._kinds._cells import as_float, bounds
 from valuescope.report._kinds.bench_figures import render
 from valuescope.report._page import Links, Section
 from valuescope.report._svg import Bar, bars
-
-
-def _num(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _ci(value: object) -> tuple[float | None, float | None]:
-    if isinstance(value, list | tuple) and len(value) == 2:
-        return _num(value[0]), _num(value[1])
-    return None, None
 
 
 def sections(run: RunFolder, links: Links) -> list[Section]:
@@ -50,7 +41,7 @@ def _accuracy(results: dict[str, Any], summary: dict[str, Any]) -> Section:
     rows = [("all", overall), *categories.items()]
     chances = {1.0 / p["options"] for p in summary.get("position_bias") or [] if p.get("options")}
     chart = bars(
-        [Bar(name, _num(a.get("accuracy")), *_ci(a.get("ci"))) for name, a in rows],
+        [Bar(name, as_float(a.get("accuracy")), *bounds(a.get("ci"))) for name, a in rows],
         0.0,
         1.0,
         title="accuracy",
@@ -73,7 +64,7 @@ def _accuracy(results: dict[str, Any], summary: dict[str, Any]) -> Section:
         "answer mode": results.get("answer_mode"),
         "option orders": results.get("orders"),
         "confidence interval": results.get("ci_method"),
-        "calls per item": fmt(_num(summary.get("calls_per_item")), 1),
+        "calls per item": fmt(as_float(summary.get("calls_per_item")), 1),
         "agreement, written vs log-prob answer": f"{fmt(summary.get('agreement'))} "
         f"({fmt(summary.get('n_agreement'))} answers)",
         "image items skipped (text-only backend)": summary.get("skipped_items") or 0,
@@ -124,7 +115,7 @@ def _positions(summary: dict[str, Any]) -> Section:
                 el(
                     "figure",
                     bars(
-                        [Bar(k, _num(v)) for k, v in acc.items()],
+                        [Bar(k, as_float(v)) for k, v in acc.items()],
                         0.0,
                         1.0,
                         title=f"accuracy by right position ({n} options)",
@@ -138,11 +129,11 @@ def _positions(summary: dict[str, Any]) -> Section:
                 el(
                     "figure",
                     bars(
-                        [Bar(k, _num(v)) for k, v in picks.items()],
+                        [Bar(k, as_float(v)) for k, v in picks.items()],
                         0.0,
                         1.0,
                         title=f"picks per position ({n} options)",
-                        reference=_num(bias.get("uniform")),
+                        reference=as_float(bias.get("uniform")),
                         label_width=40,
                     ),
                     el("figcaption", "Share of answers per shown letter; dashed: uniform."),
@@ -162,7 +153,7 @@ def _figures(benchmark: str, figures: dict[str, Any]) -> Section:
         parts.append(
             table(
                 ["question type", "accuracy over orders", "questions"],
-                [[k, _num(v), counts.get(k)] for k, v in types.items()],
+                [[k, as_float(v), counts.get(k)] for k, v in types.items()],
             )
         )
     if "all_three" in figures:

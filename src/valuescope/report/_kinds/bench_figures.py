@@ -16,16 +16,8 @@ from typing import Any
 from markupsafe import Markup
 
 from valuescope.report._html import ci_text, el, fmt, key_values, table
+from valuescope.report._kinds._cells import as_float, bounds
 from valuescope.report._svg import Bar, Series, bars, lines
-
-
-def _num(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _ci(a: dict[str, Any]) -> tuple[float | None, float | None]:
-    ci = a.get("ci")
-    return (_num(ci[0]), _num(ci[1])) if isinstance(ci, list) and len(ci) == 2 else (None, None)
 
 
 def _dicts(value: object) -> dict[str, dict[str, Any]]:
@@ -37,7 +29,7 @@ def _dicts(value: object) -> dict[str, dict[str, Any]]:
 def culture(figures: dict[str, Any]) -> list[Markup]:
     languages = _dicts(figures.get("language_accuracy"))
     chart = bars(
-        [Bar(k, _num(a.get("accuracy")), *_ci(a)) for k, a in languages.items()],
+        [Bar(k, as_float(a.get("accuracy")), *bounds(a.get("ci"))) for k, a in languages.items()],
         0.0,
         1.0,
         title="accuracy per language",
@@ -106,16 +98,18 @@ def learning(figures: dict[str, Any]) -> list[Markup]:
     points = [
         (float(k), a)
         for k, a in sorted(curve.items(), key=lambda kv: int(kv[0]))
-        if _num(a.get("accuracy")) is not None
+        if as_float(a.get("accuracy")) is not None
     ]
     series = [
         Series(
-            "accuracy", [x for x, _ in points], [_num(a.get("accuracy")) or 0.0 for _, a in points]
+            "accuracy",
+            [x for x, _ in points],
+            [as_float(a.get("accuracy")) or 0.0 for _, a in points],
         ),
         Series(
             "95% CI bounds",
-            [x for x, a in points for b in _ci(a) if b is not None],
-            [b for _, a in points for b in _ci(a) if b is not None],
+            [x for x, a in points for b in bounds(a.get("ci")) if b is not None],
+            [b for _, a in points for b in bounds(a.get("ci")) if b is not None],
             points_only=True,
         ),
     ]

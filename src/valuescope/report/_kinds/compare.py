@@ -16,8 +16,8 @@ from markupsafe import Markup
 
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import ci_text, el, fmt, table
-from valuescope.report._kinds._cells import pvalue, stat, verdict
-from valuescope.report._kinds.likert import _pair, dimension_order, scale_range
+from valuescope.report._kinds._cells import bounds, pvalue, stat, verdict
+from valuescope.report._kinds.likert import dimension_order, scale_range
 from valuescope.report._page import Links, Section
 from valuescope.report._svg import RadarLine, radar
 
@@ -41,7 +41,7 @@ def overlaid_radar(results: dict[str, Any]) -> Markup:
     low, high = scale_range(results)
     lines = [
         RadarLine(label, {d: (cells.get(d) or {}).get("score") for d in order},
-                  {d: _pair((cells.get(d) or {}).get("ci")) for d in order})
+                  {d: bounds((cells.get(d) or {}).get("ci")) for d in order})
         for label, cells in profiles.items()
     ]  # fmt: skip
     return el(

@@ -15,6 +15,7 @@ from typing import Any
 
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import el, fmt, key_values, table
+from valuescope.report._kinds._cells import as_float
 from valuescope.report._page import Links, Section
 from valuescope.report._svg import Bar, bars
 
@@ -46,7 +47,7 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
 def _inventory(results: dict[str, Any]) -> Section:
     reasons: dict[str, str] = results.get("reasons") or {}
     chart = bars(
-        [Bar(label, _num(results.get(name))) for label, name, _, _ in SHARES],
+        [Bar(label, as_float(results.get(name))) for label, name, _, _ in SHARES],
         0.0,
         1.0,
         title="CSI shares",
@@ -84,7 +85,7 @@ def _inventory(results: dict[str, Any]) -> Section:
 def _passes(results: dict[str, Any]) -> Section:
     by_pass: dict[str, Any] = results.get("label_shares_by_pass") or {}
     chart_rows = [
-        Bar(name, _num((shares or {}).get(label)), series=i)
+        Bar(name, as_float((shares or {}).get(label)), series=i)
         for name, shares in by_pass.items()
         for i, label in enumerate(LABELS)
     ]
@@ -181,7 +182,3 @@ def _word_groups(run: RunFolder, passes: int) -> dict[str, list[str]]:
         else:
             groups.setdefault(f"{seen[0]} in every pass", []).append(word)
     return groups
-
-
-def _num(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

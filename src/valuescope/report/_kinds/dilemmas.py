@@ -14,6 +14,7 @@ from typing import Any
 
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import ci_text, el, fmt, key_values, table
+from valuescope.report._kinds._cells import as_float, bounds
 from valuescope.report._page import Links, Section
 from valuescope.report._svg import Bar, bars
 
@@ -30,19 +31,9 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
     return out
 
 
-def _pair(ci: object) -> tuple[float | None, float | None]:
-    if isinstance(ci, list | tuple) and len(ci) == 2:
-        return _num(ci[0]), _num(ci[1])
-    return None, None
-
-
-def _num(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def _share_ci(value: object, ci: object) -> str:
     """A choice share with 3 decimals: shares sit near chance (0.2) and 2 hide the gaps."""
-    low, high = _pair(ci)
+    low, high = bounds(ci)
     if low is None or high is None:
         return fmt(value, 3)
     return f"{fmt(value, 3)} [{fmt(low, 3)}, {fmt(high, 3)}]"
@@ -65,10 +56,10 @@ def _scale(results: dict[str, Any]) -> tuple[float, float]:
 
 def _profile(results: dict[str, Any], dims: dict[str, Any]) -> Section:
     low, high = _scale(results)
-    chances = {_num(r.get("chance")) for r in dims.values()} - {None}
+    chances = {as_float(r.get("chance")) for r in dims.values()} - {None}
     choice = bars(
         [
-            Bar(d, _num(r.get("preference")), *_pair(r.get("preference_ci")))
+            Bar(d, as_float(r.get("preference")), *bounds(r.get("preference_ci")))
             for d, r in dims.items()
         ],
         0.0,
@@ -78,7 +69,7 @@ def _profile(results: dict[str, Any], dims: dict[str, Any]) -> Section:
         label_width=110,
     )
     rating = bars(
-        [Bar(d, _num(r.get("rating")), *_pair(r.get("rating_ci"))) for d, r in dims.items()],
+        [Bar(d, as_float(r.get("rating")), *bounds(r.get("rating_ci"))) for d, r in dims.items()],
         low,
         high,
         title="acceptability rating per framework",
@@ -159,7 +150,7 @@ def _biases(results: dict[str, Any], dims: dict[str, Any]) -> Section:
     share = overall.get("label_share") or {}
     n = len(share) or 1
     chart = bars(
-        [Bar(str(k), _num(v)) for k, v in share.items()],
+        [Bar(str(k), as_float(v)) for k, v in share.items()],
         0.0,
         1.0,
         title="choice probability per label",
@@ -214,11 +205,11 @@ def _dilemmas(dilemmas: dict[str, Any], order: list[str]) -> Section:
         for dim in order:
             outcomes = [o for o, od in outcome_dim.items() if od == dim]
             c = (
-                sum(v for o in outcomes if (v := _num(choice.get(o))) is not None)
+                sum(v for o in outcomes if (v := as_float(choice.get(o))) is not None)
                 if outcomes
                 else None
             )
-            rs = [v for o in outcomes if (v := _num(rating.get(o))) is not None]
+            rs = [v for o in outcomes if (v := as_float(rating.get(o))) is not None]
             cells.append(f"{fmt(c, 3)} / {fmt(sum(rs) / len(rs) if rs else None)}")
         ranking = d.get("ranking") or []
         top = outcome_dim.get(ranking[0], ranking[0]) if ranking else None

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import ci_text, el, fmt, table
+from valuescope.report._kinds._cells import bounds
 from valuescope.report._page import Links, Section, flags
 from valuescope.report._svg import Bar, RadarLine, bars, radar
 
@@ -41,15 +42,9 @@ def profile_radar(results: dict[str, Any], label: str) -> Markup:
     line = RadarLine(
         label,
         {d: dims[d].get("score") for d in order},
-        {d: _pair(dims[d].get("ci")) for d in order},
+        {d: bounds(dims[d].get("ci")) for d in order},
     )
     return radar(order, [line], low, high, title=f"profile on {results.get('framework')}")
-
-
-def _pair(ci: object) -> tuple[float | None, float | None]:
-    if isinstance(ci, list | tuple) and len(ci) == 2:
-        return ci[0], ci[1]
-    return None, None
 
 
 def sections(run: RunFolder, links: Links) -> list[Section]:

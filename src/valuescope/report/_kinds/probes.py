@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import ci_text, el, fmt, key_values, table
+from valuescope.report._kinds._cells import as_float
 from valuescope.report._kinds.likert import dimension_order
 from valuescope.report._page import Links, Section
 from valuescope.report._svg import Bar, RadarLine, bars, heatmap, radar
@@ -29,7 +30,7 @@ def cistat(stat: object) -> tuple[float | None, float | None, float | None]:
     """(value, ci_low, ci_high) of a CIStat dict; all None for anything else."""
     if not isinstance(stat, dict):
         return None, None, None
-    return _num(stat.get("value")), _num(stat.get("ci_low")), _num(stat.get("ci_high"))
+    return as_float(stat.get("value")), as_float(stat.get("ci_low")), as_float(stat.get("ci_high"))
 
 
 def stat_text(stat: object) -> Markup:
@@ -42,10 +43,6 @@ def stat_text(stat: object) -> Markup:
     if (low is None or high is None) and reason:
         return el("span", fmt(value), " ", el("span", "(no CI)", class_="muted"), title=reason)
     return el("span", ci_text(value, [low, high]))
-
-
-def _num(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def sections(run: RunFolder, links: Links) -> list[Section]:
@@ -112,7 +109,7 @@ def _profile(results: dict[str, Any], dims: dict[str, Any]) -> Section:
 def _personas(respondents: dict[str, Any], order: list[str]) -> Section:
     personas = sorted(respondents)
     columns = order or sorted({d for p in personas for d in (respondents[p] or {})})
-    matrix = [[_num((respondents[p] or {}).get(d)) for d in columns] for p in personas]
+    matrix = [[as_float((respondents[p] or {}).get(d)) for d in columns] for p in personas]
     body = el(
         "div",
         el(
@@ -161,8 +158,8 @@ def says_vs_does(agreement: dict[str, Any], links: Links) -> Section:
     dims: dict[str, Any] = agreement.get("dimensions") or {}
     order = dimension_order(agreement.get("framework"), list(dims))
     rho, _, _ = cistat(agreement.get("spearman"))
-    says = _ranks({d: _num((dims[d] or {}).get("questionnaire")) for d in order})
-    does = _ranks({d: _num((dims[d] or {}).get("probes")) for d in order})
+    says = _ranks({d: as_float((dims[d] or {}).get("questionnaire")) for d in order})
+    does = _ranks({d: as_float((dims[d] or {}).get("probes")) for d in order})
     rows, chart_rows = [], []
     for d in order:
         a = dims[d] or {}
