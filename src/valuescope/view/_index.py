@@ -25,7 +25,6 @@ from valuescope.report._folder import (
     RESULTS,
     SAMPLES,
     ReportError,
-    detect_kind,
     read_json,
 )
 
@@ -133,17 +132,20 @@ class RunIndex:
 
     def _read(self, folder: Path, relative: str, parent: str | None,
               stats: dict[str, tuple[float, int] | None]) -> RunEntry:  # fmt: skip
-        kind = detect_kind(folder) or "unknown"
+        # The kind as `detect_kind` decides it, from the stats and the one file read here
+        # (a command's own summary file first, else the manifest's command).
+        composite = next((k for k, name in COMPOSITE_FILES.items() if stats[name]), None)
         info: dict[str, Any] = {}
         try:
             if stats[MANIFEST]:
                 info = read_json(folder / MANIFEST)
-            elif kind in COMPOSITE_FILES:
-                info = read_json(folder / COMPOSITE_FILES[kind])
+            elif composite is not None:
+                info = read_json(folder / COMPOSITE_FILES[composite])
         except ReportError:
             info = {}
         if not isinstance(info, dict):
             info = {}
+        kind = composite or (str(info["command"]) if info.get("command") else "unknown")
         model = str(info.get("model") or "")
         instrument = str(info.get("instrument") or info.get("framework") or "")
         created = str(info.get("created_utc") or _created_from(folder))
