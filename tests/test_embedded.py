@@ -1,10 +1,12 @@
-"""The embedded backend (SmolLM2 through llama-cpp-python) and `measure` end to end."""
+"""The embedded backend (SmolLM2 through the in-process llama.cpp server) and `measure` end
+to end."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import math
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from typer.testing import CliRunner
 from valuescope.cli import app
 from valuescope.models import GenerateConfig, ModelSettings, load_backend, system, user
 from valuescope.models._llamacpp import LlamaCppModel
+from valuescope.models._sequence_choice import walk
 
 QUESTION = (
     'Statement: "I enjoy helping people."\nHow well does this describe you?\n'
@@ -41,17 +44,26 @@ def test_choose_reads_a_distribution_over_options(embedded: LlamaCppModel) -> No
 
 
 def test_choose_is_reproducible_with_prefix_reuse(embedded: LlamaCppModel) -> None:
-    first = asyncio.run(embedded.choose([user(QUESTION)], ["1", "2", "3", "4"]))
+    """The same prompt gives the same answer whatever the server's slots held before, up to
+    how llama.cpp split the prompt into batches: a prompt evaluated whole and one whose
+    last token alone is evaluated after a cached prefix differ by about 0.05 in a
+    log-probability (its CPU kernels for one token and for many accumulate differently),
+    which moves these probabilities by up to 0.006. The same split gives the same numbers."""
+    options = ["1", "2", "3", "4"]
+    first = asyncio.run(embedded.choose([user(QUESTION)], options))
     asyncio.run(embedded.choose([user("Something else entirely.")], ["1", "2"]))
-    again = asyncio.run(embedded.choose([user(QUESTION)], ["1", "2", "3", "4"]))
-    assert again.probs == pytest.approx(first.probs, abs=1e-3)
+    again = asyncio.run(embedded.choose([user(QUESTION)], options))
+    assert again.probs == pytest.approx(first.probs, abs=0.01)
+    assert again.option_mass == pytest.approx(first.option_mass, abs=0.02)
+    asyncio.run(embedded.choose([user("Something else entirely.")], ["1", "2"]))
+    third = asyncio.run(embedded.choose([user(QUESTION)], options))
+    assert third.probs == pytest.approx(again.probs, abs=1e-6)
 
 
 def test_multi_token_options_use_their_full_sequence(embedded: LlamaCppModel) -> None:
     """'10' is two tokens for SmolLM2 ('1', '0'): its probability is P('1') * P('0' | '1'),
     and option '1' only keeps the mass that does not continue into '10'."""
-    llm = embedded._llm
-    assert len(llm.tokenize(b"10", add_bos=False, special=False)) == 2
+    assert len(asyncio.run(embedded.tokenize("10"))) == 2
     messages = [user("Rate from 1 to 10 how much you like tea. Answer with a number:")]
     both = asyncio.run(embedded.choose(messages, ["1", "10"]))
     alone = asyncio.run(embedded.choose(messages, ["1"]))
@@ -141,12 +153,11 @@ def test_pruning_unlikely_token_prefixes_changes_little(
     """Not extending option sequences below PRUNE_BELOW (e.g. the space before " 1") moves
     no option by more than that bound, relative to the mass on the options."""
     options = ["1", "2", "3", "4"]
-    # Evaluate the whole prompt both times: llama.cpp's logits depend slightly on how the
+    # Both after the same cached prompt: llama.cpp's logits depend slightly on how the
     # prompt was split into batches, which would blur the comparison.
-    embedded._llm.n_tokens = 0
+    asyncio.run(embedded.choose([user(QUESTION)], options))
     pruned = asyncio.run(embedded.choose([user(QUESTION)], options))
-    monkeypatch.setattr("valuescope.models._llamacpp.PRUNE_BELOW", 0.0)
-    embedded._llm.n_tokens = 0
+    monkeypatch.setattr("valuescope.models._openai.walk", partial(walk, prune_below=0.0))
     exact = asyncio.run(embedded.choose([user(QUESTION)], options))
     bound = 1e-4 * 2 * len(options) / exact.option_mass
     assert pruned.probs == pytest.approx(exact.probs, abs=bound + 1e-4)

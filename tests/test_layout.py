@@ -8,6 +8,7 @@ evaluated per answer after KV reuse: about the statement's own tokens, not the p
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from pathlib import Path
 
@@ -49,12 +50,21 @@ def test_embedded_evaluates_about_the_statement_per_answer(tmp_path: Path) -> No
     config = MeasureConfig(model="llamacpp", framework="schwartz10", limit=items, paraphrases=0)
     instrument = LikertInstrument(config)
     pending = instrument.plan(set()).pending
-    statements = [len(backend._tokens(f'"{item_text(r.item, 0)}"\nYour answer:')) for r in pending]
     scale = instrument.bank.scale
-    prompts = [
-        len(backend._tokens(backend.render(build_messages(r.item, scale, r.condition))))
-        for r in pending
-    ]
+
+    async def lengths() -> tuple[list[int], list[int]]:
+        statements = [
+            len(await backend.tokenize(f'"{item_text(r.item, 0)}"\nYour answer:'))
+            for r in pending
+        ]
+        prompts = [
+            len(await backend.tokenize(await backend.render(build_messages(r.item, scale, c))))
+            for r in pending
+            for c in [r.condition]
+        ]
+        return statements, prompts
+
+    statements, prompts = asyncio.run(lengths())
     before = backend.prompt_tokens_evaluated
     run = vs.measure(backend, framework="schwartz10", limit=items, paraphrases=0,
                      use_cache=False, out=tmp_path / "run")  # fmt: skip

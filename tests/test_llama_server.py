@@ -1,4 +1,4 @@
-"""The OpenAI-compatible backend against llama.cpp's C++ `llama-server` (`make server`).
+"""The OpenAI-compatible backend against llama.cpp's C++ server (xllamacpp, own process).
 
 The same checks as test_openai_backend.py runs against the Python `llama_cpp.server`, on the
 server that people deploy: 4 slots, continuous batching, its own chat-template rendering.

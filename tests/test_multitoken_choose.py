@@ -88,7 +88,7 @@ def test_unscorable_options_give_zero_mass_with_a_reason(llama_server: str) -> N
 
 @pytest.fixture(scope="module")
 def exact_cpp_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """llama.cpp's C++ llama-server (`make server`) with one slot and flash attention off, the
+    """llama.cpp's C++ server (xllamacpp) with one slot and flash attention off, the
     embedded backend's arithmetic. With its default flash attention, SmolLM2's
     log-probabilities move by up to 0.15 against the embedded model and between identical
     requests, depending on what the KV cache holds; with it off they agree to 1e-4."""

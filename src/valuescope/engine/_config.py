@@ -97,9 +97,14 @@ class RunConfig(BaseModel):
 
     @property
     def concurrency(self) -> int:
-        """Requests in flight: `--concurrency`, else 32 for servers and 1 embedded."""
+        """Requests in flight: `--concurrency`, else 32 for servers, the embedded server's
+        slots (4) for `llamacpp`, 1 for `sim`."""
         if self.settings.concurrency:
             return self.settings.concurrency
+        if self.backend == "llamacpp":
+            from valuescope.models._llama_server import DEFAULT_SLOTS
+
+            return DEFAULT_SLOTS
         return 32 if self.backend == "openai" else 1
 
     def open_model(self, model: Model | None = None) -> CachedModel:

@@ -40,22 +40,26 @@ def jaccard(a: set[Any], b: set[Any]) -> float:
 
 
 class _SmolEmbedder:
-    """Mean-pooled SmolLM2 embeddings (loaded on first use, one per process)."""
+    """Mean-pooled SmolLM2 embeddings from an in-process llama.cpp server started on first
+    use (one per process)."""
 
     _lock = threading.Lock()
-    _llm: Any = None
+    _url: str | None = None
 
     @classmethod
     def embed(cls, text: str) -> np.ndarray:
+        import httpx
+
         with cls._lock:
-            if cls._llm is None:
-                from llama_cpp import Llama
-
+            if cls._url is None:
                 from valuescope.models._embedded import smollm2_path
+                from valuescope.models._llama_server import start_server
 
-                cls._llm = Llama(str(smollm2_path()), embedding=True, pooling_type=1,
-                                 n_ctx=512, verbose=False)  # fmt: skip
-            vector = np.asarray(cls._llm.embed(text), dtype=float)
+                server = start_server(smollm2_path(), slots=1, n_ctx=512, embedding=True)
+                cls._url = server.url
+            response = httpx.post(f"{cls._url}/v1/embeddings", json={"input": text}, timeout=60)
+            response.raise_for_status()
+            vector = np.asarray(response.json()["data"][0]["embedding"], dtype=float)
         return vector / (np.linalg.norm(vector) or 1.0)
 
 

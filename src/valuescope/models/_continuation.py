@@ -107,13 +107,16 @@ class Continuer:
     model: str
     messages: list[dict[str, Any]]
     method: Continuation
+    written: str = ""
+    """Answer text already fixed before the options (a template's text in `fill`): every
+    continuation is asked after it, as a prefill."""
     requests: int = 0
     usage: TokenUsage = field(default_factory=TokenUsage)
     _forced: dict[str, asyncio.Task[dict[Path, TopK]]] = field(default_factory=dict)
 
     async def __call__(self, path: Path, target: str) -> Mapping[Path, TopK]:
         if self.method == "prefill":
-            found = positions(await self.prefill("".join(path)))
+            found = positions(await self.prefill(self.written + "".join(path)))
             return {path: found[0][2]} if found else {}
         if target not in self._forced:  # one forced request per option text
             self._forced[target] = asyncio.ensure_future(self._force_paths(target))

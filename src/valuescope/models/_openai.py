@@ -176,25 +176,45 @@ class OpenAIModel:
                 f"no API key: set {settings.api_key_env} (or name another variable with "
                 "--api-key-env), or give a server URL: openai:MODEL@http://host:port/v1"
             )
-        concurrency = settings.concurrency or DEFAULT_HTTP_CONCURRENCY
-        self._replicas = [
-            _Replica(
-                url=url,
-                client=AsyncOpenAI(
-                    api_key=key or "EMPTY",
-                    base_url=url,
-                    max_retries=0,
-                    timeout=settings.timeout_s,
-                ),
-                semaphore=asyncio.Semaphore(concurrency),
-            )
-            for url in urls
-        ]
+        self._key = key
+        self._urls = urls
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._replicas = self._connect()
+        self._retired: list[_Replica] = []
         self._continuation: Continuation | None = (
             settings.continuation if settings.continuation in ("prefill", "grammar") else None
         )
         self._probed = settings.continuation != "auto"
         self._probe_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    def _connect(self) -> list[_Replica]:
+        """One client and concurrency limit per replica (for the running event loop)."""
+        concurrency = self._settings.concurrency or DEFAULT_HTTP_CONCURRENCY
+        return [
+            _Replica(
+                url=url,
+                client=AsyncOpenAI(
+                    api_key=self._key or "EMPTY",
+                    base_url=url,
+                    max_retries=0,
+                    timeout=self._settings.timeout_s,
+                ),
+                semaphore=asyncio.Semaphore(concurrency),
+            )
+            for url in self._urls
+        ]
+
+    def _on_this_loop(self) -> None:
+        """Clients belong to one event loop: a model used again under another (each sync
+        call runs its own loop) gets new ones."""
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            # The old clients cannot be closed from here; kept, not collected, since the
+            # SDK's finaliser would try to close them on this loop and log an error.
+            self._retired.extend(self._replicas)
+            self._loop, self._replicas = loop, self._connect()
 
     @property
     def name(self) -> str:
@@ -216,6 +236,7 @@ class OpenAIModel:
         """Send one request to the least-loaded replica, retrying transient failures (see
         `is_transient`) on the then least-loaded replica, after `backoff_s`. Raises only
         `BackendError`s for failures of the server (see the module docstring)."""
+        self._on_this_loop()
         attempt = 1
         while True:
             replica = self._pick()
@@ -332,8 +353,15 @@ class OpenAIModel:
         content = logprobs.content if logprobs is not None else None
         if not content or not content[0].top_logprobs:
             return await self._choose_by_sampling(messages, options)
-        first = positions(response)[0][2]
         continuer = Continuer(self._call, self._spec.model, self._messages(messages), "prefill")
+        return await self._walk(messages, options, response, continuer)
+
+    async def _walk(
+        self, messages: list[Message], options: list[str], response: Any, continuer: Continuer
+    ) -> Choice:
+        """Score `options` from `response`'s first position (its top-k), continuing options
+        of several tokens through `continuer` (see `_sequence_choice.walk`)."""
+        first = positions(response)[0][2]
         used: list[Continuation] = []
 
         async def expander() -> Expander | None:
@@ -433,6 +461,8 @@ class OpenAIModel:
         )
 
     async def aclose(self) -> None:
+        if self._loop is not None and self._loop is not asyncio.get_running_loop():
+            return  # its clients' loop is gone, and their connections with it
         for replica in self._replicas:
             await replica.client.close()
 
