@@ -21,37 +21,39 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from valuescope.datasets import DataFileError
-from valuescope.engine import ConfigError
-from valuescope.models import (
-    BackendError,
-    CachedModel,
-    EmbeddedModelMissing,
-    ModelNameError,
-    RunUsage,
-)
-from valuescope.report import ReportError
-from valuescope.runs import RunStoreError, SampleRecord
-
 if TYPE_CHECKING:
+    from valuescope.models import CachedModel, RunUsage
+    from valuescope.runs import SampleRecord
     from valuescope.stats import CIStat
 
 # Piped output (logs, CI) gets a width that fits the profile table; terminals keep theirs.
 console = Console(width=None if sys.stdout.isatty() else 120)
 errors = Console(stderr=True)
 
-USER_ERRORS = (
-    DataFileError,
-    ReportError,
-    ConfigError,
-    EmbeddedModelMissing,
-    ModelNameError,
-    RunStoreError,
-    FileNotFoundError,
-    KeyError,
-)
-"""Mistakes in what the user gave (a file, an option, a model name): exit 2."""
 BAD_INPUT, BACKEND_FAILURE = 2, 3
+
+
+def user_error_types() -> tuple[type[Exception], ...]:
+    """Mistakes in what the user gave (a file, an option, a model name): exit 2.
+
+    Imported when an error is caught, not with the command line: these modules pull in
+    pydantic and the model layer, which `valuescope --help` does not need."""
+    from valuescope.datasets import DataFileError
+    from valuescope.engine import ConfigError
+    from valuescope.models import EmbeddedModelMissing, ModelNameError
+    from valuescope.report import ReportError
+    from valuescope.runs import RunStoreError
+
+    return (
+        DataFileError,
+        ReportError,
+        ConfigError,
+        EmbeddedModelMissing,
+        ModelNameError,
+        RunStoreError,
+        FileNotFoundError,
+        KeyError,
+    )
 
 
 def print_error(message: object) -> None:
@@ -66,15 +68,19 @@ def user_errors() -> Iterator[None]:
     a model backend that failed (unreachable, refused the request, kept failing)."""
     try:
         yield
-    except USER_ERRORS as exc:
-        print_error(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
-        raise typer.Exit(BAD_INPUT) from None
-    except BackendError as exc:
-        print_error(exc)
-        raise typer.Exit(BACKEND_FAILURE) from None
-    except UnicodeDecodeError as exc:  # a file read without DataFileError's care
-        print_error(f"a file is not UTF-8 ({exc}); save it as UTF-8")
-        raise typer.Exit(BAD_INPUT) from None
+    except Exception as exc:
+        from valuescope.models import BackendError
+
+        if isinstance(exc, user_error_types()):
+            print_error(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+            raise typer.Exit(BAD_INPUT) from None
+        if isinstance(exc, BackendError):
+            print_error(exc)
+            raise typer.Exit(BACKEND_FAILURE) from None
+        if isinstance(exc, UnicodeDecodeError):  # a file read without DataFileError's care
+            print_error(f"a file is not UTF-8 ({exc}); save it as UTF-8")
+            raise typer.Exit(BAD_INPUT) from None
+        raise
 
 
 class RichProgress:

@@ -23,9 +23,6 @@ from typing import Annotated, Any, TypeVar, get_type_hints, overload
 
 import typer
 
-from valuescope.models import ModelSettings
-from valuescope.runs import RunStoreError
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -121,6 +118,8 @@ class RunOptions:
     def config_fields(self, model: str | None = None) -> dict[str, Any]:
         """The `RunConfig` fields (`model` overrides `--model`, e.g. a default found
         elsewhere)."""
+        from valuescope.models import ModelSettings
+
         return {
             "model": model or self.model,
             "seed": self.seed,
@@ -196,6 +195,8 @@ def given_on_command_line(ctx: typer.Context, names: Iterable[str]) -> list[str]
 
 def reject_options_with_resume(ctx: typer.Context) -> None:
     """Raise a user error naming any option given on the command line besides --resume."""
+    from valuescope.runs import RunStoreError
+
     given = given_on_command_line(ctx, [name for name in ctx.params if name != "resume"])
     if given:
         raise RunStoreError(

@@ -3,19 +3,19 @@ Ctrl-C. Every run command goes through `run_command`, so they all behave alike."
 
 from __future__ import annotations
 
-import asyncio
 import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from valuescope.cli._console import RichProgress, errors, user_errors
 from valuescope.cli._options import reject_options_with_resume
-from valuescope.engine import Instrument, Run, resume, run
-from valuescope.runs import SAMPLES
+
+if TYPE_CHECKING:
+    from valuescope.engine import Instrument, Run
 
 
 def run_command(
@@ -28,6 +28,10 @@ def run_command(
 ) -> Run[Any]:
     """Start a run of `new_instrument()` in `out`, or continue `resume_dir` (which then
     takes no other option). Ctrl-C stops it with exit code 130 and says how to resume."""
+    import asyncio
+
+    from valuescope.engine import resume, run
+
     progress = RichProgress(label)
     with user_errors():
         if resume_dir is not None:
@@ -52,6 +56,8 @@ def _interrupted(command: str, directory: Path | None) -> None:
     if directory is None or not directory.is_dir():
         errors.print("interrupted before the first answer: nothing was saved", soft_wrap=True)
         return
+    from valuescope.runs import SAMPLES
+
     samples = directory / SAMPLES
     saved = 0
     if samples.is_file():

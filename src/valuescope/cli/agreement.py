@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from valuescope.cli._console import ci_cell, console, fmt, user_errors
-from valuescope.report import save_report
 
 
 def register(app: typer.Typer) -> None:
@@ -31,6 +30,7 @@ def register(app: typer.Typer) -> None:
         answers, judged)? Spearman over dimensions; with the same personas in both runs,
         Pearson r across personas per dimension with Fisher CIs."""
         from valuescope.agreement import agreement as compute
+        from valuescope.report import save_report
 
         with user_errors():
             results = compute(questionnaire_run, probes_run)

@@ -25,7 +25,26 @@ if TYPE_CHECKING:
 
 
 class _BenchGroup(TyperGroup):
-    """Says which benchmarks exist when asked for one that does not."""
+    """Builds a benchmark's command when it is first asked for (`bench NAME`, `bench
+    --help`): the benchmarks' modules import numpy and the statistics, which `valuescope
+    --help` and the other commands do not need. Says which benchmarks exist when asked for
+    one that does not."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        from valuescope.instruments.bench.registry import BENCHMARKS
+
+        return [*BENCHMARKS, *(name for name in self.commands if name not in BENCHMARKS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands:
+            from valuescope.instruments.bench.registry import BENCHMARKS, get_benchmark
+
+            if cmd_name in BENCHMARKS:
+                benchmark = get_benchmark(cmd_name)
+                app = typer.Typer(add_completion=False)
+                _add_benchmark(app, cmd_name, benchmark.help, benchmark.data_help)
+                self.commands[cmd_name] = typer.main.get_command(app)
+        return self.commands.get(cmd_name)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else ""
@@ -168,17 +187,14 @@ def _add_benchmark(app: typer.Typer, name: str, help_text: str, data_help: str) 
 
 
 def bench_app() -> typer.Typer:
-    from valuescope.instruments.bench.registry import BENCHMARKS, get_benchmark
-
+    """The `bench` group: `dilemmas` here, each benchmark of the registry added by
+    `_BenchGroup` on first use."""
     app = typer.Typer(
         cls=_BenchGroup,
         help="Multiple-choice benchmarks under option orders: accuracy with CIs, position "
         "bias, agreement of written and log-prob answers, information gain of reasoning.",
         no_args_is_help=True,
     )
-    for name in BENCHMARKS:
-        benchmark = get_benchmark(name)
-        _add_benchmark(app, name, benchmark.help, benchmark.data_help)
     dilemmas_cli.register(app)
     return app
 

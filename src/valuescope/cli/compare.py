@@ -9,7 +9,6 @@ also given.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections import Counter
 from dataclasses import fields
@@ -185,6 +184,8 @@ def _run_directories(names: list[str], out: Path) -> list[Path]:
 
 
 def _measure_models(names: list[str], base: MeasureConfig, out: Path) -> list[Path]:
+    import asyncio
+
     from valuescope.engine import run
     from valuescope.instruments.likert import LikertInstrument
 

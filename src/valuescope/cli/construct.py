@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
@@ -10,7 +9,6 @@ from rich.table import Table
 
 from valuescope.cli._console import console, print_report_line, user_errors
 from valuescope.cli._options import RunOptions, run_options
-from valuescope.runs import default_run_dir
 
 
 def _g(value: float | None) -> str:
@@ -64,7 +62,10 @@ def register(app: typer.Typer) -> None:
         to resume from the cache (a larger --max-calls goes on). Approximated: the raters are
         personas of one model, not several models; distinctiveness comes from a judge, not
         an embedding classifier; only the names given are masked (not demonyms)."""
+        import asyncio
+
         from valuescope.construct import ConstructConfig, aconstruct
+        from valuescope.runs import default_run_dir
 
         with user_errors():
             if dedupe not in ("embedding", "lexical"):

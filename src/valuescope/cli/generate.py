@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,6 @@ from rich.table import Table
 
 from valuescope.cli._console import RichProgress, console, print_report_line, user_errors
 from valuescope.cli._options import RunOptions, run_options
-from valuescope.runs import default_run_dir
 
 
 def _names(values: list[str] | None) -> list[str]:
@@ -76,7 +74,10 @@ def register(app: typer.Typer) -> None:
         Rerun with the same --out to resume (without --out, each run gets a new
         runs/<UTC>-generate-... folder). Partly implemented: one greedy answer per question
         and member; held-out comparison without a significance test."""
+        import asyncio
+
         from valuescope.generate import AdaemConfig, agenerate
+        from valuescope.runs import default_run_dir
 
         pool = _names(models)
         with user_errors():

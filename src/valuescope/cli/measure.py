@@ -20,9 +20,9 @@ from valuescope.cli.probes import (
     print_probes,
     reject_likert_options,
 )
-from valuescope.datasets.item_files import ColumnMapping
 
 if TYPE_CHECKING:
+    from valuescope.datasets.item_files import ColumnMapping
     from valuescope.instruments.likert import LikertInstrument, MeasureResults
 
 
@@ -364,6 +364,8 @@ def respondents_table(results: MeasureResults) -> Table:
 
 
 def _columns(spec: str | None) -> ColumnMapping:
+    from valuescope.datasets.item_files import ColumnMapping
+
     try:
         return ColumnMapping.parse(spec)
     except ValueError as exc:

@@ -3,7 +3,6 @@ cache stats|clear`."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -12,13 +11,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from valuescope.cli._console import console, user_errors
-from valuescope.models import (
-    TINY_MODEL_WARNING,
-    EmbeddedModelMissing,
-    ModelSettings,
-    ResponseCache,
-    default_cache_dir,
-)
 
 cache_app = typer.Typer(help="Inspect or clear the response cache.", no_args_is_help=True)
 
@@ -34,6 +26,8 @@ def cache_stats(
     cache_dir: Annotated[Path | None, typer.Option(help="Cache folder.")] = None,
 ) -> None:
     """Entries and size of the response cache, per model."""
+    from valuescope.models import ResponseCache, default_cache_dir
+
     stats = ResponseCache(cache_dir or default_cache_dir()).stats()
     console.print(f"cache: {escape(str(stats.path))}")
     console.print(f"entries: {stats.entries}, size: {stats.size_bytes / 1e6:.1f} MB")
@@ -46,6 +40,8 @@ def cache_clear(
     cache_dir: Annotated[Path | None, typer.Option(help="Cache folder.")] = None,
 ) -> None:
     """Delete every cached response."""
+    from valuescope.models import ResponseCache, default_cache_dir
+
     cache = ResponseCache(cache_dir or default_cache_dir())
     console.print(f"removed {cache.clear()} entries from {escape(str(cache.path))}")
 
@@ -59,6 +55,7 @@ def models(
     ] = "OPENAI_API_KEY",
 ) -> None:
     """The backends, the embedded models and whether they are installed."""
+    from valuescope.models import TINY_MODEL_WARNING, EmbeddedModelMissing, default_cache_dir
     from valuescope.models._embedded import EMBEDDED_MODELS, resolve_gguf
 
     table = Table(title="embedded models (llamacpp:ALIAS)")
@@ -86,6 +83,8 @@ def models(
         "(vLLM, SGLang, Ollama, llama.cpp server; several URLs = replicas)"
     )
     if check:
+        import asyncio
+
         with user_errors():
             asyncio.run(_check(check, api_key_env))
 
@@ -99,7 +98,7 @@ def _gemma_status() -> str:
 
 
 async def _check(name: str, api_key_env: str) -> None:
-    from valuescope.models import get_model, user
+    from valuescope.models import ModelSettings, get_model, user
 
     model = get_model(name, ModelSettings(api_key_env=api_key_env, max_retries=0), use_cache=False)
     try:

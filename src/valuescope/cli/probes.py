@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from valuescope.cli._console import ci_cell, console, fmt, print_reasons, print_run_footer
-from valuescope.runs import RunStore, RunStoreError
 
 if TYPE_CHECKING:
     from valuescope.instruments.probes import ProbesInstrument, ProbesResults
@@ -22,6 +21,8 @@ error rather than silently ignored."""
 
 def manifest_command(directory: Path) -> str | None:
     """The command a run directory was made by (None if unreadable: resume then says why)."""
+    from valuescope.runs import RunStore, RunStoreError
+
     try:
         return RunStore.open_existing(directory).manifest.command
     except (RunStoreError, OSError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -87,6 +86,8 @@ def register(app: typer.Typer) -> None:
         paired tests between methods (Holm). Rerun with the same --out (or --resume DIR) to
         resume. Partly implemented: PICACO scores proposals by their own responses, not by
         the likelihood of its pools; IROTE's compactness is approximated; see docs."""
+        import asyncio
+
         from valuescope.steering import METHOD_NAMES, parse_scale, read_target
         from valuescope.steering.config import SteerConfig
         from valuescope.steering.run import Steerer, default_out, read_config

@@ -4,7 +4,6 @@ respondents. Thin: parse, measure each instrument (or resume its run), call
 
 from __future__ import annotations
 
-import asyncio
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -125,6 +124,8 @@ def split_names(values: list[str]) -> list[str]:
 
 def _measure(planned: list[PlannedRun]) -> None:
     """Each instrument's run in turn, with its own progress bar; Ctrl-C says how to go on."""
+    import asyncio
+
     from valuescope.validity import measure_planned
 
     for index, one in enumerate(planned, start=1):

@@ -32,13 +32,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
-
-from openai import AsyncOpenAI
+from typing import TYPE_CHECKING, Any, cast
 
 from valuescope.models._errors import BackendRejected
 from valuescope.models._sequence_choice import Path, TopK
 from valuescope.models._types import Continuation, TokenUsage
+
+if TYPE_CHECKING:  # the SDK loads with the backend (`_openai`), not with `valuescope.models`
+    from openai import AsyncOpenAI
 
 TOP_LOGPROBS = 20
 PREFILL_FIELDS = {"continue_final_message": True, "add_generation_prompt": False}
@@ -52,7 +53,7 @@ log(1/20) = -3.0 unconstrained)."""
 UNSUPPORTED = BackendRejected
 """What the backend's call raises for a request the server refuses (400, 422, ...)."""
 
-Call = Callable[[Callable[[AsyncOpenAI], Awaitable[Any]]], Awaitable[Any]]
+Call = Callable[[Callable[["AsyncOpenAI"], Awaitable[Any]]], Awaitable[Any]]
 """Sends one request with the backend's replicas, concurrency limit and retries."""
 
 

@@ -28,8 +28,6 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from valuescope.instruments.bench.items import BenchItem
 from valuescope.instruments.bench.registry import Benchmark, load_yaml_items
 from valuescope.instruments.bench.requests import BenchSample
@@ -46,6 +44,8 @@ def load(path: Path | None) -> list[BenchItem]:
 
 
 def _share(values: list[bool]) -> float | None:
+    import numpy as np
+
     return float(np.mean(values)) if values else None
 
 

@@ -28,14 +28,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from valuescope.datasets import DataFileError
 from valuescope.instruments.bench.items import BenchItem
 from valuescope.instruments.bench.registry import Benchmark, load_yaml_file
 from valuescope.instruments.bench.requests import BenchSample
 from valuescope.instruments.bench.summary import show
-from valuescope.stats import bootstrap_mean_ci
 
 KINDS = ("answerable", "unanswerable")
 
@@ -65,6 +62,10 @@ def refusal_text(items: list[BenchItem]) -> str | None:
 
 
 def _rate(per_item: dict[str, list[float]], seed: int) -> dict[str, Any]:
+    import numpy as np
+
+    from valuescope.stats import bootstrap_mean_ci
+
     scores = [float(np.mean(v)) for v in per_item.values() if v]
     low, high = bootstrap_mean_ci(scores, seed=seed)
     return {
@@ -75,6 +76,8 @@ def _rate(per_item: dict[str, list[float]], seed: int) -> dict[str, Any]:
 
 
 def figures(items: list[BenchItem], samples: list[BenchSample], seed: int = 0) -> dict[str, Any]:
+    import numpy as np
+
     refusal = refusal_text(items)
     by_id = {i.id: i for i in items}
     refused: dict[str, dict[str, list[float]]] = {k: defaultdict(list) for k in KINDS}

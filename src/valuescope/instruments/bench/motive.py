@@ -36,8 +36,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from valuescope.datasets import DataFileError, read_utf8
 from valuescope.instruments.bench.items import BenchItem
 from valuescope.instruments.bench.registry import Benchmark, load_yaml_items
@@ -130,6 +128,8 @@ def load(path: Path | None) -> list[BenchItem]:
 
 def figures(items: list[BenchItem], samples: list[BenchSample], seed: int = 0) -> dict[str, Any]:
     """Accuracy per question type and the share of scenarios with all three right."""
+    import numpy as np
+
     by_id = {i.id: i for i in items}
     per_item: dict[str, list[float]] = defaultdict(list)
     cells: dict[tuple[str, str], list[bool]] = defaultdict(list)  # (order, scenario)

@@ -26,13 +26,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-import numpy as np
 from pydantic import BaseModel, Field
 
 from valuescope.instruments.bench.items import BenchItem
 from valuescope.instruments.bench.parse import letters
 from valuescope.instruments.bench.requests import BenchSample, log_prob
-from valuescope.stats import bootstrap_mean_ci
 
 CI_METHOD = "95% percentile bootstrap over items (2000 resamples)"
 
@@ -96,10 +94,14 @@ def show(value: float | None, digits: int = 2) -> str:
 
 
 def _mean(values: Sequence[float]) -> float | None:
+    import numpy as np
+
     return float(np.mean(values)) if len(values) else None
 
 
 def accuracy(items: Sequence[BenchItem], samples: Sequence[BenchSample], seed: int) -> Accuracy:
+    from valuescope.stats import bootstrap_mean_ci
+
     ids = {i.id for i in items}
     mine = [s for s in samples if s.item_id in ids]
     per_item = _per_item(mine)
@@ -128,6 +130,8 @@ def accuracy_by(
 
 
 def _per_item(samples: Sequence[BenchSample]) -> dict[str, float]:
+    import numpy as np
+
     by_item: dict[str, list[float]] = defaultdict(list)
     for s in samples:
         if s.valid and s.correct is not None:
@@ -161,6 +165,8 @@ def position_bias(samples: Sequence[BenchSample]) -> list[PositionBias]:
 
 def info_gain(samples: Sequence[BenchSample]) -> InfoGain | None:
     """Per item (mean over its orders) and overall; None when no sample has reasoned probs."""
+    import numpy as np
+
     rows: dict[str, list[tuple[float, float, float, float, bool, bool]]] = defaultdict(list)
     for s in samples:
         if s.reasoned_probs is None or s.probs is None or not s.choose_valid:

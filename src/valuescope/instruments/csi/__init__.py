@@ -1,16 +1,42 @@
 """CSI, the implicit sentiment inventory (`valuescope csi`), and its validity check
 (`valuescope csi-validity`). `words` (word lists), `parse` (chunk replies word by word),
 `summary` (optimism, pessimism, ...), `instrument` (`CSIConfig`, `CSIInstrument`),
-`validity` (`ValidityConfig`, `ValidityInstrument`)."""
+`validity` (`ValidityConfig`, `ValidityInstrument`).
 
-from valuescope.instruments.csi.instrument import CSIConfig, CSIInstrument, CSIResults
-from valuescope.instruments.csi.summary import CSISample
-from valuescope.instruments.csi.validity import (
-    StorySample,
-    ValidityConfig,
-    ValidityInstrument,
-    ValidityResults,
-)
+The names below load on first use: the instruments pull in the engine and the model
+layer, which `valuescope csi --help` (it needs only `words.Lang`) does not."""
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from valuescope.instruments.csi.instrument import CSIConfig, CSIInstrument, CSIResults
+    from valuescope.instruments.csi.summary import CSISample
+    from valuescope.instruments.csi.validity import (
+        StorySample,
+        ValidityConfig,
+        ValidityInstrument,
+        ValidityResults,
+    )
+
+_LAZY = {
+    "CSIConfig": "instrument",
+    "CSIInstrument": "instrument",
+    "CSIResults": "instrument",
+    "CSISample": "summary",
+    "StorySample": "validity",
+    "ValidityConfig": "validity",
+    "ValidityInstrument": "validity",
+    "ValidityResults": "validity",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CSIConfig",

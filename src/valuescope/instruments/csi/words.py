@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from valuescope.datasets import DataFileError, read_utf8
-
 Lang = Literal["en", "zh"]
 
 _EN_STOP = """
@@ -115,6 +113,8 @@ def read_word_file(path: Path, lang: Lang = "en", n: int | None = None) -> WordL
     Raises `DataFileError` naming file:line for an exact duplicate (`it` and `It` are two
     words: the parser keeps them apart), a file that is not UTF-8, or an empty file.
     """
+    from valuescope.datasets import DataFileError, read_utf8
+
     text = read_utf8(path)
     words: list[str] = []
     first_line: dict[str, int] = {}
