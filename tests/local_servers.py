@@ -59,6 +59,15 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def test_threads() -> int:
+    """llama.cpp threads for a test server: what the embedded backend would take (every
+    core but one): on 2 cores, 1, so that a server and the tests' own model never make
+    llama.cpp's spin-waiting threads wait on each other."""
+    from valuescope.models._llama_server import default_threads
+
+    return default_threads()
+
+
 def python_server_command(
     gguf: Path, alias: str, port: int, n_ctx: int = 2048, threads: int | None = None
 ) -> list[str]:
@@ -67,7 +76,7 @@ def python_server_command(
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(gguf), "--model_alias", alias,
         "--host", "127.0.0.1", "--port", str(port),
-        "--n_ctx", str(n_ctx), "--n_threads", str(threads or os.cpu_count() or 2),
+        "--n_ctx", str(n_ctx), "--n_threads", str(threads or test_threads()),
     ]  # fmt: skip
 
 
@@ -80,7 +89,7 @@ def cpp_server_command(
         sys.executable, "-m", CPP_SERVER_MODULE,
         "--model", str(gguf), "--alias", alias,
         "--host", "127.0.0.1", "--port", str(port),
-        "--threads", str(threads or os.cpu_count() or 2),
+        "--threads", str(threads or test_threads()),
         *options,
     ]  # fmt: skip
 

@@ -76,6 +76,11 @@ def test_cache_survives_concurrent_writer_processes(tmp_path: Path) -> None:
     assert ResponseCache(tmp_path).stats().entries == 800
 
 
+BATCH_SPLIT_TOLERANCE = 0.03
+"""How far one answer's probabilities move with the server's cache state (measured: up to
+0.011 here, 0.006 in test_embedded; `bench/parity.py` on two runs of the demo)."""
+
+
 def test_killed_run_resumes_to_exactly_the_clean_samples(tmp_path: Path) -> None:
     limit = "5"  # 20 answers
     clean, killed = tmp_path / "clean", tmp_path / "killed"
@@ -109,9 +114,12 @@ def test_killed_run_resumes_to_exactly_the_clean_samples(tmp_path: Path) -> None
     assert len(keys) == len(set(keys)) == 20  # nothing asked twice, nothing missing
     assert set(keys) == {(s["item_id"], s["condition"]) for s in reference}
     by_key = {(s["item_id"], s["condition"]): s for s in reference}
+    # The same answers up to how llama.cpp split each prompt into batches, which depends on
+    # what the server's prefix cache held (a resumed run starts with it empty): a prompt's
+    # last token evaluated alone after a cached prefix moves a log-probability by ~0.05.
     for sample in resumed:
         expected = by_key[(sample["item_id"], sample["condition"])]
-        assert sample["probs"] == pytest.approx(expected["probs"], abs=2e-3)
+        assert sample["probs"] == pytest.approx(expected["probs"], abs=BATCH_SPLIT_TOLERANCE)
     assert results_of(killed)["usage"]["model_calls"] == 20 - done_before
 
 

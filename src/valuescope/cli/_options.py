@@ -59,7 +59,7 @@ class RunOptions:
     concurrency: Annotated[
         int | None,
         typer.Option(
-            min=1, help="Requests in flight per endpoint (default 1 embedded, 32 servers)."
+            min=1, help="Requests in flight per endpoint (default 4 embedded, 32 servers)."
         ),
     ] = None
     api_key_env: Annotated[

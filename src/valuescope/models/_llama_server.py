@@ -38,6 +38,21 @@ DEFAULT_SLOTS = 4
 """Parallel slots: requests the server decodes together in one batch."""
 
 
+def default_threads() -> int:
+    """llama.cpp's threads: `$VALUESCOPE_THREADS`, else every core but one.
+
+    One core is left to this process's own work (HTTP, scoring, writing samples), which now
+    runs while the server decodes. And llama.cpp's threads spin-wait for each other at every
+    step of a forward pass: when anything else needs a core they are descheduled in turn and
+    a pass takes many times longer (on 2 busy cores, 20 answers took 18-59 s with 2 threads
+    and 3.4-3.8 s with 1).
+    """
+    given = os.environ.get("VALUESCOPE_THREADS", "").strip()
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
 class UnsupportedCPU(RuntimeError):
     """This CPU cannot run the prebuilt llama.cpp library."""
 
@@ -127,7 +142,7 @@ def start_server(
     log-probabilities move by up to 0.15 with what the KV cache holds; without, they agree
     between identical requests to about 1e-4.
     """
-    threads = threads or os.cpu_count() or 1
+    threads = threads or default_threads()
     key = ServerKey(str(path), slots, n_ctx, threads, chat, embedding, flash_attn)
     with _LOCK:
         if key in _SERVERS and port == 0:

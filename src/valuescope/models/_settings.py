@@ -12,7 +12,8 @@ class ModelSettings(BaseModel):
     is named by `api_key_env` and read from the environment when the client is built."""
 
     concurrency: int | None = None
-    """Requests in flight per endpoint; None = the backend's default (1 embedded, 32 HTTP)."""
+    """Requests in flight per endpoint; None = the backend's default (the embedded server's 4
+    slots, 32 over HTTP)."""
     api_key_env: str = "OPENAI_API_KEY"
     timeout_s: float = 120.0
     max_retries: int = 6
@@ -35,4 +36,5 @@ class ModelSettings(BaseModel):
     counted. The embedded and simulated backends never take images, whatever this says."""
     n_ctx: int = 4096
     n_threads: int | None = None
-    """llama.cpp threads; None = every core (llama-cpp-python's own default halves them)."""
+    """The embedded llama.cpp server's threads; None = `$VALUESCOPE_THREADS`, else every core
+    but one (see `_llama_server.default_threads`)."""
