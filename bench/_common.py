@@ -60,6 +60,19 @@ def embedded_model(settings: ModelSettings | None = None) -> LlamaCppModel:
     return model
 
 
+def fresh_embedded_model(settings: ModelSettings | None = None) -> LlamaCppModel:
+    """`embedded_model` on a server of its own, started now: the backend keeps one server per
+    settings for the life of the process (`_llama_server._SERVERS`), so that registry is
+    emptied first. A fresh server's KV cache and RAM prompt cache hold nothing, so an arm
+    run on it cannot reuse prompts an earlier arm left. The previous server stops once its
+    model is dropped."""
+    from valuescope.models import _llama_server
+
+    with _llama_server._LOCK:
+        _llama_server._SERVERS.clear()
+    return embedded_model(settings)
+
+
 async def prompt_tokens(model: LlamaCppModel, messages: list[Message]) -> list[int]:
     """The tokens of the prompt the server evaluates for `messages` (its chat template
     applied by the server's /apply-template, tokenized by its /tokenize)."""
