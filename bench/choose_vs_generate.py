@@ -73,6 +73,8 @@ def parse_label(text: str, labels: list[str]) -> str | None:
 class ItemResult:
     item_id: str
     times: dict[str, float] = field(default_factory=dict)
+    evaluated: dict[str, int] = field(default_factory=dict)
+    """Prompt tokens the server evaluated per arm (after its prompt cache), all requests."""
     probs: list[float] = field(default_factory=list)
     option_mass: float = 0.0
     greedy_text: str = ""
@@ -153,9 +155,11 @@ async def main() -> None:
         order = ARMS[index % 3 :] + ARMS[: index % 3]
         for arm in order:
             await prime(model, shared)
+            evaluated = model.prompt_tokens_evaluated
             t0 = time.perf_counter()
             await run_arm(model, arm, item_messages, labels, result)
             result.times[arm] = time.perf_counter() - t0
+            result.evaluated[arm] = model.prompt_tokens_evaluated - evaluated
         results.append(result)
 
         argmax = labels[max(range(len(labels)), key=lambda i: result.probs[i])]
@@ -197,9 +201,11 @@ async def main() -> None:
     total = {arm: sum(times[arm]) for arm in ARMS}
     print()
     print(f"per-item time ({n} items, {elapsed:.1f} s timed in all):")
-    print(f"  (a) choose        {summary(times['choose'])}")
-    print(f"  (b) greedy        {summary(times['greedy'])}")
-    print(f"  (c) {K} samples    {summary(times['sampled'])}")
+    evaluated = {arm: statistics.fmean(r.evaluated[arm] for r in results) for arm in ARMS}
+    print(f"  (a) choose        {summary(times['choose'])}   {evaluated['choose']:6.1f} tokens")
+    print(f"  (b) greedy        {summary(times['greedy'])}   {evaluated['greedy']:6.1f} tokens")
+    print(f"  (c) {K} samples    {summary(times['sampled'])}   {evaluated['sampled']:6.1f} tokens")
+    print("  (tokens: prompt tokens the server evaluated per item, after its prompt cache)")
     print(f"  ratio (b)/(a): {total['greedy'] / total['choose']:.2f}")
     print(f"mean option_mass of (a): {statistics.fmean(r.option_mass for r in results):.3f}")
     print("parse failures:")
