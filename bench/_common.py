@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -29,8 +30,14 @@ from valuescope.instruments.likert.items import (
     builtin_item_bank_path,
     load_item_bank,
 )
-from valuescope.models import ModelSettings, load_backend
+from valuescope.models import Message, ModelSettings, load_backend
 from valuescope.models._llamacpp import LlamaCppModel
+
+PYSERVER_MISSING = (
+    "llama-cpp-python is not installed, so there is no `python -m llama_cpp.server`: "
+    "pip install '.[pyserver]' (or make pyserver)"
+)
+"""What a script says where it needs llama-cpp-python's server and it is not there."""
 
 ASC_NONE = Condition(order="asc", framing="none")
 """The one condition the benchmarks ask items under: ascending labels, no system message."""
@@ -44,16 +51,32 @@ def schwartz_items(n: int) -> tuple[ItemBank, list[Item]]:
     return bank, select_items(bank, framework.ids, n)
 
 
-def embedded_model() -> LlamaCppModel:
-    """SmolLM2-135M-Instruct in this process, without the response cache."""
-    model = load_backend("llamacpp", ModelSettings())
+def embedded_model(settings: ModelSettings | None = None) -> LlamaCppModel:
+    """SmolLM2-135M-Instruct on llama.cpp's server in this process (the `llamacpp` backend),
+    without the response cache. `ModelSettings(concurrency=1)` gives the server one slot,
+    so consecutive requests meet the KV cache the previous one left."""
+    model = load_backend("llamacpp", settings or ModelSettings())
     assert isinstance(model, LlamaCppModel)
     return model
 
 
-def prompt_tokens(model: LlamaCppModel, prompt: str) -> list[int]:
-    """The tokens `model` evaluates for a rendered prompt (as `choose` and `generate` do)."""
-    return model._tokens(prompt)
+def fresh_embedded_model(settings: ModelSettings | None = None) -> LlamaCppModel:
+    """`embedded_model` on a server of its own, started now: the backend keeps one server per
+    settings for the life of the process (`_llama_server._SERVERS`), so that registry is
+    emptied first. A fresh server's KV cache and RAM prompt cache hold nothing, so an arm
+    run on it cannot reuse prompts an earlier arm left. The previous server stops once its
+    model is dropped."""
+    from valuescope.models import _llama_server
+
+    with _llama_server._LOCK:
+        _llama_server._SERVERS.clear()
+    return embedded_model(settings)
+
+
+async def prompt_tokens(model: LlamaCppModel, messages: list[Message]) -> list[int]:
+    """The tokens of the prompt the server evaluates for `messages` (its chat template
+    applied by the server's /apply-template, tokenized by its /tokenize)."""
+    return await model.tokenize(await model.render(messages))
 
 
 def common_prefix(sequences: Sequence[Sequence[int]]) -> list[int]:
@@ -70,16 +93,20 @@ def common_prefix(sequences: Sequence[Sequence[int]]) -> list[int]:
     return first[:length]
 
 
-def prime(model: LlamaCppModel, prefix: list[int]) -> None:
-    """Leave exactly `prefix` in the KV cache (untimed set-up before a timed call).
+async def prime(model: LlamaCppModel, prefix: list[int]) -> dict[str, Any]:
+    """Leave exactly `prefix` in the server's slot (untimed set-up before a timed call).
 
-    Uses the backend's own `_evaluate_prompt`, so the cache state is one the backend itself
-    produces: the next request reuses `prefix` and evaluates only what follows it. This is
-    the steady state of a run, where consecutive items share the template up to the item.
+    One request to llama.cpp's native `/completion` with the token ids as the prompt,
+    `n_predict: 0` and `cache_prompt: true`: the slot evaluates `prefix` (reusing what it
+    already holds of it) and keeps it, so the next request whose prompt starts with `prefix`
+    evaluates only what follows. This is the steady state of a run, where consecutive items
+    share the template up to the item. Meant for a one-slot server (`concurrency=1`): with
+    several slots the next request may land on another one. Returns the server's `timings`.
     """
-    with model._lock:
-        model._evaluate_prompt(prefix)
-    assert model._llm.n_tokens == len(prefix)
+    body = {"prompt": prefix, "n_predict": 0, "cache_prompt": True}
+    response = await model._client().post("/completion", json=body)
+    response.raise_for_status()
+    return dict(response.json().get("timings") or {})
 
 
 def summary(values: Sequence[float]) -> str:
@@ -94,7 +121,8 @@ def summary(values: Sequence[float]) -> str:
 def llama_server(gguf: Path, alias: str, n_ctx: int = 2048) -> Iterator[str]:
     """A real `python -m llama_cpp.server` on 127.0.0.1 serving `gguf` as `alias`; yields its
     base URL (`http://127.0.0.1:PORT/v1`). Its log goes to a temporary file, shown if it
-    fails to start."""
+    fails to start. Needs llama-cpp-python (`pip install '.[pyserver]'`): check with
+    `python_server_available()` first."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="valuescope-bench-") as tmp:
         command = python_server_command(gguf, alias, port, n_ctx)

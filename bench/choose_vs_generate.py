@@ -1,8 +1,8 @@
 """`choose` (one forward pass, the label distribution) vs parsing free-text answers.
 
-On the embedded model (SmolLM2-135M-Instruct, response cache off), the same Schwartz items
-(first N round-robin, condition asc/none, messages from `build_messages`) are answered by
-three arms, all through the same `LlamaCppModel`:
+On the embedded model (SmolLM2-135M-Instruct on llama.cpp's server in this process, response
+cache off), the same Schwartz items (first N round-robin, condition asc/none, messages from
+`build_messages`) are answered by three arms, all through the same `LlamaCppModel`:
 
   (a) choose     `choose(messages, ["1".."6"])`: the distribution over the labels, its
                  argmax and expected score.
@@ -11,15 +11,23 @@ three arms, all through the same `LlamaCppModel`:
   (c) sampled    K=10 `generate(max_tokens=8, temperature=1, sample_index=i)`, parsed like
                  (b): an empirical distribution, its mode and mean.
 
-Same prefix reuse in every arm: before each timed arm the KV cache is set (untimed) to the
+Same prefix reuse in every arm: the server runs with one slot (`ModelSettings(
+concurrency=1)`), and before each timed arm that slot is set (untimed) to hold exactly the
 token prefix that all items' prompts share (the chat template up to the statement), which is
-what a run leaves behind between consecutive items. Each arm then evaluates its item's own
-suffix; (c)'s later samples reuse the whole prompt, as any K-sample loop on this backend
-would. The arms' order rotates from item to item so drift on a noisy machine hits all three.
+what a run leaves behind between consecutive items: a `/completion` request whose prompt is
+those token ids (`_common.prime`). Each arm's first request then evaluates its item's own
+suffix (the server's prompt cache is on, its default); (c)'s later samples find the whole
+prompt in the slot and evaluate only its last token, as any K-sample loop against llama.cpp's
+server would. Every `choose` and `generate` of the embedded backend also asks the server's
+/apply-template for the rendered prompt, in parallel (so (c) makes 10 of those). The arms'
+order rotates from item to item so drift on a noisy machine hits all three.
+
+`--threads` sets the server's threads (default: all cores). llama.cpp's threads spin-wait for
+each other, so on a machine busy with other jobs fewer threads (even 1) are much faster.
 
 Last line: `speedup: X.X`, the time of (c) over the time of (a).
 
-    .venv/bin/python bench/choose_vs_generate.py [--items 20]
+    .venv/bin/python bench/choose_vs_generate.py [--items 20] [--threads N]
 """
 
 from __future__ import annotations
@@ -42,7 +50,7 @@ from _common import (
     summary,
 )
 from valuescope.instruments.likert import build_messages, labels_for, scale_points_shown
-from valuescope.models import GenerateConfig, Message
+from valuescope.models import GenerateConfig, Message, ModelSettings
 from valuescope.models._llamacpp import LlamaCppModel
 
 K = 10
@@ -65,6 +73,8 @@ def parse_label(text: str, labels: list[str]) -> str | None:
 class ItemResult:
     item_id: str
     times: dict[str, float] = field(default_factory=dict)
+    evaluated: dict[str, int] = field(default_factory=dict)
+    """Prompt tokens the server evaluated per arm (after its prompt cache), all requests."""
     probs: list[float] = field(default_factory=list)
     option_mass: float = 0.0
     greedy_text: str = ""
@@ -102,21 +112,26 @@ def mode(values: list[str], labels: list[str]) -> tuple[str, bool]:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=20, help="items to ask (max 90)")
+    parser.add_argument("--threads", type=int, default=None, help="server threads")
     args = parser.parse_args()
 
     bank, items = schwartz_items(args.items)
     labels = labels_for(bank.scale)
     point = dict(zip(labels, scale_points_shown(bank.scale, ASC_NONE.order), strict=True))
-    model = embedded_model()
+    model = embedded_model(ModelSettings(concurrency=1, n_threads=args.threads))
     messages = [build_messages(item, bank.scale, ASC_NONE) for item in items]
-    tokens = [prompt_tokens(model, model.render(m)) for m in messages]
+    tokens = [await prompt_tokens(model, m) for m in messages]
     shared = common_prefix(tokens)
 
     print("choose vs generate on the embedded model (SmolLM2-135M-Instruct, no response cache)")
+    print(
+        f"  llama.cpp's server in this process: 1 slot, threads {model._server.key.threads}, "
+        "prompt cache on"
+    )
     print(f"  items: {len(items)} Schwartz items, round-robin, condition {ASC_NONE.id}")
     print(
         f"  prompt tokens: mean {statistics.fmean(len(t) for t in tokens):.0f}, "
-        f"shared prefix {len(shared)} (in the KV cache before every timed arm)"
+        f"shared prefix {len(shared)} (in the server's slot before every timed arm)"
     )
     print(f"  (a) choose over labels {labels[0]}..{labels[-1]}")
     print(f"  (b) greedy generate, max_tokens={MAX_TOKENS}, first integer parsed")
@@ -125,7 +140,7 @@ async def main() -> None:
 
     warm = ItemResult(item_id="warm-up")
     for arm in ARMS:  # untimed: load pages, build samplers, fill caches
-        prime(model, shared)
+        await prime(model, shared)
         await run_arm(model, arm, messages[0], labels, warm)
 
     results: list[ItemResult] = []
@@ -139,10 +154,12 @@ async def main() -> None:
         result = ItemResult(item_id=item.id)
         order = ARMS[index % 3 :] + ARMS[: index % 3]
         for arm in order:
-            prime(model, shared)
+            await prime(model, shared)
+            evaluated = model.prompt_tokens_evaluated
             t0 = time.perf_counter()
             await run_arm(model, arm, item_messages, labels, result)
             result.times[arm] = time.perf_counter() - t0
+            result.evaluated[arm] = model.prompt_tokens_evaluated - evaluated
         results.append(result)
 
         argmax = labels[max(range(len(labels)), key=lambda i: result.probs[i])]
@@ -184,9 +201,11 @@ async def main() -> None:
     total = {arm: sum(times[arm]) for arm in ARMS}
     print()
     print(f"per-item time ({n} items, {elapsed:.1f} s timed in all):")
-    print(f"  (a) choose        {summary(times['choose'])}")
-    print(f"  (b) greedy        {summary(times['greedy'])}")
-    print(f"  (c) {K} samples    {summary(times['sampled'])}")
+    evaluated = {arm: statistics.fmean(r.evaluated[arm] for r in results) for arm in ARMS}
+    print(f"  (a) choose        {summary(times['choose'])}   {evaluated['choose']:6.1f} tokens")
+    print(f"  (b) greedy        {summary(times['greedy'])}   {evaluated['greedy']:6.1f} tokens")
+    print(f"  (c) {K} samples    {summary(times['sampled'])}   {evaluated['sampled']:6.1f} tokens")
+    print("  (tokens: prompt tokens the server evaluated per item, after its prompt cache)")
     print(f"  ratio (b)/(a): {total['greedy'] / total['choose']:.2f}")
     print(f"mean option_mass of (a): {statistics.fmean(r.option_mass for r in results):.3f}")
     print("parse failures:")

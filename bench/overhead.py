@@ -14,7 +14,9 @@ Targets:
   (i)  a stub OpenAI-compatible server (`bench/_stub_openai.py`, a separate process) that
        answers instantly with a canned chat.completion: isolates the client's overhead.
   (ii) a real `python -m llama_cpp.server` with the SmolLM2-135M GGUF (serves one request
-       at a time, so fewer requests): the overhead in context.
+       at a time, so fewer requests): the overhead in context. It needs llama-cpp-python
+       (`pip install '.[pyserver]'`); without it, or with `--skip-server`, (ii) is skipped
+       with a one-line note and the last line is unchanged.
 
 Last line: `throughput ratio: X.XX`, valuescope requests/s over raw requests/s on (i).
 Use `--profile` to print cProfile's top functions of one round of each client on (i).
@@ -41,9 +43,9 @@ from pathlib import Path
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion
 
-from _common import ASC_NONE, llama_server, schwartz_items
+from _common import ASC_NONE, PYSERVER_MISSING, llama_server, schwartz_items
 from _stub_openai import completion_body
-from local_servers import stop_process, wait_for_http
+from local_servers import python_server_available, stop_process, wait_for_http
 from valuescope.instruments.likert import build_messages, labels_for
 from valuescope.models import Message, ModelSettings, load_backend
 from valuescope.models._embedded import smollm2_path
@@ -284,7 +286,13 @@ async def main() -> None:
         f"{own_us / (10 * raw_cpu_ms):.1f}% of the raw SDK's {raw_cpu_ms:.2f} ms per request"
     )
     print()
-    if not args.skip_server:
+    if args.skip_server:
+        print("target (ii) llama_cpp.server: skipped (--skip-server)")
+        print()
+    elif not python_server_available():
+        print(f"target (ii) llama_cpp.server: skipped: {PYSERVER_MISSING}")
+        print()
+    else:
         with llama_server(smollm2_path(), SERVER_ALIAS) as url:
             await compare(
                 "(ii) llama_cpp.server, SmolLM2-135M",

@@ -25,20 +25,25 @@ one answer per (item, administration), so the ratio compares the same amount of 
 also gets the whole distribution and a scored, resumable run.
 
 The server's own accounting: both servers log the prompt tokens each request evaluated
-(llama-server: `prompt eval time = .. ms / N tokens` per task; llama_cpp.server: llama.cpp's
-`llama_perf_context_print` per call), which is the prompt minus what its cache reused. The
-script reads the log lines written during the timed part of each arm.
+(llama.cpp's server: `prompt eval time = .. ms / N tokens` per task, logged because the
+launcher runs with `--verbose`; llama_cpp.server: llama.cpp's `llama_perf_context_print` per
+call), which is the prompt minus what its cache reused. The script reads the log lines
+written during the timed part of each arm.
 
 Servers (`--server`):
-  cpp     llama.cpp's C++ `llama-server` (`make server`): `--parallel C` slots of 2048
-          tokens each (`--ctx-size 2048*C`), continuous batching.
-  python  `python -m llama_cpp.server --n_ctx 2048`: one request at a time.
+  cpp     llama.cpp's C++ server from the prebuilt xllamacpp wheel, in its own process:
+          `python -m valuescope.models.llama_server --parallel C --ctx-size 2048*C
+          --verbose` (C slots of 2048 tokens each, continuous batching; flash attention
+          left at the launcher's default, auto).
+  python  `python -m llama_cpp.server --n_ctx 2048`: one request at a time. Needs
+          llama-cpp-python (`pip install '.[pyserver]'`); without it the script says so
+          and exits with status 2.
 
 Last line: `ratio: X.XX` = generate-and-parse wall time / valuescope wall time, over all
 rounds (the same number of answers in each arm).
 
     .venv/bin/python bench/server.py [--server cpp|python] [--items 60] [--concurrency 4]
-                                     [--rounds 1]
+                                     [--rounds 1] [--threads N]
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ import asyncio
 import os
 import re
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -59,8 +65,14 @@ from typing import Literal
 import httpx
 from openai import AsyncOpenAI
 
-from _common import free_port, schwartz_items
-from local_servers import ServerDidNotStart, cpp_server_command, python_server_command, serve
+from _common import PYSERVER_MISSING, free_port, schwartz_items
+from local_servers import (
+    ServerDidNotStart,
+    cpp_server_command,
+    python_server_available,
+    python_server_command,
+    serve,
+)
 from valuescope import ameasure
 from valuescope.instruments.likert import (
     all_conditions,
@@ -72,9 +84,8 @@ from valuescope.models._embedded import smollm2_path
 
 ServerKind = Literal["cpp", "python"]
 ALIAS = "smollm2"
-CPP_SERVER = Path(__file__).resolve().parents[1] / "build" / "llama-server" / "bin" / "llama-server"
 SLOT_CTX = 2048
-"""Context tokens per request: each llama-server slot, and llama_cpp.server's --n_ctx."""
+"""Context tokens per request: each C++ server slot, and llama_cpp.server's --n_ctx."""
 GENERATE_MAX_TOKENS = 4
 ARMS = ("valuescope", "generate-and-parse")
 WARM_UP = "Name three colours."
@@ -103,7 +114,7 @@ class Server:
 
 @contextmanager
 def run_server(
-    kind: ServerKind, binary: Path, gguf: Path, concurrency: int, threads: int, log: Path
+    kind: ServerKind, gguf: Path, concurrency: int, threads: int, log: Path
 ) -> Iterator[Server]:
     """Start a fresh server of `kind` serving `gguf` as `smollm2` on 127.0.0.1 with
     `threads` threads; stop it on exit. Its stdout and stderr go to `log` (printed in part
@@ -111,7 +122,8 @@ def run_server(
     port = free_port()
     if kind == "cpp":
         slots = ["--parallel", str(concurrency), "--ctx-size", str(SLOT_CTX * concurrency)]
-        command = cpp_server_command(gguf, ALIAS, port, *slots, threads=threads, binary=binary)
+        # --verbose: llama.cpp's own log, with the per-task `prompt eval time` lines
+        command = cpp_server_command(gguf, ALIAS, port, *slots, "--verbose", threads=threads)
     else:
         command = python_server_command(gguf, ALIAS, port, SLOT_CTX, threads)
     try:
@@ -297,15 +309,17 @@ async def main() -> None:
         help="server threads (default: all cores; fewer if other jobs share the machine: "
         "llama.cpp's threads spin-wait for each other, so a busy machine slows them badly)",
     )
-    parser.add_argument("--binary", type=Path, default=CPP_SERVER, help="llama-server path")
     args = parser.parse_args()
     kind: ServerKind = args.server
+    if kind == "python" and not python_server_available():
+        print(f"--server python: {PYSERVER_MISSING}", file=sys.stderr)
+        raise SystemExit(2)
 
     requests, labels = questionnaire(args.items)
     n_items = len(requests) // len(all_conditions(0))
     server_name = {
-        "cpp": f"llama.cpp llama-server, --parallel {args.concurrency}, "
-        f"--ctx-size {SLOT_CTX * args.concurrency}",
+        "cpp": f"llama.cpp's C++ server (xllamacpp wheel, own process), --parallel "
+        f"{args.concurrency}, --ctx-size {SLOT_CTX * args.concurrency}",
         "python": f"python -m llama_cpp.server, --n_ctx {SLOT_CTX}",
     }[kind]
     print("valuescope measure vs generate-and-parse on the same server")
@@ -333,9 +347,7 @@ async def main() -> None:
             for name in order:
                 log = Path(tmp) / f"{name}-{r}.log"
                 load = os.getloadavg()[0]
-                with run_server(
-                    kind, args.binary, gguf, args.concurrency, args.threads, log
-                ) as server:
+                with run_server(kind, gguf, args.concurrency, args.threads, log) as server:
                     warm_up(server.url)
                     since = server.log_size()
                     run: ArmRun
