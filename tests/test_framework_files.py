@@ -57,6 +57,7 @@ def test_framework_errors_name_the_line(
     assert message in str(caught.value)
 
 
+@pytest.mark.slow
 def test_frameworks_dir_adds_a_framework(tmp_path: Path) -> None:
     write(tmp_path, GOOD)
     framework = load_framework("tiny", tmp_path)

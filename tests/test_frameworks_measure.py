@@ -19,6 +19,7 @@ def test_every_framework_but_the_dilemma_one_ships_a_bank() -> None:
     assert set(available_frameworks()) == {*BANKED, "ethics5"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("framework", BANKED)
 @pytest.mark.parametrize("backend", ["embedded", "server"])
 def test_measure_every_framework(

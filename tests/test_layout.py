@@ -54,8 +54,7 @@ def test_embedded_evaluates_about_the_statement_per_answer(tmp_path: Path) -> No
 
     async def lengths() -> tuple[list[int], list[int]]:
         statements = [
-            len(await backend.tokenize(f'"{item_text(r.item, 0)}"\nYour answer:'))
-            for r in pending
+            len(await backend.tokenize(f'"{item_text(r.item, 0)}"\nYour answer:')) for r in pending
         ]
         prompts = [
             len(await backend.tokenize(await backend.render(build_messages(r.item, scale, c))))

@@ -118,6 +118,7 @@ def test_an_artifact_goes_in_front_of_the_conversation(tmp_path: Path) -> None:
         load_steering(tmp_path / "bad.json")
 
 
+@pytest.mark.slow
 def test_measure_with_steering_puts_the_instruction_in_every_prompt(tmp_path: Path) -> None:
     """`measure --steering` on the embedded model: every rendered prompt starts with the
     instruction, the manifest's identity names the artifact, and a changed artifact is a
@@ -239,6 +240,7 @@ def _check_trl_files(export: Path) -> None:
             assert set(loaded.column_names) >= columns
 
 
+@pytest.mark.slow
 def test_steer_on_the_embedded_model_end_to_end(tmp_path: Path) -> None:
     """Two baselines on a target with conflicting values: search, held-out evaluation,
     transfer to the questionnaire, export; then a rerun resumes at no model cost."""
@@ -281,6 +283,7 @@ def test_steer_on_the_embedded_model_end_to_end(tmp_path: Path) -> None:
     assert other.exit_code == 2 and "other settings" in other.output
 
 
+@pytest.mark.slow
 def test_steer_budget_and_evaluation_resume(tmp_path: Path) -> None:
     """Through the Python API: a budget too small for any candidate leaves the plain
     instruction standing in, said in the notes; the evaluation run resumes in the engine."""

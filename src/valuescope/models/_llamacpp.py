@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from valuescope.models._continuation import Continuer, add_usage
-from valuescope.models._errors import refuse_images
+from valuescope.models._errors import BackendRejected, refuse_images
 from valuescope.models._fill import Filled, SlotAnswer, Template
 from valuescope.models._llama_server import DEFAULT_SLOTS, start_server
 from valuescope.models._openai import OpenAIModel
@@ -139,9 +139,15 @@ class LlamaCppModel(OpenAIModel):
 
     async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
         refuse_images(messages, f"the embedded model {self.name}")
-        prompt, completion = await asyncio.gather(
-            self.render(messages), super().generate(messages, config)
-        )
+        try:
+            prompt, completion = await asyncio.gather(
+                self.render(messages), super().generate(messages, config)
+            )
+        except BackendRejected as exc:
+            if config.grammar is not None and "grammar" in str(exc):
+                text = f"the GBNF grammar does not parse: {config.grammar[:200]!r}"
+                raise ValueError(text) from exc
+            raise
         return completion.model_copy(update={"rendered_prompt": prompt})
 
     async def choose_after(

@@ -66,7 +66,7 @@ def default_run_dir(
 
 def package_versions() -> dict[str, str]:
     versions = {"python": sys.version.split()[0]}
-    for name in ("valuescope", "llama-cpp-python", "openai", "numpy", "scipy", "pydantic"):
+    for name in ("valuescope", "xllamacpp", "openai", "numpy", "scipy", "pydantic"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

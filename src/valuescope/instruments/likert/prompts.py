@@ -157,8 +157,8 @@ def request_order(items: list[Item], conditions: list[Condition]) -> list[tuple[
 
     Everything before the statement depends only on the framing and the option order (and,
     for a simulated respondent, its persona and instruction), so consecutive requests share
-    that whole prefix: llama.cpp's KV cache (embedded) and a
-    server's prefix cache (llama-server slots, vLLM APC, SGLang radix) evaluate it once,
+    that whole prefix: a server's prefix cache (llama.cpp's slots, the embedded model's
+    included; vLLM APC, SGLang radix) evaluates it once,
     and each answer costs only the statement and the cue.
     """
     by_prefix: dict[tuple[str, str, str], list[Condition]] = {}
