@@ -17,7 +17,7 @@ PYSERVER_STAMP := $(VENV)/.pyserver-installed
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 # pytest workers: 2 on 2 cores (one computes while the other waits on a server or a file);
-# llama.cpp takes one thread per process there (every core but one), so none spin-waits
+# the tests give llama.cpp one thread per process (tests/conftest.py), so none spin-waits
 PYTEST_WORKERS ?= 2
 
 .PHONY: setup demo test check lint bench pyserver browser pip-check clean-venv

@@ -19,6 +19,12 @@ from valuescope.models._embedded import smollm2_path
 
 SERVER_MODEL = "smollm2"
 
+# One llama.cpp thread per process: `make test` runs 2 pytest workers on 2 cores, besides
+# the servers some tests start, and llama.cpp's threads spin-wait for each other, so a
+# second thread on a busy core slows a forward pass many times over. Servers and CLI
+# subprocesses inherit it.
+os.environ.setdefault("VALUESCOPE_THREADS", "1")
+
 
 @pytest.fixture(autouse=True)
 def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

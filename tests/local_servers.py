@@ -59,9 +59,8 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 
 
 def test_threads() -> int:
-    """llama.cpp threads for a test server: what the embedded backend would take (every
-    core but one): on 2 cores, 1, so that a server and the tests' own model never make
-    llama.cpp's spin-waiting threads wait on each other."""
+    """llama.cpp threads for a test server: what the embedded backend takes (the tests set
+    VALUESCOPE_THREADS=1, see conftest.py)."""
     from valuescope.models._llama_server import default_threads
 
     return default_threads()

@@ -39,18 +39,19 @@ DEFAULT_SLOTS = 4
 
 
 def default_threads() -> int:
-    """llama.cpp's threads: `$VALUESCOPE_THREADS`, else every core but one.
+    """llama.cpp's threads: `$VALUESCOPE_THREADS`, else every core.
 
-    One core is left to this process's own work (HTTP, scoring, writing samples), which now
-    runs while the server decodes. And llama.cpp's threads spin-wait for each other at every
-    step of a forward pass: when anything else needs a core they are descheduled in turn and
-    a pass takes many times longer (on 2 busy cores, 20 answers took 18-59 s with 2 threads
-    and 3.4-3.8 s with 1).
+    llama.cpp's threads spin-wait for each other at every step of a forward pass, so when
+    other work needs the cores they are descheduled in turn and a pass takes many times
+    longer (on 2 cores busy with another job, 20 answers took 18-59 s with 2 threads and
+    3.4-3.8 s with 1; on 2 idle cores the demo takes 38-42 s with 2 and 63-77 s with 1).
+    On a shared machine set VALUESCOPE_THREADS=1, or to the cores you can count on; the
+    tests do.
     """
     given = os.environ.get("VALUESCOPE_THREADS", "").strip()
     if given.isdigit() and int(given) > 0:
         return int(given)
-    return max(1, (os.cpu_count() or 2) - 1)
+    return os.cpu_count() or 1
 
 
 class UnsupportedCPU(RuntimeError):

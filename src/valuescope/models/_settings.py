@@ -37,4 +37,4 @@ class ModelSettings(BaseModel):
     n_ctx: int = 4096
     n_threads: int | None = None
     """The embedded llama.cpp server's threads; None = `$VALUESCOPE_THREADS`, else every core
-    but one (see `_llama_server.default_threads`)."""
+    (see `_llama_server.default_threads`: on a busy machine, fewer are faster)."""
