@@ -9,6 +9,7 @@ Run it by hand to get a folder to look at: `python tests/gallery.py /tmp/gallery
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -35,7 +36,10 @@ def make_gallery(root: Path, cache_dir: Path | None = None) -> dict[str, Path]:
 
     def once(kind: str, *args: str) -> None:
         if not (runs[kind]).exists():
+            start = time.monotonic()
             _invoke(*args, *cache, "--out", str(runs[kind]))
+            with (root / "seconds.txt").open("a") as log:  # which kinds cost the most
+                log.write(f"{kind} {time.monotonic() - start:.1f}\n")
 
     once("measure", "measure", "--framework", "bigfive", "--limit", "10", "--paraphrases", "0")
     once("personas", "measure", "--framework", "mft6", "--limit", "6", "--paraphrases", "0",

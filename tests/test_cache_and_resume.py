@@ -77,9 +77,10 @@ def test_cache_survives_concurrent_writer_processes(tmp_path: Path) -> None:
     assert ResponseCache(tmp_path).stats().entries == 800
 
 
-BATCH_SPLIT_TOLERANCE = 0.03
-"""How far one answer's probabilities move with the server's cache state (measured: up to
-0.011 here, 0.006 in test_embedded; `bench/parity.py` on two runs of the demo)."""
+BATCH_SPLIT_TOLERANCE = 0.05
+"""How far one answer's probabilities move with the server's cache state: two runs of the
+demo (360 answers, 4 slots) differ by 0.0003 on average and 0.037 at most (`bench/parity.py`
+on two `make demo` runs); here up to 0.033 was seen."""
 
 
 @pytest.mark.slow

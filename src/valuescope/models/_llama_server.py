@@ -172,6 +172,9 @@ def _start(
     params.hostnames = [host]
     params.port = port
     params.warmup = False
+    # No host-memory prompt cache (llama.cpp's default keeps up to 8 GiB of old prompts'
+    # states): the slots' own caches hold the shared prefixes, and memory stays flat.
+    params.cache_ram_mib = 0
     flash = {"on": "ENABLED", "off": "DISABLED", "auto": "AUTO"}[key.flash_attn]
     params.flash_attn_type = getattr(
         xllamacpp.llama_flash_attn_type, f"LLAMA_FLASH_ATTN_TYPE_{flash}"
