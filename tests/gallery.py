@@ -8,6 +8,8 @@ Run it by hand to get a folder to look at: `python tests/gallery.py /tmp/gallery
 
 from __future__ import annotations
 
+import fcntl
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -29,46 +31,80 @@ def _invoke(*args: str) -> None:
         raise RuntimeError(f"valuescope {' '.join(args)} failed:\n{result.output}")
 
 
+def _commands(runs: dict[str, Path]) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each kind's command line and the kinds it reads, longest first (steer takes a third
+    of the time), so that two builders sharing the work finish together."""
+    return {
+        "steer": (("steer", "--target", "self_direction=6,tradition=1,benevolence=5",
+                   "--method", "prompt,opro", "--rounds", "1", "--candidates", "2",
+                   "--optimisation-tasks", "2", "--held-out-tasks", "3", "--max-tokens", "32",
+                   "--transfer-items", "1"), ()),
+        "validity": (("validity", "--instruments", "bigfive,bigfive_short", "--model",
+                      "llamacpp", "--design", "quick", "--personas", "6", "--limit", "10",
+                      "--paraphrases", "0"), ()),
+        "measure": (("measure", "--framework", "bigfive", "--limit", "10",
+                     "--paraphrases", "0"), ()),
+        "personas": (("measure", "--framework", "mft6", "--limit", "6", "--paraphrases", "0",
+                      "--personas", "4"), ()),
+        "probes": (("measure", "--instrument", "probes", "--framework", "mft6", "--personas",
+                    "4", "--limit", "2", "--max-tokens", "24"), ()),
+        # writes agreement.json into the probes run, whose report shows it
+        "agreement": (("agreement", str(runs["personas"]), str(runs["probes"])),
+                      ("personas", "probes")),
+        "csi": (("csi", "--mode", "per-word", "--n", "12", "--passes", "1"), ()),
+        "csi-validity": (("csi-validity", "--run", str(runs["csi"]), "--stories-per-k", "1"),
+                         ("csi",)),
+        "dilemmas": (("dilemmas", "--limit", "2"), ()),
+        "classify": (("classify", "devset:mft6", "--framework", "mft6", "--limit", "8"), ()),
+        "generate": (("generate", "--models", "llamacpp", "--personas", "3", "--framework",
+                      "mft6", "--arms", "1", "--arms-per-round", "1", "--questions", "2",
+                      "--rounds", "2", "--max-tokens", "24", "--dedupe", "lexical"), ()),
+        "compare": (("compare", "--models", "llamacpp,llamacpp", "--framework", "bigfive",
+                     "--limit", "10", "--paraphrases", "0"), ()),
+        "safety": (("safety", "--limit", "6", "--max-tokens", "32", "--mitigations",
+                    "safety"), ()),
+        "bench": (("bench", "motive", "--limit", "3", "--orders", "2"), ()),
+        "construct": (("construct", "--culture", "Japan", "--related", "Korea,China",
+                       "--personas", "2", "--questions", "2", "--rounds", "1",
+                       "--max-tokens", "32"), ()),
+    }  # fmt: skip
+
+
 def make_gallery(root: Path, cache_dir: Path | None = None) -> dict[str, Path]:
-    """Run every kind into `root/<kind>` (skipping those already there); their folders."""
+    """Run every kind into `root/<kind>` (skipping those done); their folders.
+
+    Several processes may call it on one `root` at once (pytest-xdist's workers): each
+    takes the kinds no other has claimed (a lock file per kind), so they share the work,
+    and each returns once every kind is done (`<kind>.done` beside the folders)."""
     cache = ["--cache-dir", str(cache_dir)] if cache_dir else []
     runs = {kind: root / kind for kind in KINDS}
+    commands = _commands(runs)
 
-    def once(kind: str, *args: str) -> None:
-        if not (runs[kind]).exists():
-            start = time.monotonic()
-            _invoke(*args, *cache, "--out", str(runs[kind]))
-            with (root / "seconds.txt").open("a") as log:  # which kinds cost the most
-                log.write(f"{kind} {time.monotonic() - start:.1f}\n")
+    def done(step: str) -> bool:
+        return (root / f"{step}.done").exists()
 
-    once("measure", "measure", "--framework", "bigfive", "--limit", "10", "--paraphrases", "0")
-    once("personas", "measure", "--framework", "mft6", "--limit", "6", "--paraphrases", "0",
-         "--personas", "4")  # fmt: skip
-    once("probes", "measure", "--instrument", "probes", "--framework", "mft6", "--personas",
-         "4", "--limit", "2", "--max-tokens", "24")  # fmt: skip
-    if not (runs["probes"] / "agreement.json").exists():
-        # writes agreement.json into the probes run, whose report shows it
-        _invoke("agreement", str(runs["personas"]), str(runs["probes"]))
-    once("csi", "csi", "--mode", "per-word", "--n", "12", "--passes", "1")
-    once("csi-validity", "csi-validity", "--run", str(runs["csi"]), "--stories-per-k", "1")
-    once("dilemmas", "dilemmas", "--limit", "2")
-    once("classify", "classify", "devset:mft6", "--framework", "mft6", "--limit", "8")
-    once("generate", "generate", "--models", "llamacpp", "--personas", "3", "--framework",
-         "mft6", "--arms", "1", "--arms-per-round", "1", "--questions", "2", "--rounds", "2",
-         "--max-tokens", "24", "--dedupe", "lexical")  # fmt: skip
-    once("compare", "compare", "--models", "llamacpp,llamacpp", "--framework", "bigfive",
-         "--limit", "10", "--paraphrases", "0")  # fmt: skip
-    once("validity", "validity", "--instruments", "bigfive,bigfive_short", "--model",
-         "llamacpp", "--design", "quick", "--personas", "6", "--limit", "10",
-         "--paraphrases", "0")  # fmt: skip
-    once("steer", "steer", "--target", "self_direction=6,tradition=1,benevolence=5",
-         "--method", "prompt,opro", "--rounds", "1", "--candidates", "2",
-         "--optimisation-tasks", "2", "--held-out-tasks", "3", "--max-tokens", "32",
-         "--transfer-items", "1")  # fmt: skip
-    once("safety", "safety", "--limit", "6", "--max-tokens", "32", "--mitigations", "safety")
-    once("bench", "bench", "motive", "--limit", "3", "--orders", "2")
-    once("construct", "construct", "--culture", "Japan", "--related", "Korea,China",
-         "--personas", "2", "--questions", "2", "--rounds", "1", "--max-tokens", "32")  # fmt: skip
+    while not all(done(step) for step in commands):
+        progressed = False
+        for step, (args, needs) in commands.items():
+            if done(step) or not all(done(n) for n in needs):
+                continue
+            with (root / f"{step}.lock").open("w") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # another builder has it
+                if done(step):
+                    continue
+                start = time.monotonic()
+                out = [] if step == "agreement" else ["--out", str(runs[step])]
+                shutil.rmtree(runs.get(step, root / "-"), ignore_errors=True)
+                _invoke(*args, *([] if step == "agreement" else cache), *out)
+                with (root / "seconds.txt").open("a") as log:  # which kinds cost the most
+                    log.write(f"{step} {time.monotonic() - start:.1f}\n")
+                (root / f"{step}.done").touch()
+                progressed = True
+        if not progressed:
+            time.sleep(0.5)  # waiting on another builder's kinds
     return runs
 
 

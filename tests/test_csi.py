@@ -3,8 +3,9 @@ pipelines, resume, validity, and end to end on the embedded model through the CL
 
 Scoring logic is checked with scripted models (`ScriptedModel`, `ChunkScript`): they are not
 backends, they let a test know the right answer. The end-to-end tests run the real embedded
-model with 300 words in one pass per mode (two passes would double a test that already takes
-about a minute on 2 cores); the scripted tests cover the shuffled passes.
+model in one pass per mode, 120 words per word and 300 in chunks (two passes would double
+tests that already take about a minute on 2 cores); the scripted tests cover the shuffled
+passes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -494,25 +495,33 @@ def test_validity_resume_writes_only_missing_stories(
 # -- end to end on the embedded model -----------------------------------------------------
 
 
+PER_WORD = 120
+
+
 @pytest.fixture(scope="module")
-def per_word_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def per_word_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A per-word run on the embedded model (once per module and test worker): its folder
+    and what the command printed."""
     directory = tmp_path_factory.mktemp("csi") / "per-word"
-    yield directory
+    output = invoke(
+        "csi", "--model", "llamacpp", "--mode", "per-word", "--n", str(PER_WORD), "--passes", "1",
+        "--out", str(directory),
+    )  # fmt: skip
+    return directory, output
 
 
 @pytest.mark.slow
-def test_per_word_mode_answers_every_word_on_the_embedded_model(per_word_run: Path) -> None:
-    output = invoke(
-        "csi", "--model", "llamacpp", "--mode", "per-word", "--n", "300", "--passes", "1",
-        "--out", str(per_word_run),
-    )  # fmt: skip
-    assert "optimism" in output and f"run directory: {per_word_run}" in output.replace("\n", "")
-    results, samples = results_of(per_word_run), samples_of(per_word_run)
-    assert len(samples) == 300 and {s["condition"] for s in samples} == {"per-word/pass0"}
+def test_per_word_mode_answers_every_word_on_the_embedded_model(
+    per_word_run: tuple[Path, str],
+) -> None:
+    run, output = per_word_run
+    assert "optimism" in output and f"run directory: {run}" in output.replace("\n", "")
+    results, samples = results_of(run), samples_of(run)
+    assert len(samples) == PER_WORD and {s["condition"] for s in samples} == {"per-word/pass0"}
     assert all(s["probs"] is not None and s["option_mass"] > 0 for s in samples)
     assert all(s["valid"] or "option_mass" in s["invalid_reason"] for s in samples)
-    assert results["mode"] == "per-word" and results["n_words"] == 300
-    assert results["usage"]["model_calls"] == 300
+    assert results["mode"] == "per-word" and results["n_words"] == PER_WORD
+    assert results["usage"]["model_calls"] == PER_WORD
     shares = (results["optimism"], results["pessimism"], results["neutrality"])
     assert sum(shares) == pytest.approx(1.0)
     assert results["reluctance"] == 0.0 and results["schema_version"] == 1
@@ -558,11 +567,11 @@ def test_killed_per_word_run_resumes_asking_only_missing_pairs(tmp_path: Path) -
 
 
 @pytest.mark.slow
-def test_validity_on_the_embedded_model_from_a_csi_run(per_word_run: Path, tmp_path: Path) -> None:
-    if not (per_word_run / "results.json").exists():
-        pytest.skip("needs the per-word run")
+def test_validity_on_the_embedded_model_from_a_csi_run(
+    per_word_run: tuple[Path, str], tmp_path: Path
+) -> None:
     out = tmp_path / "validity"
-    output = invoke("csi-validity", "--run", str(per_word_run), "--stories-per-k", "1",
+    output = invoke("csi-validity", "--run", str(per_word_run[0]), "--stories-per-k", "1",
                     "--out", str(out))  # fmt: skip
     results = results_of(out)
     assert results["n_stories"] == 6 and results["model"] == "llamacpp"
