@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import BATCH_SPLIT_TOLERANCE
 from valuescope.cli import app
 from valuescope.models import Completion, ResponseCache
 from valuescope.models._cache import cache_key
@@ -75,12 +76,6 @@ def test_cache_survives_concurrent_writer_processes(tmp_path: Path) -> None:
     ]
     assert all(p.wait(timeout=60) == 0 for p in procs)
     assert ResponseCache(tmp_path).stats().entries == 800
-
-
-BATCH_SPLIT_TOLERANCE = 0.05
-"""How far one answer's probabilities move with the server's cache state: two runs of the
-demo (360 answers, 4 slots) differ by 0.0003 on average and 0.037 at most (`bench/parity.py`
-on two `make demo` runs); here up to 0.033 was seen."""
 
 
 @pytest.mark.slow

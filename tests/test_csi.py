@@ -22,6 +22,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from conftest import BATCH_SPLIT_TOLERANCE
 from scripted import ScriptedModel
 from valuescope.cli.csi import register
 from valuescope.datasets import DataFileError
@@ -563,7 +564,7 @@ def test_killed_per_word_run_resumes_asking_only_missing_pairs(tmp_path: Path) -
     assert resumed.keys() == reference.keys()
     assert results_of(run)["usage"]["model_calls"] == 20 - 13
     for key, s in resumed.items():
-        assert s["probs"] == pytest.approx(reference[key]["probs"], abs=2e-3)
+        assert s["probs"] == pytest.approx(reference[key]["probs"], abs=BATCH_SPLIT_TOLERANCE)
 
 
 @pytest.mark.slow

@@ -147,7 +147,8 @@ def test_a_user_instrument_runs_on_the_engine(tmp_path: Path) -> None:
     assert all(0.0 <= p <= 1.0 for p in finished.results.p_yes)
     assert (tmp_path / "wet" / "questions.txt").read_text().startswith("Is water wet?")
     lines = (tmp_path / "wet" / "samples.jsonl").read_text().splitlines()
-    assert [json.loads(line)["item_id"] for line in lines] == Wet.questions
+    # appended as they arrive: with the embedded server's 4 slots, not always in order
+    assert sorted(json.loads(line)["item_id"] for line in lines) == sorted(Wet.questions)
     assert finished.results.usage.model_calls == 3
     # `resume` reopens runs of registered instruments only, and says so.
     with pytest.raises(RunStoreError, match="no instrument runs 'wet'"):

@@ -48,9 +48,11 @@ def test_steer_page(gallery: dict[str, Path]) -> None:
     assert f"{mc['value']:.2f} [{mc['ci_low']:.2f}, {mc['ci_high']:.2f}]" in html
     assert 'aria-label="expression per target value"' in html
     assert "Verdict: " in html and "No method moved" in html
-    for line in (folder / "methods" / "opro" / "candidates.jsonl").read_text().splitlines():
-        candidate = json.loads(line)
-        assert f"{candidate['score']:.3f}" in html
+    lines = (folder / "methods" / "opro" / "candidates.jsonl").read_text().splitlines()
+    assert f"opro ({len(lines)} candidates)" in html  # every candidate has its row
+    for line in lines:
+        candidate = json.loads(line)  # a candidate none of whose answers scored has no score
+        assert candidate["score"] is None or f"{candidate['score']:.3f}" in html
     assert html.count(">chosen<") == 2  # one winner per method (prompt, opro)
     winner = json.loads((folder / "methods" / "opro" / "artifact.json").read_text())
     assert str(escape(winner["instruction"])) in html  # the winning artifact, in full
