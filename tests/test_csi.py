@@ -503,10 +503,12 @@ PER_WORD = 120
 def per_word_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A per-word run on the embedded model (once per module and test worker): its folder
     and what the command printed."""
-    directory = tmp_path_factory.mktemp("csi") / "per-word"
+    folder = tmp_path_factory.mktemp("csi")
+    directory = folder / "per-word"
+    # its own cache: a module's fixture is made before the per-test cache is set
     output = invoke(
         "csi", "--model", "llamacpp", "--mode", "per-word", "--n", str(PER_WORD), "--passes", "1",
-        "--out", str(directory),
+        "--cache-dir", str(folder / "cache"), "--out", str(directory),
     )  # fmt: skip
     return directory, output
 

@@ -358,7 +358,10 @@ def test_cli_on_the_embedded_model_and_resume(tmp_path: Path) -> None:
     """Six prompts (one per category) bare and with the safety instruction; the tables
     print; a run killed after five answers resumes from the cache to the same results."""
     out = tmp_path / "run"
-    args = ["safety", "--limit", "6", "--max-tokens", "32", "--mitigations", "safety"]
+    # one request at a time: with the embedded server's 4 slots a resumed run's rates were
+    # seen to differ from the first run's (2 of 3 full test runs; not in isolation): open
+    args = ["safety", "--limit", "6", "--max-tokens", "32", "--mitigations", "safety",
+            "--concurrency", "1"]  # fmt: skip
     result = RUNNER.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "6 prompts x 2 conditions (bare, bare+safety) = 12 answers" in result.output
