@@ -76,7 +76,6 @@ class LlamaCppModel(OpenAIModel):
             }
         )
         super().__init__(ModelSpec("openai", alias, (self._server.v1,)), driven, name=name)
-        self._http: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None
         self._identity = (
             f"llamacpp|{path.name}|{file_fingerprint(path)}|chat={chat}"
             f"|xllamacpp={_llama_version()}"
@@ -107,13 +106,15 @@ class LlamaCppModel(OpenAIModel):
             self.prompt_tokens_evaluated += max(0, (usage.prompt_tokens or 0) - cached)
         return response
 
+    def _connect(self) -> list[Any]:
+        """The server's own endpoints get an HTTP client beside the SDK's, made (and made
+        again for another event loop) with them."""
+        self._http = httpx.AsyncClient(base_url=self._server.url, timeout=self._settings.timeout_s)
+        return super()._connect()
+
     def _client(self) -> httpx.AsyncClient:
-        """The HTTP client for the server's own endpoints, one per event loop."""
-        loop = asyncio.get_running_loop()
-        if self._http is None or self._http[0] is not loop:
-            timeout = self._settings.timeout_s
-            self._http = (loop, httpx.AsyncClient(base_url=self._server.url, timeout=timeout))
-        return self._http[1]
+        self._on_this_loop()
+        return self._http
 
     async def render(self, messages: list[Message]) -> str:
         """The exact text the model sees for `messages` (its chat template applied)."""
@@ -197,7 +198,6 @@ class LlamaCppModel(OpenAIModel):
 
     async def aclose(self) -> None:
         """Closes the HTTP clients; the server stays for the life of the process (shared)."""
-        if self._http is not None and self._http[0] is asyncio.get_running_loop():
-            await self._http[1].aclose()
-        self._http = None
+        if self._loop is None or self._loop is asyncio.get_running_loop():
+            await self._http.aclose()
         await super().aclose()
