@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -50,6 +51,9 @@ the prompt in other batches (llama_cpp.server with SmolLM2 Q4_1 moved one by 0.1
 two identical requests). A server that reports the grammar-constrained distribution gives
 the forced token far more (the forced token is the least likely of the top 20, at most
 log(1/20) = -3.0 unconstrained)."""
+REQUEST_FIELDS: ContextVar[Mapping[str, Any] | None] = ContextVar("request_fields", default=None)
+"""Fields a backend adds to the body of every request sent in this context: the embedded
+backend's `id_slot`, which keeps all requests of one answer on one llama.cpp slot."""
 UNSUPPORTED = BackendRejected
 """What the backend's call raises for a request the server refuses (400, 422, ...)."""
 
@@ -84,6 +88,11 @@ def positions(response: Any) -> list[tuple[str, float, TopK]]:
         pairs.add((item.token, item.logprob))
         result.append((item.token, item.logprob, tuple(sorted(pairs))))
     return result
+
+
+def extra_body(fields: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A request's `extra_body`: `fields` and this context's `REQUEST_FIELDS`."""
+    return {**(fields or {}), **(REQUEST_FIELDS.get() or {})}
 
 
 def gbnf_literal(text: str) -> str:
@@ -123,7 +132,9 @@ class Continuer:
             self._forced[target] = asyncio.ensure_future(self._force_paths(target))
         return await self._forced[target]
 
-    async def send(self, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
+    async def send(
+        self, messages: list[dict[str, Any]], body: Mapping[str, Any], **kwargs: Any
+    ) -> Any:
         async def request(client: AsyncOpenAI) -> Any:
             return await client.chat.completions.create(
                 model=self.model,
@@ -131,6 +142,7 @@ class Continuer:
                 temperature=0.0,
                 logprobs=True,
                 top_logprobs=TOP_LOGPROBS,
+                extra_body=extra_body(body),
                 **kwargs,
             )
 
@@ -142,15 +154,12 @@ class Continuer:
     async def prefill(self, prefix: str) -> Any:
         """The answer's next token after `prefix`, as a continued assistant message."""
         messages = [*self.messages, {"role": "assistant", "content": prefix}]
-        return await self.send(messages, max_tokens=1, extra_body=PREFILL_FIELDS)
+        return await self.send(messages, PREFILL_FIELDS, max_tokens=1)
 
     async def force(self, text: str) -> Any:
         """The answer `text`, forced by a grammar; one log-probability per token."""
-        return await self.send(
-            self.messages,
-            max_tokens=len(text.encode()) + 1,
-            extra_body={"grammar": f"root ::= {gbnf_literal(text)}"},
-        )
+        grammar = {"grammar": f"root ::= {gbnf_literal(text)}"}
+        return await self.send(self.messages, grammar, max_tokens=len(text.encode()) + 1)
 
     async def _force_paths(self, target: str) -> dict[Path, TopK]:
         found = positions(await self.force(target))

@@ -15,6 +15,8 @@ one backend path to keep right. What the embedded backend adds:
   slot's options are scored by `choose`'s token-tree walk at its place, the chosen option
   written before the next slot (see `models._fill`). One short request per slot and
   continuation, each reusing the slot's cached prefix.
+- Each answer's requests go to one slot of the server (`_slots.SlotPool`), so that they
+  extend that slot's cached prompt instead of taking another answer's slot.
 - `prompt_tokens_evaluated` counts the prompt tokens the server evaluated (the prompt
   minus what its prefix cache held): what the prompt layout saves.
 - Text only: `supports_images` is False and an image message is refused.
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,7 @@ from valuescope.models._fill import Filled, SlotAnswer, Template
 from valuescope.models._llama_server import DEFAULT_SLOTS, start_server
 from valuescope.models._openai import OpenAIModel
 from valuescope.models._settings import ModelSettings
+from valuescope.models._slots import SlotPool
 from valuescope.models._spec import ModelSpec
 from valuescope.models._types import Choice, Completion, GenerateConfig, Message, TokenUsage
 
@@ -64,6 +69,7 @@ class LlamaCppModel(OpenAIModel):
             path, slots=slots, n_ctx=settings.n_ctx, threads=settings.n_threads, chat=chat
         )
         self._chat = chat
+        self._slots = SlotPool(slots)
         alias = Path(path).stem
         driven = settings.model_copy(
             update={
@@ -81,6 +87,7 @@ class LlamaCppModel(OpenAIModel):
             f"|xllamacpp={_llama_version()}"
         )
         self.prompt_tokens_evaluated = 0
+        self.requests_sent = 0
         """Prompt tokens the server evaluated after reusing its prefix cache (compare with
         the prompts' lengths to see what the prompt layout and the request order save)."""
 
@@ -99,6 +106,7 @@ class LlamaCppModel(OpenAIModel):
 
     async def _attempt(self, replica: Any, request: Any) -> Any:
         response = await super()._attempt(replica, request)
+        self.requests_sent += 1
         usage = getattr(response, "usage", None)
         if usage is not None:
             details = getattr(usage, "prompt_tokens_details", None)
@@ -131,19 +139,25 @@ class LlamaCppModel(OpenAIModel):
         response.raise_for_status()
         return [int(t) for t in response.json()["tokens"]]
 
+    def _hold(self, messages: list[Message]) -> AbstractAsyncContextManager[int]:
+        """One slot of the server for the requests of one answer (`_slots`)."""
+        return self._slots.hold(json.dumps([m.chat_dump() for m in messages]))
+
     async def choose(self, messages: list[Message], options: list[str]) -> Choice:
         refuse_images(messages, f"the embedded model {self.name}")
-        prompt, choice = await asyncio.gather(
-            self.render(messages), super().choose(messages, options)
-        )
+        async with self._hold(messages):
+            prompt, choice = await asyncio.gather(
+                self.render(messages), super().choose(messages, options)
+            )
         return choice.model_copy(update={"rendered_prompt": prompt})
 
     async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
         refuse_images(messages, f"the embedded model {self.name}")
         try:
-            prompt, completion = await asyncio.gather(
-                self.render(messages), super().generate(messages, config)
-            )
+            async with self._hold(messages):
+                prompt, completion = await asyncio.gather(
+                    self.render(messages), super().generate(messages, config)
+                )
         except BackendRejected as exc:
             if config.grammar is not None and "grammar" in str(exc):
                 text = f"the GBNF grammar does not parse: {config.grammar[:200]!r}"
@@ -155,18 +169,23 @@ class LlamaCppModel(OpenAIModel):
         self, messages: list[Message], written: str, options: list[str]
     ) -> Choice:
         """`choose` where the answer already begins with `written` (a prefill)."""
-        if not written:
-            return await super().choose(messages, options)
-        dumped = self._messages(messages)
-        continuer = Continuer(self._call, self._spec.model, dumped, "prefill", written=written)
-        response = await continuer.prefill(written)
-        # `_walk` counts the first response itself: the continuer counts only what follows
-        continuer.usage, continuer.requests = TokenUsage(), 0
-        return await self._walk(messages, options, response, continuer)
+        async with self._hold(messages):
+            if not written:
+                return await super().choose(messages, options)
+            dumped = self._messages(messages)
+            continuer = Continuer(self._call, self._spec.model, dumped, "prefill", written=written)
+            response = await continuer.prefill(written)
+            # `_walk` counts the first response itself: the continuer counts only what follows
+            continuer.usage, continuer.requests = TokenUsage(), 0
+            return await self._walk(messages, options, response, continuer)
 
     async def fill(self, messages: list[Message], template: Template) -> Filled:
         """Write the template, choosing each slot greedily at its place (module docstring)."""
         refuse_images(messages, f"the embedded model {self.name}")
+        async with self._hold(messages):
+            return await self._fill(messages, template)
+
+    async def _fill(self, messages: list[Message], template: Template) -> Filled:
         written = ""
         answers: list[SlotAnswer] = []
         usage = TokenUsage()

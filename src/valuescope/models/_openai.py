@@ -54,6 +54,7 @@ from valuescope.models._continuation import TOP_LOGPROBS as TOP_LOGPROBS
 from valuescope.models._continuation import (
     Continuer,
     add_usage,
+    extra_body,
     gbnf_literal,
     positions,
     probe,
@@ -304,6 +305,7 @@ class OpenAIModel:
 
     async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
         extra: dict[str, Any] = {}
+        body: dict[str, Any] = {}
         if config.stop:
             extra["stop"] = config.stop
         if config.seed is not None:
@@ -315,7 +317,7 @@ class OpenAIModel:
         constrained = config.grammar is not None and self._settings.constrain is not None
         if constrained:
             field = "grammar" if self._settings.constrain == "grammar" else "guided_grammar"
-            extra["extra_body"] = {field: config.grammar}
+            body[field] = config.grammar
 
         async def request(client: AsyncOpenAI) -> Any:
             return await client.chat.completions.create(
@@ -324,6 +326,7 @@ class OpenAIModel:
                 max_tokens=config.max_tokens,
                 temperature=config.temperature,
                 top_p=config.top_p,
+                extra_body=extra_body(body),
                 **extra,
             )
 
@@ -346,6 +349,7 @@ class OpenAIModel:
                 temperature=0.0,
                 logprobs=True,
                 top_logprobs=TOP_LOGPROBS,
+                extra_body=extra_body(),
             )
 
         response = await self._call(request)
@@ -418,12 +422,12 @@ class OpenAIModel:
         to the options, so option_mass is 1 by construction.
         """
         k = self._settings.choose_samples
-        extra: dict[str, Any] = {}
+        body: dict[str, Any] = {}
         if self._settings.constrain == "guided_choice":
-            extra["extra_body"] = {"guided_choice": options}
+            body["guided_choice"] = options
         elif self._settings.constrain == "grammar":
             alternatives = " | ".join(gbnf_literal(o) for o in options)
-            extra["extra_body"] = {"grammar": f"root ::= {alternatives}"}
+            body["grammar"] = f"root ::= {alternatives}"
 
         async def one(index: int) -> Any:
             async def request(client: AsyncOpenAI) -> Any:
@@ -433,7 +437,7 @@ class OpenAIModel:
                     max_tokens=4,
                     temperature=1.0,
                     seed=index,
-                    **extra,
+                    extra_body=extra_body(body),
                 )
 
             return await self._call(request)
