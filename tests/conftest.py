@@ -105,4 +105,4 @@ def gallery(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         shared = shared.parent  # the run's folder, above each worker's own
     root = Path(given) if given else shared / "gallery"
     root.mkdir(parents=True, exist_ok=True)
-    return make_gallery(root, cache_dir=shared / "gallery-cache")
+    return make_gallery(root)

@@ -25,10 +25,21 @@ KINDS = (
 """Each kind's folder name under the gallery root."""
 
 
-def _invoke(*args: str) -> None:
+def _invoke(*args: str) -> str:
     result = CliRunner().invoke(app, list(args))
     if result.exit_code != 0:
         raise RuntimeError(f"valuescope {' '.join(args)} failed:\n{result.output}")
+    return result.output
+
+
+def output_of(run: Path) -> str:
+    """What the command that made a gallery run printed (tests check it as a user reads it)."""
+    return (run.parent / f"{run.name}.output").read_text()
+
+
+def cache_of(run: Path) -> Path:
+    """The response cache the gallery's runs were made with (a rerun with it asks nothing)."""
+    return run.parent / "cache"
 
 
 def _commands(runs: dict[str, Path]) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -45,9 +56,9 @@ def _commands(runs: dict[str, Path]) -> dict[str, tuple[tuple[str, ...], tuple[s
         "measure": (("measure", "--framework", "bigfive", "--limit", "10",
                      "--paraphrases", "0"), ()),
         "personas": (("measure", "--framework", "mft6", "--limit", "6", "--paraphrases", "0",
-                      "--personas", "4"), ()),
+                      "--personas", "6"), ()),
         "probes": (("measure", "--instrument", "probes", "--framework", "mft6", "--personas",
-                    "4", "--limit", "2", "--max-tokens", "24"), ()),
+                    "6", "--limit", "2", "--max-tokens", "24"), ()),
         # writes agreement.json into the probes run, whose report shows it
         "agreement": (("agreement", str(runs["personas"]), str(runs["probes"])),
                       ("personas", "probes")),
@@ -70,13 +81,15 @@ def _commands(runs: dict[str, Path]) -> dict[str, tuple[tuple[str, ...], tuple[s
     }  # fmt: skip
 
 
-def make_gallery(root: Path, cache_dir: Path | None = None) -> dict[str, Path]:
-    """Run every kind into `root/<kind>` (skipping those done); their folders.
+def make_gallery(root: Path) -> dict[str, Path]:
+    """Run every kind into `root/<kind>` (skipping those done); their folders. What each
+    command printed goes to `root/<kind>.output` (`output_of`), the responses to
+    `root/cache` (`cache_of`).
 
     Several processes may call it on one `root` at once (pytest-xdist's workers): each
     takes the kinds no other has claimed (a lock file per kind), so they share the work,
     and each returns once every kind is done (`<kind>.done` beside the folders)."""
-    cache = ["--cache-dir", str(cache_dir)] if cache_dir else []
+    cache = ["--cache-dir", str(root / "cache")]
     runs = {kind: root / kind for kind in KINDS}
     commands = _commands(runs)
 
@@ -98,7 +111,8 @@ def make_gallery(root: Path, cache_dir: Path | None = None) -> dict[str, Path]:
                 start = time.monotonic()
                 out = [] if step == "agreement" else ["--out", str(runs[step])]
                 shutil.rmtree(runs.get(step, root / "-"), ignore_errors=True)
-                _invoke(*args, *([] if step == "agreement" else cache), *out)
+                printed = _invoke(*args, *([] if step == "agreement" else cache), *out)
+                (root / f"{step}.output").write_text(printed)
                 with (root / "seconds.txt").open("a") as log:  # which kinds cost the most
                     log.write(f"{step} {time.monotonic() - start:.1f}\n")
                 (root / f"{step}.done").touch()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -15,7 +16,17 @@ from typer.testing import CliRunner
 
 from conftest import BATCH_SPLIT_TOLERANCE
 from valuescope.cli import app
-from valuescope.models import Completion, ResponseCache
+from valuescope.models import (
+    BackendFailed,
+    CachedModel,
+    Choice,
+    Completion,
+    GenerateConfig,
+    Message,
+    ResponseCache,
+    TokenUsage,
+    user,
+)
 from valuescope.models._cache import cache_key
 
 RUNNER = CliRunner()
@@ -134,3 +145,59 @@ def test_resume_refuses_a_run_of_another_command(tmp_path: Path) -> None:
     result = RUNNER.invoke(app, ["dilemmas", "--resume", str(tmp_path / "r")])
     assert result.exit_code == 2
     assert "holds a 'measure' run, not a 'dilemmas' run" in " ".join(result.output.split())
+
+
+class _Slow:
+    """A backend whose `choose` takes a moment and fails while `failing` is set."""
+
+    name, identity = "slow", "slow|test"
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.failing = False
+
+    async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
+        raise NotImplementedError
+
+    async def choose(self, messages: list[Message], options: list[str]) -> Choice:
+        self.calls += 1
+        await asyncio.sleep(0.05)
+        if self.failing:
+            self.failing = False  # the next try succeeds
+            raise BackendFailed("the server went away")
+        return Choice(options=options, probs=[0.25, 0.75], option_mass=1.0, method="logprobs",
+                      usage=TokenUsage(prompt_tokens=7))  # fmt: skip
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_identical_requests_in_flight_are_sent_once(tmp_path: Path) -> None:
+    """Two identical requests at once: one reaches the backend, the other waits for its
+    answer (a cache hit), so both get the same answer, as they would one after the other."""
+    backend = _Slow()
+    model = CachedModel(backend, ResponseCache(tmp_path / "cache.sqlite"))
+    ask = [user("Agree?")]
+
+    async def main() -> list[Choice]:
+        return await asyncio.gather(*(model.choose(ask, ["no", "yes"]) for _ in range(3)))
+
+    first, *others = asyncio.run(main())
+    assert backend.calls == 1
+    assert model.usage.model_calls == 1 and model.usage.cache_hits == 2
+    assert [c.probs for c in others] == [first.probs] * 2 and all(c.cached for c in others)
+    assert not first.cached
+
+
+def test_a_failed_first_request_leaves_the_waiting_ones_to_ask(tmp_path: Path) -> None:
+    backend = _Slow()
+    backend.failing = True
+    model = CachedModel(backend, ResponseCache(tmp_path / "cache.sqlite"))
+
+    async def main() -> list[Choice | BaseException]:
+        asks = (model.choose([user("Agree?")], ["no", "yes"]) for _ in range(2))
+        return await asyncio.gather(*asks, return_exceptions=True)
+
+    failed, answered = asyncio.run(main())
+    assert isinstance(failed, BackendFailed) and isinstance(answered, Choice)
+    assert backend.calls == 2 and model.usage.model_calls == 1 and not answered.cached

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from scipy.stats import spearmanr
 from typer.testing import CliRunner
 
+from gallery import cache_of, output_of
 from valuescope.cli import app
 from valuescope.datasets import DataFileError
 from valuescope.engine import run
@@ -157,23 +159,26 @@ def test_on_target_counts_only_the_questions_that_put_the_value_at_stake(tmp_pat
 # --- whole runs -------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_probes_and_agreement_on_the_embedded_model(tmp_path: Path) -> None:
-    """The questionnaire and the probes with the same 6 personas: `agreement` pairs them by
-    persona. A rerun of the probes is all cache hits; `measure --resume` finds a probes run."""
+def test_probes_and_agreement_on_the_embedded_model(
+    gallery: dict[str, Path], tmp_path: Path
+) -> None:
+    """The gallery's questionnaire and probes runs with the same 6 personas (tests/gallery.py):
+    `agreement` pairs them by persona. A rerun of the probes is all cache hits;
+    `measure --resume` finds a probes run."""
     questionnaire, probes = tmp_path / "q", tmp_path / "p"
-    shared = ["--framework", "mft6", "--personas", "6"]
-    result = RUNNER.invoke(app, ["measure", *shared, "--limit", "6", "--paraphrases", "0",
-                                 "--out", str(questionnaire)])  # fmt: skip
-    assert result.exit_code == 0, result.output
-    args = ["measure", "--instrument", "probes", *shared, "--limit", "2", "--max-tokens", "24"]
-    result = RUNNER.invoke(app, [*args, "--out", str(probes)])
-    assert result.exit_code == 0, result.output
-    assert "2 probes x 7 respondent(s) (the model + 6 personas) x 1 samples = 14" in result.output
+    shutil.copytree(gallery["personas"], questionnaire)
+    shutil.copytree(gallery["probes"], probes)
+    (probes / "agreement.json").unlink()  # the gallery's own `agreement` wrote it
+    printed = output_of(gallery["probes"])
+    assert "2 probes x 7 respondent(s) (the model + 6 personas) x 1 samples = 14" in printed
     results = json.loads((probes / "results.json").read_text())
     assert results["n_answers"] == 14 and len(results["respondents"]) == 6
-    assert results["usage"]["model_calls"] == 28  # an answer and a judgement each
+    usage = results["usage"]
+    assert usage["model_calls"] + usage["cache_hits"] == 28  # an answer and a judgement each
     assert results["dimensions"]["care"]["score"]["value"] is not None
+    cache = str(cache_of(gallery["probes"]))
+    args = ["measure", "--instrument", "probes", "--framework", "mft6", "--personas", "6",
+            "--limit", "2", "--max-tokens", "24", "--cache-dir", cache]  # fmt: skip
     again = RUNNER.invoke(app, [*args, "--out", str(tmp_path / "again")])
     assert again.exit_code == 0 and "0 model calls, 28 cache hits" in again.output
     resumed = RUNNER.invoke(app, ["measure", "--resume", str(probes)])

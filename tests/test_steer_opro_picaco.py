@@ -330,7 +330,7 @@ def real_context(tmp_path: Path, model: CachedModel, method: str, name: str) -> 
         method=method, model=model, optimiser=model, judge=Judge(model, SCHWARTZ),  # type: ignore[arg-type]
         framework=SCHWARTZ,
         target=parse_target("self_direction=6,tradition=1,benevolence=5", SCHWARTZ),
-        tasks=load_tasks()[:2], settings=MethodSettings(max_tokens=40, rounds=2, candidates=2),
+        tasks=load_tasks()[:2], settings=MethodSettings(max_tokens=32, rounds=1, candidates=2),
         budget=CallBudget(60), log=SearchLog(tmp_path / name / "candidates.jsonl"),
     )  # fmt: skip
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from gallery import cache_of, output_of
 from valuescope.cli import app
 from valuescope.datasets import DataFileError
 from valuescope.engine import resume
@@ -240,46 +242,52 @@ def _check_trl_files(export: Path) -> None:
             assert set(loaded.column_names) >= columns
 
 
-@pytest.mark.slow
-def test_steer_on_the_embedded_model_end_to_end(tmp_path: Path) -> None:
-    """Two baselines on a target with conflicting values: search, held-out evaluation,
-    transfer to the questionnaire, export; then a rerun resumes at no model cost."""
+def test_steer_on_the_embedded_model_end_to_end(
+    gallery: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gallery's steer run on the embedded model (`prompt` and `opro`, one round, on a
+    target with conflicting values, see tests/gallery.py): search, held-out evaluation,
+    transfer to the questionnaire, export; then a copy resumes at no model cost."""
+    printed = output_of(gallery["steer"])
+    assert "held-out evaluation" in printed and "verdict:" in printed
     out = tmp_path / "steer"
-    args = ["steer", "--target", CONFLICT, "--method", "prompt,persona",
-            "--optimisation-tasks", "2", "--held-out-tasks", "3", "--max-tokens", "32",
-            "--transfer-items", "1", "--out", str(out)]  # fmt: skip
-    result = RUNNER.invoke(app, args)
-    assert result.exit_code == 0, result.output
-    assert "held-out evaluation" in result.output and "verdict:" in result.output
+    shutil.copytree(gallery["steer"], out)
     report = json.loads((out / "steer.json").read_text())
-    assert set(report["methods"]) == {"prompt", "persona"}
-    for method in ("prompt", "persona"):
-        lines = (out / "methods" / method / "candidates.jsonl").read_text().splitlines()
-        assert len(lines) == 1 and json.loads(lines[0])["chosen"] is True
-        assert report["methods"][method]["requests"] == 8  # 2 bare + 2 steered, each judged
+    assert set(report["methods"]) == {"prompt", "opro"}
+    lines = (out / "methods" / "prompt" / "candidates.jsonl").read_text().splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["chosen"] is True
+    assert report["methods"]["prompt"]["requests"] == 8  # 2 bare + 2 steered, each judged
+    opro = [json.loads(x) for x in (out / "methods" / "opro" / "candidates.jsonl").open()]
+    assert len(opro) >= 1 + 2 and sum(c["chosen"] for c in opro) == 1  # seed + one round
+    for method in ("prompt", "opro"):
         assert load_steering(out / "methods" / method).method == method
     evaluation = report["evaluation"]
-    assert [c["condition"] for c in evaluation["conditions"]] == ["bare", "prompt", "persona"]
+    assert [c["condition"] for c in evaluation["conditions"]] == ["bare", "prompt", "opro"]
     assert all(c["n_valid"] + c["n_invalid"] == 3 for c in evaluation["conditions"])
     assert len(evaluation["comparisons"]) == 3 and evaluation["verdict"]
     assert [row["dimension"] for row in report["transfer"]] == ["self_direction", "tradition",
                                                                 "benevolence"]  # fmt: skip
-    assert set(report["transfer"][0]["questionnaire"]) == {"bare", "prompt", "persona"}
+    assert set(report["transfer"][0]["questionnaire"]) == {"bare", "prompt", "opro"}
     _check_trl_files(out / "export")
     split = json.loads((out / "split.json").read_text())
     assert len(split["optimisation"]) == 2 and len(split["held_out"]) == 3
 
     config = SteerConfig.model_validate_json((out / "steer-config.json").read_text()
                                              .replace('"settings"', '"_"'))  # fmt: skip
-    assert config.methods == ["prompt", "persona"]
-    (out / "methods" / "persona" / "method.json").unlink()  # as if killed mid-search
+    assert config.methods == ["prompt", "opro"]
+    (out / "methods" / "prompt" / "method.json").unlink()  # as if killed mid-search
+    # steer-config.json keeps no cache folder: --resume takes the default one
+    monkeypatch.setenv("VALUESCOPE_CACHE_DIR", str(cache_of(gallery["steer"])))
     again = RUNNER.invoke(app, ["steer", "--resume", str(out)])
     assert again.exit_code == 0, again.output
     rerun = json.loads((out / "steer.json").read_text())
-    assert rerun["methods"]["persona"]["usage"]["model_calls"] == 0
-    assert rerun["methods"]["persona"]["usage"]["cache_hits"] == 8
+    assert rerun["methods"]["prompt"]["usage"]["model_calls"] == 0
+    assert rerun["methods"]["prompt"]["usage"]["cache_hits"] == 8
     assert rerun["evaluation"]["conditions"] == evaluation["conditions"]
-    other = RUNNER.invoke(app, [*args[:-2], "--max-tokens", "40", "--out", str(out)])
+    args = ["steer", "--target", CONFLICT, "--method", "prompt,opro", "--rounds", "1",
+            "--candidates", "2", "--optimisation-tasks", "2", "--held-out-tasks", "3",
+            "--max-tokens", "40", "--transfer-items", "1", "--out", str(out)]  # fmt: skip
+    other = RUNNER.invoke(app, args)
     assert other.exit_code == 2 and "other settings" in other.output
 
 

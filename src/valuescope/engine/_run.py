@@ -11,7 +11,8 @@
 4. closes the store and the models whatever happens (a killed run loses at most the
    answers in flight), and removes a directory it created if the run failed before its
    first answer (nothing to resume there);
-5. times the run, lets the instrument summarise all samples and writes results.json.
+5. times the run, lets the instrument summarise all samples (in key order) and writes
+   results.json.
 """
 
 from __future__ import annotations
@@ -204,7 +205,10 @@ async def _execute(
     store.close()
     await _close(models)
     models.subject.usage.seconds = round(time.perf_counter() - started, 3)
-    results = instrument.summarise(done + new, models)
+    # samples.jsonl holds them in the order they finished, which several requests in flight
+    # and a resume change: summaries (sums, seeded bootstraps) see them in key order, so a
+    # resumed run's results equal those of a run made in one go
+    results = instrument.summarise(sorted(done + new, key=lambda s: s.key), models)
     store.write_results(results)
     save_report(store.directory)
     return Run(store.directory, results)

@@ -7,7 +7,10 @@ otherwise ask the backend and store the answer. It also counts what a run cost
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -16,6 +19,8 @@ from valuescope.models._fill import Filled, Template
 from valuescope.models._fill import fill as fill_template
 from valuescope.models._protocol import Model, supports_images
 from valuescope.models._types import Choice, Completion, GenerateConfig, Message, TokenUsage
+
+A = TypeVar("A", Completion, Choice, Filled)
 
 
 class RunUsage(BaseModel):
@@ -36,6 +41,7 @@ class CachedModel:
         self.cache = cache
         self.usage = RunUsage()
         self._lock = threading.Lock()
+        self._in_flight: dict[str, asyncio.Future[Any]] = {}
 
     @property
     def name(self) -> str:
@@ -62,44 +68,66 @@ class CachedModel:
             self.usage.prompt_tokens += usage.prompt_tokens
             self.usage.completion_tokens += usage.completion_tokens
 
+    async def _answer(
+        self, kind: str, payload: dict[str, Any], ask: Callable[[], Awaitable[A]], read: type[A]
+    ) -> A:
+        """The cached answer to a request, else `ask()`'s, stored. An identical request
+        already in flight is waited for, not sent again: both get its answer (counted
+        as a cache hit), as they would from the cache had the first one finished."""
+        if self.cache is None:
+            answer = await ask()
+            self._count(answer.usage)
+            return answer
+        key = cache_key(self.backend.identity, kind, payload)
+        if (hit := self.cache.get(key)) is not None:
+            self._count(None)
+            return read.model_validate_json(hit).model_copy(update={"cached": True})
+        loop = asyncio.get_running_loop()
+        leader = self._in_flight.get(key)
+        if leader is not None and leader.get_loop() is loop:
+            await asyncio.wait([leader])  # being cancelled here leaves the leader be
+            if not leader.cancelled():
+                self._count(None)
+                first: A = leader.result()
+                return first.model_copy(update={"cached": True})
+            # the first one failed: this one asks for itself (and meets its error, if any)
+        future: asyncio.Future[Any] = loop.create_future()
+        self._in_flight[key] = future
+        try:
+            answer = await ask()
+        except BaseException:
+            future.cancel()
+            raise
+        finally:
+            if self._in_flight.get(key) is future:
+                del self._in_flight[key]
+        future.set_result(answer)
+        self._count(answer.usage)
+        self.cache.put(key, self.backend.identity, kind, answer.model_dump_json())
+        return answer
+
     async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
         payload = {"messages": [m.cache_dump() for m in messages], "config": config.cache_fields()}
-        key = cache_key(self.backend.identity, "generate", payload)
-        if self.cache is not None and (hit := self.cache.get(key)) is not None:
-            self._count(None)
-            return Completion.model_validate_json(hit).model_copy(update={"cached": True})
-        completion = await self.backend.generate(messages, config)
-        self._count(completion.usage)
-        if self.cache is not None:
-            self.cache.put(key, self.backend.identity, "generate", completion.model_dump_json())
-        return completion
+        return await self._answer(
+            "generate", payload, lambda: self.backend.generate(messages, config), Completion
+        )
 
     async def choose(self, messages: list[Message], options: list[str]) -> Choice:
         payload = {"messages": [m.cache_dump() for m in messages], "options": options}
-        key = cache_key(self.backend.identity, "choose", payload)
-        if self.cache is not None and (hit := self.cache.get(key)) is not None:
-            self._count(None)
-            return Choice.model_validate_json(hit).model_copy(update={"cached": True})
-        choice = await self.backend.choose(messages, options)
-        self._count(choice.usage)
-        if self.cache is not None:
-            self.cache.put(key, self.backend.identity, "choose", choice.model_dump_json())
-        return choice
+        return await self._answer(
+            "choose", payload, lambda: self.backend.choose(messages, options), Choice
+        )
 
     async def fill(self, messages: list[Message], template: Template) -> Filled:
         """`models.fill` through the cache: one entry per (messages, template), whichever
         route the backend takes (the generic route's `generate` is not cached twice)."""
-        messages_dump = [m.cache_dump() for m in messages]
-        payload = {"messages": messages_dump, "template": template.model_dump()}
-        key = cache_key(self.backend.identity, "fill", payload)
-        if self.cache is not None and (hit := self.cache.get(key)) is not None:
-            self._count(None)
-            return Filled.model_validate_json(hit).model_copy(update={"cached": True})
-        filled = await fill_template(self.backend, messages, template)
-        self._count(filled.usage)
-        if self.cache is not None:
-            self.cache.put(key, self.backend.identity, "fill", filled.model_dump_json())
-        return filled
+        payload = {
+            "messages": [m.cache_dump() for m in messages],
+            "template": template.model_dump(),
+        }
+        return await self._answer(
+            "fill", payload, lambda: fill_template(self.backend, messages, template), Filled
+        )
 
     async def aclose(self) -> None:
         await self.backend.aclose()
