@@ -4,6 +4,7 @@ bootstrap CIs, and whole runs on the embedded model and through llama-server."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from scipy.stats import mannwhitneyu
 from typer.testing import CliRunner
 
 import valuescope as vs
+from gallery import cache_of, output_of
 from valuescope.cli import app
 from valuescope.frameworks import load_framework
 from valuescope.instruments.classify import load_texts
@@ -172,16 +174,22 @@ def test_metrics_with_cis_missing_scores_and_an_unlabelled_dimension() -> None:
 
 
 @pytest.mark.slow
-def test_classify_the_mft_dev_set_in_both_modes(tmp_path: Path) -> None:
-    """The embedded model as judge, 8 dev texts: all@once takes one call per text, one-by-one
-    six; both report AUC per foundation and macro with CIs; a rerun is all cache hits."""
+def test_classify_the_mft_dev_set_in_both_modes(gallery: dict[str, Path], tmp_path: Path) -> None:
+    """The embedded model as judge, 8 dev texts: all@once (the gallery's run) takes one call
+    per text, one-by-one six; both report AUC per foundation and macro with CIs; a rerun is
+    all cache hits."""
     calls = {}
     for mode in ("all@once", "one-by-one"):
         out = tmp_path / mode
-        args = ["classify", "devset:mft6", "--framework", "mft6", "--mode", mode]
-        result = RUNNER.invoke(app, [*args, "--limit", "8", "--out", str(out)])
-        assert result.exit_code == 0, result.output
-        assert "macro" in result.output and "AUC [95% CI]" in result.output
+        if mode == "all@once":  # tests/gallery.py: classify devset:mft6 --framework mft6 --limit 8
+            shutil.copytree(gallery["classify"], out)
+            printed = output_of(gallery["classify"])
+        else:
+            args = ["classify", "devset:mft6", "--framework", "mft6", "--mode", mode]
+            result = RUNNER.invoke(app, [*args, "--limit", "8", "--out", str(out)])
+            assert result.exit_code == 0, result.output
+            printed = result.output
+        assert "macro" in printed and "AUC [95% CI]" in printed
         results = json.loads((out / "results.json").read_text())
         assert results["n_texts"] == 8 and results["mode"] == mode
         assert results["macro"]["auc"]["value"] is not None
@@ -190,8 +198,9 @@ def test_classify_the_mft_dev_set_in_both_modes(tmp_path: Path) -> None:
         samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
         assert len(samples) == 8 and all(s["condition"] == mode for s in samples)
     assert calls == {"all@once": 1.0, "one-by-one": 6.0}
+    cache = str(cache_of(gallery["classify"]))
     again = vs.classify("llamacpp", source="devset:mft6", framework="mft6", limit=8,
-                        out=tmp_path / "again")  # fmt: skip
+                        cache_dir=cache, out=tmp_path / "again")  # fmt: skip
     assert again.results.usage.model_calls == 0 and again.results.usage.cache_hits == 8
 
 

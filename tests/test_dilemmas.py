@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from gallery import output_of
 from scripted import ScriptedModel
 from valuescope.cli.dilemmas import register
 from valuescope.datasets import DataFileError
@@ -299,19 +301,22 @@ def cli_app() -> typer.Typer:
 
 
 @pytest.mark.slow
-def test_cli_runs_two_dilemmas_on_the_embedded_model(tmp_path: Path) -> None:
+def test_cli_runs_two_dilemmas_on_the_embedded_model(
+    gallery: dict[str, Path], tmp_path: Path
+) -> None:
+    """The gallery's `dilemmas --limit 2` on the embedded model (tests/gallery.py)."""
     runner = CliRunner()
-    out = tmp_path / "run"
-    args = ["dilemmas", "--model", "llamacpp", "--limit", "2", "--out", str(out)]
-    result = runner.invoke(cli_app(), args)
-    assert result.exit_code == 0, result.output
+    printed = output_of(gallery["dilemmas"])
     for dim in ETHICS5.ids:
-        assert dim in result.output
-    assert "run directory" in result.output
+        assert dim in printed
+    assert "run directory" in printed
+    out = tmp_path / "run"
+    shutil.copytree(gallery["dilemmas"], out)
     results = json.loads((out / "results.json").read_text())
     assert list(results["dilemmas"]) == ["last_icu_bed", "hereditary_risk"]
     assert results["overall"]["n_samples"] == 2 * (10 + 5 * 2)
-    assert results["usage"]["model_calls"] == 40
+    usage = results["usage"]
+    assert usage["model_calls"] + usage["cache_hits"] == 40
     for dilemma in results["dilemmas"].values():
         if dilemma["choice"]:
             assert sum(dilemma["choice"].values()) == pytest.approx(1.0)

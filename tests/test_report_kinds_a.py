@@ -74,7 +74,7 @@ def test_probes_profile_personas_and_judge(gallery: dict[str, Path], tmp_path: P
     for persona in data["respondents"]:
         assert persona in personas
     judge = section(html, "judge")
-    assert "all@once" in judge and "logprobs: 10" in judge
+    assert "all@once" in judge and f"logprobs: {data['n_answers']}" in judge
 
 
 def test_probes_says_vs_does(gallery: dict[str, Path], tmp_path: Path) -> None:
@@ -82,15 +82,23 @@ def test_probes_says_vs_does(gallery: dict[str, Path], tmp_path: Path) -> None:
     agreement = results(folder, "agreement.json")
     says = section(render_report(folder), "agreement")
     assert f"{agreement['spearman']['value']:.2f}" in says
-    assert escape(agreement["notes"][0]) in says
-    assert "r over personas per dimension" not in says  # no r at all: no empty chart
+    # the gallery's runs share 6 personas: r over personas per dimension, charted
+    assert all(d["r_over_personas"] for d in agreement["dimensions"].values())
+    assert 'aria-label="r over personas per dimension"' in says
     agreement["dimensions"]["care"]["r_over_personas"] = {
         "value": 0.61, "ci_low": 0.12, "ci_high": 0.86}  # fmt: skip
     agreement["dimensions"]["care"]["n_personas"] = 9
     save(folder, agreement, "agreement.json")
+    assert "0.61 [0.12, 0.86]" in section(render_report(folder), "agreement")
+    # too few personas in common: a note, and no r at all, so no empty chart
+    note = "3 personas in both runs (needs >= 5): run both with the same <--personas>"
+    agreement["notes"] = [note]
+    for dimension in agreement["dimensions"].values():
+        dimension["r_over_personas"], dimension["n_personas"] = None, 0
+    save(folder, agreement, "agreement.json")
     says = section(render_report(folder), "agreement")
-    assert "0.61 [0.12, 0.86]" in says
-    assert 'aria-label="r over personas per dimension"' in says
+    assert escape(note) in says and "<--personas>" not in says
+    assert "r over personas per dimension" not in says
     (folder / "agreement.json").unlink()
     assert 'id="agreement"' not in render_report(folder)
 
