@@ -330,7 +330,7 @@ def real_context(tmp_path: Path, model: CachedModel, method: str, name: str) -> 
         method=method, model=model, optimiser=model, judge=Judge(model, SCHWARTZ),  # type: ignore[arg-type]
         framework=SCHWARTZ,
         target=parse_target("self_direction=6,tradition=1,benevolence=5", SCHWARTZ),
-        tasks=load_tasks()[:2], settings=MethodSettings(max_tokens=32, rounds=1, candidates=2),
+        tasks=load_tasks()[:1], settings=MethodSettings(max_tokens=32, rounds=1, candidates=2),
         budget=CallBudget(60), log=SearchLog(tmp_path / name / "candidates.jsonl"),
     )  # fmt: skip
 
@@ -371,7 +371,6 @@ def test_each_method_through_a_llama_cpp_server(
 ) -> None:
     model = get_model(f"openai:smollm2@{cpp_llama_server}", ModelSettings(constrain="grammar"))
     context = real_context(tmp_path, model, method, "server")
-    context.tasks = context.tasks[:1]  # one task: 10 calls (a loaded CI machine is slow)
     context.settings = MethodSettings(max_tokens=32, rounds=1, candidates=2)
 
     async def run() -> MethodOutcome:
