@@ -64,13 +64,21 @@ def test_failure_keeps_the_users_files_in_an_existing_out_folder(tmp_path: Path)
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
 
 
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_ctrl_c_saves_answers_and_says_how_to_resume(tmp_path: Path) -> None:
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "valuescope.cli", "measure", "--framework", "schwartz",
                "--limit", "30", "--paraphrases", "0", "--no-cache", "--out", str(out)]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    # Ctrl-C as in a terminal: the default disposition, whatever the test worker inherited
+    # (an ignored SIGINT would be inherited, and the run would not stop)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, preexec_fn=_sigint_default
+    )
     samples = out / "samples.jsonl"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -79,9 +87,9 @@ def test_ctrl_c_saves_answers_and_says_how_to_resume(tmp_path: Path) -> None:
         assert process.poll() is None, process.communicate()
         time.sleep(0.2)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
+    stdout, stderr = process.communicate(timeout=120)
     message = stderr.decode()
-    assert process.returncode == 130, message
+    assert process.returncode == 130, (message, stdout.decode()[-2000:])
     saved = samples.read_bytes().count(b"\n")
     assert f"interrupted: {saved} answers saved in {out}" in message
     assert f"valuescope measure --resume {out}" in message
