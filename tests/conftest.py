@@ -29,6 +29,9 @@ Tests that compare a resumed run with a clean one allow this much."""
 # second thread on a busy core slows a forward pass many times over. Servers and CLI
 # subprocesses inherit it.
 os.environ.setdefault("VALUESCOPE_THREADS", "1")
+# llama.cpp's prompt cache in host memory (off for users by default): the suite's many judge
+# runs restore their instructions instead of evaluating them again, about 3 of 13 minutes
+os.environ.setdefault("VALUESCOPE_PROMPT_CACHE_MIB", "128")
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Each answer's requests stay on one llama.cpp slot (`models/_slots.py`).
+"""Each answer's requests stay on one llama.cpp slot (`models/_slots.py`); the prompt cache.
 
 Unit tests of the pool, and on the embedded model: two texts judged at once, each judge
 request extends its own slot's cached prompt instead of re-evaluating from the shared
@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from valuescope.frameworks import load_framework
 from valuescope.judges import Judge
 from valuescope.judges._prompts import all_at_once_messages
 from valuescope.models import ModelSettings, load_backend
 from valuescope.models._continuation import REQUEST_FIELDS
+from valuescope.models._llama_server import prompt_cache_mib
 from valuescope.models._llamacpp import LlamaCppModel
 from valuescope.models._slots import SlotPool, common_prefix
 
@@ -95,3 +98,13 @@ def test_two_texts_judged_at_once_extend_their_own_slots(gguf: object) -> None:
     # Each text's first request may evaluate its whole prompt (a slot that never held the
     # system prompt); every later one only the JSON written since: a few tokens.
     assert evaluated <= sum(prompts) + 8 * requests, (evaluated, requests, prompts)
+
+
+def test_the_prompt_cache_is_off_unless_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VALUESCOPE_PROMPT_CACHE_MIB", raising=False)
+    assert prompt_cache_mib() == 0
+    monkeypatch.setenv("VALUESCOPE_PROMPT_CACHE_MIB", "128")
+    assert prompt_cache_mib() == 128
+    monkeypatch.setenv("VALUESCOPE_PROMPT_CACHE_MIB", "1.5G")
+    with pytest.raises(ValueError, match="VALUESCOPE_PROMPT_CACHE_MIB must be a whole number"):
+        prompt_cache_mib()

@@ -38,13 +38,26 @@ DEFAULT_SLOTS = 4
 """Parallel slots: requests the server decodes together in one batch."""
 
 
-PROMPT_CACHE_MIB = 128
-"""Host memory for llama.cpp's prompt cache: states of prompts that left a slot, restored
-when a later prompt shares their prefix (a judge's long instructions after the subject's
-answer took the slot). llama.cpp's default allows 8 GiB; 128 MiB holds about nine
-600-token SmolLM2 prompts and keeps memory bounded. Measured on the safety run (6 answers,
-judged, one thread): 40.7 s without it, 33.9 s with 256 MiB; the demo unchanged (44.3 s,
-43.2 s)."""
+def prompt_cache_mib() -> int:
+    """Host memory for llama.cpp's prompt cache: `$VALUESCOPE_PROMPT_CACHE_MIB`, else 0.
+
+    The cache keeps the state of a prompt that leaves a slot and restores it when a later
+    prompt shares its prefix: a judge's long instructions after the subject's answer took
+    the slot. It pays where long instructions alternate with other prompts, and costs a
+    copy of a state at every change of prompt where they do not. Measured on 2 cores:
+    a safety run (6 answers, judged, one thread) 40.7 s without it, 33.2 s with 128 MiB;
+    the demo (360 answers, two threads) 31.8-32.3 s without it, 37.8-38.9 s with it. Off
+    by default (llama.cpp's own default is 8 GiB); the tests set 128. A number that is not
+    a whole number of MiB is an error.
+    """
+    given = os.environ.get("VALUESCOPE_PROMPT_CACHE_MIB", "").strip()
+    if not given:
+        return 0
+    if not given.isdigit():
+        raise ValueError(
+            f"VALUESCOPE_PROMPT_CACHE_MIB must be a whole number of MiB, not {given!r}"
+        )
+    return int(given)
 
 
 def default_threads() -> int:
@@ -80,6 +93,7 @@ class ServerKey:
     chat: bool
     embedding: bool = False
     flash_attn: str = "off"
+    prompt_cache_mib: int = 0
 
 
 @dataclass
@@ -153,7 +167,9 @@ def start_server(
     between identical requests to about 1e-4.
     """
     threads = threads or default_threads()
-    key = ServerKey(str(path), slots, n_ctx, threads, chat, embedding, flash_attn)
+    key = ServerKey(
+        str(path), slots, n_ctx, threads, chat, embedding, flash_attn, prompt_cache_mib()
+    )
     with _LOCK:
         if key in _SERVERS and port == 0:
             return _SERVERS[key]
@@ -181,7 +197,7 @@ def _start(
     params.hostnames = [host]
     params.port = port
     params.warmup = False
-    params.cache_ram_mib = PROMPT_CACHE_MIB
+    params.cache_ram_mib = key.prompt_cache_mib
     flash = {"on": "ENABLED", "off": "DISABLED", "auto": "AUTO"}[key.flash_attn]
     params.flash_attn_type = getattr(
         xllamacpp.llama_flash_attn_type, f"LLAMA_FLASH_ATTN_TYPE_{flash}"
