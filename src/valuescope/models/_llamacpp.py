@@ -87,9 +87,10 @@ class LlamaCppModel(OpenAIModel):
             f"|xllamacpp={_llama_version()}"
         )
         self.prompt_tokens_evaluated = 0
-        self.requests_sent = 0
         """Prompt tokens the server evaluated after reusing its prefix cache (compare with
         the prompts' lengths to see what the prompt layout and the request order save)."""
+        self.requests_sent = 0
+        """Chat requests the server answered (each of a multi-request answer counts)."""
 
     @property
     def identity(self) -> str:

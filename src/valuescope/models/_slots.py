@@ -7,7 +7,7 @@ node of its token tree. Left to the server, consecutive requests of one answer l
 whichever slot is idle at that instant. With several answers in flight they take each
 other's slots between two requests, and each request re-evaluates its text from the shared
 system prompt on: measured on two judged texts at once, every request evaluated 549 of its
-575-633 prompt tokens again, 19.3 s against 8.4 s with one slot per answer.
+575-633 prompt tokens again, 19.3 s against 8.7 s with one slot per answer.
 
 `SlotPool` gives each answer a slot of its own for all its requests (llama.cpp's `id_slot`,
 sent through `REQUEST_FIELDS`): the free slot whose last prompt shares the most with this
