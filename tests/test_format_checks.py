@@ -1,7 +1,8 @@
-"""Answer-format checks in `measure`: uniformity against chance, and free answers against
-the log-probability answers (`--check-text K`). End-to-end on the `sim` backend, whose
-answers are known: a respondent with traits is better than chance, pure noise is not; at
-temperature 0 its free answer is the distribution's most likely label."""
+"""Answer-format checks in `measure`: option position against item content, and free
+answers against the log-probability answers (`--check-text K`). End-to-end on the `sim`
+backend, whose answers are known: a respondent with traits passes, pure noise and a strong
+pull to one option position do not; at temperature 0 its free answer is the distribution's
+most likely label."""
 
 from __future__ import annotations
 
@@ -61,20 +62,26 @@ def test_free_answers_are_compared_with_the_distribution(tmp_path: Path) -> None
     assert sum(s["text_answer"] is not None for s in samples) == 2 * 5
 
 
-def test_respondents_with_traits_beat_chance_and_pure_noise_does_not(tmp_path: Path) -> None:
-    def flags(design_yaml: str) -> list[bool | None]:
+def test_sim_respondents_with_traits_pass_position_and_order_and_noise_does_not(
+    tmp_path: Path,
+) -> None:
+    def verdict(design_yaml: str) -> tuple[str, dict[str, str]]:
         design = tmp_path / f"{abs(hash(design_yaml))}.yaml"
         design.write_text(design_yaml)
         config = MeasureConfig(model=f"sim:{design}", framework="bigfive", paraphrases=0,
                                use_cache=False)  # fmt: skip
         finished = asyncio.run(run(LikertInstrument(config), tmp_path / design.stem))
-        return [
-            d.uniformity.flagged if d.uniformity else None
-            for d in finished.results.dimensions.values()
-        ]
+        v = finished.results.verdict
+        assert v is not None
+        return v.level, {r.check: r.level for r in v.reasons}
 
-    traits = flags("trait_means: {openness: 1.5, conscientiousness: -1.5, extraversion: 1.5,"
-                   " agreeableness: -1.5, neuroticism: 1.5}\nitem_residual_sd: 0.3\n")  # fmt: skip
-    assert traits == [False] * 5
-    noise = flags("pure_noise: true\n")
-    assert sum(flag is True for flag in noise) >= 4
+    traits = verdict("trait_means: {openness: 1.5, conscientiousness: -1.5, extraversion: 1.5, "
+                     "agreeableness: -1.5, neuroticism: 1.5}\nitem_residual_sd: 0.3\n")  # fmt: skip
+    assert traits[0] == "interpretable", traits
+    # answers at random: the items' rank order under one option order says nothing of the
+    # other's (the order check's CI reaches 0)
+    noise = verdict("pure_noise: true\n")
+    assert noise[0] == "not interpretable" and noise[1]["order"] == "not interpretable", noise
+    # a strong pull to the first-listed option on weak traits: position decides
+    pulled = verdict("item_residual_sd: 0.2\nposition_bias: 4.0\n")
+    assert pulled[0] == "not interpretable" and pulled[1]["position"] == "not interpretable"

@@ -74,7 +74,7 @@ def test_steer_levels_and_escaping(gallery: dict[str, Path], tmp_path: Path) -> 
     first["text"] = SCRIPT + IMG
     lines[1] = json.dumps(first)
     (folder / "methods" / "opro" / "candidates.jsonl").write_text("\n".join(lines) + "\n")
-    _edit(folder / "steer.json", lambda d: d["evaluation"].update(verdict=SCRIPT + IMG))
+    _edit(folder / "steer.json", lambda d: d["evaluation"].update(finding=SCRIPT + IMG))
     _edit(folder / "methods" / "opro" / "artifact.json", lambda d: d.update(instruction=IMG))
     html = render_report(folder)
     assert "Levels calibration" in html and "0.88" in html and 'title="no valid answer"' in html

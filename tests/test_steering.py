@@ -36,7 +36,7 @@ from valuescope.steering.export import training_records
 from valuescope.steering.objective import conformity, parroting, value_loglik
 from valuescope.steering.run import Steerer
 from valuescope.steering.search import MethodSettings
-from valuescope.steering.summary import paired_comparisons, verdict
+from valuescope.steering.summary import finding, paired_comparisons
 from valuescope.steering.tasks import Task
 
 RUNNER = CliRunner()
@@ -197,10 +197,10 @@ def test_paired_tests_name_a_winner_only_when_it_beats_bare() -> None:
         )  # fmt: skip
 
     table = [metrics("bare", 0.51), metrics("opro", 0.71), metrics("prompt", 0.51)]
-    best, sentence = verdict(table, comparisons)
+    best, sentence = finding(table, comparisons)
     assert best == "opro" and sentence.startswith("opro steered best")
     weak = paired_comparisons({"bare": bare, "prompt": noise}, ["bare", "prompt"], seed=0)
-    best, sentence = verdict([metrics("bare", 0.51), metrics("prompt", 0.52)], weak)
+    best, sentence = finding([metrics("bare", 0.51), metrics("prompt", 0.52)], weak)
     assert best is None and "no winner is named" in sentence
 
 
@@ -249,7 +249,7 @@ def test_steer_on_the_embedded_model_end_to_end(
     target with conflicting values, see tests/gallery.py): search, held-out evaluation,
     transfer to the questionnaire, export; then a copy resumes at no model cost."""
     printed = output_of(gallery["steer"])
-    assert "held-out evaluation" in printed and "verdict:" in printed
+    assert "held-out evaluation" in printed and "finding:" in printed
     out = tmp_path / "steer"
     shutil.copytree(gallery["steer"], out)
     report = json.loads((out / "steer.json").read_text())
@@ -264,7 +264,7 @@ def test_steer_on_the_embedded_model_end_to_end(
     evaluation = report["evaluation"]
     assert [c["condition"] for c in evaluation["conditions"]] == ["bare", "prompt", "opro"]
     assert all(c["n_valid"] + c["n_invalid"] == 3 for c in evaluation["conditions"])
-    assert len(evaluation["comparisons"]) == 3 and evaluation["verdict"]
+    assert len(evaluation["comparisons"]) == 3 and evaluation["finding"]
     assert [row["dimension"] for row in report["transfer"]] == ["self_direction", "tradition",
                                                                 "benevolence"]  # fmt: skip
     assert set(report["transfer"][0]["questionnaire"]) == {"bare", "prompt", "opro"}

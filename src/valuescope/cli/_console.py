@@ -23,14 +23,14 @@ from rich.progress import (
 
 if TYPE_CHECKING:
     from valuescope.models import CachedModel, RunUsage
-    from valuescope.runs import SampleRecord
+    from valuescope.runs import ResultsBase, SampleRecord
     from valuescope.stats import CIStat
 
 # Piped output (logs, CI) gets a width that fits the profile table; terminals keep theirs.
 console = Console(width=None if sys.stdout.isatty() else 120)
 errors = Console(stderr=True)
 
-BAD_INPUT, BACKEND_FAILURE = 2, 3
+BAD_INPUT, BACKEND_FAILURE, RUN_FAILED = 2, 3, 4
 
 
 def user_error_types() -> tuple[type[Exception], ...]:
@@ -162,3 +162,40 @@ def print_report_line(directory: Path) -> None:
     if (directory / "report.html").is_file():
         console.print(f"report: {escape(str(directory / 'report.html'))}  (all runs: "
                       "valuescope view)", highlight=False)  # fmt: skip
+
+
+LEVEL_STYLE = {
+    "interpretable": "bold green",
+    "interpret with care": "bold yellow",
+    "not interpretable": "bold red",
+}
+
+
+def print_verdict(results: ResultsBase) -> None:
+    """What a run's output opens with: its failure, or its verdict and the reasons that
+    decided it (the others follow, dimmed); nothing for a command without a verdict."""
+    if results.failure is not None:
+        console.print(f"[bold red]failed:[/] {escape(results.failure)}", soft_wrap=True)
+        return
+    verdict = results.verdict
+    if verdict is None:
+        return
+    console.print(f"verdict: [{LEVEL_STYLE[verdict.level]}]{verdict.level}[/]")
+    for reason in verdict.reasons:
+        style = "" if reason.level == verdict.level else "dim"
+        console.print(
+            f"  - {reason.check}: {escape(reason.text)}",
+            style=style,
+            soft_wrap=True,
+            highlight=False,
+        )
+
+
+def conclude(results: ResultsBase, strict: bool) -> None:
+    """Exit 4 for a failed run and, under `--strict`, for one that is not interpretable."""
+    if results.failure is not None:
+        print_error(f"the run failed: {results.failure}")
+        raise typer.Exit(RUN_FAILED)
+    if strict and results.verdict is not None and results.verdict.level == "not interpretable":
+        print_error("--strict: the verdict is 'not interpretable'")
+        raise typer.Exit(RUN_FAILED)

@@ -106,6 +106,14 @@ class RunOptions:
         Path | None,
         typer.Option(help="Continue the run in this directory; takes no other option."),
     ] = None
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit 4 when the verdict is 'not interpretable' (validity: 'undecided' too), "
+            "for scripts and CI; a failed run exits 4 anyway.",
+        ),
+    ] = False
     steering: Annotated[
         Path | None,
         typer.Option(
@@ -193,11 +201,12 @@ def given_on_command_line(ctx: typer.Context, names: Iterable[str]) -> list[str]
     ]
 
 
-def reject_options_with_resume(ctx: typer.Context) -> None:
-    """Raise a user error naming any option given on the command line besides --resume."""
+def reject_options_with_resume(ctx: typer.Context, allowed: tuple[str, ...] = ("resume",)) -> None:
+    """Raise a user error naming any option given on the command line besides --resume
+    (and the `allowed` ones, which change what is printed, not what is run)."""
     from valuescope.runs import RunStoreError
 
-    given = given_on_command_line(ctx, [name for name in ctx.params if name != "resume"])
+    given = given_on_command_line(ctx, [name for name in ctx.params if name not in allowed])
     if given:
         raise RunStoreError(
             f"--resume takes no other option (got {', '.join(given)}): the run's manifest "

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from valuescope.cli._console import RichProgress, errors, user_errors
-from valuescope.cli._options import reject_options_with_resume
+from valuescope.cli._console import RichProgress, conclude, errors, print_verdict, user_errors
+from valuescope.cli._options import RunOptions, reject_options_with_resume
 
 if TYPE_CHECKING:
     from valuescope.engine import Instrument, Run
@@ -22,29 +22,36 @@ def run_command(
     ctx: typer.Context,
     command: str,
     new_instrument: Callable[[], Instrument[Any, Any, Any]],
-    resume_dir: Path | None,
-    out: Path | None,
+    run: RunOptions,
+    show: Callable[[Any, Path], None],
     label: str = "measuring",
 ) -> Run[Any]:
-    """Start a run of `new_instrument()` in `out`, or continue `resume_dir` (which then
-    takes no other option). Ctrl-C stops it with exit code 130 and says how to resume."""
+    """Start a run of `new_instrument()` in `run.out`, or continue `run.resume` (which then
+    takes no other option), and print it: the verdict first, then `show(results,
+    directory)`. Ctrl-C stops it with exit code 130 and says how to resume; a failed run
+    (and, under `--strict`, one that is not interpretable) exits 4 after printing."""
     import asyncio
 
-    from valuescope.engine import resume, run
+    from valuescope.engine import resume
+    from valuescope.engine import run as start
 
     progress = RichProgress(label)
     with user_errors():
-        if resume_dir is not None:
-            reject_options_with_resume(ctx)
-            coroutine = resume(resume_dir, command, progress)
+        if run.resume is not None:
+            reject_options_with_resume(ctx, allowed=("resume", "strict"))
+            coroutine = resume(run.resume, command, progress)
         else:
-            coroutine = run(new_instrument(), out, progress, command_line=command_line())
+            coroutine = start(new_instrument(), run.out, progress, command_line=command_line())
         try:
             with progress:
-                return asyncio.run(coroutine)
+                finished = asyncio.run(coroutine)
         except KeyboardInterrupt:
             _interrupted(command, progress.directory)
             raise typer.Exit(130) from None
+    print_verdict(finished.results)
+    show(finished.results, finished.directory)
+    conclude(finished.results, run.strict)
+    return finished
 
 
 def command_line() -> str:

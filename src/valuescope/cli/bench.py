@@ -182,8 +182,7 @@ def _add_benchmark(app: typer.Typer, name: str, help_text: str, data_help: str) 
             )
             return BenchInstrument(config)
 
-        finished = run_command(ctx, "bench", new_instrument, run.resume, run.out)
-        print_bench(finished.results, finished.directory)
+        run_command(ctx, "bench", new_instrument, run, print_bench)
 
 
 def bench_app() -> typer.Typer:

@@ -131,5 +131,4 @@ def register(app: typer.Typer) -> None:
             )
             return ClassifyInstrument(config)
 
-        finished = run_command(ctx, "classify", new_instrument, run.resume, run.out, "judging")
-        print_classify(finished.results, finished.directory)
+        run_command(ctx, "classify", new_instrument, run, print_classify, "judging")

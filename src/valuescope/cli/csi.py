@@ -127,8 +127,7 @@ def csi_command(
         )
         return CSIInstrument(config)
 
-    finished = run_command(ctx, "csi", new_instrument, run.resume, run.out, label="csi")
-    print_csi(finished.results, finished.directory)
+    run_command(ctx, "csi", new_instrument, run, print_csi, "csi")
 
 
 @run_options
@@ -177,5 +176,4 @@ def csi_validity_command(
         )
         return ValidityInstrument(config)
 
-    finished = run_command(ctx, "csi-validity", new_instrument, run.resume, run.out, "stories")
-    print_validity(finished.results, finished.directory)
+    run_command(ctx, "csi-validity", new_instrument, run, print_validity, "stories")

@@ -153,5 +153,4 @@ def register(app: typer.Typer) -> None:
             )
             return DilemmasInstrument(config)
 
-        finished = run_command(ctx, "dilemmas", new_instrument, run.resume, run.out)
-        print_dilemmas(finished.results, finished.directory)
+        run_command(ctx, "dilemmas", new_instrument, run, print_dilemmas)

@@ -72,7 +72,8 @@ def runs(
     ] = False,
 ) -> None:
     """List past runs, newest first: command, instrument, model, start, answers, status
-    (incomplete = killed, interrupted or still running; continue it with --resume DIR)."""
+    (incomplete = killed, interrupted or still running, continue it with --resume DIR;
+    failed = finished with nothing to read) and verdict."""
     from valuescope.models import ModelNameError, parse_model_name
     from valuescope.runs import list_runs
 
@@ -85,7 +86,8 @@ def runs(
             m = run.manifest
             row = {"directory": str(run.directory), "command": m.command,
                    "instrument": m.instrument, "model": m.model, "created_utc": m.created_utc,
-                   "answers": run.answers, "status": run.status}  # fmt: skip
+                   "answers": run.answers, "status": run.status, "verdict": run.verdict,
+                   "failure": run.failure}  # fmt: skip
             typer.echo(json.dumps(row))
         return
     table = Table(title=f"runs in {escape(str(root))}", box=box.SIMPLE_HEAD)
@@ -93,6 +95,7 @@ def runs(
         table.add_column(heading, overflow="fold")
     table.add_column("answers", justify="right")
     table.add_column("status")
+    table.add_column("verdict")
     for run in listing.runs:
         m = run.manifest
         try:
@@ -106,9 +109,14 @@ def runs(
             escape(model),
             m.created_utc[:16].replace("T", " "),
             str(run.answers),
-            run.status,
+            f"[red]{run.status}[/]" if run.status == "failed" else run.status,
+            run.verdict or "-",
         )
     console.print(table)
+    for run in listing.runs:
+        if run.failure:
+            line = f"failed: {run.directory.relative_to(root)}: {run.failure}"
+            console.print(line, markup=False, highlight=False, soft_wrap=True, style="red")
 
 
 def register(app: typer.Typer) -> None:

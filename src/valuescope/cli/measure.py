@@ -100,9 +100,9 @@ def print_profile(results: MeasureResults, directory: Path) -> None:
     console.print(f"share of each label (after renormalising): {shares}")
     console.print(format_table(results))
     console.print(
-        "uniform: total-variation distance of the items' mean answer distribution from "
-        "uniform, and the 95th percentile of chance (flagged: no better than chance); text: "
-        "free answers that name the log-probability argmax, unparseable ones apart",
+        "position: share of the answers' variance (items x option orders) that option order "
+        "explains; order r: do the items keep their rank order under both option orders; "
+        "text: free answers that name the log-probability argmax, unparseable ones apart",
         style="dim",
     )
     if results.respondents is not None:
@@ -271,8 +271,7 @@ def measure(
         print_plan(instrument)
         return instrument
 
-    finished = run_command(ctx, "measure", new_instrument, run.resume, run.out)
-    print_profile(finished.results, finished.directory)
+    run_command(ctx, "measure", new_instrument, run, print_profile)
 
 
 def _measure_probes(ctx: typer.Context, run: RunOptions, options: dict[str, object]) -> None:
@@ -283,8 +282,7 @@ def _measure_probes(ctx: typer.Context, run: RunOptions, options: dict[str, obje
     def new_instrument() -> ProbesInstrument:
         return new_probes_instrument(options, run.config_fields())
 
-    finished = run_command(ctx, "probes", new_instrument, run.resume, run.out, "answering")
-    print_probes(finished.results, finished.directory)
+    run_command(ctx, "probes", new_instrument, run, print_probes, "answering")
 
 
 SECONDS_PER_EMBEDDED_ANSWER = 0.17
@@ -320,21 +318,31 @@ def _persona_count(value: str | None) -> int | None:
 def format_table(results: MeasureResults) -> Table:
     table = Table(title="answer-format checks")
     table.add_column("value", no_wrap=True)
-    for heading in ("from uniform", "chance 95%", "flag", "text = argmax", "unparsed",
+    for heading in ("position", "order r", "flag", "text = argmax", "unparsed",
                     "text - expected"):  # fmt: skip
         table.add_column(heading, justify="right", no_wrap=True)
     for dim, r in results.dimensions.items():
-        u, t = r.uniformity, r.text_check
+        p, t = r.position, r.text_check
+        share = None if p is None else p.share.value
         table.add_row(
             dim,
-            fmt(u.distance.value) if u else "-",
-            fmt(u.null_95.value) if u else "-",
-            ("-" if u is None or u.flagged is None else "chance" if u.flagged else "ok"),
+            fmt(share),
+            fmt(None if p is None else p.order_r.value),
+            "-" if share is None else position_flag(share),
             f"{t.n_agree}/{t.n_compared}" if t else "-",
             str(t.n_unparseable) if t else "-",
             fmt(t.mean_score_difference.value) if t else "-",
         )
     return table
+
+
+def position_flag(share: float) -> str:
+    """`position` past the verdict's limits, `care`, or `ok`."""
+    from valuescope import thresholds
+
+    if share >= thresholds.POSITION_SHARE_NOT:
+        return "position"
+    return "care" if share >= thresholds.POSITION_SHARE_CARE else "ok"
 
 
 def respondents_table(results: MeasureResults) -> Table:

@@ -198,5 +198,4 @@ def register(app: typer.Typer) -> None:
             )
             return instrument
 
-        finished = run_command(ctx, "safety", new_instrument, run.resume, run.out, "checking")
-        print_safety(finished.results, finished.directory)
+        run_command(ctx, "safety", new_instrument, run, print_safety, "checking")

@@ -170,7 +170,7 @@ def print_report(report: object, out: Path) -> None:
                 fmt(t.cohens_dz.value), fmt(t.rank_biserial.value),
             )  # fmt: skip
         console.print(tests)
-        console.print(f"[bold]verdict:[/] {escape(evaluation.verdict)}", soft_wrap=True)
+        console.print(f"[bold]finding:[/] {escape(evaluation.finding)}", soft_wrap=True)
     if report.transfer:
         transfer = Table(title="trait transfer: questionnaire score / judged expression")
         transfer.add_column("value")

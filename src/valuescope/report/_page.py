@@ -98,7 +98,7 @@ def render_run(run: RunFolder, links: Links, query: SampleQuery | None) -> Marku
     from valuescope.report._kinds import sections_for
 
     overview, *warnings = _overview(run, links)
-    sections: list[Section] = list(warnings)
+    sections: list[Section] = [*verdict_sections(run.results or {}), *warnings]
     try:
         sections += sections_for(run, links)
     except Exception as exc:  # a report must still show what it can
@@ -153,6 +153,35 @@ def _overview(run: RunFolder, links: Links) -> list[Section]:
         items = [el("li", str(w)) for w in warnings]
         sections.append(Section("warnings", "Warnings", el("ul", items, class_="warnings")))
     return sections
+
+
+LEVEL_CLASS = {"interpretable": "good", "interpret with care": "care", "not interpretable": "bad"}
+
+
+def verdict_sections(results: dict[str, Any]) -> list[Section]:
+    """What the page opens with: the run's failure, or its verdict and its reasons (those
+    that decided it first, the checks it passed after them)."""
+    failure = results.get("failure")
+    if failure:
+        body = el("p", el("b", "failed: "), str(failure), class_="bad")
+        return [Section("verdict", "Verdict: failed", body)]
+    verdict = results.get("verdict")
+    if not isinstance(verdict, dict) or not verdict.get("level"):
+        return []
+    level = str(verdict["level"])
+    items = [
+        el(
+            "li",
+            el("b", str(r.get("check", ""))),
+            ": ",
+            str(r.get("text", "")),
+            class_=LEVEL_CLASS.get(str(r.get("level"))) if r.get("level") == level else "sub",
+        )
+        for r in verdict.get("reasons") or []
+        if isinstance(r, dict)
+    ]
+    headline = el("p", el("span", level, class_=LEVEL_CLASS.get(level, "bad")), class_="verdict")
+    return [Section("verdict", f"Verdict: {level}", el("div", headline, el("ul", items)))]
 
 
 def _short(value: Any) -> str:

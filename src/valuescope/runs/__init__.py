@@ -5,6 +5,7 @@ from valuescope.runs._load import RunData, load_run
 from valuescope.runs._schema import SCHEMA_VERSION, Manifest, ResultsBase, SampleRecord
 from valuescope.runs._store import (
     MANIFEST,
+    OUTCOME,
     PROGRESS,
     RESULTS,
     SAMPLES,
@@ -13,11 +14,14 @@ from valuescope.runs._store import (
     default_run_dir,
     git_revision,
     package_versions,
+    read_outcome,
     utc_stamp,
+    write_outcome,
 )
 
 __all__ = [
     "MANIFEST",
+    "OUTCOME",
     "PROGRESS",
     "RESULTS",
     "SAMPLES",
@@ -35,5 +39,7 @@ __all__ = [
     "list_runs",
     "load_run",
     "package_versions",
+    "read_outcome",
     "utc_stamp",
+    "write_outcome",
 ]

@@ -1,5 +1,5 @@
 """`list_runs(root)`: every run directory under a folder, newest first, with what a listing
-shows (command, model, instrument, when, answers, finished or not).
+shows (command, model, instrument, when, answers, finished, failed or not, the verdict).
 
 Reads only manifests and counts sample lines, so a folder of many runs lists quickly; a
 folder that is not a run (no manifest) or whose manifest cannot be read is skipped and
@@ -13,9 +13,16 @@ from pathlib import Path
 from typing import Literal
 
 from valuescope.runs._schema import Manifest
-from valuescope.runs._store import MANIFEST, RESULTS, SAMPLES, RunStore, RunStoreError
+from valuescope.runs._store import (
+    MANIFEST,
+    RESULTS,
+    SAMPLES,
+    RunStore,
+    RunStoreError,
+    read_outcome,
+)
 
-Status = Literal["finished", "incomplete"]
+Status = Literal["finished", "incomplete", "failed"]
 MAX_DEPTH = 2
 """Runs sit in the folder itself or one level down (`compare --models` puts its measure
 runs inside the comparison's folder)."""
@@ -28,8 +35,13 @@ class RunSummary:
     answers: int
     """Complete lines in samples.jsonl."""
     status: Status
-    """`finished` when results.json is newer than the last answer; `incomplete` (killed,
-    interrupted or still running: `--resume` continues it) otherwise."""
+    """`finished` when results.json is newer than the last answer; `failed` when it is, but
+    the run had nothing to read (`failure`); `incomplete` (killed, interrupted or still
+    running: `--resume` continues it) otherwise."""
+    verdict: str | None = None
+    """The verdict's level of a finished run that gives one."""
+    failure: str | None = None
+    """Why a failed run failed, in one line."""
 
 
 @dataclass
@@ -52,8 +64,19 @@ def list_runs(root: Path, command: str | None = None) -> RunListing:
             listing.unreadable.append(f"{directory}: {exc}")
             continue
         if command is None or manifest.command == command:
+            status = _status(directory)
+            outcome = read_outcome(directory) if status == "finished" else {}
+            if outcome.get("status") == "failed":
+                status = "failed"
             listing.runs.append(
-                RunSummary(directory, manifest, _answers(directory), _status(directory))
+                RunSummary(
+                    directory,
+                    manifest,
+                    _answers(directory),
+                    status,
+                    verdict=outcome.get("verdict"),
+                    failure=outcome.get("failure"),
+                )
             )
     listing.runs.sort(key=lambda r: r.manifest.created_utc, reverse=True)
     return listing

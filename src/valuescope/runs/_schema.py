@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from valuescope.verdict import Verdict
+
 SCHEMA_VERSION = 1
 
 
@@ -59,4 +61,10 @@ class ResultsBase(BaseModel):
     schema_version: int = SCHEMA_VERSION
     command: str
     model: str
+    failure: str | None = None
+    """Why the run has nothing to read (every answer invalid ...), in one line; the CLI
+    then exits 4 and `valuescope runs` lists the run as failed."""
+    verdict: Verdict | None = None
+    """Can the numbers be read, and why (`valuescope.verdict`); None where the command
+    gives no verdict."""
     warnings: list[str] = Field(default_factory=list)

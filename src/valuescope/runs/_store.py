@@ -20,12 +20,15 @@ from typing import IO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from valuescope.runs._schema import SCHEMA_VERSION, Manifest, SampleRecord
+from valuescope.runs._schema import SCHEMA_VERSION, Manifest, ResultsBase, SampleRecord
 
 MANIFEST = "manifest.json"
 SAMPLES = "samples.jsonl"
 RESULTS = "results.json"
 PROGRESS = "progress.json"
+OUTCOME = "outcome.json"
+"""How a finished run ended, in a few bytes a listing can read: {status: finished | failed,
+failure, verdict} (the failure line and the verdict's level from results.json)."""
 
 S = TypeVar("S", bound=SampleRecord)
 
@@ -182,13 +185,35 @@ class RunStore:
         (self.directory / PROGRESS).write_text(json.dumps(progress) + "\n", "utf-8")
 
     def write_results(self, results: BaseModel) -> Path:
+        """results.json, then outcome.json (for a `ResultsBase`)."""
         path = self.directory / RESULTS
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(results.model_dump(mode="json"), indent=2) + "\n")
         os.replace(tmp, path)
+        if isinstance(results, ResultsBase):
+            write_outcome(self.directory, results)
         return path
 
     def close(self) -> None:
         if self._samples is not None:
             self._samples.close()
             self._samples = None
+
+
+def write_outcome(directory: Path, results: ResultsBase) -> None:
+    """`outcome.json` of a finished run (see `OUTCOME`)."""
+    outcome = {
+        "status": "failed" if results.failure is not None else "finished",
+        "failure": results.failure,
+        "verdict": results.verdict.level if results.verdict is not None else None,
+    }
+    (directory / OUTCOME).write_text(json.dumps(outcome) + "\n", "utf-8")
+
+
+def read_outcome(directory: Path) -> dict[str, str | None]:
+    """outcome.json of a run ({} when absent or unreadable: runs from before it existed)."""
+    try:
+        data = json.loads((directory / OUTCOME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

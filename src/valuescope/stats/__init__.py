@@ -30,6 +30,7 @@ from valuescope.stats._mtmm import (
     fisher_ci,
     mtmm,
 )
+from valuescope.stats._position import PositionCheck, position_check
 from valuescope.stats._psychometrics import (
     CircumplexCheck,
     DimensionPairCorrelation,
@@ -59,6 +60,7 @@ __all__ = [
     "DimensionPairCorrelation",
     "MTMMResult",
     "MacroMetrics",
+    "PositionCheck",
     "RespondentReliability",
     "Stat",
     "TextAgreement",
@@ -82,6 +84,7 @@ __all__ = [
     "mtmm",
     "paired_permutation_test",
     "parallel_forms",
+    "position_check",
     "rank_biserial",
     "reliability_flags",
     "respondent_reliability",

@@ -14,7 +14,7 @@ Per condition (bare and each method), over the held-out tasks it answered validl
 Paired tests over tasks answered validly under both conditions, on each task's mean
 conformity: every pair of conditions, the sign-flip permutation test and Wilcoxon, Holm
 over all pairs (on the permutation p), with the mean difference, Cohen's d_z and the
-rank-biserial r. The verdict names a best method only when it beats the bare model
+rank-biserial r. The finding names a best method only when it beats the bare model
 significantly; otherwise it says that nothing moved (the embedded 135M model barely steers).
 """
 
@@ -88,7 +88,8 @@ class EvaluationResults(ResultsBase):
     comparisons: list[PairedComparison] = Field(default_factory=list)
     best: str | None = None
     """The method with the highest mean conformity, when it beats bare significantly."""
-    verdict: str
+    finding: str
+    """One sentence: which method, if any, beats the bare model (or why none can be named)."""
     usage: object | None = None
 
 
@@ -176,7 +177,7 @@ def paired_comparisons(
     return results
 
 
-def verdict(metrics: list[ConditionMetrics], comparisons: list[PairedComparison],
+def finding(metrics: list[ConditionMetrics], comparisons: list[PairedComparison],
             ) -> tuple[str | None, str]:  # fmt: skip
     """(best method or None, the sentence that says what the table shows)."""
     methods = [m for m in metrics if m.condition != "bare" and m.mean_conformity.value is not None]
@@ -211,7 +212,7 @@ def summarise_evaluation(
         for c, group in by_condition.items()
     }
     comparisons = paired_comparisons(per_task, conditions, config.seed)
-    best, sentence = verdict(metrics, comparisons)
+    best, sentence = finding(metrics, comparisons)
     warnings = config.notes(samples)
     invalid = sum(not s.valid for s in samples)
     if invalid:
@@ -226,5 +227,5 @@ def summarise_evaluation(
         framework=framework.id, target=config.target.priorities, scale=config.target.scale,
         judge=config.judge or config.model, judge_mode=config.judge_mode,
         tasks=len(config.tasks), conditions=metrics, comparisons=comparisons, best=best,
-        verdict=sentence, usage=models.subject.usage.model_dump(),
+        finding=sentence, usage=models.subject.usage.model_dump(),
     )  # fmt: skip

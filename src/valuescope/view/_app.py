@@ -175,7 +175,7 @@ def _run_href(root: Path, folder: Path) -> str | None:
 def _list_page(entries: list[RunEntry], chosen: list[RunEntry], values: dict[str, str],
                page_number: int, base: int) -> Markup:  # fmt: skip
     kinds = sorted({e.kind for e in entries})
-    statuses = ("finished", "running", "incomplete")
+    statuses = ("finished", "failed", "running", "incomplete")
     form = el(
         "form",
         el(
@@ -214,8 +214,8 @@ def _list_page(entries: list[RunEntry], chosen: list[RunEntry], values: dict[str
     shown = chosen[(page_number - 1) * PER_PAGE : page_number * PER_PAGE]
     rows = [
         [el("a", e.relative, href=f"/run/{e.relative}"), e.kind, e.model, e.instrument,
-         e.created.replace("T", " ")[:19], _status_cell(e.status), e.answers,
-         len(e.children) or ""]
+         e.created.replace("T", " ")[:19], _status_cell(e.status, e.failure),
+         _verdict_cell(e.verdict), e.answers, len(e.children) or ""]
         for e in shown
     ]  # fmt: skip
     from valuescope.report._html import table
@@ -232,16 +232,23 @@ def _list_page(entries: list[RunEntry], chosen: list[RunEntry], values: dict[str
         el("a", "older →", href=href(page_number + 1)) if page_number < pages else None,
         class_="pager",
     )
-    headers = ["run", "kind", "model", "instrument", "started (UTC)", "status", "answers",
-               "runs inside"]  # fmt: skip
+    headers = ["run", "kind", "model", "instrument", "started (UTC)", "status", "verdict",
+               "answers", "runs inside"]  # fmt: skip
     return el("div", el("h1", "Runs"), form, pager,
-              el("div", table(headers, rows, numeric_from=6), class_="scroll"), pager,
+              el("div", table(headers, rows, numeric_from=7), class_="scroll"), pager,
               id="runs")  # fmt: skip
 
 
-def _status_cell(status: str) -> Markup:
-    css = {"finished": "good", "running": None, "incomplete": "bad"}.get(status)
-    return el("span", status, class_=css)
+def _status_cell(status: str, failure: str | None = None) -> Markup:
+    css = {"finished": "good", "running": None, "incomplete": "bad", "failed": "bad"}.get(status)
+    return el("span", status, class_=css, title=failure)
+
+
+def _verdict_cell(verdict: str | None) -> Markup | str:
+    if verdict is None:
+        return "–"
+    css = {"interpretable": "good", "interpret with care": None}.get(verdict, "bad")
+    return el("span", verdict, class_=css)
 
 
 def _progress(folder: Path, entry: RunEntry) -> Markup:

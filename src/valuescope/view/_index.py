@@ -1,5 +1,5 @@
 """The viewer's list of runs: every run folder under RUNS_DIR with what the list shows and
-filters on (kind, model, instrument, date, status, answers).
+filters on (kind, model, instrument, date, status, verdict, answers).
 
 A scan reads only small files (manifest.json, the composite summary's first bytes) and
 stats the rest; answers are counted once per (size, mtime) of samples.jsonl. Entries are
@@ -27,6 +27,7 @@ from valuescope.report._folder import (
     ReportError,
     read_json,
 )
+from valuescope.runs import OUTCOME, read_outcome
 
 IN_FLIGHT_SECONDS = 120.0
 """An unfinished run whose samples.jsonl changed this recently is shown as running."""
@@ -48,11 +49,16 @@ class RunEntry:
     created: str
     """ISO UTC time the run started (from the manifest, else the folder name, else mtime)."""
     status: str
-    """finished, running (unfinished, written to lately) or incomplete."""
+    """finished, failed (finished with nothing to read), running (unfinished, written to
+    lately) or incomplete."""
     answers: int
     parent: str | None = None
     """The run folder this one sits in (a compare's measure runs, a steer's evaluation)."""
     children: list[str] = field(default_factory=list)
+    verdict: str | None = None
+    """The verdict's level (outcome.json), where the run gives one."""
+    failure: str | None = None
+    """Why a failed run failed (outcome.json)."""
 
 
 @dataclass
@@ -128,6 +134,8 @@ class RunIndex:
             entry = self._read(folder, relative, parent, stats)
             self._cache[relative] = _Cached(signature, entry)
         entry.status = _status(entry.kind, stats)  # "running" ages without a file changing
+        if entry.status == "finished" and entry.failure is not None:
+            entry.status = "failed"
         return entry
 
     def _read(self, folder: Path, relative: str, parent: str | None,
@@ -150,7 +158,11 @@ class RunIndex:
         instrument = str(info.get("instrument") or info.get("framework") or "")
         created = str(info.get("created_utc") or _created_from(folder))
         answers = self._answers(folder / SAMPLES, stats[SAMPLES])
-        return RunEntry(relative, kind, model, instrument, created, "", answers, parent)
+        entry = RunEntry(relative, kind, model, instrument, created, "", answers, parent)
+        if stats[OUTCOME]:
+            outcome = read_outcome(folder)
+            entry.verdict, entry.failure = outcome.get("verdict"), outcome.get("failure")
+        return entry
 
     def _answers(self, path: Path, stat: tuple[float, int] | None) -> int:
         if stat is None:
@@ -164,7 +176,7 @@ class RunIndex:
         return self._counts[key]
 
 
-_WATCHED = (MANIFEST, RESULTS, SAMPLES, *COMPOSITE_FILES.values())
+_WATCHED = (MANIFEST, RESULTS, SAMPLES, OUTCOME, *COMPOSITE_FILES.values())
 
 
 def _stats(folder: Path) -> dict[str, tuple[float, int] | None]:

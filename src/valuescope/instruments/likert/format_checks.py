@@ -4,11 +4,13 @@ Scoring from log-probabilities assumes that the distribution over the labels is 
 the model would give. Two checks say when that assumption, or the answers themselves, are
 doubtful:
 
-- *Uniformity* (after Dominguez-Olmedo et al., arXiv 2306.07951, whose models' answers
-  became near-uniform once the option order was randomised): per dimension, each item's
-  distribution over scale points (reverse-keyed, averaged over the administrations), and
-  the total-variation distance of their mean from uniform, against a permutation null
-  (`stats.uniformity_check`). Flagged when no better than chance.
+- *Position* (after Dominguez-Olmedo et al., arXiv 2306.07951, whose models' answers
+  followed the options' position rather than the items): every item is asked under both
+  option orders, and `stats.position_check` says how much of the answers' variance the
+  order explains and whether the items keep their rank order. This replaced a distance of
+  the answers from uniform, which answers pulled to the first-listed option pass.
+- *Acquiescence* over dimensions keyed both ways: the mean agreement before reverse-keying,
+  forward and reverse items weighted equally, so that what the items say cancels.
 - *Text vs log-probabilities* (`--check-text K`; after "My Answer is C", arXiv 2402.14499,
   which found the first-token answer and the text answer of Llama-2-7B-chat to disagree in
   49-69% of cases): for K administrations per dimension the model also writes a free
@@ -21,15 +23,15 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from valuescope.instruments.likert.items import Item, ResponseScale
-from valuescope.instruments.likert.prompts import Condition
+from valuescope.instruments.likert.prompts import ORDERS, Condition
 from valuescope.instruments.likert.scoring import LikertSample
 from valuescope.models import GenerateConfig
-from valuescope.stats import TextAgreement, UniformityCheck, text_agreement, uniformity_check
+from valuescope.stats import PositionCheck, TextAgreement, position_check, text_agreement
 
 TEXT_CHECK = GenerateConfig(max_tokens=12, temperature=0.0)
 """A free answer: greedy, room for `Answer: 4` or `4 = Agree`, not for an essay."""
@@ -63,22 +65,51 @@ def text_check_requests(
     return chosen
 
 
-def point_distribution(sample: LikertSample, scale: ResponseScale) -> np.ndarray[Any, Any]:
-    """The sample's probabilities over scale points (not labels), reverse-keyed."""
-    vector = np.zeros(scale.points)
-    for point, p in zip(sample.scale_points, sample.probs, strict=True):
-        vector[point - scale.minimum] += p
-    return vector[::-1] if sample.polarity == -1 else vector
-
-
-def uniformity(samples: Sequence[LikertSample], scale: ResponseScale, seed: int) -> UniformityCheck:
-    """Each item's mean distribution over its valid administrations, then the check."""
-    per_item: dict[str, list[np.ndarray[Any, Any]]] = defaultdict(list)
+def position(samples: Sequence[LikertSample]) -> PositionCheck:
+    """The position check over the items answered validly under both option orders: each
+    item's mean expected raw point per order (over framings, wordings and draws)."""
+    raw: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for s in samples:
-        if s.valid:
-            per_item[s.item_id].append(point_distribution(s, scale))
-    means = [np.mean(vectors, axis=0) for vectors in per_item.values()]
-    return uniformity_check(means, seed=seed)
+        if s.valid and s.expected_raw is not None:
+            raw[s.item_id][s.order].append(s.expected_raw)
+    first, second = ORDERS
+    both = [orders for _, orders in sorted(raw.items()) if first in orders and second in orders]
+    return position_check(
+        [float(np.mean(o[first])) for o in both], [float(np.mean(o[second])) for o in both]
+    )
+
+
+class Acquiescence(BaseModel):
+    """Yes-saying over the dimensions that have items keyed both ways."""
+
+    dimensions: list[str]
+    """The dimensions keyed both ways (only they can tell agreement from content)."""
+    balanced_agreement: float | None
+    """Mean over those dimensions of (mean raw agreement of forward items + that of reverse
+    items) / 2; None without such a dimension."""
+    keying_gap: float | None
+    """Mean over them of |forward - reverse| raw agreement: content moves the two apart,
+    yes-saying or position keeps them together."""
+
+
+def acquiescence(samples: Sequence[LikertSample]) -> Acquiescence:
+    """The balanced-keying acquiescence index (Paulhus 1991) of the valid answers."""
+    raw: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for s in samples:
+        if s.valid and s.expected_raw is not None:
+            raw[s.dimension][s.polarity].append(s.expected_raw)
+    keyed_both = sorted(d for d, by in raw.items() if by.get(1) and by.get(-1))
+    if not keyed_both:
+        return Acquiescence(dimensions=[], balanced_agreement=None, keying_gap=None)
+    forward = [float(np.mean(raw[d][1])) for d in keyed_both]
+    reverse = [float(np.mean(raw[d][-1])) for d in keyed_both]
+    return Acquiescence(
+        dimensions=keyed_both,
+        balanced_agreement=float(
+            np.mean([(f + r) / 2 for f, r in zip(forward, reverse, strict=True)])
+        ),
+        keying_gap=float(np.mean([abs(f - r) for f, r in zip(forward, reverse, strict=True)])),
+    )
 
 
 def text_check(samples: Sequence[LikertSample], scale: ResponseScale) -> TextAgreement | None:

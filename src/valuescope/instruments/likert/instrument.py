@@ -8,6 +8,7 @@ run directory, resume, worker pool and progress are not this module's business.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +26,11 @@ from valuescope.instruments.likert.design import (
 )
 from valuescope.instruments.likert.format_checks import (
     TEXT_CHECK,
+    acquiescence,
     parse_label,
+    position,
     text_check,
     text_check_requests,
-    uniformity,
 )
 from valuescope.instruments.likert.items import (
     Item,
@@ -62,6 +64,7 @@ from valuescope.instruments.likert.summary import (
     summarise_dimension,
     summarise_overall,
 )
+from valuescope.instruments.likert.verdict import likert_failure, likert_verdict
 
 COMMAND = "measure"
 
@@ -260,14 +263,15 @@ class LikertInstrument:
             if any(s.dimension == dim for s in samples)
         }
         overall = summarise_overall(samples, self.labels, len(self.conditions))
+        overall.position, overall.acquiescence = position(samples), acquiescence(samples)
         for dim, result in dimensions.items():
             own = [s for s in samples if s.dimension == dim]
-            result.uniformity = uniformity(own, bank.scale, config.seed)
+            result.position = position(own)
             result.text_check = text_check(own, bank.scale)
         if framework.circle is not None:
             add_mrat(dimensions, samples)
             overall.circumplex = check_circumplex(samples, self.conditions, framework.circle)
-        return MeasureResults(
+        results = MeasureResults(
             command=COMMAND,
             model=config.model,
             framework=framework.id,
@@ -287,6 +291,9 @@ class LikertInstrument:
             usage=models.subject.usage,
             warnings=_warnings(config, samples, dimensions, len(framework.ids)),
         )
+        results.failure = likert_failure(results, common_invalid_reasons(all_samples))
+        results.verdict = None if results.failure else likert_verdict(results)
+        return results
 
     def design_summary(self) -> RespondentDesign:
         """What the respondent design was, for the results."""
@@ -320,3 +327,9 @@ NO_RELIABILITY_NOTE = (
     "means nothing; --design quick asks simulated respondents and reports alpha, lambda6 "
     "and omega over them"
 )
+
+
+def common_invalid_reasons(samples: list[LikertSample]) -> list[str]:
+    """The invalid answers' reasons, the most frequent first."""
+    counts = Counter(s.invalid_reason for s in samples if not s.valid and s.invalid_reason)
+    return [reason for reason, _ in counts.most_common()]

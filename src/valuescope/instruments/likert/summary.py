@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
+from valuescope.instruments.likert.format_checks import Acquiescence
 from valuescope.instruments.likert.items import ResponseScale
 from valuescope.instruments.likert.prompts import Condition
 from valuescope.instruments.likert.respondent_summary import RespondentResults
@@ -47,9 +48,9 @@ from valuescope.models import RunUsage
 from valuescope.runs import ResultsBase
 from valuescope.stats import (
     CircumplexCheck,
+    PositionCheck,
     Stat,
     TextAgreement,
-    UniformityCheck,
     bootstrap_mean_ci,
     circumplex_check,
     mrat_centre,
@@ -93,8 +94,8 @@ class DimensionResult(BaseModel):
     order_consistency: float | None
     paraphrase_consistency: float | None = None
     acquiescence: float | None
-    uniformity: UniformityCheck | None = None
-    """Is the answer distribution better than chance (`format_checks.py`)?"""
+    position: PositionCheck | None = None
+    """Do the answers follow the items or the options' position (`format_checks.py`)?"""
     text_check: TextAgreement | None = None
     """Under `--check-text`: free answers against the log-probability answers."""
     reasons: dict[str, str] = Field(default_factory=dict)
@@ -111,6 +112,10 @@ class OverallResult(BaseModel):
     methods: dict[str, int]
     n_administrations: int = 0
     circumplex: CircumplexCheck | None = None
+    position: PositionCheck | None = None
+    """The position check over every item of the model's own profile."""
+    acquiescence: Acquiescence | None = None
+    """Yes-saying over the dimensions keyed both ways."""
 
 
 class MeasureResults(ResultsBase):

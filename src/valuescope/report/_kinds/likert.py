@@ -12,6 +12,7 @@ from valuescope.report._html import ci_text, el, fmt, table
 from valuescope.report._kinds._cells import bounds
 from valuescope.report._page import Links, Section, flags
 from valuescope.report._svg import Bar, RadarLine, bars, radar
+from valuescope.thresholds import POSITION_SHARE_CARE, POSITION_SHARE_NOT
 
 
 def dimension_order(framework_id: str | None, scored: list[str]) -> list[str]:
@@ -190,20 +191,26 @@ def _format_checks(results: dict[str, Any], dims: dict[str, Any], order: list[st
     rows = []
     for d in order:
         r = dims[d]
-        uniformity = r.get("uniformity") or {}
+        position = r.get("position") or {}
+        share = (position.get("share") or {}).get("value")
+        order_r = (position.get("order_r") or {}).get("value")
         check: Markup | str = "–"
-        if uniformity:
-            p_value = uniformity.get("p_value") or {}
-            p = p_value.get("value")
-            if p is None:  # too few administrations to test: say why on hover
-                why = p_value.get("reason") or uniformity.get("reason") or ""
-                check = el("span", "not tested", title=why, class_="muted")
-            else:
-                check = ("flagged: " if uniformity.get("flagged") else "ok: ") + f"p = {fmt(p)}"
+        if share is not None:
+            css = (
+                "bad"
+                if share >= POSITION_SHARE_NOT
+                else "care"
+                if share >= POSITION_SHARE_CARE
+                else None
+            )
+            check = el("span", fmt(share), class_=css)
+        elif position:
+            why = (position.get("share") or {}).get("reason") or ""
+            check = el("span", "not tested", title=why, class_="muted")
         text = r.get("text_check") or {}
         rows.append([d, fmt(r.get("option_mass")), fmt(r.get("refusal")),
                      fmt(r.get("position_bias")), fmt(r.get("acquiescence")), check,
-                     fmt(text.get("agreement")) if text else "–"])  # fmt: skip
+                     fmt(order_r), fmt(text.get("agreement")) if text else "–"])  # fmt: skip
     overall = results.get("overall") or {}
     share = overall.get("label_share") or {}
     points = len(share) or 1
@@ -217,7 +224,9 @@ def _format_checks(results: dict[str, Any], dims: dict[str, Any], order: list[st
             "p",
             "Does the model answer in the format at all? Option mass is the probability "
             "on the answer labels; position bias the pull of the first-listed label; "
-            "uniformity tests the answers against a permutation null.",
+            "position share the part of the answers' variance (items x option orders) that "
+            "option order explains, order r whether the items keep their rank order under "
+            "both option orders.",
             class_="sub",
         ),
         table(
@@ -227,7 +236,8 @@ def _format_checks(results: dict[str, Any], dims: dict[str, Any], order: list[st
                 "refusal",
                 "position bias",
                 "acquiescence",
-                "uniformity vs chance",
+                "position share",
+                "order r",
                 "text agreement",
             ],
             rows,
@@ -242,8 +252,9 @@ def _format_checks(results: dict[str, Any], dims: dict[str, Any], order: list[st
         ),
         el(
             "p",
-            f"methods: {overall.get('methods')}; option mass overall "
-            f"{fmt(overall.get('option_mass'))}",
+            "methods: "
+            + ", ".join(f"{k} {v}" for k, v in (overall.get("methods") or {}).items())
+            + f"; option mass overall {fmt(overall.get('option_mass'))}",
             class_="sub",
         ),
     )

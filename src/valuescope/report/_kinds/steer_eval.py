@@ -104,13 +104,13 @@ def evaluation_sections(results: dict[str, Any]) -> list[Section]:
         el("p", "Paired over tasks on each task's mean conformity: sign-flip permutation "
            "and Wilcoxon, Holm over all pairs on the permutation p.", class_="sub"),
         comparison_table(results),
-        el("p", el("b", "Verdict: "), str(results.get("verdict") or "–")),
+        el("p", el("b", "Finding: "), str(results.get("finding") or "–")),
     )  # fmt: skip
     return [
         Section("methods", "Methods on held-out tasks", el("div", intro, method_table(results))),
         Section("before-after", "Before and after, per target value",
                 el("div", before_after(results), class_="charts")),
-        Section("tests", "Paired tests and verdict", tests),
+        Section("tests", "Paired tests and finding", tests),
     ]  # fmt: skip
 
 

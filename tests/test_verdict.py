@@ -1,0 +1,149 @@
+"""A run's verdict comes first, and a run with nothing to read fails.
+
+The position check on known numbers; `Verdict.of`; the verdict first in the CLI, in
+results.json, in the report and the viewer's list; an all-invalid run that exits 4 and is
+`failed` in `runs`; `--strict`. End to end on `sim` (answers known) and on the embedded
+model's gallery run, which reads *not interpretable*.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gallery import output_of
+from valuescope.cli import app
+from valuescope.instruments.likert.verdict import order_level
+from valuescope.report import render_report
+from valuescope.runs import list_runs
+from valuescope.stats import position_check
+from valuescope.verdict import Reason, Verdict
+from valuescope.view._index import RunIndex
+
+RUNNER = CliRunner()
+ITEMS = "id,text,dimension,polarity\nx1,I like turtles a lot.,openness,1\n" \
+        "x2,I dislike turtles.,openness,-1\nx3,Turtles are my passion.,openness,1\n"  # fmt: skip
+SCALE = 'points: 5\nstem: "Agree?"\nanchors: [never, rarely, sometimes, often, always]\n'
+
+
+def test_position_check_tells_content_from_position() -> None:
+    content = [1.0, 2.0, 3.0, 4.0, 5.0, 2.5]
+    same = position_check(content, content)
+    assert same.share.value == pytest.approx(0.0) and same.order_r.value == pytest.approx(1.0)
+    # pulled to the first-listed option: low under one order, high under the other, and the
+    # items' small differences reverse
+    first = [2.0 + 0.1 * i for i in range(6)]
+    second = [5.0 - 0.1 * i for i in range(6)]
+    pulled = position_check(first, second)
+    assert pulled.share.value is not None and pulled.share.value > 0.9
+    assert pulled.order_r.value == pytest.approx(-1.0)
+    # the share is the order's part of the variance: half gaps of 1 against items 1 apart
+    mixed = position_check([2.0, 3.0, 4.0, 5.0], [0.0, 1.0, 2.0, 3.0])
+    assert mixed.position_sd == pytest.approx(1.0)
+    assert mixed.share.value == pytest.approx(1.0 / (1.0 + 5.0 / 3.0))
+    assert mixed.order_r_ci is not None and mixed.order_r_ci[0] <= 1.0 <= mixed.order_r_ci[1]
+    few = position_check([1.0, 2.0], [1.0, 2.0])
+    assert few.share.value is None and "needs >= 3 items" in (few.share.reason or "")
+    flat = position_check([3.0] * 4, [3.0] * 4)
+    assert flat.share.value is None and "same answer" in (flat.share.reason or "")
+    with pytest.raises(ValueError, match="one value per item"):
+        position_check([1.0, 2.0, 3.0], [1.0, 2.0])
+
+
+def test_the_worst_reason_decides_and_comes_first() -> None:
+    ok = Reason(check="items", level="interpretable", text="fine")
+    care = Reason(check="invalid", level="interpret with care", text="12%")
+    verdict = Verdict.of([ok, care])
+    assert verdict.level == "interpret with care"
+    assert [r.check for r in verdict.reasons] == ["invalid", "items"]
+    assert verdict.deciding == [care]
+    assert Verdict.of([]).level == "interpretable"
+
+
+def test_the_order_check_reads_its_interval() -> None:
+    assert order_level(0.9, (0.8, 0.95))[0] == "interpretable"
+    assert order_level(0.5, (0.2, 0.7))[0] == "interpret with care"
+    # unrelated orders: a positive r whose interval reaches 0 is no evidence of content
+    level, what = order_level(0.2, (-0.3, 0.6))
+    assert level == "not interpretable" and "does not predict" in what
+    level, what = order_level(-0.9, (-0.97, -0.7))
+    assert level == "not interpretable" and "reverses" in what
+    assert order_level(-0.5, None)[0] == "not interpretable"
+
+
+def _measure(*args: str) -> tuple[int, str]:
+    result = RUNNER.invoke(app, ["measure", "--model", "sim", "--paraphrases", "0", *args])
+    return result.exit_code, result.output
+
+
+def test_a_sim_profile_with_traits_opens_interpretable(tmp_path: Path) -> None:
+    code, output = _measure("--framework", "bigfive", "--out", str(tmp_path / "run"))
+    assert code == 0, output
+    assert output.splitlines()[1] == "verdict: interpretable", output
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["verdict"]["level"] == "interpretable" and results["failure"] is None
+    checks = {r["check"]: r for r in results["verdict"]["reasons"]}
+    assert checks["position"]["figures"]["share"] < 0.01
+    assert checks["order"]["figures"]["r"] > 0.9
+    outcome = json.loads((tmp_path / "run" / "outcome.json").read_text())
+    assert outcome == {"status": "finished", "failure": None, "verdict": "interpretable"}
+
+
+def test_an_all_invalid_run_exits_4_and_is_listed_as_failed(tmp_path: Path) -> None:
+    (tmp_path / "turtles.csv").write_text(ITEMS)
+    (tmp_path / "turtles.scale.yaml").write_text(SCALE)
+    runs = tmp_path / "runs"
+    code, output = _measure("--framework", "bigfive", "--items", str(tmp_path / "turtles.csv"),
+                            "--out", str(runs / "turtles"))  # fmt: skip
+    assert code == 4, output
+    assert output.splitlines()[1].startswith("failed: all 12 answers were invalid: sim: ")
+    assert "error: the run failed: all 12 answers were invalid" in output
+    results = json.loads((runs / "turtles" / "results.json").read_text())
+    assert results["failure"].startswith("all 12 answers were invalid") and not results["verdict"]
+    [listed] = list_runs(runs).runs
+    assert listed.status == "failed" and listed.failure == results["failure"]
+    printed = RUNNER.invoke(app, ["runs", str(runs), "--json"]).output
+    assert json.loads(printed)["status"] == "failed"
+    [entry] = RunIndex(runs).entries()
+    assert entry.status == "failed" and entry.failure == results["failure"]
+    page = render_report(runs / "turtles")
+    assert "Verdict: failed" in page and "all 12 answers were invalid" in page
+
+
+def test_strict_turns_not_interpretable_into_exit_4(tmp_path: Path) -> None:
+    design = tmp_path / "noise.yaml"
+    design.write_text("pure_noise: true\n")
+    out = tmp_path / "noise"
+    code, output = _measure("--model", f"sim:{design}", "--framework", "bigfive", "--out",
+                            str(out))  # fmt: skip
+    assert code == 0 and output.splitlines()[1] == "verdict: not interpretable", output
+    # --strict is allowed beside --resume: it changes the exit code, not the run
+    result = RUNNER.invoke(app, ["measure", "--resume", str(out), "--strict"])
+    assert result.exit_code == 4, result.output
+    assert "--strict: the verdict is 'not interpretable'" in result.output
+
+
+@pytest.mark.slow
+def test_the_embedded_model_reads_not_interpretable_for_position(
+    gallery: dict[str, Path], tmp_path: Path
+) -> None:
+    """The gallery's `measure` on SmolLM2-135M: the verdict opens the output, the report
+    and the viewer's list, and names option position and order."""
+    run = gallery["measure"]
+    lines = output_of(run).splitlines()
+    assert "verdict: not interpretable" in lines[:3], lines[:5]
+    results = json.loads((run / "results.json").read_text())
+    verdict = results["verdict"]
+    assert verdict["level"] == "not interpretable"
+    deciding = {r["check"] for r in verdict["reasons"] if r["level"] == "not interpretable"}
+    assert deciding & {"position", "order"}, verdict
+    page = render_report(run)
+    assert page.index("Verdict: not interpretable") < page.index("bigfive")
+    copy = tmp_path / "runs" / "measure"
+    shutil.copytree(run, copy)
+    [entry] = RunIndex(tmp_path / "runs").entries()
+    assert entry.verdict == "not interpretable" and entry.status == "finished"
