@@ -22,6 +22,7 @@ import yaml
 from typer.testing import CliRunner
 
 from scripted import ScriptedModel
+from valuescope.cli import app as valuescope_app
 from valuescope.cli.compare import register, split_model_names
 from valuescope.compare import (
     CompareConfig,
@@ -530,3 +531,39 @@ def test_compare_real_runs_of_the_embedded_model(tmp_path: Path) -> None:
             assert c.mean_difference.value != 0.0
     assert (out / "radar.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert ET.parse(out / "radar.svg").getroot().tag.endswith("svg")
+
+
+def test_compare_tests_the_means_it_shows_on_design_runs(tmp_path: Path) -> None:
+    """Two `--design quick` runs on `sim` (models with other traits): by default the table
+    shows the models' own profiles and the tests pair the same item scores; `--pooled`
+    shows and tests the persona-pooled means. Either way a test's means are the displayed
+    scores (both runs scored the same items)."""
+    runs = []
+    for name, openness in (("a", 1.5), ("b", -1.0)):
+        design = tmp_path / f"{name}.yaml"
+        design.write_text(f"trait_means: {{openness: {openness}, neuroticism: 0.5}}\n")
+        out = tmp_path / name
+        result = CliRunner().invoke(valuescope_app, [
+            "measure", "--model", f"sim:{design}", "--framework", "bigfive", "--design",
+            "quick", "--limit", "15", "--paraphrases", "0", "--out", str(out)])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        runs.append(out)
+    own = compare_runs(runs)
+    pooled = compare_runs(runs, CompareConfig(scores="pooled"))
+    for results in (own, pooled):
+        label_a, label_b = (r.label for r in results.runs)
+        for c in results.comparisons:
+            shown_a = results.profiles[label_a][c.dimension].score
+            shown_b = results.profiles[label_b][c.dimension].score
+            assert c.mean_a == pytest.approx(shown_a) and c.mean_b == pytest.approx(shown_b)
+    # own: the profile measure printed; pooled: other numbers, said so
+    measured = json.loads((runs[0] / "results.json").read_text())["dimensions"]
+    label = own.runs[0].label
+    assert own.profiles[label]["openness"].score == pytest.approx(measured["openness"]["score"])
+    assert pooled.profiles[label]["openness"].score != pytest.approx(measured["openness"]["score"])
+    assert own.verdict is not None and own.verdict.level == "interpretable"
+    args = ["compare", str(runs[0]), str(runs[1]), "--pooled", "--out", str(tmp_path / "cmp")]
+    result = CliRunner().invoke(valuescope_app, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("verdict: interpretable")
+    assert "persona-pooled item means" in result.output

@@ -123,6 +123,25 @@ def test_pure_noise_respondents_fail_both_rules(tmp_path: Path) -> None:
     assert m.mean_convergent.value is not None and abs(m.mean_convergent.value) < 0.3
     assert m.discriminant_gap.value is not None and m.discriminant_gap.value < 0.2
     assert "construct validity: fail" in output
+    # the noise's own profiles cannot be read: the verdict says so first
+    assert output.startswith("measuring A") and "verdict: not interpretable" in output
+    assert output.index("verdict:") < output.index("convergent validity over")
+    assert read_results(tmp_path / "out").verdict.level == "not interpretable"  # type: ignore[union-attr]
+
+
+def test_passing_instruments_read_interpretable_and_undecided_fails_under_strict(
+    passing: tuple[Path, str], tmp_path: Path
+) -> None:
+    _, output = passing
+    assert "verdict: interpretable" in output
+    assert "construct: both MTMM rules could be decided (they hold)" in output
+    code, output = validity(tmp_path / "few", "--instruments", "bigfive,bigfive_short",
+                            "--personas", "3")  # fmt: skip
+    assert code == 0 and "verdict: interpret with care" in output, output
+    assert "construct validity is undecided" in output
+    code, output = validity(tmp_path / "few", "--instruments", "bigfive,bigfive_short",
+                            "--personas", "3", "--strict")  # fmt: skip
+    assert code == 4 and "--strict: construct validity is undecided" in output, output
 
 
 # --- a user's instrument: a CSV in a framework of its own, with a mapping -------------------

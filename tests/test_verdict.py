@@ -94,24 +94,63 @@ def test_a_sim_profile_with_traits_opens_interpretable(tmp_path: Path) -> None:
 
 
 def test_an_all_invalid_run_exits_4_and_is_listed_as_failed(tmp_path: Path) -> None:
-    (tmp_path / "turtles.csv").write_text(ITEMS)
-    (tmp_path / "turtles.scale.yaml").write_text(SCALE)
+    design = tmp_path / "mute.yaml"
+    design.write_text("option_mass: 0.1\n")  # below --min-option-mass 0.25: all invalid
     runs = tmp_path / "runs"
-    code, output = _measure("--framework", "bigfive", "--items", str(tmp_path / "turtles.csv"),
-                            "--out", str(runs / "turtles"))  # fmt: skip
+    code, output = _measure("--model", f"sim:{design}", "--framework", "bigfive", "--limit",
+                            "5", "--out", str(runs / "mute"))  # fmt: skip
     assert code == 4, output
-    assert output.splitlines()[1].startswith("failed: all 12 answers were invalid: sim: ")
-    assert "error: the run failed: all 12 answers were invalid" in output
-    results = json.loads((runs / "turtles" / "results.json").read_text())
-    assert results["failure"].startswith("all 12 answers were invalid") and not results["verdict"]
+    assert output.splitlines()[1].startswith("failed: all 20 answers were invalid: ")
+    assert "error: the run failed: all 20 answers were invalid" in output
+    results = json.loads((runs / "mute" / "results.json").read_text())
+    assert results["failure"].startswith("all 20 answers were invalid") and not results["verdict"]
     [listed] = list_runs(runs).runs
     assert listed.status == "failed" and listed.failure == results["failure"]
     printed = RUNNER.invoke(app, ["runs", str(runs), "--json"]).output
     assert json.loads(printed)["status"] == "failed"
     [entry] = RunIndex(runs).entries()
     assert entry.status == "failed" and entry.failure == results["failure"]
-    page = render_report(runs / "turtles")
-    assert "Verdict: failed" in page and "all 12 answers were invalid" in page
+    page = render_report(runs / "mute")
+    assert "Verdict: failed" in page and "all 20 answers were invalid" in page
+
+
+def test_plain_sim_reads_the_users_item_file(tmp_path: Path) -> None:
+    """`--model sim --items FILE`: the simulated respondent answers the user's items (it
+    used to record every answer invalid: it knew only the shipped banks)."""
+    (tmp_path / "turtles.csv").write_text(ITEMS)
+    (tmp_path / "turtles.scale.yaml").write_text(SCALE)
+    code, output = _measure("--framework", "bigfive", "--items", str(tmp_path / "turtles.csv"),
+                            "--out", str(tmp_path / "run"))  # fmt: skip
+    assert code == 0, output
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["overall"]["n_invalid"] == 0 and results["overall"]["n_samples"] == 12
+
+
+def test_sim_keys_a_shared_statement_by_its_banks_scale(tmp_path: Path) -> None:
+    """A user's bank that words an item like the shipped Big Five bank, on another scale:
+    both banks' items are answered, each from its own bank (before, the shipped item was
+    taken for the user's and its answer was invalid)."""
+    shared = "I have a vivid imagination."
+    (tmp_path / "mine.csv").write_text(
+        f"id,text,dimension,polarity\nm1,{shared},openness,1\nm2,I like art.,openness,1\n"
+        "m3,I avoid poetry.,openness,-1\n"
+    )
+    (tmp_path / "mine.scale.yaml").write_text(SCALE)
+    design = tmp_path / "both.yaml"
+    design.write_text(
+        "frameworks: [bigfive]\nitem_files:\n  - {path: mine.csv, framework: bigfive, "
+        "scale: mine.scale.yaml}\n"
+    )
+    code, output = _measure("--model", f"sim:{design}", "--framework", "bigfive", "--out",
+                            str(tmp_path / "shipped"))  # fmt: skip
+    assert code == 0, output
+    results = json.loads((tmp_path / "shipped" / "results.json").read_text())
+    assert results["overall"]["n_invalid"] == 0
+    mine = tmp_path / "mine"
+    code, output = _measure("--model", f"sim:{design}", "--framework", "bigfive", "--items",
+                            str(tmp_path / "mine.csv"), "--out", str(mine))  # fmt: skip
+    assert code == 0, output
+    assert json.loads((mine / "results.json").read_text())["overall"]["n_invalid"] == 0
 
 
 def test_strict_turns_not_interpretable_into_exit_4(tmp_path: Path) -> None:

@@ -16,8 +16,20 @@ with 2 items the smallest two-sided p a paired test can reach is 0.5, so it coul
 say "not significant" while looking like evidence. Anything not computable is null with its
 reason (a `Stat`), never a silent NaN.
 
-The profile table (score and bootstrap CI per dimension) is read from each run's
-results.json, so `compare` shows exactly what `measure` reported.
+Which answers are compared (`CompareConfig.scores`):
+
+- `own` (default): the model's own administrations, without a persona: the profile that
+  `measure` prints. The profile table (score and bootstrap CI per dimension) is then read
+  from each run's results.json, and the tests pair the same item scores those profiles
+  average, so the table, the tests and compare.json describe the same numbers.
+- `pooled`: every administration, the simulated respondents' (personas) included, pooled
+  per item. The profile table is then recomputed from those pooled item scores (mean over
+  items, bootstrap CI over items, as `measure` does for its own), and labelled as pooled.
+  A run made with `--design` has both; one made without has only its own answers, so the
+  two agree there.
+
+Each run's verdict (`valuescope.verdict`) comes along, and the comparison's verdict is the
+worst of them: a difference between two profiles that cannot be read cannot be read either.
 """
 
 from __future__ import annotations
@@ -44,17 +56,20 @@ from valuescope.report import save_report
 from valuescope.runs import SCHEMA_VERSION, RunStore, RunStoreError
 from valuescope.stats import (
     Stat,
+    bootstrap_mean_ci,
     cohens_dz,
     holm,
     paired_permutation_test,
     rank_biserial,
     wilcoxon_items,
 )
+from valuescope.verdict import Reason, Verdict
 
 COMMAND = "compare"
 COMPARE_FILE = "compare.json"
 RESULTS_FILE = "results.json"
 Method = Literal["permutation", "wilcoxon"]
+Scores = Literal["own", "pooled"]
 METHODS: tuple[Method, ...] = ("permutation", "wilcoxon")
 
 
@@ -72,6 +87,9 @@ class CompareConfig(BaseModel):
     n_permutations: int = Field(default=10000, ge=1)
     seed: int = 0
     min_items: int = Field(default=3, ge=2)
+    scores: Scores = "own"
+    """own: the model's own answers (the profile `measure` prints); pooled: the simulated
+    respondents' answers pooled with them per item (module docstring)."""
 
 
 class RunInfo(BaseModel):
@@ -85,10 +103,14 @@ class RunInfo(BaseModel):
     min_option_mass: float
     sampled: bool
     warnings: list[str] = Field(default_factory=list)
+    verdict: Verdict | None = None
+    """The run's own verdict (None for runs made before verdicts, or a failed run)."""
+    failure: str | None = None
 
 
 class ProfileCell(BaseModel):
-    """One run's score on one dimension, as its results.json reports it."""
+    """One run's score on one dimension: as its results.json reports it (`own`), or the
+    mean of its pooled item scores (`pooled`)."""
 
     score: float | None
     ci: list[float | None]
@@ -114,8 +136,8 @@ class DimensionComparison(BaseModel):
     """Items scored by both runs: the sample size of every test here."""
     mean_a: float | None
     mean_b: float | None
-    """The runs' means over the common items (may differ from the profile's score, which
-    averages over all of each run's items)."""
+    """The runs' means over the common items: the profile's score when both runs scored the
+    same items (else the profile averages over all of each run's items)."""
     mean_difference: Stat
     """mean(a - b) over the common items."""
     cohens_dz: Stat
@@ -150,6 +172,8 @@ class CompareResults(BaseModel):
     runs of `--limit 10` over ten values have one item per dimension. Print this instead of
     "no difference is significant", which would read as evidence of no difference."""
     warnings: list[str] = Field(default_factory=list)
+    verdict: Verdict | None = None
+    """The worst of the runs' verdicts, each run's deciding reasons named."""
 
     def radar_order(self) -> list[str]:
         """The dimensions in the order they go around a radar plot (the circle first)."""
@@ -243,11 +267,15 @@ def _dimension_order(runs: Sequence[LoadedRun]) -> tuple[list[str], list[str] | 
     return order, circle
 
 
-def run_item_scores(samples: Sequence[LikertSample]) -> dict[str, dict[str, float]]:
-    """Dimension -> item id -> the item's score (mean of its valid administrations)."""
+def run_item_scores(
+    samples: Sequence[LikertSample], scores: Scores = "own"
+) -> dict[str, dict[str, float]]:
+    """Dimension -> item id -> the item's score (mean of its valid administrations): the
+    model's own administrations, or (`pooled`) every one, the respondents' included."""
     by_dimension: dict[str, list[LikertSample]] = {}
     for s in samples:
-        by_dimension.setdefault(s.dimension, []).append(s)
+        if scores == "pooled" or s.respondent is None:
+            by_dimension.setdefault(s.dimension, []).append(s)
     return {dim: item_scores(group) for dim, group in by_dimension.items()}
 
 
@@ -331,7 +359,10 @@ def compare_runs(
     _check_comparable(runs, expected)
     labels = _labels(runs)
     dimensions, circle = _dimension_order(runs)
-    items = {label: run_item_scores(r.samples) for label, r in zip(labels, runs, strict=True)}
+    items = {
+        label: run_item_scores(r.samples, config.scores)
+        for label, r in zip(labels, runs, strict=True)
+    }
 
     comparisons = [
         compare_items(items[la].get(dim, {}), items[lb].get(dim, {}), config, la, lb, dim)
@@ -351,18 +382,54 @@ def compare_runs(
         config=config,
         runs=[_info(label, r) for label, r in zip(labels, runs, strict=True)],
         profiles={
-            label: {
-                dim: ProfileCell(score=d.score, ci=d.ci, score_mrat=d.score_mrat, n_items=d.n_items)
-                for dim, d in r.results.dimensions.items()
-            }
-            for label, r in zip(labels, runs, strict=True)
+            label: _profile(r, items[label], config) for label, r in zip(labels, runs, strict=True)
         },
         item_scores=items,
         comparisons=comparisons,
         n_tests=n_tests,
         nothing_tested=nothing_tested,
         warnings=_warnings(runs),
+        verdict=_verdict(labels, runs),
     )
+
+
+def _profile(
+    run: LoadedRun, items: dict[str, dict[str, float]], config: CompareConfig
+) -> dict[str, ProfileCell]:
+    """The run's profile in the comparison: its results' own profile, or the pooled one."""
+    if config.scores == "own":
+        return {
+            dim: ProfileCell(score=d.score, ci=d.ci, score_mrat=d.score_mrat, n_items=d.n_items)
+            for dim, d in run.results.dimensions.items()
+        }
+    cells = {}
+    for dim, scored in items.items():
+        values = list(scored.values())
+        if len(values) >= 2:
+            low, high = bootstrap_mean_ci(values, seed=config.seed)
+            ci = [low.value, high.value]
+        else:
+            ci = [None, None]
+        score = float(np.mean(values)) if values else None
+        cells[dim] = ProfileCell(score=score, ci=ci, n_items=len(values))
+    return cells
+
+
+def _verdict(labels: Sequence[str], runs: Sequence[LoadedRun]) -> Verdict | None:
+    """The worst of the runs' verdicts; each run's deciding reasons, named by its label."""
+    reasons = []
+    for label, run in zip(labels, runs, strict=True):
+        verdict, failure = run.results.verdict, run.results.failure
+        if failure is not None:
+            text = f"{label}: the run failed: {failure}"
+            reasons.append(Reason(check="run", level="not interpretable", text=text))
+        elif verdict is not None:
+            named = "; ".join(f"{r.check}: {r.text}" for r in verdict.deciding)
+            text = f"{label}: {verdict.level}" + (
+                f" ({named})" if verdict.level != "interpretable" else ""
+            )
+            reasons.append(Reason(check="run", level=verdict.level, text=text))
+    return Verdict.of(reasons) if reasons else None
 
 
 def _why_nothing_tested(comparisons: Sequence[DimensionComparison], config: CompareConfig) -> str:
@@ -391,6 +458,8 @@ def _why_nothing_tested(comparisons: Sequence[DimensionComparison], config: Comp
 def _info(label: str, run: LoadedRun) -> RunInfo:
     r = run.results
     return RunInfo(
+        verdict=r.verdict,
+        failure=r.failure,
         label=label,
         directory=str(run.directory),
         model=r.model,

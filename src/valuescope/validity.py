@@ -53,6 +53,7 @@ from valuescope.instruments.likert.summary import MeasureResults
 from valuescope.report import save_report
 from valuescope.runs import MANIFEST, RESULTS, RunStore, default_run_dir, package_versions
 from valuescope.stats import CriterionCorrelation, MTMMResult, criterion_validity, mtmm
+from valuescope.verdict import Reason, Verdict
 
 COMMAND = "validity"
 VALIDITY_FILE = "validity.json"
@@ -205,6 +206,11 @@ class ConstructValidityResults(BaseModel):
     criterion: CriterionResults | None = None
     passed: bool | None
     """Both MTMM rules hold (None: one could not be decided)."""
+    failure: str | None = None
+    """Why nothing could be computed (no respondent answered every instrument, or an
+    instrument's run failed), in one line: the CLI exits 4."""
+    verdict: Verdict | None = None
+    """The instruments' own verdicts and whether construct validity could be decided."""
     files: list[str] = Field(default_factory=list)
     """The heatmap's files (relative to the folder of validity.json)."""
     warnings: list[str] = Field(default_factory=list)
@@ -472,7 +478,10 @@ def validity_from_runs(
         criterion = criterion_results(a, tables[2], respondents, signs, path)
     design = a.results.respondents
     assert design is not None  # respondent_table checked it
+    passed = _passed(result)
     return ConstructValidityResults(
+        failure=_failure(tables, respondents),
+        verdict=_verdict(tables, passed, result),
         model=a.config.model,
         seed=seed,
         instruments=[_instrument(role, t) for role, t in zip(ROLES, tables, strict=False)],
@@ -481,7 +490,7 @@ def validity_from_runs(
         mapping=renamed,
         mtmm=result,
         criterion=criterion,
-        passed=_passed(result),
+        passed=passed,
         warnings=_warnings(tables, respondents),
         versions=package_versions(),
     )
@@ -496,6 +505,45 @@ def _instrument(role: Role, table: RespondentTable) -> ValidityInstrument:
         n_items=table.n_items,
         dimensions=list(table.scores),
     )
+
+
+def _failure(tables: Sequence[RespondentTable], respondents: Sequence[str]) -> str | None:
+    for role, table in zip(ROLES, tables, strict=False):
+        if table.results.failure is not None:
+            return f"{role} ({table.results.instrument}) failed: {table.results.failure}"
+    if not respondents:
+        return "no simulated respondent has scores on every instrument: nothing to correlate"
+    return None
+
+
+def _verdict(tables: Sequence[RespondentTable], passed: bool | None, result: MTMMResult) -> Verdict:
+    """Each instrument's own verdict (named by its role), and whether the MTMM rules could
+    be decided: undecided needs care; a rule that fails is a finding, not a doubt."""
+    reasons = []
+    for role, table in zip(ROLES, tables, strict=False):
+        own = table.results.verdict
+        if own is None:
+            continue
+        named = "; ".join(f"{r.check}: {r.text}" for r in own.deciding)
+        text = f"{role} ({table.results.instrument}), the model's own profile: {own.level}"
+        if own.level != "interpretable":
+            text += f" ({named})"
+        reasons.append(Reason(check=f"instrument {role}", level=own.level, text=text))
+    if passed is None:
+        grouped: dict[str, list[str]] = {}
+        for key, reason in result.reasons.items():
+            grouped.setdefault(reason, []).append(key)
+        why = "; ".join(f"{', '.join(keys)}: {reason}" for reason, keys in grouped.items())
+        text = "construct validity is undecided" + (f": {why}" if why else "")
+        reasons.append(Reason(check="construct", level="interpret with care", text=text))
+    else:
+        text = (
+            "both MTMM rules could be decided ("
+            + ("they hold" if passed else "at least one fails: a finding about the instruments")
+            + ")"
+        )
+        reasons.append(Reason(check="construct", level="interpretable", text=text))
+    return Verdict.of(reasons)
 
 
 def _passed(result: MTMMResult) -> bool | None:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from valuescope.models import CachedModel, RunUsage
     from valuescope.runs import ResultsBase, SampleRecord
     from valuescope.stats import CIStat
+    from valuescope.verdict import Verdict
 
 # Piped output (logs, CI) gets a width that fits the profile table; terminals keep theirs.
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -177,18 +178,17 @@ def print_verdict(results: ResultsBase) -> None:
     if results.failure is not None:
         console.print(f"[bold red]failed:[/] {escape(results.failure)}", soft_wrap=True)
         return
-    verdict = results.verdict
-    if verdict is None:
-        return
+    if results.verdict is not None:
+        print_verdict_block(results.verdict)
+
+
+def print_verdict_block(verdict: Verdict) -> None:
+    """`verdict: LEVEL`, then each reason on its line (those below the level dimmed)."""
     console.print(f"verdict: [{LEVEL_STYLE[verdict.level]}]{verdict.level}[/]")
     for reason in verdict.reasons:
         style = "" if reason.level == verdict.level else "dim"
-        console.print(
-            f"  - {reason.check}: {escape(reason.text)}",
-            style=style,
-            soft_wrap=True,
-            highlight=False,
-        )
+        line = f"  - {reason.check}: {escape(reason.text)}"
+        console.print(line, style=style, soft_wrap=True, highlight=False)
 
 
 def conclude(results: ResultsBase, strict: bool) -> None:

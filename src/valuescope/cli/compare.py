@@ -20,7 +20,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from valuescope.cli._console import RichProgress, console, print_report_line, user_errors
+from valuescope.cli._console import (
+    RUN_FAILED,
+    RichProgress,
+    console,
+    print_error,
+    print_report_line,
+    print_verdict_block,
+    user_errors,
+)
 from valuescope.cli._options import RunOptions, given_on_command_line, run_options
 from valuescope.cli._run import command_line
 
@@ -65,9 +73,14 @@ def _p(stat: Stat) -> str:
 
 def profiles_table(results: CompareResults) -> Table:
     scale = results.scale
+    whose = (
+        "the models' own answers"
+        if results.config.scores == "own"
+        else "persona-pooled item means (respondents' answers included)"
+    )
     table = Table(
         title=f"{results.framework} profiles: score [95% CI] on the {scale.minimum}.."
-        f"{scale.maximum} scale"
+        f"{scale.maximum} scale, {whose}"
     )
     table.add_column("value", no_wrap=True)
     for run in results.runs:
@@ -107,6 +120,8 @@ def differences_table(results: CompareResults, rows: list[DimensionComparison]) 
 
 def print_comparison(run: CompareRun) -> None:
     results = run.results
+    if results.verdict is not None:
+        print_verdict_block(results.verdict)
     console.print(profiles_table(results))
     significant = results.significant()
     if results.nothing_tested:
@@ -122,7 +137,8 @@ def print_comparison(run: CompareRun) -> None:
     _print_limits(results)
     console.print(
         "the item is the unit: each test pairs the runs' item scores (mean over an item's "
-        "valid administrations) over the items both runs scored",
+        "valid administrations) over the items both runs scored; the tests' means are the "
+        "profile's scores where both runs scored the same items",
         style="dim",
     )
     for warning in results.warnings:
@@ -240,6 +256,15 @@ def compare_command(
     method: Annotated[
         MethodChoice, typer.Option(help="Test that decides significance (both are stored).")
     ] = MethodChoice.permutation,
+    pooled: Annotated[
+        bool,
+        typer.Option(
+            "--pooled",
+            help="Compare persona-pooled item means (every administration of a --design run, "
+            "the simulated respondents' included) instead of the models' own answers; the "
+            "profile table then shows the pooled means it tests.",
+        ),
+    ] = False,
     out: Annotated[
         Path | None,
         typer.Option(help="Output folder (default runs/<UTC>-compare-<models>/)."),
@@ -279,8 +304,13 @@ def compare_command(
                 **run.config_fields(names[0]),
             )
             directories += _measure_models(names, base, out)
-        config = CompareConfig(method=method.value, seed=seed)
-        print_comparison(compare(directories, out, config, framework))
+        config = CompareConfig(method=method.value, seed=seed, scores="pooled" if pooled else "own")
+        finished = compare(directories, out, config, framework)
+        print_comparison(finished)
+    verdict = finished.results.verdict
+    if run.strict and verdict is not None and verdict.level == "not interpretable":
+        print_error("--strict: the verdict is 'not interpretable'")
+        raise typer.Exit(RUN_FAILED)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,12 +13,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from valuescope.cli._console import (
+    RUN_FAILED,
     RichProgress,
     ci_cell,
     console,
     errors,
     fmt,
+    print_error,
     print_report_line,
+    print_verdict_block,
     user_errors,
 )
 from valuescope.cli._options import RunOptions, run_options
@@ -79,6 +82,10 @@ def criterion_table(results: ConstructValidityResults) -> Table | None:
 
 def print_validity(results: ConstructValidityResults, files: list[Path]) -> None:
     m = results.mtmm
+    if results.failure is not None:
+        console.print(f"[bold red]failed:[/] {escape(results.failure)}", soft_wrap=True)
+    elif results.verdict is not None:
+        print_verdict_block(results.verdict)
     console.print(convergent_table(results))
     console.print(
         f"mean convergent r: {fmt(m.mean_convergent.value)}; mean discriminant |r| "
@@ -236,6 +243,23 @@ def validity(
         _measure(planned)
         finished = results_for(config, planned)
     print_validity(finished.results, finished.files)
+    conclude_validity(finished.results, run.strict)
+
+
+def conclude_validity(results: ConstructValidityResults, strict: bool) -> None:
+    """Exit 4 when nothing could be computed; under `--strict` also when the verdict is not
+    interpretable or construct validity is undecided."""
+    if results.failure is not None:
+        print_error(f"validity failed: {results.failure}")
+        raise typer.Exit(RUN_FAILED)
+    if not strict:
+        return
+    if results.verdict is not None and results.verdict.level == "not interpretable":
+        print_error("--strict: the verdict is 'not interpretable'")
+        raise typer.Exit(RUN_FAILED)
+    if results.passed is None:
+        print_error("--strict: construct validity is undecided")
+        raise typer.Exit(RUN_FAILED)
 
 
 def register(app: typer.Typer) -> None:

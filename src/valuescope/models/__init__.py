@@ -42,9 +42,15 @@ from valuescope.models._types import (
 )
 
 if TYPE_CHECKING:
-    from valuescope.models._sim import SimConfig, SimModel, SimParameters, SimUnsupported
+    from valuescope.models._sim import (
+        SimConfig,
+        SimItemFile,
+        SimModel,
+        SimParameters,
+        SimUnsupported,
+    )
 
-_LAZY = ("SimConfig", "SimModel", "SimParameters", "SimUnsupported")
+_LAZY = ("SimConfig", "SimItemFile", "SimModel", "SimParameters", "SimUnsupported")
 
 
 def __getattr__(name: str) -> Any:
@@ -81,6 +87,7 @@ __all__ = [
     "ResponseCache",
     "RunUsage",
     "SimConfig",
+    "SimItemFile",
     "SimModel",
     "SimParameters",
     "SimUnsupported",

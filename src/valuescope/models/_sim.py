@@ -71,10 +71,13 @@ What it reads in a `choose` request (the contract with the instrument)
 2. *Which item*: the longest statement (an item's text or one of its paraphrases) of the
    configured item banks that appears verbatim in the last user message (a line that is
    exactly a statement, quotes aside, is found by one lookup; otherwise every statement is
-   searched). The banks: the shipped banks of every framework in `frameworks` (its own
-   bank and any other shipped bank for it, e.g. `bigfive_short` for `bigfive`: they measure
-   the same latent traits by another method), and the user's `item_files` (the same files
-   as `--items`).
+   searched). Where banks word an item alike (IPIP-50 and the shipped Big Five bank share
+   "I have a vivid imagination."), the bank whose scale the options' anchors belong to is
+   the one asked (3.): an item is keyed by its bank and its wording, and the user's item
+   files come first where two banks share both. The banks: the shipped banks of every
+   framework in `frameworks` (its own bank and any other shipped bank for it, e.g.
+   `bigfive_short` for `bigfive`: they measure the same latent traits by another method),
+   and the user's `item_files` (the same files as `--items`).
 3. *What each option means*: the options are labels ("1".."K"); lines `N = anchor` in the
    last user message say which anchor of the item's scale each label stands for, so the
    order (ascending or descending) is read, not assumed. An option that is itself an anchor
@@ -104,7 +107,8 @@ Paths are relative to the design file. Unknown keys are errors naming the file a
 - `frameworks_dir` (none): a folder of extra framework files, as `--frameworks-dir`.
 - `item_files` ([]): user instruments, each `{path, framework, scale, columns}` as
   `--items`, `--framework`, `--scale` and `--columns` (a mapping, e.g. `{text: item}`).
-  Their statements win over a shipped bank's if both have one.
+  Their statements win over a shipped bank's if both have one (and the same scale).
+  `measure --model sim --items FILE` adds FILE here by itself (`SimModel.from_name`).
 - `personas` (the shipped pool): a list of persona texts, or a file of them, read as
   `--personas-file` reads it (`valuescope.respondents.load_personas`: .txt, .yaml, .csv,
   .jsonl).
@@ -453,11 +457,25 @@ class SimModel:
         return cls(config, personas, name=name or f"sim:{path}", source=path, located=located)
 
     @classmethod
-    def from_name(cls, model: str, name: str) -> SimModel:
-        """`model` is what follows `sim:` in a model name ("" = every default)."""
+    def from_name(cls, model: str, name: str, item_file: SimItemFile | None = None) -> SimModel:
+        """`model` is what follows `sim:` in a model name ("" = every default).
+
+        `item_file` is a user's instrument (`measure --items FILE`) the respondent then
+        knows too, unless its design lists that file already: plain `sim` reads a user's
+        items instead of answering every one invalid."""
         if not model:
-            return cls(SimConfig(), name=name)
-        return cls.from_file(Path(model), name=name)
+            config, located, source = SimConfig(), None, None
+        else:
+            source = Path(model)
+            config, located = load_sim_config(source)
+        if item_file is not None:
+            base = source.parent if source is not None else Path.cwd()
+            wanted = Path(item_file.path).expanduser().resolve()
+            listed = {(base / Path(f.path).expanduser()).resolve() for f in config.item_files}
+            if wanted not in listed:
+                added = item_file.model_copy(update={"path": str(wanted)})
+                config = config.model_copy(update={"item_files": [*config.item_files, added]})
+        return cls(config, name=name, source=source, located=located)
 
     # -- construction ------------------------------------------------------------------------
 
@@ -631,7 +649,7 @@ class SimModel:
         config = self.config
         low, high = config.threshold_range
         self._items: list[tuple[_SimItem, ItemParameters]] = []
-        by_statement: dict[str, _SimItem] = {}
+        by_statement: dict[str, list[_SimItem]] = {}
         for key, bank in self._banks:
             k = bank.scale.points
             if k == 2:
@@ -666,7 +684,7 @@ class SimModel:
                 )
                 self._items.append((sim_item, parameters))
                 for text in (item.text, *item.paraphrases):
-                    by_statement.setdefault(text.strip(), sim_item)
+                    by_statement.setdefault(text.strip(), []).append(sim_item)
         self._by_statement = by_statement
         self._statements = sorted(by_statement, key=len, reverse=True)
 
@@ -786,7 +804,9 @@ class SimModel:
                 return persona
         return None
 
-    def _find_item(self, body: str) -> _SimItem | None:
+    def _find_items(self, body: str) -> list[_SimItem]:
+        """The items whose statement the message holds: one per bank that has it (two
+        banks may word an item alike, e.g. IPIP-50 and the shipped Big Five bank)."""
         by_statement = self._by_statement
         for line in reversed(body.splitlines()):
             hit = by_statement.get(line.strip().strip(_QUOTES).strip())
@@ -795,7 +815,24 @@ class SimModel:
         for statement in self._statements:  # longest first
             if statement in body:
                 return by_statement[statement]
-        return None
+        return []
+
+    def _find_item(self, body: str, options: Sequence[str]) -> tuple[_SimItem, list[int]] | str:
+        """The item asked and the scale category of each option, or why there is none.
+
+        Of the banks that word the statement alike, the one whose scale the options' anchors
+        belong to is the bank asked: an item is keyed by its bank (its scale) and its
+        wording, so a shared sentence does not take another bank's item."""
+        items = self._find_items(body)
+        if not items:
+            return "no statement of the configured item banks in the last user message"
+        first_problem = ""
+        for item in items:
+            categories = self._map_options(body, options, item)
+            if not isinstance(categories, str):
+                return item, categories
+            first_problem = first_problem or categories
+        return first_problem
 
     def _map_options(self, body: str, options: Sequence[str], item: _SimItem) -> list[int] | str:
         """The scale category behind each option, or why there is none."""
@@ -832,12 +869,10 @@ class SimModel:
             total = sum(weights)
             return self._response_style([w / total for w in weights]), config.option_mass, None
         body, persona = self._read_messages(messages)
-        item = self._find_item(body)
-        if item is None:
-            return [], 0.0, "no statement of the configured item banks in the last user message"
-        categories = self._map_options(body, options, item)
-        if isinstance(categories, str):
-            return [], 0.0, categories
+        found = self._find_item(body, options)
+        if isinstance(found, str):
+            return [], 0.0, found
+        item, categories = found
         grm = self._grm(item, self._item_trait(persona, item))
         shown = [grm[c] for c in categories]
         total = sum(shown)

@@ -65,6 +65,7 @@ from valuescope.instruments.likert.summary import (
     summarise_overall,
 )
 from valuescope.instruments.likert.verdict import likert_failure, likert_verdict
+from valuescope.models import CachedModel, Model, parse_model_name
 
 COMMAND = "measure"
 
@@ -96,6 +97,23 @@ class MeasureConfig(RunConfig):
     """The user's own persona descriptions; None = the shipped pool."""
     check_text: int = 0
     """Administrations per dimension that also get a free answer (`format_checks.py`)."""
+
+    def open_model(self, model: Model | None = None) -> CachedModel:
+        """As every run opens its model, except that the simulated respondent (`sim`) is
+        given the user's instrument file (`--items FILE`) to know, so that it answers the
+        user's items instead of recording every answer invalid."""
+        if model is None and self.backend == "sim" and self.items and Path(self.items).is_file():
+            from valuescope.models import SimItemFile, SimModel
+
+            spec = parse_model_name(self.model)
+            item_file = SimItemFile(
+                path=self.items,
+                framework=self.framework,
+                scale=self.scale,
+                columns={k: v for k, v in self.columns.model_dump().items() if k != v},
+            )
+            model = SimModel.from_name(spec.model, name=self.model, item_file=item_file)
+        return super().open_model(model)
 
     def respondent_design(self) -> tuple[int, Crossing] | None:
         """(personas, crossing) of the respondent design, or None for the profile only."""
