@@ -8,7 +8,9 @@ model's gallery run, which reads *not interpretable*.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -16,8 +18,12 @@ import pytest
 from typer.testing import CliRunner
 
 from gallery import output_of
+from scripted import ScriptedModel
 from valuescope.cli import app
+from valuescope.engine import run
+from valuescope.instruments.likert import LikertInstrument, MeasureConfig
 from valuescope.instruments.likert.verdict import order_level
+from valuescope.models import Message
 from valuescope.report import render_report
 from valuescope.runs import list_runs
 from valuescope.stats import position_check
@@ -186,3 +192,36 @@ def test_the_embedded_model_reads_not_interpretable_for_position(
     shutil.copytree(run, copy)
     [entry] = RunIndex(tmp_path / "runs").entries()
     assert entry.verdict == "not interpretable" and entry.status == "finished"
+
+
+def test_respondents_a_model_cannot_tell_apart_are_said(tmp_path: Path) -> None:
+    """A backend that ignores the persona (a scripted one here: the verdict's logic, not a
+    backend) gives every respondent the same answers: the verdict says so."""
+
+    def script(messages: list[Message], options: list[str]) -> tuple[list[float], float]:
+        statement = re.findall(r'"([^"]+)"', messages[-1].content)[-1]
+        probs = [0.1] * len(options)
+        probs[len(statement) % len(options)] = 1.0
+        return [p / sum(probs) for p in probs], 0.9
+
+    config = MeasureConfig(model="scripted", framework="bigfive", design="quick", personas=5,
+                           limit=10, paraphrases=0, use_cache=False)  # fmt: skip
+    instrument = LikertInstrument(config)
+    finished = asyncio.run(run(instrument, tmp_path / "run", model=ScriptedModel(script)))
+    verdict = finished.results.verdict
+    assert verdict is not None
+    [alike] = [r for r in verdict.reasons if r.check == "respondents"]
+    assert alike.level == "interpret with care" and "answered alike" in alike.text
+
+
+def test_plain_sim_tells_a_users_personas_apart(tmp_path: Path) -> None:
+    personas = tmp_path / "personas.txt"
+    personas.write_text("A retired sailor.\nA young programmer.\nA cheerful nurse.\n"
+                        "A strict judge.\nA teenage skateboarder.\n")  # fmt: skip
+    code, output = _measure("--framework", "bigfive", "--personas", str(personas), "--limit",
+                            "15", "--out", str(tmp_path / "run"))  # fmt: skip
+    assert code == 0, output
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    sds = [d["sd"] for d in results["respondents"]["dimensions"].values()]
+    assert min(sds) > 0.1, sds
+    assert "answered alike" not in output

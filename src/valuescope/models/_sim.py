@@ -457,12 +457,19 @@ class SimModel:
         return cls(config, personas, name=name or f"sim:{path}", source=path, located=located)
 
     @classmethod
-    def from_name(cls, model: str, name: str, item_file: SimItemFile | None = None) -> SimModel:
+    def from_name(
+        cls,
+        model: str,
+        name: str,
+        item_file: SimItemFile | None = None,
+        personas: Sequence[str] | None = None,
+    ) -> SimModel:
         """`model` is what follows `sim:` in a model name ("" = every default).
 
         `item_file` is a user's instrument (`measure --items FILE`) the respondent then
         knows too, unless its design lists that file already: plain `sim` reads a user's
-        items instead of answering every one invalid."""
+        items instead of answering every one invalid. `personas` (a user's
+        `--personas FILE`) become its pool, so that they differ as the shipped ones do."""
         if not model:
             config, located, source = SimConfig(), None, None
         else:
@@ -475,7 +482,7 @@ class SimModel:
             if wanted not in listed:
                 added = item_file.model_copy(update={"path": str(wanted)})
                 config = config.model_copy(update={"item_files": [*config.item_files, added]})
-        return cls(config, name=name, source=source, located=located)
+        return cls(config, personas, name=name, source=source, located=located)
 
     # -- construction ------------------------------------------------------------------------
 

@@ -100,19 +100,27 @@ class MeasureConfig(RunConfig):
 
     def open_model(self, model: Model | None = None) -> CachedModel:
         """As every run opens its model, except that the simulated respondent (`sim`) is
-        given the user's instrument file (`--items FILE`) to know, so that it answers the
-        user's items instead of recording every answer invalid."""
-        if model is None and self.backend == "sim" and self.items and Path(self.items).is_file():
+        given the user's instrument file (`--items FILE`) and persona file (`--personas
+        FILE`) to know, so that it answers the user's items, and tells the user's personas
+        apart, instead of recording every answer invalid or answering every persona alike."""
+        items = self.items if self.items and Path(self.items).is_file() else None
+        if model is None and self.backend == "sim" and (items or self.personas_file):
             from valuescope.models import SimItemFile, SimModel
+            from valuescope.respondents import load_personas
 
+            item_file = None
+            if items is not None:
+                columns = {k: v for k, v in self.columns.model_dump().items() if k != v}
+                item_file = SimItemFile(
+                    path=items, framework=self.framework, scale=self.scale, columns=columns
+                )
+            personas = None
+            if self.personas_file:
+                personas = [p.text for p in load_personas(Path(self.personas_file))]
             spec = parse_model_name(self.model)
-            item_file = SimItemFile(
-                path=self.items,
-                framework=self.framework,
-                scale=self.scale,
-                columns={k: v for k, v in self.columns.model_dump().items() if k != v},
+            model = SimModel.from_name(
+                spec.model, name=self.model, item_file=item_file, personas=personas
             )
-            model = SimModel.from_name(spec.model, name=self.model, item_file=item_file)
         return super().open_model(model)
 
     def respondent_design(self) -> tuple[int, Crossing] | None:

@@ -219,6 +219,16 @@ def respondents_reason(results: MeasureResults) -> Reason | None:
     if r is None:
         return None
     scored = min((d.reliability.n_respondents for d in r.dimensions.values()), default=0)
+    sds = [d.sd for d in r.dimensions.values() if d.sd is not None]
+    if scored > 1 and sds and max(sds) < 1e-9:
+        return Reason(
+            check="respondents",
+            level="interpret with care",
+            text=f"the {scored} simulated respondents answered alike (sd 0 on every "
+            "dimension): the model does not tell the personas apart, so reliability over "
+            "them means nothing",
+            figures={"scored": scored, "max_sd": max(sds)},
+        )
     level: Level = "interpret with care" if scored < t.MIN_RESPONDENTS else "interpretable"
     return Reason(
         check="respondents",
