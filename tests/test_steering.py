@@ -178,10 +178,11 @@ def test_paired_tests_name_a_winner_only_when_it_beats_bare() -> None:
     noise = {t: v + (0.01 if i % 2 else -0.01) for i, (t, v) in enumerate(bare.items())}
     comparisons = paired_comparisons({"bare": bare, "opro": strong, "prompt": noise},
                                      ["bare", "opro", "prompt"], seed=0)  # fmt: skip
-    assert [(c.a, c.b) for c in comparisons] == [("bare", "opro"), ("bare", "prompt"),
+    # one sign convention: method minus bare
+    assert [(c.a, c.b) for c in comparisons] == [("opro", "bare"), ("prompt", "bare"),
                                                  ("opro", "prompt")]  # fmt: skip
     bare_opro = comparisons[0]
-    assert bare_opro.mean_difference.value == pytest.approx(-0.205)
+    assert bare_opro.mean_difference.value == pytest.approx(0.205)
     assert bare_opro.p_permutation.value == pytest.approx(2 / 4096)  # every sign flip, exact
     assert bare_opro.p_holm == pytest.approx(3 * 2 / 4096) and bare_opro.significant
     assert comparisons[1].significant is False
@@ -330,3 +331,13 @@ def test_steer_through_a_llama_cpp_server(cpp_llama_server: str, tmp_path: Path)
     assert manifest["model_identity"].startswith("openai|") and manifest["judge_identity"]
     assert report.evaluation is not None
     assert sum(c.n_valid for c in report.evaluation.conditions) >= 2
+
+
+def test_a_budget_that_runs_out_says_what_it_needed() -> None:
+    from valuescope.steering.search import BudgetExhausted, CallBudget
+
+    budget = CallBudget(3)
+    budget.spend(2)
+    with pytest.raises(BudgetExhausted, match="budget 3 calls, 2 spent, the next step needs 4"):
+        budget.spend(4)
+    assert budget.spent == 2

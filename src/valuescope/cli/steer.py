@@ -143,11 +143,16 @@ def print_report(report: object, out: Path) -> None:
         methods.add_row(name, m.stopped, str(m.rounds_run), str(m.candidates), str(m.requests),
                         str(m.usage.model_calls), str(tokens), fmt(m.score, 3))  # fmt: skip
     console.print(methods)
+    for name, m in report.methods.items():
+        for note in m.notes:
+            console.print(f"{name}: {escape(note)}", style="yellow", soft_wrap=True)
     evaluation = report.evaluation
     if evaluation is not None:
         table = Table(title=f"held-out evaluation ({evaluation.tasks} tasks; target "
-                            f"{escape(_target(report))})")  # fmt: skip
-        for heading in ("condition", "mean conformity", *report.target, "balance (CV)", "MAE",
+                            f"{escape(_target(report))}; conformity = 1 - |judged "
+                            "expression - target| per value)")  # fmt: skip
+        for heading in ("condition", "mean conformity",
+                        *(f"conformity: {d}" for d in report.target), "balance (CV)", "MAE",
                         "Spearman", "parroting", "valid", "tokens"):  # fmt: skip
             table.add_column(heading)
         for c in evaluation.conditions:
@@ -159,7 +164,8 @@ def print_report(report: object, out: Path) -> None:
                 str(c.prompt_tokens + c.completion_tokens),
             )  # fmt: skip
         console.print(table)
-        tests = Table(title="paired tests over tasks (mean conformity; Holm over all pairs)")
+        tests = Table(title="paired tests over tasks (mean conformity, a - b: method minus "
+                            "bare; Holm over all pairs)")  # fmt: skip
         for heading in ("a", "b", "n", "a - b", "p (perm.)", "p (Wilcoxon)", "p Holm", "d_z",
                         "rank-biserial"):  # fmt: skip
             tests.add_column(heading)

@@ -179,8 +179,8 @@ class Steerer:
         before = _usage([subject, judge, optimiser])
         try:
             outcome = await method_class(name)().search(context)
-        except BudgetExhausted:
-            outcome = self._best_so_far(context)
+        except BudgetExhausted as exhausted:
+            outcome = self._best_so_far(context, str(exhausted))
         chosen = context.log.best()
         if chosen is not None:
             context.log.mark_chosen(chosen)
@@ -201,19 +201,20 @@ class Steerer:
             usage=_usage([subject, judge, optimiser], minus=before), notes=notes,
         )  # fmt: skip
         (folder / METHOD_FILE).write_text(report.model_dump_json(indent=2) + "\n", "utf-8")
-        self.log(f"{name}: {report.stopped}, {report.requests} requests, score {report.score}")
+        score = "no candidate scored" if report.score is None else f"score {report.score:.3f}"
+        self.log(f"{name}: {report.stopped}, {report.requests} requests, {score}")
         return report
 
-    def _best_so_far(self, context: MethodContext) -> MethodOutcome:
+    def _best_so_far(self, context: MethodContext, why: str) -> MethodOutcome:
         """The outcome when the budget stopped a search: its best candidate, else the
-        plain value instruction (said in the notes)."""
+        plain value instruction (said in the notes, with the budget's figures)."""
         best = context.log.best()
         rounds = max((c.round for c in context.log.candidates), default=0)
         if best is None:
             text = value_instruction(self.framework, self.config.target)
             note = (
-                "the budget ran out before any candidate was scored: the plain value "
-                "instruction stands in"
+                f"fell back to the plain value instruction: {why} (--max-calls), so no "
+                "candidate was scored"
             )
             return MethodOutcome(
                 instruction=text, stopped="budget", rounds_run=rounds, notes=[note],
@@ -222,6 +223,7 @@ class Steerer:
         return MethodOutcome(
             instruction=None if best.reflections else best.text, reflections=best.reflections,
             score=best.score, rounds_run=rounds, stopped="budget",
+            notes=[f"stopped early, its best candidate so far kept: {why} (--max-calls)"],
             rewrite_threshold=self.config.search.threshold,
         )  # fmt: skip
 

@@ -70,7 +70,9 @@ class CallBudget:
 
     def spend(self, calls: int) -> None:
         if self.max_calls is not None and self.spent + calls > self.max_calls:
-            raise BudgetExhausted(f"{self.spent} of {self.max_calls} calls spent")
+            raise BudgetExhausted(
+                f"budget {self.max_calls} calls, {self.spent} spent, the next step needs {calls}"
+            )
         self.spent += calls
 
 

@@ -156,9 +156,13 @@ def _spearman(priorities: dict[str, float], means: dict[str, float | None]) -> S
 def paired_comparisons(
     by_condition: dict[str, dict[str, float]], conditions: list[str], seed: int
 ) -> list[PairedComparison]:
-    """Every pair of conditions over the tasks both answered validly, Holm over all."""
+    """Every pair of conditions over the tasks both answered validly, Holm over all. One
+    sign convention: a pair with the bare model is always method minus bare (a = the
+    method), so a positive difference means the method conforms more."""
     results: list[PairedComparison] = []
     for a, b in itertools.combinations(conditions, 2):
+        if a == "bare":
+            a, b = b, a
         tasks = sorted(set(by_condition[a]) & set(by_condition[b]))
         x = [by_condition[a][t] for t in tasks]
         y = [by_condition[b][t] for t in tasks]

@@ -76,15 +76,16 @@ def before_after(results: dict[str, Any]) -> Markup:
 
 def comparison_table(results: dict[str, Any]) -> Markup:
     rows = [
-        [f"{c.get('b')} vs {c.get('a')}", c.get("n_tasks"), stat(c.get("mean_difference"), 3),
+        [f"{c.get('a')} − {c.get('b')}", c.get("n_tasks"), stat(c.get("mean_difference"), 3),
          pvalue(c.get("p_permutation")), pvalue(c.get("p_wilcoxon")), pvalue(c.get("p_holm")),
          stat(c.get("cohens_dz")), stat(c.get("rank_biserial")), verdict(c.get("significant"))]
         for c in results.get("comparisons") or []
     ]  # fmt: skip
     if not rows:
         return el("p", "No paired tests (one condition only).", class_="sub")
-    return table(["pair", "tasks", "mean difference", "p (permutation)", "p (Wilcoxon)",
-                  "Holm p", "Cohen's d_z", "rank-biserial r", "at alpha 0.05"], rows)  # fmt: skip
+    return table(["pair (a − b)", "tasks", "mean difference a − b", "p (permutation)",
+                  "p (Wilcoxon)", "Holm p", "Cohen's d_z", "rank-biserial r", "at alpha 0.05"],
+                 rows)  # fmt: skip
 
 
 def evaluation_sections(results: dict[str, Any]) -> list[Section]:
@@ -102,7 +103,8 @@ def evaluation_sections(results: dict[str, Any]) -> list[Section]:
     tests = el(
         "div",
         el("p", "Paired over tasks on each task's mean conformity: sign-flip permutation "
-           "and Wilcoxon, Holm over all pairs on the permutation p.", class_="sub"),
+           "and Wilcoxon, Holm over all pairs on the permutation p. A pair with the bare "
+           "model is method − bare: positive = the method conforms more.", class_="sub"),
         comparison_table(results),
         el("p", el("b", "Finding: "), str(results.get("finding") or "–")),
     )  # fmt: skip
