@@ -211,6 +211,17 @@ def test_a_users_csv_instrument_with_a_mapping(tmp_path: Path) -> None:
     assert unmapped.traits == ["extraversion", "agreeableness"]
     assert unmapped.only_in_b == ["orderliness", "negative_emotionality", "open_mindedness"]
     assert "resuming B: mine" in output
+    # A '-' reverses B's dimension first: its convergent r changes sign, nothing else moves.
+    flipped = tmp_path / "files" / "flipped.yaml"
+    flipped.write_text(mapping.read_text().replace("neuroticism", "-neuroticism"))
+    code, output = validity(out, *options, "--map", str(flipped), model=f"sim:{design}")
+    assert code == 0, output
+    reversed_ = read_results(out)
+    assert reversed_.mapping["negative_emotionality"] == "-neuroticism"
+    by_trait = {c.trait: c.r.value for c in reversed_.mtmm.convergent}
+    before = {c.trait: c.r.value for c in m.convergent}
+    assert by_trait["neuroticism"] == pytest.approx(-(before["neuroticism"] or 0.0))
+    assert by_trait["openness"] == pytest.approx(before["openness"])
 
 
 def test_b_measuring_other_traits_fails(tmp_path: Path) -> None:

@@ -140,7 +140,8 @@ def shipped_signs_path(traits: str, criterion: str) -> Path:
 
 def load_mapping(path: Path) -> dict[str, str]:
     """A mapping file: a YAML mapping of B's dimension names to A's, e.g.
-    `{negative_emotionality: neuroticism, open_mindedness: openness}`."""
+    `{negative_emotionality: neuroticism, open_mindedness: openness}`; a `-` before A's name
+    reverses B's dimension first (`emotional_stability: -neuroticism`)."""
     data = load_yaml_located(path)
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in data.items()
@@ -201,7 +202,8 @@ class ConstructValidityResults(BaseModel):
     n_respondents: int
     """Respondents who answered every instrument."""
     mapping: dict[str, str]
-    """B's dimension -> A's, as used."""
+    """B's dimension -> A's, as used; `-` before A's id where B's dimension was reversed
+    (its scores mirrored on its scale) before correlating."""
     mtmm: MTMMResult
     criterion: CriterionResults | None = None
     passed: bool | None
@@ -366,10 +368,18 @@ def columns(table: RespondentTable, respondents: Sequence[str]) -> dict[str, lis
     }
 
 
-def resolve_mapping(mapping: Mapping[str, str], b: Framework, a: Framework) -> dict[str, str]:
-    """B's dimension -> A's, names matched leniently; unknown names raise ValidityError."""
+def resolve_mapping(
+    mapping: Mapping[str, str], b: Framework, a: Framework
+) -> tuple[dict[str, str], set[str]]:
+    """(B's dimension -> A's, B's dimensions to reverse first): names matched leniently, a
+    leading `-` on A's name reverses (`emotional_stability: -neuroticism`); unknown names
+    raise ValidityError."""
     resolved: dict[str, str] = {}
-    for b_name, a_name in mapping.items():
+    reversed_: set[str] = set()
+    for b_name, written in mapping.items():
+        a_name = written.strip()
+        flip = a_name.startswith("-")
+        a_name = a_name.removeprefix("-").strip()
         b_id, a_id = b.resolve(b_name), a.resolve(a_name)
         if b_id is None or a_id is None:
             side, name, fw = ("B", b_name, b) if b_id is None else ("A", a_name, a)
@@ -378,7 +388,9 @@ def resolve_mapping(mapping: Mapping[str, str], b: Framework, a: Framework) -> d
                 f"({', '.join(fw.ids)})"
             )
         resolved[b_id] = a_id
-    return resolved
+        if flip:
+            reversed_.add(b_id)
+    return resolved, reversed_
 
 
 def signs_for(
@@ -462,11 +474,16 @@ def validity_from_runs(
         tables.append(respondent_table(criterion_dir))
     respondents = common_respondents(tables)
     a, b = tables[0], tables[1]
-    renamed = resolve_mapping(mapping or {}, b.framework, a.framework)
+    renamed, reverse = resolve_mapping(mapping or {}, b.framework, a.framework)
     seed = a.config.seed
+    b_scale = b.results.scale
+    b_columns = {
+        k: (b_scale.minimum + b_scale.maximum) - np.asarray(v) if k in reverse else np.asarray(v)
+        for k, v in columns(b, respondents).items()
+    }
     result = mtmm(
         {k: np.asarray(v) for k, v in columns(a, respondents).items()},
-        {k: np.asarray(v) for k, v in columns(b, respondents).items()},
+        b_columns,
         renamed,
         seed=seed,
         n_boot=n_boot,
@@ -487,7 +504,7 @@ def validity_from_runs(
         instruments=[_instrument(role, t) for role, t in zip(ROLES, tables, strict=False)],
         design=design.design,
         n_respondents=len(respondents),
-        mapping=renamed,
+        mapping={k: ("-" if k in reverse else "") + v for k, v in renamed.items()},
         mtmm=result,
         criterion=criterion,
         passed=passed,

@@ -182,7 +182,8 @@ def validity(
         typer.Option(
             "--map",
             help="YAML mapping of B's dimension ids to A's where they differ, e.g. "
-            "'negative_emotionality: neuroticism'.",
+            "'negative_emotionality: neuroticism'; a '-' reverses B's dimension first, e.g. "
+            "'emotional_stability: -neuroticism'.",
         ),
     ] = None,
     design: Annotated[
