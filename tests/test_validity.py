@@ -322,3 +322,20 @@ def test_naming_instruments(tmp_path: Path) -> None:
     code, output = validity(tmp_path / "out", "--instruments", "bigfive,big5")
     assert code == 2 and "A and B are the same instrument (bigfive)" in output
     assert not (tmp_path / "out").exists()
+
+
+def test_missing_respondent_scores_name_their_reason(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from valuescope.validity import RespondentTable, _warnings
+
+    results = SimpleNamespace(instrument="ipip50", warnings=[])
+    reason = "option '1' stands for 'Agree', which is no anchor of the scale"
+    table = RespondentTable(
+        directory=tmp_path, config=None, results=results, framework=None,  # type: ignore[arg-type]
+        respondents={"r1", "r2"}, scores={"openness": {"r1": 3.0}}, n_items=2,
+        invalid_reasons=[(reason, 4)],
+    )  # fmt: skip
+    [note] = _warnings([table], ["r1", "r2"])
+    assert note.startswith("A (ipip50): 1 respondent scores missing")
+    assert "4 x option '1' stands for 'Agree'" in note

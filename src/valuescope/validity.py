@@ -31,8 +31,9 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Literal
@@ -308,6 +309,8 @@ class RespondentTable:
     """Every respondent that answered (whether or not each score is valid)."""
     scores: dict[str, dict[str, float]]
     n_items: int
+    invalid_reasons: list[tuple[str, int]] = field(default_factory=list)
+    """Why respondents' answers were invalid: (reason, answers), the most frequent first."""
 
 
 def respondent_table(directory: Path) -> RespondentTable:
@@ -336,6 +339,9 @@ def respondent_table(directory: Path) -> RespondentTable:
         respondents={s.respondent for s in samples if s.respondent is not None},
         scores=scores,
         n_items=len({s.item_id for s in samples}),
+        invalid_reasons=Counter(
+            s.invalid_reason or "unknown" for s in samples if not s.valid
+        ).most_common(),
     )
 
 
@@ -575,10 +581,12 @@ def _warnings(tables: Sequence[RespondentTable], respondents: Sequence[str]) -> 
     for role, table in zip(ROLES, tables, strict=False):
         missing = sum(len(respondents) - len(s) for s in table.scores.values())
         if missing:
+            reasons = "; ".join(f"{n} x {why}" for why, n in table.invalid_reasons[:3])
             notes.append(
                 f"{role} ({table.results.instrument}): {missing} respondent scores missing "
-                "over its dimensions (an item without a valid answer); correlations use the "
-                "respondents scored on both sides"
+                "over its dimensions (a respondent's item without a valid answer"
+                + (f": {reasons}" if reasons else "")
+                + "); correlations use the respondents scored on both sides"
             )
         notes += [w for w in table.results.warnings if w not in notes]
     return notes

@@ -64,7 +64,8 @@ def compare_sections(results: dict[str, Any], prefix: str = "") -> list[Section]
                           (profiles[la].get(d) or {}).get("ci")) for la in labels)]
             for d in order]  # fmt: skip
     about = [el("li", f"{la}: {runs[la].get('model')} · {runs[la].get('instrument')} · "
-                f"{runs[la].get('n_samples')} samples ({runs[la].get('n_invalid')} invalid) · "
+                f"{fmt(runs[la].get('n_samples'))} samples ({fmt(runs[la].get('n_invalid'))} "
+                "invalid) · "
                 f"{runs[la].get('directory')}") for la in labels if la in runs]  # fmt: skip
     title = f" ({results.get('framework')})" if prefix else ""
     return [
