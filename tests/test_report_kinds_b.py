@@ -47,7 +47,7 @@ def test_steer_page(gallery: dict[str, Path]) -> None:
     mc = bare["mean_conformity"]
     assert f"{mc['value']:.2f} [{mc['ci_low']:.2f}, {mc['ci_high']:.2f}]" in html
     assert 'aria-label="expression per target value"' in html
-    assert "Verdict: " in html and "No method moved" in html
+    assert "Finding: " in html and "No method moved" in html
     lines = (folder / "methods" / "opro" / "candidates.jsonl").read_text().splitlines()
     assert f"opro ({len(lines)} candidates)" in html  # every candidate has its row
     for line in lines:
@@ -86,7 +86,9 @@ def test_steer_eval_page(gallery: dict[str, Path], tmp_path: Path) -> None:
     results = json.loads((folder / "results.json").read_text())
     html = render_report(folder)
     comparison = results["comparisons"][0]
-    assert f"{comparison['b']} vs {comparison['a']}" in html
+    # one sign convention: a pair with the bare model is method minus bare
+    assert comparison["b"] == "bare" and comparison["a"] != "bare"
+    assert f"{comparison['a']} − {comparison['b']}" in html
     assert f"{comparison['p_holm']:.3f}" in html
     copy = tmp_path / "evaluation"
     shutil.copytree(folder, copy)

@@ -185,8 +185,22 @@ def verdict_sections(results: dict[str, Any]) -> list[Section]:
 
 
 def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else str(value)
+    text = plain(value)
     return text if len(text) <= 200 else text[:200] + "…"
+
+
+def plain(value: Any) -> str:
+    """A setting as a reader writes it, not as Python prints it: a missing value is a dash,
+    a mapping `key: value, ...`, a list its items joined by commas."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(plain(v) for v in value)
+    return str(value)
 
 
 def usage_rows(usage: dict[str, Any]) -> list[list[object]]:

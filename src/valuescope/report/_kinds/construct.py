@@ -93,5 +93,6 @@ def _kept(results: dict[str, Any]) -> Section:
 def _dropped(results: dict[str, Any]) -> Section:
     rows = [[d.get("topic") or "", d.get("why") or "", el("div", str(d.get("text") or ""))]
             for d in results.get("dropped") or [] if isinstance(d, dict)]  # fmt: skip
-    body = table(["topic", "why", "text"], rows, numeric_from=9) if rows else el("p", "None.")
+    nothing = el("p", "Nothing was dropped.")
+    body = table(["topic", "why", "text"], rows, numeric_from=9) if rows else nothing
     return Section("dropped", f"Dropped while writing ({len(rows)})", body)
