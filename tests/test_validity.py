@@ -339,3 +339,24 @@ def test_missing_respondent_scores_name_their_reason(tmp_path: Path) -> None:
     [note] = _warnings([table], ["r1", "r2"])
     assert note.startswith("A (ipip50): 1 respondent scores missing")
     assert "4 x option '1' stands for 'Agree'" in note
+
+
+def test_the_shipped_ipip_neo_300_decides_every_trait_beside_bigfive(tmp_path: Path) -> None:
+    """IPIP-NEO-300 (public domain, the inventory PsyBORGS administered) ships as a Big Five
+    bank: 60 items per domain with its reverse keys, and on sim every trait is decided."""
+    from valuescope.frameworks import load_framework
+    from valuescope.instruments.likert.items import load_item_bank, shipped_item_banks
+
+    framework_id, path = shipped_item_banks()["ipip_neo300"]
+    bank = load_item_bank(path, load_framework(framework_id))
+    counts = {d: len(bank.for_dimension(d)) for d in BIG_FIVE}
+    assert counts == dict.fromkeys(BIG_FIVE, 60)
+    reverse = {d: sum(i.polarity == -1 for i in bank.for_dimension(d)) for d in BIG_FIVE}
+    assert reverse == {"openness": 32, "conscientiousness": 29, "extraversion": 24,
+                       "agreeableness": 36, "neuroticism": 27}  # fmt: skip
+    code, output = validity(tmp_path / "out", "--instruments", "bigfive,ipip_neo300")
+    assert code == 0, output
+    results = read_results(tmp_path / "out")
+    assert all(c.r.value is not None and c.r.value >= 0.6 for c in results.mtmm.convergent)
+    assert results.passed is True and results.verdict is not None
+    assert results.verdict.level == "interpretable"
