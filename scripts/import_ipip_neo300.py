@@ -51,7 +51,8 @@ items:
 
 
 def main(path: str) -> None:
-    session = json.load(open(path, encoding="utf-8"))
+    with open(path, encoding="utf-8") as handle:
+        session = json.load(handle)
     measure = session["measures"]["IPIP300"]
     domain_of: dict[str, tuple[str, int]] = {}
     for scale_id, dimension in DOMAINS.items():
