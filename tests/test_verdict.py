@@ -14,6 +14,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -22,11 +23,12 @@ from scripted import ScriptedModel
 from valuescope.cli import app
 from valuescope.engine import run
 from valuescope.instruments.likert import LikertInstrument, MeasureConfig
+from valuescope.instruments.likert.respondent_summary import weak_items
 from valuescope.instruments.likert.verdict import order_level
 from valuescope.models import Message
 from valuescope.report import render_report
 from valuescope.runs import list_runs
-from valuescope.stats import position_check
+from valuescope.stats import cronbach_alpha, item_analysis, position_check
 from valuescope.verdict import Reason, Verdict
 from valuescope.view._index import RunIndex
 
@@ -226,3 +228,45 @@ def test_plain_sim_tells_a_users_personas_apart(tmp_path: Path) -> None:
     sds = [d["sd"] for d in results["respondents"]["dimensions"].values()]
     assert min(sds) > 0.1, sds
     assert "answered alike" not in output
+
+
+def test_item_analysis_finds_the_item_that_does_not_belong() -> None:
+    rng = np.random.default_rng(0)
+    trait = rng.normal(size=40)
+    good = [trait + rng.normal(scale=0.5, size=40) for _ in range(4)]
+    matrix = np.column_stack([*good, -trait + rng.normal(scale=0.5, size=40)])  # mis-keyed
+    stats = item_analysis(matrix, ["a", "b", "c", "d", "flipped"])
+    r = {s.item_id: s.item_rest_r.value for s in stats}
+    assert all((r[i] or 0) > 0.6 for i in "abcd") and (r["flipped"] or 0) < -0.5
+    alpha = cronbach_alpha(matrix).value
+    assert alpha is not None and (stats[-1].alpha_if_deleted.value or 0) > alpha
+    assert weak_items(stats, alpha) == ["flipped"]
+    few = item_analysis(matrix[:2], ["a", "b", "c", "d", "flipped"])
+    assert few[0].item_rest_r.value is None and "3 respondents" in (few[0].item_rest_r.reason or "")
+
+
+def test_a_mis_keyed_item_is_named_weak(tmp_path: Path) -> None:
+    """sim answers its own item file; the user's copy keys one item the wrong way round:
+    over respondents that item goes against its scale and is named."""
+    rows = ["id,text,dimension,polarity"] + [
+        f"o{k},Statement number {k} about being open.,openness,{-1 if k == 4 else 1}"
+        for k in range(1, 7)
+    ]
+    (tmp_path / "truth.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "truth.scale.yaml").write_text(SCALE)
+    flipped = [r.replace("openness,-1", "openness,1") if r.startswith("o4,") else r for r in rows]
+    (tmp_path / "scored.csv").write_text("\n".join(flipped) + "\n")
+    (tmp_path / "scored.scale.yaml").write_text(SCALE)
+    design = tmp_path / "design.yaml"
+    design.write_text("frameworks: [bigfive]\nitem_files:\n  - {path: truth.csv, framework: "
+                      "bigfive, scale: truth.scale.yaml}\nitem_residual_sd: 0.3\n")  # fmt: skip
+    code, output = _measure("--model", f"sim:{design}", "--framework", "bigfive", "--items",
+                            str(tmp_path / "scored.csv"), "--design", "quick", "--out",
+                            str(tmp_path / "run"))  # fmt: skip
+    assert code == 0, output
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    openness = results["respondents"]["dimensions"]["openness"]
+    assert openness["weak_items"] == ["o4"], openness["items"]
+    assert "weak items (corrected item-rest r < 0.3" in output and "openness: o4" in output
+    page = render_report(tmp_path / "run")
+    assert "alpha if deleted (1 weak)" in page and '<details open>' in page

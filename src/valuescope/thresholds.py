@@ -68,10 +68,16 @@ uncertain to read: *interpret with care*. At 20 respondents, 5 items and alpha 0
 (1965) 95% interval is [0.62, 0.91], wide enough to straddle the 0.7 floor; at 10 it is
 [0.50, 0.94]."""
 
+ITEM_REST_FLOOR = 0.3
+"""A corrected item-rest correlation below 0.3 flags an item that does not go with the rest of
+its scale (the common rule of thumb in scale construction, e.g. Nunnally & Bernstein 1994;
+Field 2013); a negative one usually is a reverse key not followed."""
+
 __all__ = [
     "ACQUIESCENCE_CARE",
     "INVALID_SHARE_CARE",
     "INVALID_SHARE_NOT",
+    "ITEM_REST_FLOOR",
     "MIN_ITEMS",
     "MIN_RESPONDENTS",
     "OPTION_MASS_CARE",

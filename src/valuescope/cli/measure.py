@@ -20,6 +20,7 @@ from valuescope.cli.probes import (
     print_probes,
     reject_likert_options,
 )
+from valuescope.thresholds import ITEM_REST_FLOOR
 
 if TYPE_CHECKING:
     from valuescope.datasets.item_files import ColumnMapping
@@ -114,6 +115,15 @@ def print_profile(results: MeasureResults, directory: Path) -> None:
         }
         for reason in sorted(reasons):
             console.print(f"'-': {escape(reason)}", style="dim")
+        weak = {d: r.weak_items for d, r in results.respondents.dimensions.items() if r.weak_items}
+        if weak:
+            named = "; ".join(f"{d}: {', '.join(ids)}" for d, ids in weak.items())
+            console.print(
+                f"weak items (corrected item-rest r < {ITEM_REST_FLOOR}, or alpha rises "
+                f"without them): {escape(named)}",
+                style="yellow",
+                soft_wrap=True,
+            )
     print_run_footer(u, results.warnings, directory)
 
 
@@ -354,7 +364,7 @@ def respondents_table(results: MeasureResults) -> Table:
         f"{r.reliable_at} = reliable)"
     )
     table.add_column("value", no_wrap=True)
-    for heading in ("alpha", "lambda6", "omega", "reliable", "mean", "sd", "n"):
+    for heading in ("alpha", "lambda6", "omega", "reliable", "mean", "sd", "n", "weak"):
         table.add_column(heading, justify="right", no_wrap=True)
     for dim, result in r.dimensions.items():
         rel = result.reliability
@@ -367,6 +377,7 @@ def respondents_table(results: MeasureResults) -> Table:
             fmt(result.mean),
             fmt(result.sd),
             str(rel.n_respondents),
+            f"{len(result.weak_items)}/{len(result.items)}" if result.items else "-",
         )
     return table
 

@@ -22,6 +22,7 @@ from valuescope.stats._format_checks import (
     text_agreement,
     uniformity_check,
 )
+from valuescope.stats._items import ItemStatistics, item_analysis
 from valuescope.stats._mtmm import (
     CriterionCorrelation,
     MTMMResult,
@@ -58,6 +59,7 @@ __all__ = [
     "CriterionCorrelation",
     "DimensionMetrics",
     "DimensionPairCorrelation",
+    "ItemStatistics",
     "MTMMResult",
     "MacroMetrics",
     "PositionCheck",
@@ -79,6 +81,7 @@ __all__ = [
     "guttman_lambda6",
     "holm",
     "icc3_1",
+    "item_analysis",
     "mcdonald_omega",
     "mrat_centre",
     "mtmm",

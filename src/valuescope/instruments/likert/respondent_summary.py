@@ -19,12 +19,18 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from valuescope.instruments.likert.design import MIN_RESPONDENTS
 from valuescope.instruments.likert.items import Item
 from valuescope.instruments.likert.scoring import LikertSample
-from valuescope.stats import RespondentReliability, respondent_reliability
+from valuescope.stats import (
+    ItemStatistics,
+    RespondentReliability,
+    item_analysis,
+    respondent_reliability,
+)
+from valuescope.thresholds import ITEM_REST_FLOOR
 
 RELIABLE_AT = 0.70
 
@@ -48,6 +54,11 @@ class RespondentDimension(BaseModel):
     sd: float | None
     """How much the respondents differ: near 0 when personas change nothing, and then no
     reliability can be high."""
+    items: list[ItemStatistics] = Field(default_factory=list)
+    """Corrected item-rest r and alpha if deleted of each item (`stats.item_analysis`)."""
+    weak_items: list[str] = Field(default_factory=list)
+    """Items whose item-rest r is below `thresholds.ITEM_REST_FLOOR`, or whose deletion
+    would raise alpha."""
 
 
 class RespondentResults(BaseModel):
@@ -90,6 +101,18 @@ def respondent_scores(samples: Sequence[LikertSample], item_ids: Sequence[str]) 
     return {r: float(matrix[i].mean()) for i, r in enumerate(ids) if complete[i]}
 
 
+def weak_items(items: Sequence[ItemStatistics], alpha: float | None) -> list[str]:
+    """The items below the item-rest floor, or whose deletion would raise `alpha`."""
+    weak = []
+    for item in items:
+        r, without = item.item_rest_r.value, item.alpha_if_deleted.value
+        low = r is not None and r < ITEM_REST_FLOOR
+        lowers = alpha is not None and without is not None and without > alpha
+        if low or lowers:
+            weak.append(item.item_id)
+    return weak
+
+
 def summarise_respondents(
     samples: Sequence[LikertSample],
     items: Sequence[Item],
@@ -109,10 +132,13 @@ def summarise_respondents(
         )
         complete = matrix[~np.isnan(matrix).any(axis=1)]
         totals = complete.mean(axis=1) if len(complete) else np.array([])
+        item_stats = item_analysis(matrix, item_ids)
         dimensions[dim] = RespondentDimension(
             reliability=reliability,
             mean=float(totals.mean()) if len(totals) else None,
             sd=float(totals.std(ddof=1)) if len(totals) > 1 else None,
+            items=item_stats,
+            weak_items=weak_items(item_stats, reliability.alpha.value),
         )
     return RespondentResults(
         design=design,

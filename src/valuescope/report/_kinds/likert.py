@@ -12,7 +12,7 @@ from valuescope.report._html import ci_text, el, fmt, table
 from valuescope.report._kinds._cells import bounds
 from valuescope.report._page import Links, Section, flags
 from valuescope.report._svg import Bar, RadarLine, bars, radar
-from valuescope.thresholds import POSITION_SHARE_CARE, POSITION_SHARE_NOT
+from valuescope.thresholds import ITEM_REST_FLOOR, POSITION_SHARE_CARE, POSITION_SHARE_NOT
 
 
 def dimension_order(framework_id: str | None, scored: list[str]) -> list[str]:
@@ -183,8 +183,38 @@ def _respondents(respondents: dict[str, Any], order: list[str]) -> Section:
             rows,
         ),
         el("ul", [el("li", r) for r in sorted(reasons)], class_="warnings") if reasons else None,
+        _items(dims, order),
     )
     return Section("respondents", "Reliability over respondents", body)
+
+
+def _items(dims: dict[str, Any], order: list[str]) -> Markup | None:
+    """Every item's corrected item-rest r and alpha if deleted, the weak ones flagged."""
+    rows = []
+    weak_count = 0
+    for d in order:
+        summary = dims.get(d) or {}
+        weak = set(summary.get("weak_items") or [])
+        weak_count += len(weak)
+        for item in summary.get("items") or []:
+            flag = el("span", "weak", class_="bad") if item.get("item_id") in weak else "–"
+            rows.append([d, item.get("item_id"), _stat(item.get("item_rest_r")),
+                         _stat(item.get("alpha_if_deleted")), flag])  # fmt: skip
+    if not rows:
+        return None
+    return el(
+        "details",
+        el("summary", f"Items: corrected item-rest r and alpha if deleted ({weak_count} weak)"),
+        el(
+            "p",
+            f"Weak: item-rest r below {ITEM_REST_FLOOR} (the item does not go with the rest of "
+            "its scale; a negative r is usually a reverse key the model did not follow), or "
+            "alpha would rise without it.",
+            class_="sub",
+        ),
+        table(["dimension", "item", "item-rest r", "alpha if deleted", "flag"], rows),
+        open=weak_count > 0,
+    )
 
 
 def _format_checks(results: dict[str, Any], dims: dict[str, Any], order: list[str]) -> Section:
