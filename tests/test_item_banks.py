@@ -31,6 +31,10 @@ def _is_item_bank(path: Path) -> bool:
 
 
 BANK_IDS = sorted(p.stem for p in BANK_DIR.glob("*.yaml") if _is_item_bank(p))
+PUBLISHED_BANKS = {"ipip_neo300"}
+"""Published inventories, shipped as their authors wrote them: no paraphrases of ours, and
+items of one facet worded alike by design. The wording rules below are for our own banks."""
+OWN_BANK_IDS = [b for b in BANK_IDS if b not in PUBLISHED_BANKS]
 FRAMEWORK_IDS = sorted(p.stem for p in builtin_dir().glob("*.yaml"))
 
 # Banks that are meant to be full questionnaires need >= 8 items per dimension, the others 4.
@@ -376,7 +380,7 @@ def test_items_per_dimension_and_reverse_keying(bank_id: str) -> None:
             assert reverse >= 1, f"{dim}: no reverse-keyed item"
 
 
-@pytest.mark.parametrize("bank_id", BANK_IDS)
+@pytest.mark.parametrize("bank_id", OWN_BANK_IDS)
 def test_every_item_has_two_distinct_paraphrases(bank_id: str) -> None:
     for item in bank(bank_id).items:
         assert len(item.paraphrases) == PARAPHRASES_PER_ITEM, item.id
@@ -401,7 +405,7 @@ def test_no_item_names_its_own_dimension(bank_id: str) -> None:
     assert not offenders, "\n".join(offenders)
 
 
-@pytest.mark.parametrize("bank_id", BANK_IDS)
+@pytest.mark.parametrize("bank_id", OWN_BANK_IDS)
 def test_items_are_not_near_duplicates(bank_id: str) -> None:
     items = bank(bank_id).items
     offenders = [

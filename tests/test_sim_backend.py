@@ -251,7 +251,7 @@ def test_item_parameters_follow_the_design() -> None:
     fixed = simulated(threshold_jitter=0.0, threshold_range=[-1.5, 3.0]).true_parameters()
     assert {p.discrimination for p in fixed.items} == {1.5}
     # The framework's shipped banks: bigfive (5 points) and bigfive_short (7 points).
-    assert {p.bank for p in fixed.items} == {"bigfive", "bigfive_short"}
+    assert {p.bank for p in fixed.items} == {"bigfive", "bigfive_short", "ipip_neo300"}
     assert {tuple(p.thresholds) for p in fixed.items if p.bank == "bigfive"} == {
         (-1.5, 0.0, 1.5, 3.0)
     }

@@ -269,4 +269,4 @@ def test_a_mis_keyed_item_is_named_weak(tmp_path: Path) -> None:
     assert openness["weak_items"] == ["o4"], openness["items"]
     assert "weak items (corrected item-rest r < 0.3" in output and "openness: o4" in output
     page = render_report(tmp_path / "run")
-    assert "alpha if deleted (1 weak)" in page and '<details open>' in page
+    assert "alpha if deleted (1 weak)" in page and "<details open>" in page
