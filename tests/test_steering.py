@@ -306,7 +306,8 @@ def test_steer_budget_and_evaluation_resume(tmp_path: Path) -> None:
     report = finished.report
     persona = report.methods["persona"]
     assert persona.stopped == "budget" and persona.requests <= 3
-    assert "plain value instruction stands in" in persona.notes[0]
+    assert persona.notes[0].startswith("fell back to the plain value instruction: budget 3 ")
+    assert "the next step needs" in persona.notes[0]
     assert report.target == {"self_direction": 6.0, "tradition": 1.0, "benevolence": 5.0}
     evaluation = asyncio.run(resume(finished.directory / "evaluation", "steer-eval"))
     assert evaluation.results.model_dump()["conditions"] == [

@@ -469,7 +469,8 @@ class SimModel:
         `item_file` is a user's instrument (`measure --items FILE`) the respondent then
         knows too, unless its design lists that file already: plain `sim` reads a user's
         items instead of answering every one invalid. `personas` (a user's
-        `--personas FILE`) become its pool, so that they differ as the shipped ones do."""
+        `--personas FILE`) become its pool where the design names none, so that they differ
+        as the shipped ones do."""
         if not model:
             config, located, source = SimConfig(), None, None
         else:
@@ -482,7 +483,8 @@ class SimModel:
             if wanted not in listed:
                 added = item_file.model_copy(update={"path": str(wanted)})
                 config = config.model_copy(update={"item_files": [*config.item_files, added]})
-        return cls(config, personas, name=name, source=source, located=located)
+        pool = personas if config.personas is None else None
+        return cls(config, pool, name=name, source=source, located=located)
 
     # -- construction ------------------------------------------------------------------------
 

@@ -104,6 +104,9 @@ class MeasureConfig(RunConfig):
         FILE`) to know, so that it answers the user's items, and tells the user's personas
         apart, instead of recording every answer invalid or answering every persona alike."""
         items = self.items if self.items and Path(self.items).is_file() else None
+        shipped = {path.resolve() for _, path in shipped_item_banks().values()}
+        if items is not None and Path(items).resolve() in shipped:
+            items = None  # a shipped bank named by its file: sim knows it under its id
         if model is None and self.backend == "sim" and (items or self.personas_file):
             from valuescope.models import SimItemFile, SimModel
             from valuescope.respondents import load_personas
