@@ -405,6 +405,22 @@ class _Problem(Exception):
         self.message = message
 
 
+_BANKS: dict[tuple[str, int, str], ItemBank] = {}
+"""Shipped banks already read, by (path, mtime, framework): every `SimModel` knows every
+shipped bank, and reading their YAML with line numbers takes most of a second."""
+
+
+def _shipped_bank(path: Path, framework: Framework) -> ItemBank:
+    """The shipped item bank at `path` for `framework`, read once per process (and again
+    when the file or the framework changes). Banks are not modified after loading."""
+    from valuescope.instruments.likert.items import load_item_bank
+
+    key = (str(path), path.stat().st_mtime_ns, framework.model_dump_json())
+    if key not in _BANKS:
+        _BANKS[key] = load_item_bank(path, framework)
+    return _BANKS[key]
+
+
 def default_frameworks() -> list[str]:
     """Every shipped framework that has a shipped item bank."""
     from valuescope.instruments.likert.items import builtin_item_bank_path
@@ -518,7 +534,6 @@ class SimModel:
         from valuescope.instruments.likert.items import (
             builtin_item_bank_path,
             load_instrument_file,
-            load_item_bank,
             shipped_item_banks,
         )
 
@@ -553,10 +568,10 @@ class SimModel:
                     "give its items in item_files",
                 )
             frameworks.setdefault(framework.id, framework)
-            banks.append((framework.id, load_item_bank(path, framework)))
+            banks.append((framework.id, _shipped_bank(path, framework)))
             for bank_id, (owner, other) in shipped_item_banks().items():
                 if owner == framework.id and bank_id != framework.id:
-                    banks.append((bank_id, load_item_bank(other, framework)))
+                    banks.append((bank_id, _shipped_bank(other, framework)))
         self._frameworks = frameworks
         self._banks = banks
         self._build_latents()
