@@ -354,7 +354,8 @@ def test_the_shipped_ipip_neo_300_decides_every_trait_beside_bigfive(tmp_path: P
     reverse = {d: sum(i.polarity == -1 for i in bank.for_dimension(d)) for d in BIG_FIVE}
     assert reverse == {"openness": 32, "conscientiousness": 29, "extraversion": 24,
                        "agreeableness": 36, "neuroticism": 27}  # fmt: skip
-    code, output = validity(tmp_path / "out", "--instruments", "bigfive,ipip_neo300")
+    code, output = validity(tmp_path / "out", "--instruments", "bigfive,ipip_neo300",
+                            "--limit", "50")  # 10 items per domain of IPIP's 60  # fmt: skip
     assert code == 0, output
     results = read_results(tmp_path / "out")
     assert all(c.r.value is not None and c.r.value >= 0.6 for c in results.mtmm.convergent)
