@@ -251,6 +251,12 @@ def test_steer_on_the_embedded_model_end_to_end(
     transfer to the questionnaire, export; then a copy resumes at no model cost."""
     printed = output_of(gallery["steer"])
     assert "held-out evaluation" in printed and "finding:" in printed
+    # each transfer questionnaire's verdict, as its own measure run gives it
+    verdicts = json.loads((gallery["steer"] / "steer.json").read_text())["warnings"]
+    [line] = [w for w in verdicts if w.startswith("trait transfer questionnaire verdicts: ")]
+    for condition in ("bare", "prompt", "opro"):
+        own = json.loads((gallery["steer"] / "transfer" / condition / "results.json").read_text())
+        assert f"{condition} {own['verdict']['level']}" in line, line
     out = tmp_path / "steer"
     shutil.copytree(gallery["steer"], out)
     report = json.loads((out / "steer.json").read_text())

@@ -53,10 +53,12 @@ async def transfer_table(
     """(one row per target value, notes). No shipped questionnaire: no rows, a note."""
     conditions = [BARE, *config.methods]
     scores: dict[str, dict[str, float | None]] = {}
+    verdicts: list[str] = []
     try:
         for condition in conditions:
             results = await _questionnaire(config, framework, condition, out, progress)
             scores[condition] = {d: r.score for d, r in results.dimensions.items()}
+            verdicts.append(f"{condition} {_verdict_of(results)}")
     except ConfigError as exc:
         return [], [f"trait transfer skipped: {exc}"]
     behaviour: dict[str, dict[str, float | None]] = {}
@@ -72,4 +74,16 @@ async def transfer_table(
         )
         for d, p in config.target.priorities.items()
     ]
-    return rows, []
+    return rows, [f"trait transfer questionnaire verdicts: {'; '.join(verdicts)}"]
+
+
+def _verdict_of(results: MeasureResults) -> str:
+    """A questionnaire run's verdict in a few words: its level and deciding checks."""
+    if results.failure is not None:
+        return f"failed ({results.failure})"
+    verdict = results.verdict
+    if verdict is None:
+        return "without a verdict"
+    if verdict.level == "interpretable":
+        return verdict.level
+    return f"{verdict.level} ({', '.join(r.check for r in verdict.deciding)})"
