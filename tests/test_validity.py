@@ -139,6 +139,10 @@ def test_passing_instruments_read_interpretable_and_undecided_fails_under_strict
                             "--personas", "3")  # fmt: skip
     assert code == 0 and "verdict: interpret with care" in output, output
     assert "construct validity is undecided" in output
+    # each instrument's own verdict, quoted with the reason that decided it
+    assert (
+        "A (bigfive), the model's own profile: interpret with care (respondents: 3 of 3" in output
+    )
     code, output = validity(tmp_path / "few", "--instruments", "bigfive,bigfive_short",
                             "--personas", "3", "--strict")  # fmt: skip
     assert code == 4 and "--strict: construct validity is undecided" in output, output

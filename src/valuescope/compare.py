@@ -424,10 +424,7 @@ def _verdict(labels: Sequence[str], runs: Sequence[LoadedRun]) -> Verdict | None
             text = f"{label}: the run failed: {failure}"
             reasons.append(Reason(check="run", level="not interpretable", text=text))
         elif verdict is not None:
-            named = "; ".join(f"{r.check}: {r.text}" for r in verdict.deciding)
-            text = f"{label}: {verdict.level}" + (
-                f" ({named})" if verdict.level != "interpretable" else ""
-            )
+            text = f"{label}: {verdict.explained()}"
             reasons.append(Reason(check="run", level=verdict.level, text=text))
     return Verdict.of(reasons) if reasons else None
 

@@ -547,10 +547,7 @@ def _verdict(tables: Sequence[RespondentTable], passed: bool | None, result: MTM
         own = table.results.verdict
         if own is None:
             continue
-        named = "; ".join(f"{r.check}: {r.text}" for r in own.deciding)
-        text = f"{role} ({table.results.instrument}), the model's own profile: {own.level}"
-        if own.level != "interpretable":
-            text += f" ({named})"
+        text = f"{role} ({table.results.instrument}), the model's own profile: {own.explained()}"
         reasons.append(Reason(check=f"instrument {role}", level=own.level, text=text))
     if passed is None:
         grouped: dict[str, list[str]] = {}

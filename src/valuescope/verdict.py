@@ -60,6 +60,18 @@ class Verdict(BaseModel):
         """The reasons at the verdict's own level (those that decided it)."""
         return [r for r in self.reasons if r.level == self.level]
 
+    def explained(self, texts: bool = True) -> str:
+        """The level, and below *interpretable* the deciding reasons in brackets: each
+        `check: text` (or only the checks' names), as a run that sums up others quotes it."""
+        if self.level == "interpretable":
+            return self.level
+        named = (
+            "; ".join(f"{r.check}: {r.text}" for r in self.deciding)
+            if texts
+            else ", ".join(r.check for r in self.deciding)
+        )
+        return f"{self.level} ({named})"
+
 
 def worse(a: Level, b: Level) -> Level:
     """The worse of two levels."""

@@ -23,7 +23,7 @@ from rich.progress import (
 
 if TYPE_CHECKING:
     from valuescope.models import CachedModel, RunUsage
-    from valuescope.runs import ResultsBase, SampleRecord
+    from valuescope.runs import SampleRecord
     from valuescope.stats import CIStat
     from valuescope.verdict import Verdict
 
@@ -172,14 +172,14 @@ LEVEL_STYLE = {
 }
 
 
-def print_verdict(results: ResultsBase) -> None:
+def print_verdict(failure: str | None, verdict: Verdict | None) -> None:
     """What a run's output opens with: its failure, or its verdict and the reasons that
     decided it (the others follow, dimmed); nothing for a command without a verdict."""
-    if results.failure is not None:
-        console.print(f"[bold red]failed:[/] {escape(results.failure)}", soft_wrap=True)
+    if failure is not None:
+        console.print(f"[bold red]failed:[/] {escape(failure)}", soft_wrap=True)
         return
-    if results.verdict is not None:
-        print_verdict_block(results.verdict)
+    if verdict is not None:
+        print_verdict_block(verdict)
 
 
 def print_verdict_block(verdict: Verdict) -> None:
@@ -191,11 +191,14 @@ def print_verdict_block(verdict: Verdict) -> None:
         console.print(line, style=style, soft_wrap=True, highlight=False)
 
 
-def conclude(results: ResultsBase, strict: bool) -> None:
-    """Exit 4 for a failed run and, under `--strict`, for one that is not interpretable."""
-    if results.failure is not None:
-        print_error(f"the run failed: {results.failure}")
+def conclude(
+    failure: str | None, verdict: Verdict | None, strict: bool, what: str = "the run"
+) -> None:
+    """Exit 4 for a failed run (`what` names it) and, under `--strict`, for one that is not
+    interpretable."""
+    if failure is not None:
+        print_error(f"{what} failed: {failure}")
         raise typer.Exit(RUN_FAILED)
-    if strict and results.verdict is not None and results.verdict.level == "not interpretable":
+    if strict and verdict is not None and verdict.level == "not interpretable":
         print_error("--strict: the verdict is 'not interpretable'")
         raise typer.Exit(RUN_FAILED)

@@ -48,9 +48,10 @@ def run_command(
         except KeyboardInterrupt:
             _interrupted(command, progress.directory)
             raise typer.Exit(130) from None
-    print_verdict(finished.results)
-    show(finished.results, finished.directory)
-    conclude(finished.results, run.strict)
+    results = finished.results
+    print_verdict(results.failure, results.verdict)
+    show(results, finished.directory)
+    conclude(results.failure, results.verdict, run.strict)
     return finished
 
 

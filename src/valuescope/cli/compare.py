@@ -21,12 +21,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from valuescope.cli._console import (
-    RUN_FAILED,
     RichProgress,
+    conclude,
     console,
-    print_error,
     print_report_line,
-    print_verdict_block,
+    print_verdict,
     user_errors,
 )
 from valuescope.cli._options import RunOptions, given_on_command_line, run_options
@@ -120,8 +119,7 @@ def differences_table(results: CompareResults, rows: list[DimensionComparison]) 
 
 def print_comparison(run: CompareRun) -> None:
     results = run.results
-    if results.verdict is not None:
-        print_verdict_block(results.verdict)
+    print_verdict(None, results.verdict)
     console.print(profiles_table(results))
     significant = results.significant()
     if results.nothing_tested:
@@ -307,10 +305,7 @@ def compare_command(
         config = CompareConfig(method=method.value, seed=seed, scores="pooled" if pooled else "own")
         finished = compare(directories, out, config, framework)
         print_comparison(finished)
-    verdict = finished.results.verdict
-    if run.strict and verdict is not None and verdict.level == "not interpretable":
-        print_error("--strict: the verdict is 'not interpretable'")
-        raise typer.Exit(RUN_FAILED)
+    conclude(None, finished.results.verdict, run.strict)
 
 
 def register(app: typer.Typer) -> None:

@@ -16,12 +16,13 @@ from valuescope.cli._console import (
     RUN_FAILED,
     RichProgress,
     ci_cell,
+    conclude,
     console,
     errors,
     fmt,
     print_error,
     print_report_line,
-    print_verdict_block,
+    print_verdict,
     user_errors,
 )
 from valuescope.cli._options import RunOptions, run_options
@@ -82,10 +83,7 @@ def criterion_table(results: ConstructValidityResults) -> Table | None:
 
 def print_validity(results: ConstructValidityResults, files: list[Path]) -> None:
     m = results.mtmm
-    if results.failure is not None:
-        console.print(f"[bold red]failed:[/] {escape(results.failure)}", soft_wrap=True)
-    elif results.verdict is not None:
-        print_verdict_block(results.verdict)
+    print_verdict(results.failure, results.verdict)
     console.print(convergent_table(results))
     console.print(
         f"mean convergent r: {fmt(m.mean_convergent.value)}; mean discriminant |r| "
@@ -250,15 +248,8 @@ def validity(
 def conclude_validity(results: ConstructValidityResults, strict: bool) -> None:
     """Exit 4 when nothing could be computed; under `--strict` also when the verdict is not
     interpretable or construct validity is undecided."""
-    if results.failure is not None:
-        print_error(f"validity failed: {results.failure}")
-        raise typer.Exit(RUN_FAILED)
-    if not strict:
-        return
-    if results.verdict is not None and results.verdict.level == "not interpretable":
-        print_error("--strict: the verdict is 'not interpretable'")
-        raise typer.Exit(RUN_FAILED)
-    if results.passed is None:
+    conclude(results.failure, results.verdict, strict, what="validity")
+    if strict and results.passed is None:
         print_error("--strict: construct validity is undecided")
         raise typer.Exit(RUN_FAILED)
 

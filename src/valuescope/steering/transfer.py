@@ -81,9 +81,6 @@ def _verdict_of(results: MeasureResults) -> str:
     """A questionnaire run's verdict in a few words: its level and deciding checks."""
     if results.failure is not None:
         return f"failed ({results.failure})"
-    verdict = results.verdict
-    if verdict is None:
+    if results.verdict is None:
         return "without a verdict"
-    if verdict.level == "interpretable":
-        return verdict.level
-    return f"{verdict.level} ({', '.join(r.check for r in verdict.deciding)})"
+    return results.verdict.explained(texts=False)

@@ -103,28 +103,36 @@ class MeasureConfig(RunConfig):
         given the user's instrument file (`--items FILE`) and persona file (`--personas
         FILE`) to know, so that it answers the user's items, and tells the user's personas
         apart, instead of recording every answer invalid or answering every persona alike."""
-        items = self.items if self.items and Path(self.items).is_file() else None
-        shipped = {path.resolve() for _, path in shipped_item_banks().values()}
-        if items is not None and Path(items).resolve() in shipped:
-            items = None  # a shipped bank named by its file: sim knows it under its id
-        if model is None and self.backend == "sim" and (items or self.personas_file):
-            from valuescope.models import SimItemFile, SimModel
-            from valuescope.respondents import load_personas
-
-            item_file = None
-            if items is not None:
-                columns = {k: v for k, v in self.columns.model_dump().items() if k != v}
-                item_file = SimItemFile(
-                    path=items, framework=self.framework, scale=self.scale, columns=columns
-                )
-            personas = None
-            if self.personas_file:
-                personas = [p.text for p in load_personas(Path(self.personas_file))]
-            spec = parse_model_name(self.model)
-            model = SimModel.from_name(
-                spec.model, name=self.model, item_file=item_file, personas=personas
-            )
+        if model is None and self.backend == "sim":
+            model = self._sim_knowing_the_users_files()
         return super().open_model(model)
+
+    def _sim_knowing_the_users_files(self) -> Model | None:
+        """The `sim` this config names, told the user's item and persona files (None when
+        there is nothing to tell: the registry opens it as usual)."""
+        items = self.items if self.items and Path(self.items).is_file() else None
+        if items is not None:
+            shipped = {path.resolve() for _, path in shipped_item_banks().values()}
+            if Path(items).resolve() in shipped:
+                items = None  # a shipped bank named by its file: sim knows it under its id
+        if items is None and not self.personas_file:
+            return None
+        from valuescope.models import SimItemFile, SimModel
+        from valuescope.respondents import load_personas
+
+        item_file = None
+        if items is not None:
+            columns = {k: v for k, v in self.columns.model_dump().items() if k != v}
+            item_file = SimItemFile(
+                path=items, framework=self.framework, scale=self.scale, columns=columns
+            )
+        personas = None
+        if self.personas_file:
+            personas = [p.text for p in load_personas(Path(self.personas_file))]
+        spec = parse_model_name(self.model)
+        return SimModel.from_name(
+            spec.model, name=self.model, item_file=item_file, personas=personas
+        )
 
     def respondent_design(self) -> tuple[int, Crossing] | None:
         """(personas, crossing) of the respondent design, or None for the profile only."""
