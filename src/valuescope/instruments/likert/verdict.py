@@ -139,7 +139,7 @@ def option_mass_reason(results: MeasureResults) -> Reason | None:
         check="option_mass",
         level=level,
         text=f"mean probability on the options {mass:.2f} (< {t.OPTION_MASS_CARE} needs care: "
-        "the model often says something else than an option)",
+        "below it the model says something other than an option as often as it answers)",
         figures={"option_mass": mass},
     )
 
