@@ -128,8 +128,17 @@ def test_generate_page(gallery: dict[str, Path], tmp_path: Path) -> None:
         scores = f'<td class="num">{q["informativeness"]:.4f}</td><td class="num">'
         assert scores + f"{q['elicitation']:.3f}</td>" in html
     assert "Bandit arms" in html and "eating animals kept as pets elsewhere" in html
-    assert "word bigrams 1.00 &gt;= 0.5" in html
+    # which questions the model repeats varies between machines: the drop table is shown
+    # from a results file that has one
     copy = _copy(gallery, "generate", tmp_path)
+    drop = {"question": "Is it right?", "repeats": "Is it right ?", "why": "word bigrams 1.00 >= 0.5"}
+
+    def dropped(d: dict) -> None:  # type: ignore[type-arg]
+        d["dropped_duplicates"] = [drop]
+
+    _edit(copy / "generate.json", dropped)
+    html = render_report(copy)
+    assert "Dropped near-duplicates (1)" in html and "word bigrams 1.00 &gt;= 0.5" in html
     bank[0]["question"] = SCRIPT + IMG
     (copy / "bank.jsonl").write_text("".join(json.dumps(q) + "\n" for q in bank))
     _assert_escaped(render_report(copy))

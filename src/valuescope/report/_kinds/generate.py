@@ -116,5 +116,5 @@ def _dropped(results: dict[str, Any]) -> Section:
     rows = [[el("div", str(d.get("question") or "")), el("div", str(d.get("repeats") or "")),
              d.get("why") or ""] for d in dropped if isinstance(d, dict)]  # fmt: skip
     body = (table(["dropped question", "repeats", "why"], rows, numeric_from=9) if rows
-            else el("p", "None.", class_="sub"))  # fmt: skip
+            else el("p", "No question was dropped as a near-duplicate.", class_="sub"))  # fmt: skip
     return Section("dropped", f"Dropped near-duplicates ({len(rows)})", body)
