@@ -23,16 +23,22 @@ replication loop and the direct route.
 (c) Response styles (`styles.py`): position bias and acquiescence set in the design, read
     back from the model's own profile, beside what the design implies.
 (d) False passes (`noise.py`): how often pure-noise respondents pass the all-three rule.
+(g) Clustered respondents (`clustered.py`): respondents who share personas (20 personas x 9
+    phrasings), drawn from the sim's model with a phrasing effect: coverage of the intervals
+    of alpha, lambda6, omega and the MTMM gap, resampling personas and resampling respondents.
 (e) Power (`power.py`; `--power` only, not in the default run): alpha CI width and how often
     a difference between two models' respondents is detected, per number of respondents and
     items per dimension.
 
-Last line: `false pass rate: X` = dimensions where pure-noise respondents passed the
-all-three >= 0.70 rule / dimensions tested.
+Second to last line (part g): `clustered coverage: X`, the smallest coverage of the four
+statistics' intervals under persona resampling. Last line: `false pass rate: X` =
+dimensions where pure-noise respondents passed the all-three >= 0.70 rule / dimensions
+tested.
 
     .venv/bin/python bench/recovery.py [--replications 30] [--personas 60] [--population 5000]
         [--mtmm-replications 6] [--noise-replications 40] [--noise-personas 30]
-        [--parts abcd] [--power [--power-personas 20,60,200] [--power-items 3,9]
+        [--clustered-replications 200] [--clustered-personas 20] [--phrasings 9]
+        [--parts abcdg] [--power [--power-personas 20,60,200] [--power-items 3,9]
          [--power-replications 5] [--difference 0.5] [--power-direct]]
 """
 
@@ -50,6 +56,7 @@ _BENCH = str(Path(__file__).resolve().parent)
 if _BENCH not in sys.path:
     sys.path.insert(0, _BENCH)
 
+from recovery_parts.clustered import ClusteredRecovery, clustered_recovery, print_clustered
 from recovery_parts.common import (
     BIG_FIVE,
     RELIABILITY_DESIGN,
@@ -79,12 +86,14 @@ __all__ = [  # the parts' names, as before the split (tests/test_recovery.py use
     "RULE",
     "STATISTICS",
     "STYLE_LEVELS",
+    "ClusteredRecovery",
     "FalsePasses",
     "MTMMRecovery",
     "PowerCell",
     "ReliabilityRecovery",
     "StyleRow",
     "_mean",
+    "clustered_recovery",
     "engine_vs_direct",
     "expected_scores",
     "false_passes",
@@ -92,6 +101,7 @@ __all__ = [  # the parts' names, as before the split (tests/test_recovery.py use
     "mtmm_recovery",
     "persona_texts",
     "power",
+    "print_clustered",
     "print_false_passes",
     "print_mtmm",
     "print_power",
@@ -120,8 +130,12 @@ def main() -> None:
     parser.add_argument("--mtmm-replications", type=int, default=6)
     parser.add_argument("--noise-replications", type=int, default=40)
     parser.add_argument("--noise-personas", type=int, default=30)
+    parser.add_argument("--clustered-replications", type=int, default=200)
+    parser.add_argument("--clustered-personas", type=int, default=20)
+    parser.add_argument("--phrasings", type=int, default=9)
+    parser.add_argument("--clustered-boot", type=int, default=500)
     parser.add_argument(
-        "--parts", default="abcd", help="which parts to run (default abcd; e = --power)"
+        "--parts", default="abcdg", help="which parts to run (default abcdg; e = --power)"
     )
     parser.add_argument("--power", action="store_true", help="also run part (e)")
     parser.add_argument("--power-personas", type=_int_list, default=[20, 60, 200])
@@ -133,8 +147,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     parts = set(args.parts) | ({"e"} if args.power else set())
-    if parts - set("abcde"):
-        parser.error(f"--parts: unknown part(s) {''.join(sorted(parts - set('abcde')))}")
+    if parts - set("abcdeg"):
+        parser.error(f"--parts: unknown part(s) {''.join(sorted(parts - set('abcdeg')))}")
     if min(args.personas, args.noise_personas, *args.power_personas) < 20:
         parser.error("reliability over respondents needs >= 20 respondents")
 
@@ -147,7 +161,7 @@ def main() -> None:
     print()
     with tempfile.TemporaryDirectory(prefix="valuescope-recovery-") as tmp:
         work = Path(tmp)
-        rel = mt = noise = None
+        rel = mt = noise = clustered = None
         styles: list[StyleRow] = []
         cells: list[PowerCell] = []
         if "a" in parts:
@@ -161,6 +175,15 @@ def main() -> None:
             note("(c) done")
         if "d" in parts:
             noise = false_passes(work, args.noise_replications, args.noise_personas, note)
+        if "g" in parts:
+            clustered = clustered_recovery(
+                args.clustered_replications,
+                args.clustered_personas,
+                args.phrasings,
+                args.population,
+                args.clustered_boot,
+                note,
+            )
         if "e" in parts:
             cells = power(
                 work,
@@ -182,6 +205,8 @@ def main() -> None:
         print_power(cells, args.difference, args.power_direct)
     if noise is not None:
         print_false_passes(noise)
+    if clustered is not None:
+        print_clustered(clustered)
     print(f"total wall time: {time.perf_counter() - started:.0f} s")
     rate = f"{noise.rate:.3f}" if noise is not None else "not measured (part d not run)"
     print(f"false pass rate: {rate}")

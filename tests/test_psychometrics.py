@@ -91,11 +91,14 @@ def factor_analyzer_class() -> Any:
 
 
 def reference_omega(factor_analyzer_class: Any, matrix: np.ndarray, method: str) -> float:
-    """Omega the textbook way from factor_analyzer: (sum l)^2 / ((sum l)^2 + sum u)."""
+    """Omega of the raw item sum from factor_analyzer's standardised solution, the textbook
+    way: loadings l s and uniquenesses u s^2 on the items' scales (s = item sd), then
+    (sum l s)^2 / ((sum l s)^2 + sum u s^2)."""
     model = factor_analyzer_class(n_factors=1, rotation=None, method=method)
     model.fit(matrix)
-    loadings = model.loadings_.ravel()
-    uniquenesses = model.get_uniquenesses()
+    sd = matrix.std(axis=0, ddof=1)
+    loadings = model.loadings_.ravel() * sd
+    uniquenesses = model.get_uniquenesses() * sd**2
     return float(loadings.sum() ** 2 / (loadings.sum() ** 2 + uniquenesses.sum()))
 
 
@@ -136,11 +139,11 @@ def test_icc3_1_is_one_when_items_differ_only_by_offsets() -> None:
     assert vs.icc3_1(rows + offsets).value == pytest.approx(1.0)
 
 
-def test_icc3_1_drops_items_with_missing_cells() -> None:
+def test_icc3_1_drops_rows_with_missing_cells() -> None:
     matrix = likert_matrix(7, (10, 5))
     with_gap = matrix.copy()
     with_gap[3, 4] = np.nan
-    assert vs.icc3_1(with_gap).value == pytest.approx(vs.icc3_1(matrix[:, :4]).value)
+    assert vs.icc3_1(with_gap).value == pytest.approx(vs.icc3_1(np.delete(matrix, 3, 0)).value)
 
 
 def test_icc3_1_null_paths() -> None:
@@ -247,18 +250,35 @@ def test_omega_of_exact_loadings() -> None:
     assert psy.omega_from_loadings([0.6] * 4).value == pytest.approx(5.76 / 8.32)
 
 
-def test_omega_with_impossible_loadings_is_null() -> None:
-    # Loadings above 1 (a Heywood-like input): (1.5 - 1.5)^2 + 2 * (1 - 2.25) = -2.5 < 0.
-    assert_missing(psy.omega_from_loadings([1.5, -1.5]), "not positive")
+def test_omega_holds_loadings_below_one() -> None:
+    # A loading of 1.001 (seen from a fit's top eigenvector) would give a negative
+    # uniqueness; held at sqrt(1 - 0.005), omega stays below 1.
+    value = psy.omega_from_loadings([1.001, 0.5, 0.5]).value
+    top = math.sqrt(0.995)
+    expected = (top + 1.0) ** 2 / ((top + 1.0) ** 2 + 0.005 + 2 * 0.75)
+    assert value is not None and value < 1.0 and value == pytest.approx(expected)
+    assert_missing(psy.omega_from_loadings([0.5, 0.5], [0.0, 0.0]), "not positive")
 
 
-def test_omega_drops_items_with_missing_cells() -> None:
-    matrix = one_factor(8)
-    with_gap = matrix.copy()
-    with_gap[0, 5] = np.nan
-    assert vs.mcdonald_omega(with_gap).value == pytest.approx(
-        vs.mcdonald_omega(matrix[:, :5]).value
-    )
+def test_omega_is_of_the_raw_sum_like_alpha() -> None:
+    """All three statistics of the 0.70 rule describe one composite, the raw item sum:
+    with equal raw loadings and unequal error variances (tau-equivalent items, whose
+    standardised loadings differ) the raw sum's omega equals alpha exactly, while the
+    omega of standardised items does not."""
+    loadings = np.full(5, 0.8)
+    errors = np.array([0.2, 0.5, 1.0, 2.0, 4.0])
+    cov = np.outer(loadings, loadings) + np.diag(errors)
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((400, 5))
+    z = (z - z.mean(axis=0)) @ np.linalg.inv(np.linalg.cholesky(np.cov(z, rowvar=False)).T)
+    data = 3.0 + z @ np.linalg.cholesky(cov).T  # sample covariance = cov exactly
+    total = loadings.sum() ** 2
+    expected = total / (total + errors.sum())
+    assert vs.cronbach_alpha(data).value == pytest.approx(expected, rel=1e-9)
+    assert vs.mcdonald_omega(data).value == pytest.approx(expected, abs=1e-6)
+    sd = np.sqrt(np.diag(cov))
+    standardised = psy.omega_from_loadings(loadings / sd).value
+    assert standardised is not None and abs(standardised - expected) > 0.01
 
 
 def test_omega_null_paths() -> None:

@@ -87,3 +87,11 @@ __all__ = [
     "TEXT_AGREEMENT_CARE",
     "TEXT_AGREEMENT_NOT",
 ]
+
+MIN_CLUSTERS = 10
+"""An interval over respondents who share personas resamples personas (`stats.Clusters`);
+with fewer than 10 personas it is not given. Cluster bootstraps with few clusters cover
+well below their promise (Cameron, Gelbach & Miller 2008, "Bootstrap-based improvements for
+inference with clustered errors", Rev. Econ. Stat. 90(3)); 10 is a convention at the low
+end of what their simulations support, chosen so that `--design full` (50 personas) and a
+small crossed design of 20 personas both get intervals."""

@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from valuescope.datasets import DataFileError, load_yaml_located, located_error
 from valuescope.engine import ConfigError, Progress, RunConfig, resume, run
 from valuescope.frameworks import Framework, load_framework
-from valuescope.instruments.likert.design import DesignName
+from valuescope.instruments.likert.design import DesignName, persona_of
 from valuescope.instruments.likert.instrument import COMMAND as MEASURE_COMMAND
 from valuescope.instruments.likert.instrument import LikertInstrument, MeasureConfig
 from valuescope.instruments.likert.named import InstrumentSpec, resolve_instrument
@@ -443,6 +443,8 @@ def criterion_results(
         {k: np.asarray(v) for k, v in columns(a, respondents).items()},
         {k: np.asarray(v) for k, v in columns(c, respondents).items()},
         expected,
+        clusters=[persona_of(r) for r in respondents],
+        seed=a.config.seed,
     )
     return CriterionResults(
         instrument=c.results.instrument,
@@ -493,6 +495,7 @@ def validity_from_runs(
         renamed,
         seed=seed,
         n_boot=n_boot,
+        clusters=[persona_of(r) for r in respondents],
     )
     criterion = None
     if criterion_dir is not None:

@@ -1,5 +1,6 @@
 """Reliability, confidence intervals and comparisons of scores."""
 
+from valuescope.stats._bootstrap import CIStat, Clusters, bootstrap_ci
 from valuescope.stats._classification import (
     DimensionMetrics,
     MacroMetrics,
@@ -44,9 +45,8 @@ from valuescope.stats._psychometrics import (
     split_half,
     test_retest,
 )
-from valuescope.stats._reliability import bootstrap_mean_ci, cronbach_alpha
+from valuescope.stats._reliability import bootstrap_mean_ci, cronbach_alpha, missing_cells
 from valuescope.stats._respondents import (
-    CIStat,
     RespondentReliability,
     guttman_lambda6,
     respondent_reliability,
@@ -56,6 +56,7 @@ from valuescope.stats._result import Stat
 __all__ = [
     "CIStat",
     "CircumplexCheck",
+    "Clusters",
     "CriterionCorrelation",
     "DimensionMetrics",
     "DimensionPairCorrelation",
@@ -69,6 +70,7 @@ __all__ = [
     "TraitCorrelation",
     "UniformityCheck",
     "WilcoxonResult",
+    "bootstrap_ci",
     "bootstrap_mean_ci",
     "circumplex_check",
     "classification_metrics",
@@ -83,6 +85,7 @@ __all__ = [
     "icc3_1",
     "item_analysis",
     "mcdonald_omega",
+    "missing_cells",
     "mrat_centre",
     "mtmm",
     "paired_permutation_test",

@@ -16,20 +16,26 @@ Scores of one respondent are one row: `a[trait][k]` and `b[trait][k]` belong to 
 NaN marks a respondent without a valid score for that trait, and correlations use all
 respondents valid for both sides of a pair (pairwise deletion, so one invalid trait does not
 discard a respondent's other scores).
+
+Respondents who share a persona (`clusters`) are not independent. Then every interval
+resamples personas (`_bootstrap.Clusters`): a correlation's Fisher-z interval assumes
+independent pairs, so it is replaced by a bias-corrected bootstrap over personas, and the
+gap's bootstrap draws personas. With one respondent per persona the correlations keep their
+Fisher-z intervals and the gap's bootstrap draws respondents.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
 from scipy import stats
 
+from valuescope.stats._bootstrap import CIStat, Clusters, bootstrap_ci, jackknife_ci
 from valuescope.stats._reliability import Matrix
-from valuescope.stats._respondents import CIStat, bootstrap_ci, bootstrap_counts
 from valuescope.stats._result import Stat
 from valuescope.stats._tolerance import RELATIVE_VARIANCE
 
@@ -65,7 +71,8 @@ class MTMMResult(BaseModel):
     mean_discriminant: Stat
     """Mean |r| over heterotrait-heteromethod pairs: A's trait i with B's trait j, i != j."""
     discriminant_gap: CIStat
-    """mean_convergent - mean_discriminant, with a bias-corrected bootstrap CI over respondents."""
+    """mean_convergent - mean_discriminant (in `uncorrected`), and its jackknife
+    bias-corrected estimate with a t-interval over personas or respondents (`value`)."""
     convergent_pass: bool | None
     """Every convergent r >= convergent_min (False if one defined r is below; None if some r
     is null and none below)."""
@@ -153,15 +160,39 @@ def fisher_ci(r: float, n: int, level: float = _LEVEL) -> tuple[float, float] | 
     return math.tanh(z - half), math.tanh(z + half)
 
 
-def _correlation_stat(r: float, n: int, min_respondents: int, what: str) -> CIStat:
+def _correlation_stat(
+    r: float,
+    n: int,
+    min_respondents: int,
+    what: str,
+    replicates: Matrix | None = None,
+    too_few: str | None = None,
+) -> CIStat:
+    """r with its interval: Fisher z for independent respondents; for respondents nested in
+    personas the BC bootstrap over personas (`replicates`), or none with `too_few`'s reason."""
     if n < min_respondents:
         return CIStat.missing(f"{n} respondents; {what} needs >= {min_respondents}")
     if math.isnan(r):
         return CIStat.missing("a correlated score does not vary across respondents")
+    if too_few is not None:
+        return CIStat(value=r, reason=too_few)
+    if replicates is not None:
+        return bootstrap_ci(Stat.of(r), replicates)
     ci = fisher_ci(r, n)
     if ci is None:
         return CIStat(value=r, reason=f"{n} respondents: no Fisher-z CI")
     return CIStat(value=r, ci_low=ci[0], ci_high=ci[1])
+
+
+def _persona_counts(groups: Clusters, n_boot: int, seed: int) -> tuple[Matrix | None, str | None]:
+    """The resamples an interval over personas uses (None for independent respondents, whose
+    correlations keep Fisher z), and why there are none when there are too few personas."""
+    if not groups.nested or n_boot <= 0:
+        return None, None
+    too_few = groups.too_few()
+    if too_few is not None:
+        return None, too_few
+    return groups.counts(n_boot, np.random.default_rng(seed)), None
 
 
 def _as_columns(scores: Mapping[str, npt.ArrayLike], n_rows: int | None) -> Matrix:
@@ -233,6 +264,7 @@ def mtmm(
     convergent_min: float = 0.60,
     gap_min: float = 0.40,
     min_respondents: int = 20,
+    clusters: Sequence[Hashable] | None = None,
 ) -> MTMMResult:
     """Multitrait-multimethod comparison of two instruments given to the same respondents.
 
@@ -241,12 +273,16 @@ def mtmm(
     differ; traits present in only one instrument are listed (`only_in_a`, `only_in_b`) and
     left out of the convergent and discriminant statistics, but kept in the full matrix.
 
-    Convergent r per trait has a Fisher-z CI from its own pair count. The discriminant gap
+    `clusters` labels each respondent with its persona; respondents who share one are
+    resampled together (module docstring). Convergent r per trait has a Fisher-z CI from its
+    own pair count (a bootstrap CI over personas when respondents share them). The gap
     uses the traits whose convergent r is defined (a trait with a constant score is listed in
-    `reasons` and excluded), needs >= 2 of them (with one there are no heterotrait pairs), and gets
-    a bias-corrected percentile bootstrap CI over respondents (`n_boot` resamples from `seed`; a
-    resample is dropped if any of its correlations is undefined). A correlation over fewer than
-    `min_respondents` respondents is null with the reason.
+    `reasons` and excluded) and needs >= 2 of them (with one there are no heterotrait pairs).
+    The mean |r| of heterotrait pairs is biased up (by about 0.8 / sqrt(n) for pairs whose
+    true r is 0), more than a bootstrap corrects, so the gap is reported bias-corrected, with
+    a jackknife t-interval over personas (or respondents) that contains it
+    (`_bootstrap.jackknife_ci`); `n_boot = 0` asks for no interval and keeps the textbook
+    gap. A correlation over fewer than `min_respondents` respondents is null with the reason.
     """
     n_rows = _respondent_count(a, b)
     x, y = _as_columns(a, n_rows), _as_columns(b, n_rows)
@@ -261,8 +297,15 @@ def mtmm(
     if only_a or only_b:
         reasons["traits"] = f"only in A: {only_a}; only in B: {only_b} (excluded)"
 
+    groups = Clusters.of(clusters, n_rows)
+    counts, too_few = _persona_counts(groups, n_boot, seed)
     both = np.hstack([x, y])
     full, full_n = cross_correlations(both, both, np.ones((1, n_rows)))
+    boot = None
+    if counts is not None and common:
+        a_cols = [a_ids.index(t) for t in common]
+        b_cols = [b_ids.index(b_for[t]) for t in common]
+        boot = np.einsum("bii->bi", cross_correlations(x[:, a_cols], y[:, b_cols], counts)[0])
     labels = [f"A:{t}" for t in a_ids] + [f"B:{t}" for t in b_ids]
     matrix = [[None if math.isnan(v) else float(v) for v in row] for row in full[0]]
 
@@ -270,7 +313,11 @@ def mtmm(
     for trait in common:
         i, j = a_ids.index(trait), len(a_ids) + b_ids.index(b_for[trait])
         n = int(full_n[0, i, j] + 0.5)
-        stat = _correlation_stat(float(full[0, i, j]), n, min_respondents, "a correlation")
+        k = common.index(trait)
+        stat = _correlation_stat(
+            float(full[0, i, j]), n, min_respondents, "a correlation",
+            None if boot is None else boot[:, k], too_few,
+        )  # fmt: skip
         convergent.append(TraitCorrelation(trait=trait, b_trait=b_for[trait], n=n, r=stat))
         if stat.value is None:
             reasons[f"convergent:{trait}"] = stat.reason or "undefined"
@@ -288,8 +335,8 @@ def mtmm(
         [a_ids.index(c.trait) for c in used],
         [b_ids.index(c.b_trait) for c in used],
         mean_convergent,
-        seed,
-        n_boot,
+        groups,
+        too_few if n_boot > 0 else "no interval requested (n_boot = 0)",
         min_respondents,
     )
     if mean_discriminant.reason is not None:
@@ -321,11 +368,12 @@ def _discriminant(
     a_columns: list[int],
     b_columns: list[int],
     mean_convergent: Stat,
-    seed: int,
-    n_boot: int,
+    groups: Clusters,
+    no_interval: str | None,
     min_respondents: int,
 ) -> tuple[CIStat, Stat]:
-    """The discriminant gap (with bootstrap CI) and the mean heterotrait-heteromethod |r|."""
+    """The discriminant gap (bias-corrected, jackknife interval) and the mean
+    heterotrait-heteromethod |r|."""
     m = len(a_columns)
     if m < 2:
         reason = (
@@ -346,12 +394,10 @@ def _discriminant(
     mean_discriminant = float(np.abs(hetero).mean())
     assert mean_convergent.value is not None  # m >= 1 defined convergent r
     point = Stat.of(mean_convergent.value - mean_discriminant)
-    replicates = None
-    if n_boot > 0:
-        counts = bootstrap_counts(x.shape[0], n_boot, np.random.default_rng(seed))
-        boot_r, _ = cross_correlations(xa, yb, counts)
-        replicates = _gap(boot_r)
-    return bootstrap_ci(point, replicates), Stat.of(mean_discriminant)
+    if no_interval is not None:
+        return CIStat(value=point.value, reason=no_interval), Stat.of(mean_discriminant)
+    jackknife = _gap(cross_correlations(xa, yb, groups.leave_one_out())[0])
+    return jackknife_ci(point, jackknife), Stat.of(mean_discriminant)
 
 
 # --------------------------------------------------------------------------------------------
@@ -364,18 +410,24 @@ def criterion_validity(
     criterion: Mapping[str, npt.ArrayLike],
     expected: Mapping[tuple[str, str], int],
     min_respondents: int = 20,
+    clusters: Sequence[Hashable] | None = None,
+    seed: int = 0,
+    n_boot: int = 1000,
 ) -> list[CriterionCorrelation]:
     """Correlations of traits with criterion measures that theory says they should track.
 
     `expected` maps (trait in a, criterion id) to the expected sign, +1 or -1 (e.g.
     extraversion with positive affect +1, neuroticism with life satisfaction -1, as in
     Serapio-Garcia et al.'s criterion validity). Respondents are the rows, as in `mtmm`.
-    Returns, in `expected`'s order, r with a Fisher-z 95% CI and whether its sign matches.
+    Returns, in `expected`'s order, r with a Fisher-z 95% CI (a BC bootstrap over personas,
+    `n_boot` resamples from `seed`, when `clusters` says respondents share personas) and
+    whether its sign matches.
     Raises ValueError for an unknown trait or criterion or a sign other than +1/-1.
     """
     n_rows = _respondent_count(a, criterion)
     x, y = _as_columns(a, n_rows), _as_columns(criterion, n_rows)
     a_ids, c_ids = list(a), list(criterion)
+    counts, too_few = _persona_counts(Clusters.of(clusters, n_rows), n_boot, seed)
     results: list[CriterionCorrelation] = []
     for (trait, measure), sign in expected.items():
         if trait not in a or measure not in criterion:
@@ -385,7 +437,11 @@ def criterion_validity(
         i, j = a_ids.index(trait), c_ids.index(measure)
         r, n = cross_correlations(x[:, [i]], y[:, [j]], np.ones((1, n_rows)))
         count = int(n[0, 0, 0] + 0.5)
-        stat = _correlation_stat(float(r[0, 0, 0]), count, min_respondents, "a correlation")
+        boot = None if counts is None else cross_correlations(x[:, [i]], y[:, [j]], counts)[0]
+        stat = _correlation_stat(
+            float(r[0, 0, 0]), count, min_respondents, "a correlation",
+            None if boot is None else boot[:, 0, 0], too_few,
+        )  # fmt: skip
         matches = None if stat.value is None else (stat.value * sign > 0)
         results.append(
             CriterionCorrelation(

@@ -25,7 +25,7 @@ import numpy.typing as npt
 from pydantic import BaseModel
 from scipy import optimize, stats
 
-from valuescope.stats._reliability import Matrix, complete_rows_and_columns
+from valuescope.stats._reliability import Matrix, complete_rows
 from valuescope.stats._result import Stat
 from valuescope.stats._tolerance import negligible_variance
 
@@ -34,6 +34,8 @@ from valuescope.stats._tolerance import negligible_variance
 _UNIQUENESS_BOUNDS = (0.005, 1.0)
 # Above this condition number the item correlation matrix is treated as singular.
 _MAX_CONDITION = 1e12
+# The largest |loading| the bounds allow: sqrt(1 - the smallest uniqueness).
+_MAX_LOADING = math.sqrt(1.0 - _UNIQUENESS_BOUNDS[0])
 _EPS = 1e-12
 
 
@@ -108,7 +110,7 @@ def _minres_objective(uniquenesses: Matrix, corr: Matrix) -> float:
     return float(((reduced - np.outer(loading, loading)) ** 2).sum())
 
 
-def fit_one_factor(corr: Matrix) -> Matrix:
+def fit_one_factor(corr: Matrix, start: Matrix | None = None) -> Matrix:
     """Fit a one-factor model to a (full-rank) correlation matrix by minres; return loadings.
 
     Minres (unweighted least squares) rather than maximum likelihood, because ML assumes
@@ -118,9 +120,11 @@ def fit_one_factor(corr: Matrix) -> Matrix:
     which is exactly factor_analyzer's `FactorAnalyzer(1, method='minres', rotation=None)`.
     As there, the best point found is kept even if L-BFGS-B ends on a line-search stop (which
     happens at the optimum when the loss is flat to machine precision). The sign is chosen so
-    the loadings sum to >= 0.
+    the loadings sum to >= 0. `start` replaces the SMC start with given uniquenesses (the
+    bootstrap's replicates start from the full sample's solution).
     """
-    start = 1.0 / np.diag(np.linalg.inv(corr))  # = 1 - squared multiple correlation
+    if start is None:
+        start = 1.0 / np.diag(np.linalg.inv(corr))  # = 1 - squared multiple correlation
     result = optimize.minimize(
         _minres_objective,
         np.clip(start, *_UNIQUENESS_BOUNDS),
@@ -132,34 +136,44 @@ def fit_one_factor(corr: Matrix) -> Matrix:
     return _one_factor_loadings(corr, np.asarray(result.x, dtype=float))
 
 
-def omega_from_loadings(loadings: npt.ArrayLike) -> Stat:
-    """Omega total of standardised items: (sum l)^2 / ((sum l)^2 + sum(1 - l^2)).
+def omega_from_loadings(loadings: npt.ArrayLike, sds: npt.ArrayLike | None = None) -> Stat:
+    """Omega total of the items' sum from one-factor loadings of their correlations.
 
-    The denominator is the model-implied variance of the sum of standardised items, so this is
-    the textbook McDonald (1999) formula with uniquenesses u = 1 - l^2.
+    omega = (sum l_j s_j)^2 / ((sum l_j s_j)^2 + sum (1 - l_j^2) s_j^2), with l the
+    standardised loadings and s the items' sds (all 1 when `sds` is None: the composite of
+    standardised items). The denominator is the model-implied variance of the sum, so this
+    is McDonald's (1999) formula on the raw items. A loading is held to |l| <= sqrt(1 -
+    0.005) (the fit's smallest uniqueness), so a Heywood case cannot give a negative
+    uniqueness.
     """
     lam = np.asarray(loadings, dtype=float)
-    common = float(lam.sum()) ** 2
-    unique = float((1.0 - lam**2).sum())
+    scale = np.ones_like(lam) if sds is None else np.asarray(sds, dtype=float)
+    lam = np.clip(lam, -_MAX_LOADING, _MAX_LOADING)
+    common = float((lam * scale).sum()) ** 2
+    unique = float(((1.0 - lam**2) * scale**2).sum())
     if common + unique <= 0.0:
         return Stat.missing("model-implied total variance is not positive")
     return Stat.of(common / (common + unique))
 
 
 def mcdonald_omega(matrix: npt.ArrayLike) -> Stat:
-    """McDonald's omega total from a one-factor minres model of the item correlations.
+    """McDonald's omega total of the raw item sum, from a one-factor minres model.
 
     Omega does not assume the items load equally on the dimension (alpha does, so alpha is a
-    lower bound when they do not). Items with a missing cell are dropped first, as for alpha.
-    The correlation matrix must be invertible for the SMC start and for the model to be
-    identified, so it needs more administrations than items. Null with a reason when fewer
-    than 3 items remain, an item is constant, there are <= items administrations, or the
-    correlation matrix is (numerically) singular.
+    lower bound when they do not). The model is fitted to the item correlations (minres,
+    `fit_one_factor`) and its loadings put back on the items' raw scales, so omega describes
+    the same composite as alpha and lambda6, the raw sum the profile scores; on items of
+    equal variance it equals the standardised omega of R's psych and factor_analyzer.
+    Rows with a missing cell are dropped first, as for alpha. The correlation matrix must be
+    invertible for the SMC start and for the model to be identified, so it needs more
+    administrations than items. Null with a reason when fewer than 3 items remain, an item
+    is constant, there are <= items administrations, or the correlation matrix is
+    (numerically) singular.
     """
-    data = complete_rows_and_columns(_as_matrix(matrix))
+    data = complete_rows(_as_matrix(matrix))
     n_rows, n_items = data.shape
     if n_items < 3:
-        return Stat.missing(f"needs >= 3 items answered in every administration, has {n_items}")
+        return Stat.missing(f"needs >= 3 items, has {n_items}")
     if n_rows <= n_items:
         return Stat.missing(
             f"needs more administrations ({n_rows}) than items ({n_items}) "
@@ -171,7 +185,7 @@ def mcdonald_omega(matrix: npt.ArrayLike) -> Stat:
     corr: Matrix = np.asarray(np.corrcoef(data, rowvar=False), dtype=float)
     if np.linalg.cond(corr) > _MAX_CONDITION:
         return Stat.missing("item correlation matrix is singular")
-    return omega_from_loadings(fit_one_factor(corr))
+    return omega_from_loadings(fit_one_factor(corr), data.std(axis=0, ddof=1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,13 +222,13 @@ def split_half(matrix: npt.ArrayLike, *, n_splits: int = 0, seed: int = 0) -> St
 
     With `n_splits > 0`, the result is instead the mean corrected coefficient over that many
     random half splits drawn with `seed` (deterministic), which removes the dependence on item
-    order. Items with a missing cell are dropped first. Null with a reason when fewer than
+    order. Rows with a missing cell are dropped first. Null with a reason when fewer than
     2 items or 3 administrations remain, or a half's total does not vary in some split.
     """
-    data = complete_rows_and_columns(_as_matrix(matrix))
+    data = complete_rows(_as_matrix(matrix))
     n_rows, n_items = data.shape
     if n_items < 2:
-        return Stat.missing(f"needs >= 2 items answered in every administration, has {n_items}")
+        return Stat.missing(f"needs >= 2 items, has {n_items}")
     if n_rows < 3:
         return Stat.missing(f"needs >= 3 administrations (rows), has {n_rows}")
     if n_splits <= 0:
@@ -244,15 +258,15 @@ def icc3_1(matrix: npt.ArrayLike) -> Stat:
     the share of a single item's variance that is shared, consistent variation across
     administrations, once each item's own offset (some items are simply endorsed more) is
     removed. High: any one item already tracks how the conditions move the dimension. Its
-    k-item version ICC(3,k) equals Cronbach's alpha. Items with a missing cell are dropped
+    k-item version ICC(3,k) equals Cronbach's alpha. Rows with a missing cell are dropped
     first. Null with a reason when fewer than 2 items or 2 administrations remain, or when
     nothing varies once item offsets are removed (up to rounding: the denominator is compared
     with the size of the scores, so rounding noise is not divided by rounding noise).
     """
-    data = complete_rows_and_columns(_as_matrix(matrix))
+    data = complete_rows(_as_matrix(matrix))
     n_rows, n_items = data.shape
     if n_items < 2:
-        return Stat.missing(f"needs >= 2 items answered in every administration, has {n_items}")
+        return Stat.missing(f"needs >= 2 items, has {n_items}")
     if n_rows < 2:
         return Stat.missing(f"needs >= 2 administrations (rows), has {n_rows}")
     grand = data.mean()

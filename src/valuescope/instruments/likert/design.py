@@ -66,6 +66,12 @@ PRESETS: dict[str, DesignPreset] = {
 }  # fmt: skip
 
 
+def persona_of(respondent_id: str) -> str:
+    """The persona id of a respondent id (`p017/i3/a2` -> `p017`): respondents of one
+    persona share its traits, so intervals over respondents resample personas."""
+    return respondent_id.split("/", 1)[0]
+
+
 @dataclass(frozen=True)
 class Respondent:
     """One simulated respondent: a persona answering under one instruction and postamble."""

@@ -3,9 +3,10 @@
 Each respondent's item score is the mean of its valid answers over both option orders (and
 draws), so a pull toward the first option cancels within the respondent. Per dimension, the
 respondents x items matrix gives Cronbach's alpha, Guttman's lambda6 and McDonald's omega
-with bootstrap CIs over respondents, and the rule of Serapio-Garcia et al.: a subscale is
-reliable only if all three are >= 0.70. A respondent missing an item (every answer to it
-invalid) is left out of that dimension and counted.
+with intervals over respondents (over personas when a persona answers under several
+phrasings: those respondents are not independent), and the rule of Serapio-Garcia et al.:
+a subscale is reliable only if all three are >= 0.70. A respondent missing an item (every
+answer to it invalid) is left out of that dimension and counted.
 
 This is a separate output from the model's own profile (`summary.py`): the profile says
 what the model answers as itself; this says whether the questionnaire measures anything
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-from valuescope.instruments.likert.design import MIN_RESPONDENTS
+from valuescope.instruments.likert.design import MIN_RESPONDENTS, persona_of
 from valuescope.instruments.likert.items import Item
 from valuescope.instruments.likert.scoring import LikertSample
 from valuescope.stats import (
@@ -126,9 +127,13 @@ def summarise_respondents(
         item_ids = sorted(i.id for i in items if i.dimension == dim)
         if not item_ids:
             continue
-        _, matrix = respondent_matrix([s for s in samples if s.dimension == dim], item_ids)
+        ids, matrix = respondent_matrix([s for s in samples if s.dimension == dim], item_ids)
         reliability = respondent_reliability(
-            matrix, seed=seed, min_respondents=MIN_RESPONDENTS, threshold=RELIABLE_AT
+            matrix,
+            seed=seed,
+            min_respondents=MIN_RESPONDENTS,
+            threshold=RELIABLE_AT,
+            clusters=[persona_of(r) for r in ids],
         )
         complete = matrix[~np.isnan(matrix).any(axis=1)]
         totals = complete.mean(axis=1) if len(complete) else np.array([])
