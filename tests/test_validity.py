@@ -226,6 +226,13 @@ def test_a_users_csv_instrument_with_a_mapping(tmp_path: Path) -> None:
     before = {c.trait: c.r.value for c in m.convergent}
     assert by_trait["neuroticism"] == pytest.approx(-(before["neuroticism"] or 0.0))
     assert by_trait["openness"] == pytest.approx(before["openness"])
+    # Its heterotrait-heteromethod r change sign too, and count by their size: the mean |r|
+    # stays, so the gap moves only by the convergent r that turned negative.
+    flipped_m = reversed_.mtmm
+    assert flipped_m.mean_discriminant.value == pytest.approx(m.mean_discriminant.value)
+    assert flipped_m.discriminant_gap.value == pytest.approx(
+        (m.discriminant_gap.value or 0.0) - 2 * (before["neuroticism"] or 0.0) / len(BIG_FIVE)
+    )
 
 
 def test_b_measuring_other_traits_fails(tmp_path: Path) -> None:
