@@ -131,7 +131,11 @@ def test_generate_page(gallery: dict[str, Path], tmp_path: Path) -> None:
     # which questions the model repeats varies between machines: the drop table is shown
     # from a results file that has one
     copy = _copy(gallery, "generate", tmp_path)
-    drop = {"question": "Is it right?", "repeats": "Is it right ?", "why": "word bigrams 1.00 >= 0.5"}
+    drop = {
+        "question": "Is it right?",
+        "repeats": "Is it right ?",
+        "why": "word bigrams 1.00 >= 0.5",
+    }
 
     def dropped(d: dict) -> None:  # type: ignore[type-arg]
         d["dropped_duplicates"] = [drop]
