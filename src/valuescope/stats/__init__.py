@@ -44,7 +44,12 @@ from valuescope.stats._psychometrics import (
     split_half,
     test_retest,
 )
-from valuescope.stats._reliability import bootstrap_mean_ci, cronbach_alpha
+from valuescope.stats._reliability import (
+    MIN_UNITS_T_CI,
+    bootstrap_mean_ci,
+    cronbach_alpha,
+    mean_t_ci,
+)
 from valuescope.stats._respondents import (
     CIStat,
     RespondentReliability,
@@ -54,6 +59,7 @@ from valuescope.stats._respondents import (
 from valuescope.stats._result import Stat
 
 __all__ = [
+    "MIN_UNITS_T_CI",
     "CIStat",
     "CircumplexCheck",
     "CriterionCorrelation",
@@ -83,6 +89,7 @@ __all__ = [
     "icc3_1",
     "item_analysis",
     "mcdonald_omega",
+    "mean_t_ci",
     "mrat_centre",
     "mtmm",
     "paired_permutation_test",
