@@ -26,14 +26,19 @@ replication loop and the direct route.
 (e) Power (`power.py`; `--power` only, not in the default run): alpha CI width and how often
     a difference between two models' respondents is detected, per number of respondents and
     items per dimension.
+(f) Profile CIs from few items (`profile.py`; numpy on item scores, no engine): coverage of
+    the profile's t-interval over 2 / 3 / 4 / 6 items (`likert.summary.score_ci`) against a
+    known domain of items, beside the percentile bootstrap it replaced; prints
+    `profile CI coverage: X`, the smallest at 3 and 6 items over the symmetric domains.
 
 Last line: `false pass rate: X` = dimensions where pure-noise respondents passed the
 all-three >= 0.70 rule / dimensions tested.
 
     .venv/bin/python bench/recovery.py [--replications 30] [--personas 60] [--population 5000]
         [--mtmm-replications 6] [--noise-replications 40] [--noise-personas 30]
-        [--parts abcd] [--power [--power-personas 20,60,200] [--power-items 3,9]
+        [--parts abcdf] [--power [--power-personas 20,60,200] [--power-items 3,9]
          [--power-replications 5] [--difference 0.5] [--power-direct]]
+        [--profile-replications 2000]
 """
 
 from __future__ import annotations
@@ -66,6 +71,12 @@ from recovery_parts.common import (
 from recovery_parts.mtmm import MTMMRecovery, mtmm_recovery, print_mtmm
 from recovery_parts.noise import FalsePasses, false_passes, print_false_passes
 from recovery_parts.power import PowerCell, power, print_power
+from recovery_parts.profile import (
+    ProfileCell,
+    print_profile_ci,
+    profile_ci_coverage,
+    smallest_coverage,
+)
 from recovery_parts.reliability import (
     ReliabilityRecovery,
     print_reliability,
@@ -82,6 +93,7 @@ __all__ = [  # the parts' names, as before the split (tests/test_recovery.py use
     "FalsePasses",
     "MTMMRecovery",
     "PowerCell",
+    "ProfileCell",
     "ReliabilityRecovery",
     "StyleRow",
     "_mean",
@@ -95,10 +107,13 @@ __all__ = [  # the parts' names, as before the split (tests/test_recovery.py use
     "print_false_passes",
     "print_mtmm",
     "print_power",
+    "print_profile_ci",
     "print_reliability",
     "print_styles",
+    "profile_ci_coverage",
     "reliability_recovery",
     "run_sim",
+    "smallest_coverage",
     "style_recovery",
     "write_design",
     "write_personas",
@@ -121,7 +136,7 @@ def main() -> None:
     parser.add_argument("--noise-replications", type=int, default=40)
     parser.add_argument("--noise-personas", type=int, default=30)
     parser.add_argument(
-        "--parts", default="abcd", help="which parts to run (default abcd; e = --power)"
+        "--parts", default="abcdf", help="which parts to run (default abcdf; e = --power)"
     )
     parser.add_argument("--power", action="store_true", help="also run part (e)")
     parser.add_argument("--power-personas", type=_int_list, default=[20, 60, 200])
@@ -131,10 +146,11 @@ def main() -> None:
     parser.add_argument(
         "--power-direct", action="store_true", help="(e) on the direct route (no engine, no CIs)"
     )
+    parser.add_argument("--profile-replications", type=int, default=2000, help="(f): per cell")
     args = parser.parse_args()
     parts = set(args.parts) | ({"e"} if args.power else set())
-    if parts - set("abcde"):
-        parser.error(f"--parts: unknown part(s) {''.join(sorted(parts - set('abcde')))}")
+    if parts - set("abcdef"):
+        parser.error(f"--parts: unknown part(s) {''.join(sorted(parts - set('abcdef')))}")
     if min(args.personas, args.noise_personas, *args.power_personas) < 20:
         parser.error("reliability over respondents needs >= 20 respondents")
 
@@ -150,6 +166,7 @@ def main() -> None:
         rel = mt = noise = None
         styles: list[StyleRow] = []
         cells: list[PowerCell] = []
+        profile: list[ProfileCell] = []
         if "a" in parts:
             rel = reliability_recovery(
                 work, args.replications, args.personas, args.population, note
@@ -171,6 +188,9 @@ def main() -> None:
                 note,
                 direct=args.power_direct,
             )
+        if "f" in parts:
+            profile = profile_ci_coverage(args.profile_replications)
+            note("(f) done")
     print()
     if rel is not None:
         print_reliability(rel)
@@ -180,6 +200,8 @@ def main() -> None:
         print_styles(styles)
     if cells:
         print_power(cells, args.difference, args.power_direct)
+    if profile:
+        print_profile_ci(profile)
     if noise is not None:
         print_false_passes(noise)
     print(f"total wall time: {time.perf_counter() - started:.0f} s")
