@@ -29,6 +29,10 @@ replication loop and the direct route.
 (e) Power (`power.py`; `--power` only, not in the default run): alpha CI width and how often
     a difference between two models' respondents is detected, per number of respondents and
     items per dimension.
+(f) Profile CIs from few items (`profile.py`; numpy on item scores, no engine): coverage of
+    the profile's t-interval over 2 / 3 / 4 / 6 items (`likert.summary.score_ci`) against a
+    known domain of items, beside the percentile bootstrap it replaced; prints
+    `profile CI coverage: X`, the smallest at 3 and 6 items over the symmetric domains.
 
 Second to last line (part g): `clustered coverage: X`, the smallest coverage of the four
 statistics' intervals under persona resampling. Last line: `false pass rate: X` =
@@ -38,8 +42,9 @@ tested.
     .venv/bin/python bench/recovery.py [--replications 30] [--personas 60] [--population 5000]
         [--mtmm-replications 6] [--noise-replications 40] [--noise-personas 30]
         [--clustered-replications 200] [--clustered-personas 20] [--phrasings 9]
-        [--parts abcdg] [--power [--power-personas 20,60,200] [--power-items 3,9]
+        [--parts abcdfg] [--power [--power-personas 20,60,200] [--power-items 3,9]
          [--power-replications 5] [--difference 0.5] [--power-direct]]
+        [--profile-replications 2000]
 """
 
 from __future__ import annotations
@@ -73,6 +78,12 @@ from recovery_parts.common import (
 from recovery_parts.mtmm import MTMMRecovery, mtmm_recovery, print_mtmm
 from recovery_parts.noise import FalsePasses, false_passes, print_false_passes
 from recovery_parts.power import PowerCell, power, print_power
+from recovery_parts.profile import (
+    ProfileCell,
+    print_profile_ci,
+    profile_ci_coverage,
+    smallest_coverage,
+)
 from recovery_parts.reliability import (
     ReliabilityRecovery,
     print_reliability,
@@ -90,6 +101,7 @@ __all__ = [  # the parts' names, as before the split (tests/test_recovery.py use
     "FalsePasses",
     "MTMMRecovery",
     "PowerCell",
+    "ProfileCell",
     "ReliabilityRecovery",
     "StyleRow",
     "_mean",
@@ -105,10 +117,13 @@ __all__ = [  # the parts' names, as before the split (tests/test_recovery.py use
     "print_false_passes",
     "print_mtmm",
     "print_power",
+    "print_profile_ci",
     "print_reliability",
     "print_styles",
+    "profile_ci_coverage",
     "reliability_recovery",
     "run_sim",
+    "smallest_coverage",
     "style_recovery",
     "write_design",
     "write_personas",
@@ -135,7 +150,7 @@ def main() -> None:
     parser.add_argument("--phrasings", type=int, default=9)
     parser.add_argument("--clustered-boot", type=int, default=500)
     parser.add_argument(
-        "--parts", default="abcdg", help="which parts to run (default abcdg; e = --power)"
+        "--parts", default="abcdfg", help="which parts to run (default abcdfg; e = --power)"
     )
     parser.add_argument("--power", action="store_true", help="also run part (e)")
     parser.add_argument("--power-personas", type=_int_list, default=[20, 60, 200])
@@ -145,10 +160,11 @@ def main() -> None:
     parser.add_argument(
         "--power-direct", action="store_true", help="(e) on the direct route (no engine, no CIs)"
     )
+    parser.add_argument("--profile-replications", type=int, default=2000, help="(f): per cell")
     args = parser.parse_args()
     parts = set(args.parts) | ({"e"} if args.power else set())
-    if parts - set("abcdeg"):
-        parser.error(f"--parts: unknown part(s) {''.join(sorted(parts - set('abcdeg')))}")
+    if parts - set("abcdefg"):
+        parser.error(f"--parts: unknown part(s) {''.join(sorted(parts - set('abcdefg')))}")
     if min(args.personas, args.noise_personas, *args.power_personas) < 20:
         parser.error("reliability over respondents needs >= 20 respondents")
 
@@ -164,6 +180,7 @@ def main() -> None:
         rel = mt = noise = clustered = None
         styles: list[StyleRow] = []
         cells: list[PowerCell] = []
+        profile: list[ProfileCell] = []
         if "a" in parts:
             rel = reliability_recovery(
                 work, args.replications, args.personas, args.population, note
@@ -194,6 +211,9 @@ def main() -> None:
                 note,
                 direct=args.power_direct,
             )
+        if "f" in parts:
+            profile = profile_ci_coverage(args.profile_replications)
+            note("(f) done")
     print()
     if rel is not None:
         print_reliability(rel)
@@ -203,6 +223,8 @@ def main() -> None:
         print_styles(styles)
     if cells:
         print_power(cells, args.difference, args.power_direct)
+    if profile:
+        print_profile_ci(profile)
     if noise is not None:
         print_false_passes(noise)
     if clustered is not None:

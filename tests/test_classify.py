@@ -228,3 +228,33 @@ def test_a_user_file_through_llama_server(cpp_llama_server: str, tmp_path: Path)
     assert sum(free.invalid_reasons.values()) == free.n_invalid
     if free.n_invalid:
         assert any("could not be read" in w for w in free.warnings)
+
+
+def test_the_profile_ci_is_a_t_interval_over_texts() -> None:
+    """Mean P(expressed) over 3 texts: mean +- t(0.975, 2) sd / sqrt(3), clipped to 0..1;
+    2 texts give the mean without an interval, with the reason."""
+    from valuescope.instruments.classify.summary import ClassifySample, _profile
+
+    def judged(scores: list[float]) -> list[ClassifySample]:
+        return [
+            ClassifySample(
+                item_id=f"t{i}",
+                condition="all@once",
+                valid=True,
+                scores={"care": v},
+                labels={"care": int(v > 0.5)},
+                score_method="logprobs",
+                calls=1,
+            )
+            for i, v in enumerate(scores)
+        ]
+
+    half = 4.302652729911275 * 0.1 / 3**0.5
+    mean = _profile("care", judged([0.2, 0.3, 0.4])).mean_score
+    assert mean.value == pytest.approx(0.3)
+    assert (mean.ci_low, mean.ci_high) == (pytest.approx(0.3 - half), pytest.approx(0.3 + half))
+    wide = _profile("care", judged([0.0, 0.9, 1.0])).mean_score
+    assert wide.ci_low == 0.0 and wide.ci_high == 1.0
+    two = _profile("care", judged([0.2, 0.4]))
+    assert two.n == 2 and two.mean_score.ci_low is None
+    assert two.mean_score.reason == "needs >= 3 scored texts, has 2"

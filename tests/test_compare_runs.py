@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 import yaml
@@ -311,6 +312,17 @@ def test_the_item_is_the_unit(tmp_path: Path) -> None:
     assert results.item_scores["full"]["power"] == item_scores(power_samples)
     # 3 items all shifted the same way: the smallest exact p there is, 2/2^3, far from 0.05
     assert rows["power"].permutation.p_value.value == pytest.approx(0.25)
+    # measure counts the items its CI is over: 4 power items asked, p1 never answered validly.
+    # The pooled profile is recomputed with measure's t-interval over items, none below 3.
+    partial_power = load_measure_run(partial).results.dimensions["power"]
+    assert (partial_power.n_items, partial_power.n_items_scored) == (4, 3)
+    pooled = compare_runs([full, partial], CompareConfig(scores="pooled")).profiles["partial"]
+    values = list(results.item_scores["partial"]["power"].values())
+    half = 4.302652729911275 * float(np.std(values, ddof=1)) / math.sqrt(3)
+    mean = sum(values) / 3
+    assert pooled["power"].n_items == 3
+    assert pooled["power"].ci == [pytest.approx(mean - half), pytest.approx(mean + half)]
+    assert pooled["achievement"].n_items == 2 and pooled["achievement"].ci == [None, None]
 
 
 def test_runs_that_cannot_be_compared_are_named(runs: dict[str, Path], tmp_path: Path) -> None:

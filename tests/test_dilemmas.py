@@ -247,11 +247,31 @@ def test_scoring_maps_orders_back_and_matches_hand_computed_values(tmp_path: Pat
         assert r["n_invalid_choice"] == r["n_invalid_rating"] == 0
     assert dims["care"]["top_share"] == 0.5 and dims["virtue"]["top_share"] == 1.0
     assert dims["care"]["n_choice"] == 12 and dims["care"]["n_rating"] == 4
-    assert dims["care"]["preference_ci"][0] <= expected_pref["care"]
-    assert dims["justice"]["preference_ci"] == [None, None]  # one dilemma: no interval
+    # A CI is a t-interval over dilemmas, and needs 3: care is offered by 2, justice by 1.
+    assert dims["care"]["preference_ci"] == dims["care"]["rating_ci"] == [None, None]
+    assert dims["care"]["reasons"]["preference_ci"] == "needs >= 3 scored dilemmas, has 2"
+    assert dims["care"]["reasons"]["rating_ci"] == "needs >= 3 scored dilemmas, has 2"
+    assert dims["justice"]["preference_ci"] == [None, None]
+    assert dims["justice"]["reasons"]["preference_ci"] == "needs >= 3 scored dilemmas, has 1"
     # Label 1 gets 0.5 + 0.5 * (mean content of what is first = 1/3).
     assert overall["label_share"] == pytest.approx({"1": 2 / 3, "2": 1 / 6, "3": 1 / 6})
     assert overall["primacy"] == pytest.approx(2 / 3 - 1 / 3)
+
+
+def test_a_dimension_ci_is_a_t_interval_over_its_dilemmas() -> None:
+    """Shares 0.2, 0.3, 0.4 of 3 dilemmas: mean 0.3 +- t(0.975, 2) * 0.1 / sqrt(3), where a
+    percentile bootstrap over 3 dilemmas would give at most [0.2, 0.4]; ratings are clipped
+    to the 1..5 scale."""
+    from valuescope.instruments.dilemmas.summary import _ci
+
+    reasons: dict[str, str] = {}
+    half = 4.302652729911275 * 0.1 / 3**0.5
+    low, high = _ci([0.2, 0.3, 0.4], (0.0, 1.0), "preference_ci", reasons)
+    assert (low, high) == (pytest.approx(0.3 - half), pytest.approx(0.3 + half))
+    assert _ci([1.0, 5.0, 5.0], (1.0, 5.0), "rating_ci", reasons) == [1.0, 5.0]
+    assert reasons == {}
+    assert _ci([0.5, 0.5, 0.5], (0.0, 1.0), "preference_ci", reasons) == [None, None]
+    assert "all 3 scored dilemmas have the same score" in reasons["preference_ci"]
 
 
 def test_low_mass_answers_are_counted_and_excluded(tmp_path: Path) -> None:

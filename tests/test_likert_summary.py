@@ -106,7 +106,8 @@ ITEM_VALUES = np.linspace(1.5, 5.5, N_ITEMS)
 
 
 def assert_ci_of_the_mean(low: float | None, high: float | None) -> None:
-    """The percentile bootstrap CI of a mean of n = 400 is close to the normal one,
+    """A CI of a mean of n = 400 (the t-interval, or the percentile bootstrap) is close to the
+    normal one,
     mean +- 1.96 sd / sqrt(n) (width ~0.23), and far narrower than the items' own spread
     (their 2.5..97.5 percentiles are 1.6 .. 5.4)."""
     assert low is not None and high is not None
@@ -155,10 +156,68 @@ def test_one_item_leaves_no_ci_and_no_consistency_and_the_reasons_say_why() -> N
     assert "deterministic" in result.reasons["test_retest"]
 
 
-def test_two_items_give_a_ci_but_no_parallel_forms() -> None:
+def test_two_items_give_no_ci_and_no_parallel_forms() -> None:
+    """A t-interval from 2 items is mean +- 12.7 sd/sqrt(2) (wider than the scale), and the
+    percentile bootstrap's covered 0.48: no CI, and the reason says how many items it needs."""
     result = summarise_dimension(varied_items(2), SCALE, CONDITIONS, seed=0)
-    assert None not in result.ci and result.parallel_forms_order is None
-    assert "has 2 items, this needs >= 3" in result.reasons["parallel_forms_order"]
+    assert result.score is not None and result.n_items == result.n_items_scored == 2
+    assert result.ci == [None, None] and result.parallel_forms_order is None
+    for name in ("ci", "parallel_forms_order"):
+        assert result.reasons[name] == (
+            "the dimension has 2 items, this needs >= 3 (ask more items per dimension, e.g. a "
+            "larger --limit)"
+        )
+
+
+T_975 = {2: 4.302652729911275, 5: 2.570581835636314}  # t(0.975, df)
+
+
+@pytest.mark.parametrize("scores", [[3.0, 3.5, 4.0], [2.5, 3.0, 3.5, 4.0, 4.5, 5.0]])
+def test_the_dimension_ci_is_a_t_interval_over_the_items(scores: list[float]) -> None:
+    items = {f"i{j}": s for j, s in enumerate(scores)}
+    result = summarise_dimension(constant_items(items), SCALE, CONDITIONS, seed=0)
+    k = len(scores)
+    half = T_975[k - 1] * float(np.std(scores, ddof=1)) / np.sqrt(k)
+    mean = float(np.mean(scores))
+    assert result.score == pytest.approx(mean)
+    assert result.ci == [pytest.approx(mean - half), pytest.approx(mean + half)]
+    assert result.n_items_scored == k and "ci" not in result.reasons
+
+
+def test_the_dimension_ci_stays_on_the_scale() -> None:
+    # 1, 6, 6 on a 1..6 scale: mean 4.33 +- 7.2 would run from -2.8 to 11.5.
+    result = summarise_dimension(
+        constant_items({"a": 1.0, "b": 6.0, "c": 6.0}), SCALE, CONDITIONS, 0
+    )
+    assert result.ci == [1.0, 6.0]
+
+
+def test_items_that_all_score_the_same_give_no_zero_width_ci() -> None:
+    result = summarise_dimension(
+        constant_items({"a": 4.25, "b": 4.25, "c": 4.25}), SCALE, CONDITIONS, seed=0
+    )
+    assert result.score == pytest.approx(4.25) and result.ci == [None, None]
+    assert result.reasons["ci"] == (
+        "all 3 scored items have the same score (4.25): an interval of width 0 would claim a "
+        "certainty that 3 items cannot give"
+    )
+
+
+def test_the_ci_counts_the_items_with_a_valid_answer() -> None:
+    """3 items asked, one never answered validly: the score and the CI are over 2 items, so
+    there is no CI, and the reason says 2 of 3."""
+    samples = varied_items(3)
+    samples = [
+        s.model_copy(update={"valid": False, "score": None}) if s.item_id == "i2" else s
+        for s in samples
+    ]
+    result = summarise_dimension(samples, SCALE, CONDITIONS, seed=0)
+    assert result.n_items == 3 and result.n_items_scored == 2
+    assert result.ci == [None, None]
+    assert result.reasons["ci"] == (
+        "the dimension has 2 items with a valid answer (of 3 asked), this needs >= 3 (ask "
+        "more items per dimension, e.g. a larger --limit)"
+    )
 
 
 def test_three_items_are_enough_for_every_statistic() -> None:
@@ -193,8 +252,10 @@ def test_few_items_note_names_the_short_dimensions() -> None:
     assert note is not None
     assert note.startswith("2 of 4 dimensions have fewer than 3 items (b, d; --limit 9 over 4")
     assert note.endswith("use --limit 12 or more (ask at least 3 items per dimension)")
-    two_each = few_items_note(dimensions_with({"a": 2, "b": 2}))
-    assert two_each is not None and "no parallel-forms consistency" in two_each
+    assert few_items_note(dimensions_with({"a": 2, "b": 2}), limit=4) == (
+        "each dimension has only 2 items (--limit 4 over 2 dimensions): no CI and no "
+        "consistency statistics; use --limit 6 or more (ask at least 3 items per dimension)"
+    )
 
 
 def test_no_note_with_enough_items() -> None:

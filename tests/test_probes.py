@@ -226,3 +226,28 @@ def test_pearson_over_personas_needs_five_and_variation() -> None:
     assert _pearson([1.0] * 6, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).reason == (
         "a score does not vary across personas"
     )
+
+
+def test_the_profile_ci_is_a_t_interval_over_questions() -> None:
+    """Three questions scoring 0.2, 0.3, 0.4: 0.3 +- t(0.975, 2) * 0.1 / sqrt(3), where a
+    percentile bootstrap over 3 questions stays within [0.2, 0.4]; 2 questions give the mean
+    without an interval, with the reason; `n_boot = 0` (generate's inner runs) asks none."""
+    from valuescope.instruments.probes.summary import ProbeSample, _dimension
+
+    def answers(scores: list[float]) -> list[ProbeSample]:
+        return [
+            ProbeSample(
+                item_id=f"q{i}", condition="self/s0", valid=True, answer="a", scores={"care": v}
+            )
+            for i, v in enumerate(scores)
+        ]
+
+    half = 4.302652729911275 * 0.1 / 3**0.5
+    score = _dimension("care", [], answers([0.2, 0.3, 0.4]), n_boot=1000).score
+    assert score.value == pytest.approx(0.3)
+    assert (score.ci_low, score.ci_high) == (pytest.approx(0.3 - half), pytest.approx(0.3 + half))
+    two = _dimension("care", [], answers([0.2, 0.4]), n_boot=1000)
+    assert two.score.value == pytest.approx(0.3) and two.score.ci_low is None
+    assert two.score.reason == "needs >= 3 scored questions, has 2" and two.n_questions == 2
+    none = _dimension("care", [], answers([0.2, 0.3, 0.4]), n_boot=0).score
+    assert none.ci_low is None and none.reason == "no interval requested (n_boot = 0)"

@@ -143,13 +143,48 @@ def test_every_kind_has_a_report_when_it_finishes(kind: str, gallery: dict[str, 
     assert not re.search(r"\bNone\b|\{'|\bnan\b", text), re.findall(r".{60}\bNone\b.{20}", text)
 
 
+def _profile_row(html: str, dimension: str) -> str:
+    """The profile table's row of one dimension."""
+    profile = html[html.index('<section id="profile"') : html.index('<section id="reliability"')]
+    row = re.search(rf"<tr><td>{dimension}</td>.*?</tr>", profile, re.S)
+    assert row is not None, dimension
+    return row.group(0)
+
+
 @pytest.mark.slow
-def test_the_questionnaire_report_shows_its_numbers(gallery: dict[str, Path]) -> None:
+def test_the_questionnaire_report_shows_its_numbers(
+    gallery: dict[str, Path], tmp_path: Path
+) -> None:
+    """The gallery's `measure` asks 2 items per dimension (`--limit 10` over 5): each score
+    is shown without a CI, said so, the reason as its title, with its item count. A results
+    file with a CI and without `n_items_scored` (written before it was recorded) shows the
+    interval and the items asked."""
     results = json.loads((gallery["measure"] / "results.json").read_text())
     html = render_report(gallery["measure"])
     for dimension, figures in results["dimensions"].items():
-        low, high = figures["ci"]
-        assert f"{figures['score']:.2f} [{low:.2f}, {high:.2f}]" in html, dimension
+        assert figures["ci"] == [None, None] and figures["n_items_scored"] == 2, dimension
+        row = _profile_row(html, dimension)
+        reason = html_lib.escape(figures["reasons"]["ci"], quote=True)
+        assert f'{figures["score"]:.2f}</span> <span title="{reason}" class="muted">(no CI)' in row
+        assert '<td class="num">2</td>' in row
+    old = tmp_path / "old"
+    shutil.copytree(gallery["measure"], old, ignore=shutil.ignore_patterns("report.html"))
+    data = json.loads((old / "results.json").read_text())
+    for i, figures in enumerate(data["dimensions"].values()):
+        figures["ci"] = [2.5 + 0.01 * i, 3.5 + 0.01 * i]
+        del figures["n_items_scored"]
+        figures["reasons"].pop("ci")
+    data["dimensions"]["openness"]["n_items"] = 4
+    (old / "results.json").write_text(json.dumps(data))
+    html = render_report(old)
+    for i, (dimension, figures) in enumerate(data["dimensions"].items()):
+        row = _profile_row(html, dimension)
+        assert f"{figures['score']:.2f} [{2.5 + 0.01 * i:.2f}, {3.5 + 0.01 * i:.2f}]" in row
+        assert "no CI" not in row and f'<td class="num">{figures["n_items"]}</td>' in row
+    scored = data["dimensions"]["openness"]
+    scored["n_items_scored"] = 3
+    (old / "results.json").write_text(json.dumps(data))
+    assert '<td class="num">3 of 4</td>' in _profile_row(render_report(old), "openness")
     n_samples = sum(1 for _ in (gallery["measure"] / "samples.jsonl").open())
     assert html.count('class="sample"') == min(n_samples, 300)
     first = json.loads((gallery["measure"] / "samples.jsonl").open().readline())

@@ -62,8 +62,17 @@ def test_probes_profile_personas_and_judge(gallery: dict[str, Path], tmp_path: P
     assert 'aria-label="probes profile on mft6"' in profile
     care = data["dimensions"]["care"]
     score = care["score"]
-    assert f"{score['value']:.2f} [{score['ci_low']:.2f}, {score['ci_high']:.2f}]" in profile
+    # the gallery asks 2 questions: a score, no CI (a t-interval needs 3), the reason its title
+    why = "needs >= 3 scored questions, has 2"
+    assert score["ci_low"] is None and score["reason"] == why
+    assert (f'<span title="{escape(why)}">{score["value"]:.2f} <span class="muted">(no CI)'
+            in profile)  # fmt: skip
     assert f"{care['on_target']:.2f}" in profile
+    score.update(ci_low=0.31, ci_high=0.77)  # a run of more questions has one
+    save(folder, data)
+    html = render_report(folder)
+    profile = section(html, "profile")
+    assert f"{score['value']:.2f} [0.31, 0.77]" in profile
     # care is the top spoke: its CI whisker runs from cy - radius * low to cy - radius * high
     cx, cy, radius = 280.0, 213.0, 165.0  # _svg.radar's layout
     low, high = cy - radius * score["ci_low"], cy - radius * score["ci_high"]
@@ -217,9 +226,14 @@ def test_dilemmas_profile_biases_and_table(gallery: dict[str, Path], tmp_path: P
     assert 'aria-label="choice share per framework"' in profile
     assert 'aria-label="acceptability rating per framework"' in profile
     care = data["dimensions"]["care"]
-    low, high = care["preference_ci"]
-    assert f"{care['preference']:.3f} [{low:.3f}, {high:.3f}]" in profile
-    assert f"{care['rating']:.2f} [{care['rating_ci'][0]:.2f}" in profile
+    # the gallery asks 2 dilemmas: no CI (a t-interval needs 3), and the reasons say so
+    assert care["preference_ci"] == care["rating_ci"] == [None, None]
+    assert care["reasons"]["preference_ci"] == "needs >= 3 scored dilemmas, has 2"
+    care.update(preference_ci=[0.12, 0.31], rating_ci=[2.25, 3.75])  # as with more dilemmas
+    save(folder, data)
+    profile = section(render_report(folder), "profile")
+    assert f"{care['preference']:.3f} [0.120, 0.310]" in profile
+    assert f"{care['rating']:.2f} [2.25, 3.75]" in profile
     biases = section(html, "biases")
     assert f"{data['overall']['primacy']:.2f}" in biases
     assert f"{care['position_bias']:.2f}" in biases

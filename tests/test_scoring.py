@@ -16,6 +16,7 @@ from valuescope.instruments.likert import (
     Condition,
     LikertInstrument,
     MeasureConfig,
+    MeasureResults,
     build_messages,
     scale_points_shown,
     score_choice,
@@ -23,7 +24,7 @@ from valuescope.instruments.likert import (
 )
 from valuescope.instruments.likert.items import Item, ResponseScale
 from valuescope.models import Choice, Message
-from valuescope.stats import bootstrap_mean_ci, cronbach_alpha
+from valuescope.stats import bootstrap_mean_ci, cronbach_alpha, mean_t_ci
 
 SCALE = ResponseScale(points=6, anchors=list("abcdef"), stem="How well?")
 
@@ -122,6 +123,61 @@ def test_bootstrap_ci_is_deterministic_and_brackets_the_mean() -> None:
     assert low.value is not None and high.value is not None
     assert low.value < 3.5 < high.value
     assert bootstrap_mean_ci([1.0])[0].value is None
+
+
+def test_mean_t_ci_is_the_student_t_interval() -> None:
+    # 3 values: mean 3, sd 1; t(0.975, 2) = 4.303 (z would give 1.96), half = 4.303 / sqrt(3).
+    half = 4.302652729911275 / np.sqrt(3.0)
+    low, high = mean_t_ci([2.0, 3.0, 4.0])
+    assert (low.value, high.value) == (pytest.approx(3.0 - half), pytest.approx(3.0 + half))
+    # 6 values 1..6: mean 3.5, sd 1.8708; t(0.975, 5) = 2.5706.
+    low, high = mean_t_ci([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    half = 2.570581835636314 * float(np.std(np.arange(1, 7), ddof=1)) / np.sqrt(6.0)
+    assert (low.value, high.value) == (pytest.approx(3.5 - half), pytest.approx(3.5 + half))
+    # level: t(0.95, 2) = 2.92.
+    low, _ = mean_t_ci([2.0, 3.0, 4.0], level=0.90)
+    assert low.value == pytest.approx(3.0 - 2.919985580355516 / np.sqrt(3.0))
+    # NaN (an item without a valid answer) is dropped, not counted.
+    assert mean_t_ci([2.0, np.nan, 3.0, 4.0])[0].value == pytest.approx(
+        3.0 - 4.302652729911275 / np.sqrt(3.0)
+    )
+
+
+def test_mean_t_ci_says_why_it_has_no_interval() -> None:
+    low, high = mean_t_ci([2.0, 4.0])
+    assert low.value is None and high.value is None
+    assert low.reason == high.reason == "needs >= 3 scored items, has 2"
+    assert mean_t_ci([2.0, np.nan, 4.0], unit="tasks")[0].reason == "needs >= 3 scored tasks, has 2"
+    # min_n=2 is allowed (t has 1 degree of freedom), below that there is no t-interval.
+    assert mean_t_ci([2.0, 4.0], min_n=2)[0].value == pytest.approx(3.0 - 12.706204736174696)
+    with pytest.raises(ValueError, match="min_n"):
+        mean_t_ci([2.0, 4.0], min_n=1)
+    with pytest.raises(ValueError, match="level"):
+        mean_t_ci([2.0, 3.0, 4.0], level=95)
+    # Equal scores (up to rounding): no zero-width interval, a reason instead.
+    for same in ([3.25, 3.25, 3.25], [0.1 + 0.2, 0.3, 0.3, 0.30000000000000004]):
+        low, high = mean_t_ci(same)
+        assert low.value is None and high.value is None
+        assert (
+            low.reason is not None
+            and f"all {len(same)} scored items have the same score" in low.reason
+        )
+
+
+def test_mean_t_ci_is_clipped_to_the_bounds_and_holds_its_mean() -> None:
+    values = [1.0, 5.0, 5.0]  # mean 3.67, sd 2.31: mean +- 5.74 runs past a 1..5 scale
+    low, high = mean_t_ci(values)
+    assert low.value is not None and high.value is not None
+    assert low.value < 1.0 and high.value > 5.0
+    low, high = mean_t_ci(values, bounds=(1.0, 5.0))
+    assert (low.value, high.value) == (1.0, 5.0)
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        k = int(rng.integers(3, 9))
+        x = rng.uniform(1.0, 5.0, k)
+        low, high = mean_t_ci(x, bounds=(1.0, 5.0))
+        assert low.value is not None and high.value is not None
+        assert 1.0 <= low.value < float(x.mean()) < high.value <= 5.0
 
 
 def test_measure_pipeline_statistics(tmp_path: Path) -> None:
@@ -302,21 +358,64 @@ def _noisy_script(messages: list[Message], options: list[str]) -> tuple[list[flo
 )
 def test_limit_on_schwartz10_and_what_it_leaves(tmp_path: Path, limit: int, per_value: int) -> None:
     """The shipped Schwartz bank asked `--limit` items round-robin over its ten values, one
-    wording (4 administrations): 1 item per value gives no CI and no consistency, 2 give a
-    CI, 3 (`--limit 30`, the smallest that does) give everything."""
+    wording (4 administrations): 1 or 2 items per value give no CI and no consistency (the
+    CI's reason names the count and `--limit`), 3 (`--limit 30`, the smallest that does)
+    give everything."""
     config = MeasureConfig(model="scripted", limit=limit, paraphrases=0, use_cache=False)
     model = ScriptedModel(_noisy_script)
     run = asyncio.run(run_instrument(LikertInstrument(config), tmp_path / "run", model=model))
     dimensions = run.results.dimensions
     assert len(dimensions) == 10
     for name, result in dimensions.items():
-        assert result.n_items == per_value
-        assert (None not in result.ci) == (per_value >= 2), name
+        assert result.n_items == result.n_items_scored == per_value
+        assert (None not in result.ci) == (per_value >= 3), name
+        if per_value < 3:
+            assert result.ci == [None, None]
+            assert f"has {per_value} item" in result.reasons["ci"]
+            assert "needs >= 3" in result.reasons["ci"] and "--limit" in result.reasons["ci"]
         for stat in ("parallel_forms_order",):
             computed = getattr(result, stat) is not None
             assert computed == (per_value >= 3), (name, stat, result.reasons.get(stat))
             if not computed:
                 assert f"has {per_value} item" in result.reasons[stat]
+    # The CLI's profile table: the CI, or '-' without one, and the items it is over.
+    rows = profile_rows(run.results)
+    for name, result in dimensions.items():
+        low, high = result.ci
+        shown = "-" if low is None or high is None else f"[{low:.2f}, {high:.2f}]"
+        assert rows[name][1:3] == [shown, str(per_value)], rows[name]
+
+
+def profile_rows(results: MeasureResults) -> dict[str, list[str]]:
+    """The CLI's profile table as text, cells per row after the value's name."""
+    from rich.console import Console
+
+    from valuescope.cli.measure import profile_table
+
+    console = Console(width=250, record=True)
+    console.print(profile_table(results))
+    lines = [line for line in console.export_text().splitlines() if line.startswith("│")]
+    cells = [[c.strip() for c in line.strip("│").split("│")] for line in lines]
+    return {row[0]: row[1:] for row in cells}
+
+
+def test_the_profile_table_shows_the_items_a_ci_is_over(tmp_path: Path) -> None:
+    """`2/3` where one of 3 items had no valid answer (the CI's reason says 2 of 3); a
+    results file written before `n_items_scored` shows the items asked."""
+    config = MeasureConfig(model="scripted", limit=30, paraphrases=0, use_cache=False)
+    model = ScriptedModel(_noisy_script)
+    run = asyncio.run(run_instrument(LikertInstrument(config), tmp_path / "run", model=model))
+    results = run.results
+    power = results.dimensions["power"]
+    assert power.n_items == power.n_items_scored == 3 and None not in power.ci
+    short = power.model_copy(update={"n_items_scored": 2, "ci": [None, None]})
+    old = results.dimensions["tradition"].model_copy(update={"n_items_scored": None})
+    dimensions = {**results.dimensions, "power": short, "tradition": old}
+    rows = profile_rows(results.model_copy(update={"dimensions": dimensions}))
+    assert rows["power"][1:3] == ["-", "2/3"]
+    low, high = old.ci
+    assert low is not None and high is not None
+    assert rows["tradition"][1:3] == [f"[{low:.2f}, {high:.2f}]", "3"]
 
 
 def test_too_few_items_per_value_is_a_warning_of_the_results(tmp_path: Path) -> None:
@@ -328,3 +427,9 @@ def test_too_few_items_per_value_is_a_warning_of_the_results(tmp_path: Path) -> 
         "consistency statistics; use --limit 30 or more (ask at least 3 items per dimension)"
     )
     assert run.results.warnings.count(note) == 1
+    assert run.results.verdict is not None
+    [items] = [r for r in run.results.verdict.reasons if r.check == "items"]
+    assert items.text == (
+        "10 of 10 dimensions have fewer than 3 items (fewest 1): they have no CI and no "
+        "consistency statistics"
+    )

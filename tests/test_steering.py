@@ -205,6 +205,40 @@ def test_paired_tests_name_a_winner_only_when_it_beats_bare() -> None:
     assert best is None and "no winner is named" in sentence
 
 
+def test_the_method_tables_cis_are_t_intervals_over_tasks() -> None:
+    """Mean conformity and expression over 3 tasks: mean +- t(0.975, 2) sd / sqrt(3) (a
+    percentile bootstrap over 3 tasks covered about 0.7); 2 tasks or tasks that all score
+    the same give the mean without an interval, and the reason says why."""
+    from valuescope.steering.evaluation import EvaluationConfig
+    from valuescope.steering.summary import condition_metrics
+
+    framework = SCHWARTZ
+    target = parse_target("self_direction=6,tradition=1", framework)
+    config = EvaluationConfig(model="sim", framework=framework.id, target=target, steer_dir="d",
+                              methods=[], tasks=[Task(id="t0", prompt="p")])  # fmt: skip
+    samples = [
+        EvaluationSample(
+            item_id=f"t{i}",
+            condition="bare",
+            valid=True,
+            conformity=v,
+            expression={"self_direction": v, "tradition": 0.5},
+        )
+        for i, v in enumerate([0.2, 0.3, 0.4])
+    ]
+    half = 4.302652729911275 * 0.1 / 3**0.5
+    metrics = condition_metrics("bare", samples, config, framework)
+    for stat in (metrics.mean_conformity, metrics.expression["self_direction"]):
+        assert stat.value == pytest.approx(0.3)
+        assert (stat.ci_low, stat.ci_high) == (pytest.approx(0.3 - half), pytest.approx(0.3 + half))
+    same = metrics.expression["tradition"]
+    assert same.value == 0.5 and same.ci_low is None and same.ci_high is None
+    assert same.reason is not None and "all 3 scored tasks have the same score" in same.reason
+    two = condition_metrics("bare", samples[:2], config, framework).mean_conformity
+    assert two.value == pytest.approx(0.25) and two.ci_low is None
+    assert two.reason == "needs >= 3 scored tasks, has 2"
+
+
 def test_training_records_follow_trl_and_prefer_the_more_conforming_answer() -> None:
     tasks = [Task(id="t1", prompt="Plan my week."), Task(id="t2", prompt="Pick a gift.")]
     samples = [_sample("bare", 1, 0.5), _sample("bare", 2, 0.7), _sample("opro", 1, 0.8),

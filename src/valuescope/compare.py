@@ -19,12 +19,13 @@ reason (a `Stat`), never a silent NaN.
 Which answers are compared (`CompareConfig.scores`):
 
 - `own` (default): the model's own administrations, without a persona: the profile that
-  `measure` prints. The profile table (score and bootstrap CI per dimension) is then read
+  `measure` prints. The profile table (score and 95% CI per dimension) is then read
   from each run's results.json, and the tests pair the same item scores those profiles
   average, so the table, the tests and compare.json describe the same numbers.
 - `pooled`: every administration, the simulated respondents' (personas) included, pooled
   per item. The profile table is then recomputed from those pooled item scores (mean over
-  items, bootstrap CI over items, as `measure` does for its own), and labelled as pooled.
+  items, the same t-interval over items as `measure`'s, `likert.summary.score_ci`: none
+  below 3 items), and labelled as pooled.
   A run made with `--design` has both; one made without has only its own answers, so the
   two agree there.
 
@@ -51,12 +52,11 @@ from valuescope.instruments.likert.instrument import COMMAND as MEASURE_COMMAND
 from valuescope.instruments.likert.instrument import MeasureConfig
 from valuescope.instruments.likert.items import ResponseScale
 from valuescope.instruments.likert.scoring import LikertSample
-from valuescope.instruments.likert.summary import MeasureResults, item_scores
+from valuescope.instruments.likert.summary import MeasureResults, item_scores, score_ci
 from valuescope.report import save_report
 from valuescope.runs import SCHEMA_VERSION, RunStore, RunStoreError
 from valuescope.stats import (
     Stat,
-    bootstrap_mean_ci,
     cohens_dz,
     holm,
     paired_permutation_test,
@@ -405,13 +405,9 @@ def _profile(
     cells = {}
     for dim, scored in items.items():
         values = list(scored.values())
-        if len(values) >= 2:
-            low, high = bootstrap_mean_ci(values, seed=config.seed)
-            ci = [low.value, high.value]
-        else:
-            ci = [None, None]
+        low, high = score_ci(values, run.results.scale)
         score = float(np.mean(values)) if values else None
-        cells[dim] = ProfileCell(score=score, ci=ci, n_items=len(values))
+        cells[dim] = ProfileCell(score=score, ci=[low.value, high.value], n_items=len(values))
     return cells
 
 

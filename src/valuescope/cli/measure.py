@@ -25,21 +25,23 @@ from valuescope.thresholds import ITEM_REST_FLOOR
 if TYPE_CHECKING:
     from valuescope.datasets.item_files import ColumnMapping
     from valuescope.instruments.likert import LikertInstrument, MeasureResults
+    from valuescope.instruments.likert.summary import DimensionResult
 
 
 def profile_table(results: MeasureResults) -> Table:
     has_mrat = any(r.score_mrat is not None for r in results.dimensions.values())
     table = Table(title=escape(f"{results.framework} profile of {results.model}"))
     table.add_column("value", no_wrap=True)
-    headings = ["score", "95% CI", *(["MRAT"] if has_mrat else []), "mass", "bias", "order",
-                "wording", "acq", "invalid"]  # fmt: skip
+    headings = ["score", "95% CI", "items", *(["MRAT"] if has_mrat else []), "mass", "bias",
+                "order", "wording", "acq", "invalid"]  # fmt: skip
     for heading in headings:
         table.add_column(heading, justify="right", no_wrap=True)
     for dim, r in results.dimensions.items():
         table.add_row(
             dim,
             fmt(r.score),
-            f"[{fmt(r.ci[0])}, {fmt(r.ci[1])}]",
+            ci_bounds(r.ci),
+            items_scored(r),
             *([fmt(r.score_mrat)] if has_mrat else []),
             fmt(r.option_mass),
             fmt(r.position_bias),
@@ -49,6 +51,20 @@ def profile_table(results: MeasureResults) -> Table:
             f"{r.n_invalid}/{r.n_samples}",
         )
     return table
+
+
+def ci_bounds(ci: list[float | None]) -> str:
+    """`[3.41, 3.62]`, or `-` where the dimension has no CI (its reason is in results.json)."""
+    if len(ci) != 2 or ci[0] is None or ci[1] is None:
+        return "-"
+    return f"[{fmt(ci[0])}, {fmt(ci[1])}]"
+
+
+def items_scored(r: DimensionResult) -> str:
+    """The items the score and its CI are over: `3`, or `2/3` when one of the 3 asked had no
+    valid answer (results written before `n_items_scored` show the items asked)."""
+    scored = r.n_items if r.n_items_scored is None else r.n_items_scored
+    return str(scored) if scored == r.n_items else f"{scored}/{r.n_items}"
 
 
 def consistency_table(results: MeasureResults) -> Table:
@@ -73,9 +89,12 @@ def consistency_table(results: MeasureResults) -> Table:
 def print_profile(results: MeasureResults, directory: Path) -> None:
     console.print(profile_table(results))
     console.print(
-        "mass: probability on the options; bias: E(asc) - E(desc), negative = pulled to the "
-        "first option; order / wording: consistency across option orders / paraphrases; "
-        "acq: mean agreement before reverse-keying",
+        "95% CI: t-interval over the items (items: how many were scored, of those asked "
+        "where fewer); '-' = no CI, below 3 items or with every item scoring the same "
+        "(the reason is in results.json, dimensions.*.reasons.ci); mass: probability on the "
+        "options; bias: E(asc) - E(desc), negative = pulled to the first option; order / "
+        "wording: consistency across option orders / paraphrases; acq: mean agreement "
+        "before reverse-keying",
         style="dim",
     )
     console.print(consistency_table(results))

@@ -79,8 +79,8 @@ def print_probes(results: ProbesResults, directory: Path) -> None:
     print_reasons(results.invalid_reasons)
     console.print(
         "P(expressed): the judge's mean probability that an answer expresses the value, over "
-        "questions (CI: bootstrap over questions); on its own probes: the same over the "
-        "questions that put that value at stake",
+        "questions (95% CI: t-interval over questions, none below 3); on its own probes: the "
+        "same over the questions that put that value at stake",
         style="dim",
     )
     if results.judge_usage is not None:

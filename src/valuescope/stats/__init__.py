@@ -45,7 +45,13 @@ from valuescope.stats._psychometrics import (
     split_half,
     test_retest,
 )
-from valuescope.stats._reliability import bootstrap_mean_ci, cronbach_alpha, missing_cells
+from valuescope.stats._reliability import (
+    MIN_UNITS_T_CI,
+    bootstrap_mean_ci,
+    cronbach_alpha,
+    mean_t_ci,
+    missing_cells,
+)
 from valuescope.stats._respondents import (
     RespondentReliability,
     guttman_lambda6,
@@ -54,6 +60,7 @@ from valuescope.stats._respondents import (
 from valuescope.stats._result import Stat
 
 __all__ = [
+    "MIN_UNITS_T_CI",
     "CIStat",
     "CircumplexCheck",
     "Clusters",
@@ -85,6 +92,7 @@ __all__ = [
     "icc3_1",
     "item_analysis",
     "mcdonald_omega",
+    "mean_t_ci",
     "missing_cells",
     "mrat_centre",
     "mtmm",

@@ -2,9 +2,10 @@
 
 Per condition (bare and each method), over the held-out tasks it answered validly:
 
-- expression per dimension: the judge's mean P(expressed), with a bootstrap CI over tasks;
+- expression per dimension: the judge's mean P(expressed), with a 95% t-interval over tasks
+  (`stats.mean_t_ci`, clipped to 0..1; none below 3 tasks or when every task scores the same);
 - conformity per target value, 1 - |mean p - t| (`objective.conformity`), and the *mean
-  conformity* over the target values with a bootstrap CI over tasks (each task's mean);
+  conformity* over the target values with the same t-interval over tasks (each task's mean);
 - *balance*: the coefficient of variation of the per-value conformities (sd / mean; lower
   means no value is served at the others' expense);
 - *MAE*: mean |expression on the target's scale - priority| over the target values;
@@ -33,9 +34,9 @@ from valuescope.runs import ResultsBase
 from valuescope.stats import (
     CIStat,
     Stat,
-    bootstrap_mean_ci,
     cohens_dz,
     holm,
+    mean_t_ci,
     paired_permutation_test,
     wilcoxon_items,
 )
@@ -93,23 +94,22 @@ class EvaluationResults(ResultsBase):
     usage: object | None = None
 
 
-def _ci(values: list[float], seed: int) -> CIStat:
+def _ci(values: list[float]) -> CIStat:
     if not values:
         return CIStat.missing("no valid answers")
-    low, high = bootstrap_mean_ci(values, seed=seed)
+    low, high = mean_t_ci(values, bounds=(0.0, 1.0), unit="tasks")
     return CIStat(value=float(np.mean(values)), ci_low=low.value, ci_high=high.value,
                   reason=low.reason)  # fmt: skip
 
 
 def condition_metrics(
     condition: str, samples: list[EvaluationSample], config: EvaluationConfig,
-    framework: Framework, seed: int,
+    framework: Framework,
 ) -> ConditionMetrics:  # fmt: skip
     valid = [s for s in samples if s.valid]
     target = config.target
     expression = {
-        d: _ci([p for s in valid if (p := s.expression.get(d)) is not None], seed)
-        for d in framework.ids
+        d: _ci([p for s in valid if (p := s.expression.get(d)) is not None]) for d in framework.ids
     }
     per_value: dict[str, float | None] = {}
     for d in target.dimensions:
@@ -132,7 +132,7 @@ def condition_metrics(
     return ConditionMetrics(
         condition=condition, n_valid=len(valid), n_invalid=len(samples) - len(valid),
         expression=expression, conformity=per_value,
-        mean_conformity=_ci([s.conformity for s in valid if s.conformity is not None], seed),
+        mean_conformity=_ci([s.conformity for s in valid if s.conformity is not None]),
         balance_cv=balance, mae=mae, spearman=spearman,
         parroting=float(np.mean(parrot)) if parrot else None,
         prompt_tokens=sum(s.prompt_tokens for s in samples),
@@ -209,8 +209,7 @@ def summarise_evaluation(
     models: Models, conditions: list[str],
 ) -> EvaluationResults:  # fmt: skip
     by_condition = {c: [s for s in samples if s.condition == c] for c in conditions}
-    metrics = [condition_metrics(c, by_condition[c], config, framework, config.seed)
-               for c in conditions]  # fmt: skip
+    metrics = [condition_metrics(c, by_condition[c], config, framework) for c in conditions]
     per_task = {
         c: {s.item_id: s.conformity for s in group if s.valid and s.conformity is not None}
         for c, group in by_condition.items()

@@ -17,8 +17,8 @@ from valuescope.stats import (
     CIStat,
     DimensionMetrics,
     MacroMetrics,
-    bootstrap_mean_ci,
     classification_metrics,
+    mean_t_ci,
 )
 
 
@@ -45,7 +45,8 @@ class DimensionProfile(BaseModel):
     """How much the texts express one dimension, by the judge."""
 
     mean_score: CIStat
-    """Mean P(expressed) over the texts with a score, with a bootstrap CI over texts."""
+    """Mean P(expressed) over the texts with a score, with a 95% t-interval over texts
+    (`stats.mean_t_ci`: none below 3 texts or when every text scores the same)."""
     label_rate: float | None
     """Share of those texts the judge labelled 1."""
     n: int
@@ -72,7 +73,7 @@ class ClassifyResults(ResultsBase):
     usage: RunUsage
 
 
-def _profile(dimension: str, samples: Sequence[ClassifySample], seed: int) -> DimensionProfile:
+def _profile(dimension: str, samples: Sequence[ClassifySample]) -> DimensionProfile:
     scores = [s.scores.get(dimension) for s in samples]
     present = np.asarray([v for v in scores if v is not None], dtype=float)
     labels = [s.labels.get(dimension) for s in samples if s.scores.get(dimension) is not None]
@@ -80,7 +81,7 @@ def _profile(dimension: str, samples: Sequence[ClassifySample], seed: int) -> Di
         return DimensionProfile(
             mean_score=CIStat.missing("no text has a score"), label_rate=None, n=0
         )
-    low, high = bootstrap_mean_ci(present, seed=seed)
+    low, high = mean_t_ci(present, bounds=(0.0, 1.0), unit="texts")
     rate = float(np.mean([label == 1 for label in labels])) if labels else None
     return DimensionProfile(
         mean_score=CIStat(
@@ -112,7 +113,7 @@ def summarise(
         "score_methods": dict(Counter(s.score_method or "none" for s in ordered)),
         "n_repaired": sum(s.repaired for s in ordered),
         "calls_per_text": float(np.mean([s.calls for s in ordered])) if ordered else None,
-        "profile": {d: _profile(d, ordered, seed) for d in dimensions},
+        "profile": {d: _profile(d, ordered) for d in dimensions},
         "labelled": labelled,
     }
     if labelled and ordered:

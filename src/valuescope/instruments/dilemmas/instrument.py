@@ -100,9 +100,7 @@ class DilemmasInstrument:
     def summarise(self, samples: list[DilemmaSample], models: Models) -> DilemmaResults:
         wanted = {r.key for r in requests_for(self.dilemmas, self.config.tasks)}
         samples = [s for s in samples if s.key in wanted]
-        dimensions, per_dilemma, overall = summarise(
-            self.dilemmas, self.framework.ids, samples, self.config.seed
-        )
+        dimensions, per_dilemma, overall = summarise(self.dilemmas, self.framework.ids, samples)
         return DilemmaResults(
             command=COMMAND,
             model=self.config.model,

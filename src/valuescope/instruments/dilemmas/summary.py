@@ -1,8 +1,11 @@
 """From dilemma samples to a framework profile, per-dilemma rankings and bias checks.
 
 The unit of analysis is the *dilemma*: every statistic is first computed per dilemma, and the
-confidence intervals resample dilemmas (percentile bootstrap), because dilemmas, not orders,
-are the sample of situations the conclusions should generalise over.
+confidence intervals are t-intervals over dilemmas (`stats.mean_t_ci`), because dilemmas, not
+orders, are the sample of situations the conclusions should generalise over. A dimension is
+offered by few dilemmas, where a percentile bootstrap over them covers far less than 95%;
+below 3 dilemmas (or when all give the same value) there is no interval, and `reasons` says
+why (`preference_ci`, `rating_ci`).
 
 Per dilemma (valid samples only):
 - `choice[o]`: the mean over orders of the probability of choosing outcome `o`; the
@@ -14,9 +17,9 @@ Per dilemma (valid samples only):
 
 Per framework dimension:
 - `preference`: the mean over dilemmas of the probability mass on its outcomes (its share
-  of the choice), with a bootstrap CI; `chance` is what a model indifferent to content gets
+  of the choice), with a 95% CI; `chance` is what a model indifferent to content gets
   (1/n for one outcome among n). `top_share`: the share of dilemmas it ranks first in.
-- `rating`: the mean over dilemmas of its outcomes' rating, with a bootstrap CI.
+- `rating`: the mean over dilemmas of its outcomes' rating, with a 95% CI.
 - `position_bias`: P(chosen | listed first) - P(chosen | listed last), the mean over
   dilemmas; positive = pulled toward the first option. The balanced order design cancels
   it in `preference`; it is reported so that a large value warns that the answers are driven
@@ -39,11 +42,11 @@ from pydantic import BaseModel, Field
 from scipy.stats import kendalltau
 
 from valuescope.instruments.dilemmas.bank import Dilemma
-from valuescope.instruments.dilemmas.requests import DilemmaSample, Task
+from valuescope.instruments.dilemmas.requests import RATING_SCALE, DilemmaSample, Task
 from valuescope.instruments.likert.items import ResponseScale
 from valuescope.models import RunUsage
 from valuescope.runs import ResultsBase
-from valuescope.stats import bootstrap_mean_ci
+from valuescope.stats import mean_t_ci
 
 
 class DilemmaResult(BaseModel):
@@ -164,8 +167,14 @@ def summarise_dilemma(dilemma: Dilemma, samples: Sequence[DilemmaSample]) -> Dil
     )
 
 
-def _ci(values: Sequence[float], seed: int) -> list[float | None]:
-    low, high = bootstrap_mean_ci(values, seed=seed)
+def _ci(
+    values: Sequence[float], bounds: tuple[float, float], name: str, reasons: dict[str, str]
+) -> list[float | None]:
+    """The t-interval over dilemmas, clipped to `bounds`; its reason under `name` when it
+    has none but the mean exists."""
+    low, high = mean_t_ci(values, bounds=bounds, unit="dilemmas")
+    if low.reason and values:
+        reasons[name] = low.reason
     return [low.value, high.value]
 
 
@@ -202,7 +211,6 @@ def summarise_dimension(
     dilemmas: Sequence[Dilemma],
     per_dilemma: dict[str, DilemmaResult],
     samples: Sequence[DilemmaSample],
-    seed: int,
 ) -> DimensionResult:
     reasons: dict[str, str] = {}
     offering = [d for d in dilemmas if dim in d.dimensions]
@@ -236,11 +244,11 @@ def summarise_dimension(
         reasons["rating_order_bias"] = "no outcome was validly rated in both anchor orders"
     return DimensionResult(
         preference=_mean(shares),
-        preference_ci=_ci(shares, seed),
+        preference_ci=_ci(shares, (0.0, 1.0), "preference_ci", reasons),
         chance=_mean(chances),
         top_share=_mean(tops),
         rating=_mean(ratings),
-        rating_ci=_ci(ratings, seed),
+        rating_ci=_ci(ratings, (RATING_SCALE.minimum, RATING_SCALE.maximum), "rating_ci", reasons),
         position_bias=_mean(biases),
         rating_order_bias=_mean(rating_gaps),
         n_dilemmas=len(offering),
@@ -284,14 +292,13 @@ def summarise(
     dilemmas: Sequence[Dilemma],
     dimension_ids: Sequence[str],
     samples: Sequence[DilemmaSample],
-    seed: int,
 ) -> tuple[dict[str, DimensionResult], dict[str, DilemmaResult], OverallResult]:
     """Everything `results.json` reports, from the samples of `dilemmas`."""
     per_dilemma = {
         d.id: summarise_dilemma(d, [s for s in samples if s.dilemma == d.id]) for d in dilemmas
     }
     dimensions = {
-        dim: summarise_dimension(dim, dilemmas, per_dilemma, samples, seed)
+        dim: summarise_dimension(dim, dilemmas, per_dilemma, samples)
         for dim in dimension_ids
         if any(dim in d.dimensions for d in dilemmas)
     }

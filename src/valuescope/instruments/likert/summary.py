@@ -5,7 +5,9 @@ administration (order x framing x wording x draw), a column per item, cells the 
 reverse-keyed score (NaN where the answer was invalid). Per dimension:
 
 - `score`: mean over items of the item score (an item's score = mean over its valid
-  administrations), with a bootstrap 95% CI resampling items.
+  administrations), with a 95% t-interval over those items (`score_ci`, `stats.mean_t_ci`):
+  none below 3 scored items, none when they all score the same. `n_items_scored` is how
+  many items it is over.
 - Consistency on the matrix, not reliability: one model is one respondent, and alpha or
   omega over its own administrations carry no information (pure-noise answers pass 0.7 by
   chance; see METHODS.md), so they are not computed here. Reliability comes from simulated
@@ -51,8 +53,8 @@ from valuescope.stats import (
     PositionCheck,
     Stat,
     TextAgreement,
-    bootstrap_mean_ci,
     circumplex_check,
+    mean_t_ci,
     mrat_centre,
     parallel_forms,
     reliability_flags,
@@ -62,15 +64,16 @@ from valuescope.stats import (
 RELIABILITY_FLOOR = 0.7
 
 ITEMS_NEEDED: dict[str, int] = {
-    "ci": 2,
+    "ci": 3,
     "parallel_forms_order": 3,
     "parallel_forms_paraphrase": 3,
     "test_retest": 3,
 }
-"""Items a dimension must have for each statistic, as the `valuescope.stats` functions
-require: a mean's CI needs 2 items; the parallel forms and test-retest correlate item
-profiles across items, which needs 3. A dimension with fewer gets a reason that says so,
-not the stat function's generic one, so a user of `--limit` sees what to change."""
+"""Items a dimension must have for each statistic: the score's t-interval needs 3 scored
+items (at 2 it is mean +- 12.7 sd/sqrt(2), wider than a scale; `stats.mean_t_ci`); the
+parallel forms and test-retest correlate item profiles across items, which needs 3. A
+dimension with fewer gets a reason that says so, not the stat function's generic one, so a
+user of `--limit` sees what to change."""
 
 MIN_ITEMS = max(ITEMS_NEEDED.values())
 """Items per dimension that every statistic needs."""
@@ -86,6 +89,10 @@ class DimensionResult(BaseModel):
     flags: list[str] = Field(default_factory=list)
     """Consistency statistics below 0.7."""
     n_items: int
+    """Items asked."""
+    n_items_scored: int | None = None
+    """Items with a valid answer: `score` and `ci` are over these. None in results written
+    before it was recorded (read `n_items` there)."""
     n_samples: int
     n_invalid: int
     option_mass: float | None
@@ -206,10 +213,7 @@ def summarise_dimension(
             return Stat.missing(too_few_items(len(item_ids), ITEMS_NEEDED[name]))
         return compute()
 
-    if len(item_ids) < ITEMS_NEEDED["ci"]:
-        low = high = Stat.missing(too_few_items(len(item_ids), ITEMS_NEEDED["ci"]))
-    else:
-        low, high = bootstrap_mean_ci(scores, seed=seed)
+    low, high = score_ci(scores, scale, len(item_ids))
 
     matrix = score_matrix(samples, conditions, item_ids)
     reliability = {
@@ -253,6 +257,7 @@ def summarise_dimension(
         test_retest=values["test_retest"],
         flags=reliability_flags(reliability, RELIABILITY_FLOOR),
         n_items=len(item_ids),
+        n_items_scored=len(scores),
         n_samples=len(samples),
         n_invalid=len(samples) - len(valid),
         option_mass=option_mass,
@@ -265,10 +270,30 @@ def summarise_dimension(
     )
 
 
-def too_few_items(n_items: int, needed: int) -> str:
-    """The reason a statistic is null when its dimension was asked too few items."""
+def score_ci(
+    scores: Sequence[float], scale: ResponseScale, n_asked: int | None = None
+) -> tuple[Stat, Stat]:
+    """The 95% CI of a dimension's score from its item scores: `stats.mean_t_ci` over the
+    items, clipped to the scale; null below `ITEMS_NEEDED["ci"]` scored items, with a reason
+    that names the count and the fix. `n_asked` (default: as many as scored) is how many
+    items the dimension was asked. The profile (`summarise_dimension`), `compare --pooled`
+    and the recovery bench's part (f) all call this."""
+    needed = ITEMS_NEEDED["ci"]
+    asked = len(scores) if n_asked is None else n_asked
+    if len(scores) < needed:
+        reason = too_few_items(asked, needed, scored=len(scores))
+        return Stat.missing(reason), Stat.missing(reason)
+    return mean_t_ci(scores, min_n=needed, bounds=(scale.minimum, scale.maximum), unit="items")
+
+
+def too_few_items(n_items: int, needed: int, scored: int | None = None) -> str:
+    """The reason a statistic is null when its dimension was asked too few items; `scored`,
+    when fewer than `n_items`, is how many of them had a valid answer."""
+    has = _items(n_items)
+    if scored is not None and scored < n_items:
+        has = f"{_items(scored)} with a valid answer (of {n_items} asked)"
     return (
-        f"the dimension has {_items(n_items)}, this needs >= {needed} "
+        f"the dimension has {has}, this needs >= {needed} "
         "(ask more items per dimension, e.g. a larger --limit)"
     )
 
@@ -301,10 +326,7 @@ def few_items_note(
     asked = f"--limit {limit} over {total} dimensions" if limit is not None else None
     if len(short) == len(counts) and len(set(counts.values())) == 1:
         who = f"each dimension has only {_items(fewest)}" + (f" ({asked})" if asked else "")
-        if fewest < min(ITEMS_NEEDED.values()):
-            lacking = "no CI and no consistency statistics"
-        else:
-            lacking = "no parallel-forms consistency"
+        lacking = _lacking(fewest)
     else:
         named = ", ".join(short) + (f"; {asked}" if asked else "")
         who = (
@@ -315,6 +337,17 @@ def few_items_note(
     if limit is not None:
         advice = f"use --limit {MIN_ITEMS * total} or more ({advice})"
     return f"{who}: {lacking}; {advice}"
+
+
+def _lacking(n_items: int) -> str:
+    """What a dimension of `n_items` (< `MIN_ITEMS`) items has none of, by `ITEMS_NEEDED`."""
+    consistency = [name for name in ITEMS_NEEDED if name != "ci"]
+    short = [name for name in consistency if n_items < ITEMS_NEEDED[name]]
+    missing = [
+        *(["CI"] if n_items < ITEMS_NEEDED["ci"] else []),
+        *(["consistency statistics"] if len(short) == len(consistency) else short),
+    ]
+    return "no " + " and no ".join(name.replace("_", "-") for name in missing)
 
 
 def add_mrat(dimensions: dict[str, DimensionResult], samples: Sequence[LikertSample]) -> None:

@@ -209,7 +209,7 @@ def items_reason(results: MeasureResults) -> Reason | None:
         check="items",
         level="interpret with care",
         text=f"{len(short)} of {len(counts)} dimensions have fewer than {t.MIN_ITEMS} items "
-        f"(fewest {fewest}): their CIs and consistency are missing or loose",
+        f"(fewest {fewest}): they have no CI and no consistency statistics",
         figures={"fewest": fewest, "short": len(short)},
     )
 

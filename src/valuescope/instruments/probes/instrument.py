@@ -63,6 +63,9 @@ class ProbesConfig(RunConfig):
     """The judge model; None = the measured model judges its own answers."""
     judge_mode: JudgeMode = "all@once"
     n_boot: int = Field(default=1000, ge=0)
+    """0: no CI of the profile (`generate`'s inner runs, which read the means only); any
+    other value: a t-interval over questions (the number is kept for older run folders; it
+    counted bootstrap resamples before the interval became a t-interval)."""
 
     def judge_model_name(self) -> str | None:
         return self.judge
@@ -189,7 +192,7 @@ class ProbesInstrument:
             judge_usage=models.judge.usage if models.has_own_judge else None,
             warnings=self._warnings(samples),
             **summarise(  # type: ignore[arg-type]
-                self.framework.ids, self.probes, samples, self.config.seed, self.config.n_boot
+                self.framework.ids, self.probes, samples, self.config.n_boot
             ),
         )
 

@@ -1,8 +1,9 @@
 """From judged answers to the probes profile.
 
 A question's score on a dimension is the mean judged P(expressed) over its valid answers
-(samples); the model's profile is the mean over questions, with a bootstrap CI that
-resamples *questions* (the unit that varies; samples of one question are repeated measures).
+(samples); the model's profile is the mean over questions, with a 95% t-interval over
+*questions* (`stats.mean_t_ci`: the unit that varies; samples of one question are repeated
+measures), none below 3 questions or when every question scores the same.
 Only the model's own answers (no persona) enter the profile. `on_target` is the same mean
 over the questions that put that dimension at stake (their `dimension`), which says whether
 the model takes that value's side when it is the one in question. With personas, each
@@ -21,7 +22,7 @@ from valuescope.instruments.probes.bank import Probe
 from valuescope.judges import JudgeMode, ScoreMethod
 from valuescope.models import RunUsage
 from valuescope.runs import ResultsBase, SampleRecord
-from valuescope.stats import CIStat, bootstrap_mean_ci
+from valuescope.stats import CIStat, mean_t_ci
 
 
 class ProbeSample(SampleRecord):
@@ -77,7 +78,7 @@ def question_means(samples: Sequence[ProbeSample], dimension: str) -> dict[str, 
 
 
 def _dimension(
-    dimension: str, probes: Sequence[Probe], own: Sequence[ProbeSample], seed: int, n_boot: int
+    dimension: str, probes: Sequence[Probe], own: Sequence[ProbeSample], n_boot: int
 ) -> ProbeDimension:
     means = question_means(own, dimension)
     targeted = [means[p.id] for p in probes if p.dimension == dimension and p.id in means]
@@ -85,9 +86,9 @@ def _dimension(
     if values.size == 0:
         score = CIStat.missing("no valid judged answer")
     elif n_boot == 0:
-        score = CIStat(value=float(values.mean()), reason="no bootstrap replicates requested")
+        score = CIStat(value=float(values.mean()), reason="no interval requested (n_boot = 0)")
     else:
-        low, high = bootstrap_mean_ci(values, n_resamples=n_boot, seed=seed)
+        low, high = mean_t_ci(values, bounds=(0.0, 1.0), unit="questions")
         score = CIStat(
             value=float(values.mean()), ci_low=low.value, ci_high=high.value, reason=low.reason
         )
@@ -103,11 +104,10 @@ def summarise(
     dimensions: list[str],
     probes: Sequence[Probe],
     samples: Sequence[ProbeSample],
-    seed: int,
     n_boot: int,
 ) -> dict[str, object]:
-    """The fields of `ProbesResults` that come from the samples (`n_boot` bootstrap
-    resamples of the questions for each dimension's CI)."""
+    """The fields of `ProbesResults` that come from the samples (`n_boot` = 0: no CI of the
+    profile, as `generate`'s inner runs ask; otherwise a t-interval over questions)."""
     own = [s for s in samples if s.persona is None]
     by_persona: dict[str, list[ProbeSample]] = defaultdict(list)
     for s in samples:
@@ -120,7 +120,7 @@ def summarise(
     invalid = [s for s in samples if not s.valid]
     words = [len(s.answer.split()) for s in samples if s.answer]
     return {
-        "dimensions": {d: _dimension(d, probes, own, seed, n_boot) for d in dimensions},
+        "dimensions": {d: _dimension(d, probes, own, n_boot) for d in dimensions},
         "n_answers": len(samples),
         "n_invalid": len(invalid),
         "invalid_reasons": dict(

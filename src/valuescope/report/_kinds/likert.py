@@ -56,8 +56,8 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
     order = dimension_order(results.get("framework"), list(dims))
     low, high = scale_range(results)
     rows = [
-        [d, ci_text(r.get("score"), r.get("ci")), r.get("n_items"), r.get("n_samples"),
-         r.get("n_invalid"), flags(r.get("flags") or [])]
+        [d, _score(r), _items_scored(r), r.get("n_samples"), r.get("n_invalid"),
+         flags(r.get("flags") or [])]
         for d, r in ((d, dims[d]) for d in order)
     ]  # fmt: skip
     profile = el(
@@ -73,7 +73,12 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
                     "95% CI as the thick stroke along each spoke.",
                 ),
             ),
-            table(["dimension", "score [95% CI]", "items", "answers", "invalid", "flags"], rows),
+            table(
+                ["dimension", "score [95% CI]", "items", "answers", "invalid", "flags"],
+                rows,
+                caption="95% CI: a t-interval over the dimension's items (how many: "
+                "items); none below 3 items or when every item scores the same.",
+            ),
             class_="charts",
         ),
     )
@@ -82,6 +87,25 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
         out.append(_respondents(results["respondents"], order))
     out.append(_format_checks(results, dims, order))
     return out
+
+
+def _score(r: dict[str, Any]) -> Markup:
+    """`3.47 [3.21, 3.73]`; a score without a CI says so, the reason as its title."""
+    low, high = bounds(r.get("ci"))
+    text = el("span", ci_text(r.get("score"), r.get("ci")))
+    if r.get("score") is None or (low is not None and high is not None):
+        return text
+    why = (r.get("reasons") or {}).get("ci")
+    return el("span", text, " ", el("span", "(no CI)", title=why or None, class_="muted"))
+
+
+def _items_scored(r: dict[str, Any]) -> object:
+    """The items the score and its CI are over: `3`, or `2 of 3` when one asked item had no
+    valid answer (a results file without `n_items_scored` shows the items asked)."""
+    asked, scored = r.get("n_items"), r.get("n_items_scored")
+    if scored is None or scored == asked:
+        return asked
+    return f"{scored} of {asked}"
 
 
 def _with_reason(value: object, reasons: dict[str, str], name: str) -> Markup:
