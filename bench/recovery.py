@@ -148,7 +148,6 @@ def main() -> None:
     parser.add_argument("--clustered-replications", type=int, default=200)
     parser.add_argument("--clustered-personas", type=int, default=20)
     parser.add_argument("--phrasings", type=int, default=9)
-    parser.add_argument("--clustered-boot", type=int, default=500)
     parser.add_argument(
         "--parts", default="abcdfg", help="which parts to run (default abcdfg; e = --power)"
     )
@@ -198,7 +197,6 @@ def main() -> None:
                 args.clustered_personas,
                 args.phrasings,
                 args.population,
-                args.clustered_boot,
                 note,
             )
         if "e" in parts:

@@ -4,16 +4,15 @@ criterion validity and the answer-format checks, against independent routes."""
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 import numpy as np
 import pytest
 
 from valuescope import stats as vs
-from valuescope.stats import _bootstrap as bs
 from valuescope.stats import _mtmm as mt
 from valuescope.stats import _psychometrics as psy
+from valuescope.stats import _resampling as bs
 from valuescope.stats import _respondents as rs
 from valuescope.stats._result import Stat
 
@@ -181,7 +180,7 @@ def test_a_missing_cell_costs_its_row_never_its_item() -> None:
         assert statistic(gap).value == pytest.approx(statistic(listwise).value, rel=1e-9)
         assert statistic(gap).value != pytest.approx(statistic(data[:, :4]).value, rel=1e-6)
     assert vs.missing_cells(gap) == (1, 1)
-    rel = vs.respondent_reliability(gap, seed=0, n_boot=0)
+    rel = vs.respondent_reliability(gap, intervals=False)
     assert (rel.n_respondents, rel.n_items, rel.n_dropped, rel.n_missing_cells) == (39, 5, 1, 1)
 
 
@@ -196,7 +195,7 @@ def test_alpha_matches_pingouin(seed: int) -> None:
     pandas = pytest.importorskip("pandas")
     data = likert(seed, 80, 7)
     expected, _ = pingouin.cronbach_alpha(pandas.DataFrame(data))
-    result = vs.respondent_reliability(data, seed=0, n_boot=50)
+    result = vs.respondent_reliability(data)
     assert result.alpha.value == pytest.approx(expected, abs=1e-10)
 
 
@@ -208,36 +207,43 @@ def test_omega_matches_factor_analyzer(factor_analyzer_class: Any, seed: int) ->
     sd = data.std(axis=0, ddof=1)  # the raw sum's omega (see test_psychometrics)
     loadings, uniquenesses = model.loadings_.ravel() * sd, model.get_uniquenesses() * sd**2
     expected = loadings.sum() ** 2 / (loadings.sum() ** 2 + uniquenesses.sum())
-    result = vs.respondent_reliability(data, seed=0, n_boot=50)
+    result = vs.respondent_reliability(data)
     assert result.omega.value == pytest.approx(expected, abs=1e-5)
 
 
 def test_lambda6_of_the_result_matches_regressions() -> None:
     data = likert(8, 90, 6)
-    result = vs.respondent_reliability(data, seed=0, n_boot=50)
+    result = vs.respondent_reliability(data)
     assert result.lambda6.uncorrected == pytest.approx(lambda6_by_regressions(data), abs=1e-10)
-    assert vs.respondent_reliability(data, seed=0, n_boot=0).lambda6.value == pytest.approx(
+    assert vs.respondent_reliability(data, intervals=False).lambda6.value == pytest.approx(
         lambda6_by_regressions(data), abs=1e-10
     )
 
 
-def test_lambda6_is_reported_bias_corrected_by_the_jackknife() -> None:
-    """lambda6's interval is the jackknife's over respondents (or personas): Quenouille's
-    bias-corrected estimate n theta - (n - 1) mean(theta_-i), -+ t_(n-1) times the jackknife
-    SE, by hand here with leave-one-out regressions."""
+def test_reliability_intervals_are_jackknife_t_intervals_on_the_log_scale() -> None:
+    """By hand, with leave-one-out regressions and alphas: on u = ln(1 - rho), the jackknife
+    SE and u -+ t_(n-1) se, back-transformed; lambda6 bias-corrected (Quenouille's
+    n u - (n - 1) mean(u_-i)), alpha not."""
     from scipy.stats import t
 
     data = likert(8, 40, 5)
-    result = vs.respondent_reliability(data, seed=0, n_boot=50).lambda6
-    theta = lambda6_by_regressions(data)
-    loo = np.array([lambda6_by_regressions(np.delete(data, i, axis=0)) for i in range(40)])
-    estimate = 40 * theta - 39 * loo.mean()
-    se = math.sqrt(39 / 40 * ((loo - loo.mean()) ** 2).sum())
-    assert result.value == pytest.approx(estimate, abs=1e-9)
-    assert result.value < theta  # the textbook lambda6 overstates at 40 respondents
-    assert (result.ci_low, result.ci_high) == pytest.approx(
-        (estimate - t.ppf(0.975, 39) * se, estimate + t.ppf(0.975, 39) * se), abs=1e-9
-    )
+    result = vs.respondent_reliability(data)
+    q = t.ppf(0.975, 39)
+    rows = [np.delete(data, i, axis=0) for i in range(40)]
+    for name, statistic, corrected in (
+        ("lambda6", lambda6_by_regressions, True),
+        ("alpha", lambda m: vs.cronbach_alpha(m).value, False),
+    ):
+        theta = statistic(data)
+        u, loo = math.log(1 - theta), np.log(1 - np.array([statistic(m) for m in rows]))
+        centre = 40 * u - 39 * loo.mean() if corrected else u
+        se = math.sqrt(39 / 40 * ((loo - loo.mean()) ** 2).sum())
+        stat = getattr(result, name)
+        assert stat.value == pytest.approx(1 - math.exp(centre), abs=1e-9), name
+        assert stat.uncorrected == (pytest.approx(theta, abs=1e-12) if corrected else None)
+        expected = (1 - math.exp(centre + q * se), 1 - math.exp(centre - q * se))
+        assert (stat.ci_low, stat.ci_high) == pytest.approx(expected, abs=1e-9), name
+    assert result.lambda6.value < lambda6_by_regressions(data)  # overstated at 40
 
 
 # ----------------------------------------------------------------------------------------------
@@ -308,10 +314,13 @@ def test_replicates_with_a_constant_item_are_undefined_not_garbage() -> None:
     assert np.isnan(replicates["omega"][constant]).all()
     assert np.isfinite(replicates["lambda6"][~constant]).all()
     assert np.isfinite(replicates["alpha"]).all()  # alpha does not need every item to vary
-    result = vs.respondent_reliability(data, seed=0, n_boot=200)
-    assert result.omega.n_replicates == int((~constant).sum())
-    # without respondent 0 or 1 item 0 still varies: lambda6's jackknife is defined
-    assert result.lambda6.ci_low is not None
+    # without respondent 0 or 1 item 0 still varies: the jackknife is defined
+    assert vs.respondent_reliability(data).omega.ci_low is not None
+    # with one respondent apart, leaving it out makes the item constant: no interval
+    data[1, 0] = 5.0
+    result = vs.respondent_reliability(data)
+    assert result.omega.value is not None and result.omega.ci_low is None
+    assert "undefined (or at its bound) without some persona" in (result.omega.reason or "")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -336,7 +345,7 @@ def test_bootstrap_cis_cover_the_population_values() -> None:
     n_seeds, n = 40, 150
     for seed in range(n_seeds):
         data = one_factor(100 + seed, n, LOADINGS)
-        result = vs.respondent_reliability(data, seed=seed, n_boot=400)
+        result = vs.respondent_reliability(data)
         for name, value in population.items():
             stat = getattr(result, name)
             assert stat.ci_low is not None and stat.ci_high is not None
@@ -358,7 +367,7 @@ def test_bias_corrected_interval_is_the_percentile_one_when_centred() -> None:
     median = float(np.median(replicates))
     low, high = bs.bias_corrected_quantiles(replicates, median, 0.95)
     assert (low, high) == pytest.approx((0.025, 0.975), abs=1e-3)
-    ci = rs.bootstrap_ci(Stat.of(median), replicates)
+    ci = bs.bootstrap_ci(Stat.of(median), replicates)
     assert (ci.ci_low, ci.ci_high) == pytest.approx(
         tuple(np.quantile(replicates, [0.025, 0.975])), abs=0.01
     )
@@ -376,34 +385,34 @@ def test_bias_corrected_interval_moves_against_the_bootstrap_bias() -> None:
     z0 = norm.ppf(share)
     expected = (norm.cdf(2 * z0 - 1.959964), norm.cdf(2 * z0 + 1.959964))
     assert bs.bias_corrected_quantiles(replicates, 0.0, 0.95) == pytest.approx(expected, rel=1e-6)
-    ci = rs.bootstrap_ci(Stat.of(0.0), replicates)
+    ci = bs.bootstrap_ci(Stat.of(0.0), replicates)
     plain_low, plain_high = np.quantile(replicates, [0.025, 0.975])
     assert ci.ci_low is not None and ci.ci_high is not None
     assert ci.ci_low < plain_low - 0.2 and ci.ci_high < plain_high - 0.2
     # every replicate on one side: the quantiles stay finite (the share is clipped to 1/2B),
     # but an interval that would exclude its own estimate is not given, and says why
     assert np.isfinite(bs.bias_corrected_quantiles(replicates, -10.0, 0.95)).all()
-    one_sided = rs.bootstrap_ci(Stat.of(-10.0), replicates)
+    one_sided = bs.bootstrap_ci(Stat.of(-10.0), replicates)
     assert one_sided.value == -10.0 and one_sided.ci_low is None
     assert one_sided.reason is not None and "excludes the estimate -10.000" in one_sided.reason
 
 
 def test_pure_noise_is_not_reliable() -> None:
     data = np.random.default_rng(20).normal(size=(200, 8))
-    result = vs.respondent_reliability(data, seed=0, n_boot=200)
+    result = vs.respondent_reliability(data)
     assert result.alpha.value is not None and abs(result.alpha.value) < 0.25
     assert result.alpha.ci_low is not None and result.alpha.ci_low < 0 < result.alpha.ci_high
     assert result.reliable is False
 
 
 def test_too_few_respondents_gives_nulls_with_the_reason() -> None:
-    result = vs.respondent_reliability(one_factor(21, 19, LOADINGS), seed=0)
+    result = vs.respondent_reliability(one_factor(21, 19, LOADINGS))
     for stat in (result.alpha, result.lambda6, result.omega):
         assert_missing(stat, "19 respondents; reliability over respondents needs >= 20")
         assert stat.ci_low is None and stat.ci_high is None
     assert result.reliable is None
     assert result.n_respondents == 19
-    enough = vs.respondent_reliability(one_factor(21, 20, LOADINGS), seed=0, n_boot=50)
+    enough = vs.respondent_reliability(one_factor(21, 20, LOADINGS))
     assert enough.alpha.value is not None and enough.reasons == {}
 
 
@@ -411,57 +420,46 @@ def test_respondents_with_an_invalid_answer_are_dropped_and_counted() -> None:
     data = one_factor(22, 60, LOADINGS)
     with_gaps = data.copy()
     with_gaps[[3, 7, 7, 40], [0, 1, 5, 2]] = np.nan
-    result = vs.respondent_reliability(with_gaps, seed=1, n_boot=100)
-    clean = vs.respondent_reliability(np.delete(data, [3, 7, 40], axis=0), seed=1, n_boot=100)
+    result = vs.respondent_reliability(with_gaps)
+    clean = vs.respondent_reliability(np.delete(data, [3, 7, 40], axis=0))
     assert (result.n_dropped, result.n_respondents, result.n_missing_cells) == (3, 57, 4)
     different = {"n_dropped", "n_missing_cells"}
     assert result.model_dump(exclude=different) == clean.model_dump(exclude=different)
     # Dropping can take a dimension below the minimum.
     sparse = data[:22].copy()
     sparse[[0, 1, 2], 0] = np.nan
-    low = vs.respondent_reliability(sparse, seed=0)
+    low = vs.respondent_reliability(sparse)
     assert low.n_dropped == 3
     assert_missing(low.alpha, "19 respondents; reliability over respondents needs >= 20")
 
 
-def test_same_seed_same_result_other_seed_other_interval() -> None:
+def test_the_result_is_deterministic_and_says_how_its_intervals_were_made() -> None:
     data = likert(23, 80, 6)
-    first = vs.respondent_reliability(data, seed=5, n_boot=300)
-    assert vs.respondent_reliability(data, seed=5, n_boot=300) == first
-    other = vs.respondent_reliability(data, seed=6, n_boot=300)
-    assert other.alpha.value == first.alpha.value
-    assert other.alpha.ci_low != first.alpha.ci_low
+    first = vs.respondent_reliability(data)
+    assert vs.respondent_reliability(data) == first
+    for name in ("alpha", "lambda6", "omega"):
+        assert getattr(first, name).method == "jackknife over 80 respondents, ln(1 - x) scale"
 
 
 def test_reliable_is_none_when_a_statistic_is_null_and_none_fails() -> None:
     # Two strongly related items: alpha and lambda6 are high, omega needs >= 3 items.
     data = one_factor(24, 100, (0.95, 0.95))
-    result = vs.respondent_reliability(data, seed=0, n_boot=100)
+    result = vs.respondent_reliability(data)
     assert result.alpha.value is not None and result.alpha.value > 0.9
     assert_missing(result.omega, "needs >= 3 items")
     assert result.reliable is None
     assert "reliable" in result.reasons
     # ... and False as soon as one defined statistic is below the threshold.
-    weak = vs.respondent_reliability(one_factor(25, 100, (0.4, 0.4)), seed=0, n_boot=100)
+    weak = vs.respondent_reliability(one_factor(25, 100, (0.4, 0.4)))
     assert weak.reliable is False
 
 
-def test_no_bootstrap_gives_values_without_intervals() -> None:
-    result = vs.respondent_reliability(likert(26, 50, 5), seed=0, n_boot=0)
-    assert result.alpha.value is not None and result.alpha.ci_low is None
-    assert "no bootstrap" in (result.alpha.reason or "")
-
-
-def test_one_thousand_replicates_of_100x10_take_well_under_a_second() -> None:
-    data = one_factor(27, 100, (0.8, 0.7, 0.6, 0.5, 0.4, 0.7, 0.6, 0.5, 0.3, 0.6))
-    vs.respondent_reliability(data, seed=0)  # warm-up (imports, caches)
-    best = math.inf
-    for seed in range(3):
-        start = time.perf_counter()
-        result = vs.respondent_reliability(data, seed=seed, n_boot=1000)
-        best = min(best, time.perf_counter() - start)
-    assert result.omega.n_replicates == 1000
-    assert best < 1.0, best  # ~0.25 s on a shared 2-core machine
+def test_no_intervals_gives_the_textbook_values_alone() -> None:
+    data = likert(26, 50, 5)
+    result = vs.respondent_reliability(data, intervals=False)
+    assert result.alpha.value == vs.cronbach_alpha(data).value and result.alpha.ci_low is None
+    assert result.lambda6.value == vs.guttman_lambda6(data).value
+    assert "no intervals requested" in (result.alpha.reason or "")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -490,7 +488,7 @@ def two_instruments(
 
 def test_mtmm_recovers_a_known_structure() -> None:
     a, b = two_instruments(30, 600)
-    result = vs.mtmm(a, b, seed=0, n_boot=500)
+    result = vs.mtmm(a, b)
     convergent, hetero = 1 / 1.25, 0.3 / 1.25
     assert result.traits == TRAITS
     for c in result.convergent:
@@ -514,7 +512,7 @@ def test_mtmm_matrix_and_cis_match_pandas_and_pingouin() -> None:
     a, b = two_instruments(31, 120)
     a["O"][[1, 5, 9]] = np.nan  # pairwise deletion
     b["E"][[2, 5]] = np.nan
-    result = vs.mtmm(a, b, n_boot=0)
+    result = vs.mtmm(a, b)
     frame = pandas.DataFrame(
         {**{f"A:{k}": v for k, v in a.items()}, **{f"B:{k}": v for k, v in b.items()}}
     )
@@ -552,7 +550,7 @@ def test_gap_replicates_match_a_loop_over_resampled_data() -> None:
 def test_unrelated_instruments_have_no_gap_and_fail() -> None:
     a, _ = two_instruments(33, 400)
     _, b = two_instruments(34, 400)  # other respondents' scores: nothing in common
-    result = vs.mtmm(a, b, seed=0, n_boot=300)
+    result = vs.mtmm(a, b)
     assert result.discriminant_gap.value is not None
     assert abs(result.discriminant_gap.value) < 0.1
     assert (
@@ -566,7 +564,7 @@ def test_unrelated_instruments_have_no_gap_and_fail() -> None:
 def test_a_trait_with_zero_variance_is_null_with_a_reason_and_left_out() -> None:
     a, b = two_instruments(35, 200)
     a["E"] = np.full(200, 4.0)
-    result = vs.mtmm(a, b, seed=0, n_boot=200)
+    result = vs.mtmm(a, b)
     by_trait = {c.trait: c for c in result.convergent}
     assert_missing(by_trait["E"].r, "does not vary")
     assert "convergent:E" in result.reasons
@@ -574,7 +572,7 @@ def test_a_trait_with_zero_variance_is_null_with_a_reason_and_left_out() -> None
     row = result.labels.index("A:E")
     assert all(v is None for v in result.correlations[row])
     # The gap uses the 3 defined traits only.
-    reduced = vs.mtmm({t: a[t] for t in "OCA"}, {t: b[t] for t in "OCA"}, seed=0, n_boot=200)
+    reduced = vs.mtmm({t: a[t] for t in "OCA"}, {t: b[t] for t in "OCA"})
     assert result.discriminant_gap.value == pytest.approx(reduced.discriminant_gap.value)
 
 
@@ -583,7 +581,7 @@ def test_mtmm_mapping_and_traits_in_one_instrument_only() -> None:
     b = {"openness": b["O"], "conscientiousness": b["C"], "E": b["E"], "honesty": b["A"]}
     a = {**a, "N": a["A"] * 0.5 + np.random.default_rng(0).normal(size=100)}
     mapping = {"openness": "O", "conscientiousness": "C"}
-    result = vs.mtmm(a, b, mapping=mapping, n_boot=0)
+    result = vs.mtmm(a, b, mapping=mapping, intervals=False)
     assert result.traits == ["O", "C", "E"]
     assert result.only_in_a == ["A", "N"] and result.only_in_b == ["honesty"]
     assert [c.b_trait for c in result.convergent] == ["openness", "conscientiousness", "E"]
@@ -599,7 +597,7 @@ def test_mtmm_mapping_and_traits_in_one_instrument_only() -> None:
 
 def test_mtmm_needs_two_traits_and_enough_respondents() -> None:
     a, b = two_instruments(37, 100)
-    single = vs.mtmm({"O": a["O"]}, {"O": b["O"]}, n_boot=50)
+    single = vs.mtmm({"O": a["O"]}, {"O": b["O"]})
     assert single.convergent[0].r.value is not None
     assert_missing(single.discriminant_gap, "needs >= 2 traits")
     assert single.discriminant_pass is None
@@ -744,3 +742,139 @@ def test_text_agreement() -> None:
     assert_missing(none.mean_score_difference, "no administration has both")
     with pytest.raises(ValueError, match="differ in length"):
         vs.text_agreement([0], [0, 1], [1.0], [1.0])
+
+
+# ----------------------------------------------------------------------------------------------
+# Respondents who share personas: intervals resample personas
+# ----------------------------------------------------------------------------------------------
+
+
+def nested(seed: int, personas: int, phrasings: int, loadings: tuple[float, ...]) -> np.ndarray:
+    """personas x phrasings respondents: a persona's one-factor answers plus a little
+    phrasing noise, so respondents of one persona are near-copies of each other."""
+    base = one_factor(seed, personas, loadings)
+    noise = np.random.default_rng(seed + 1).normal(0, 0.1, (personas, phrasings, len(loadings)))
+    return (base[:, None, :] + noise).reshape(personas * phrasings, len(loadings))
+
+
+def test_persona_resamples_draw_whole_personas() -> None:
+    labels = ["p1", "p2", "p2", "p3", "p3", "p3"]
+    clusters = vs.Clusters.of(labels, 6)
+    assert (clusters.count, clusters.nested) == (3, True)
+    counts = clusters.counts(500, np.random.default_rng(0))
+    # rows of one persona are always drawn equally often, and 3 personas are drawn each time
+    assert (counts[:, 1] == counts[:, 2]).all() and (counts[:, 3] == counts[:, 5]).all()
+    assert (counts[:, [0, 1, 3]].sum(axis=1) == 3).all()
+    assert set(np.unique(counts[:, 0])) == {0.0, 1.0, 2.0, 3.0}
+    # one row per persona is the ordinary row bootstrap, draw for draw
+    rows = vs.Clusters.of(None, 6).counts(50, np.random.default_rng(1))
+    assert (rows == bs.bootstrap_counts(6, 50, np.random.default_rng(1))).all()
+    assert not vs.Clusters.of(list("abcdef"), 6).nested
+    loo = clusters.leave_one_out()
+    assert loo.tolist() == [[0, 1, 1, 1, 1, 1], [1, 0, 0, 1, 1, 1], [1, 1, 1, 0, 0, 0]]
+    with pytest.raises(ValueError, match="5 cluster labels for 6 rows"):
+        vs.Clusters.of(labels[:5], 6)
+
+
+def test_weighted_covariances_of_unequal_clusters_equal_the_resampled_data() -> None:
+    data = likert(40, 12, 4)
+    clusters = vs.Clusters.of([0, 0, 0, 1, 2, 2, 3, 4, 4, 4, 4, 5], 12)
+    counts = clusters.counts(20, np.random.default_rng(2))
+    covariances = bs.weighted_covariances(data, counts)
+    for b in range(20):
+        expected = np.cov(resample(data, counts[b]), rowvar=False)
+        assert covariances[b] == pytest.approx(expected, abs=1e-12)
+
+
+def test_intervals_resample_personas_when_respondents_share_them() -> None:
+    """30 personas x 6 near-identical phrasings: resampling respondents treats 180 rows as
+    180 people and gives an interval about sqrt(6) times too narrow; resampling personas
+    gives about the width of 30 independent respondents."""
+    data = nested(50, 30, 6, LOADINGS)
+    who = [f"p{i}" for i in range(30) for _ in range(6)]
+    by_persona = vs.respondent_reliability(data, clusters=who)
+    by_row = vs.respondent_reliability(data)
+    alone = vs.respondent_reliability(data[::6])
+    assert (by_persona.n_clusters, by_row.n_clusters) == (30, None)
+    for name in ("alpha", "lambda6", "omega"):
+        wide, narrow, single = (getattr(r, name) for r in (by_persona, by_row, alone))
+        width = wide.ci_high - wide.ci_low
+        assert width > 1.8 * (narrow.ci_high - narrow.ci_low), name
+        assert width == pytest.approx(single.ci_high - single.ci_low, rel=0.5), name
+        assert wide.ci_low <= wide.value <= wide.ci_high
+
+
+def test_too_few_personas_give_values_without_intervals() -> None:
+    data = nested(51, 8, 5, LOADINGS)
+    who = [f"p{i}" for i in range(8) for _ in range(5)]
+    result = vs.respondent_reliability(data, clusters=who)
+    for name in ("alpha", "lambda6", "omega"):
+        stat = getattr(result, name)
+        assert stat.value is not None and stat.ci_low is None
+        assert "8 personas" in (stat.reason or "") and ">= 10" in (stat.reason or "")
+    m = vs.mtmm(*two_instruments(52, 40), clusters=[i // 5 for i in range(40)])
+    assert m.discriminant_gap.value is not None and m.discriminant_gap.ci_low is None
+    assert all(c.r.ci_low is None and "8 personas" in (c.r.reason or "") for c in m.convergent)
+
+
+def test_mtmm_over_personas_leaves_a_persona_out_at_a_time() -> None:
+    """With respondents nested in personas a correlation's Fisher-z interval (independent
+    pairs) is replaced by a jackknife over personas on the z scale: wider, deterministic,
+    and the same for a criterion correlation of the same scores."""
+    a, b = two_instruments(53, 40)
+    a6 = {t: np.repeat(v, 6) + np.random.default_rng(1).normal(0, 0.05, 240) for t, v in a.items()}
+    b6 = {t: np.repeat(v, 6) for t, v in b.items()}
+    who = np.repeat(np.arange(40), 6).tolist()
+    nested_result = vs.mtmm(a6, b6, clusters=who)
+    flat_result = vs.mtmm(a6, b6)
+    for c_nested, c_flat in zip(nested_result.convergent, flat_result.convergent, strict=True):
+        n_width = c_nested.r.ci_high - c_nested.r.ci_low
+        f_width = c_flat.r.ci_high - c_flat.r.ci_low
+        assert c_nested.r.method == "jackknife over 40 personas" and c_flat.r.method is None
+        assert n_width > 1.8 * f_width
+    again = vs.mtmm(a6, b6, clusters=who)
+    assert again.model_dump() == nested_result.model_dump()
+    trait = TRAITS[0]
+    criterion = vs.criterion_validity(a6, b6, {(trait, trait): 1}, clusters=who)
+    assert criterion[0].r.method == "jackknife over 40 personas"
+    assert criterion[0].r.value == nested_result.convergent[0].r.value
+    assert (criterion[0].r.ci_low, criterion[0].r.ci_high) == pytest.approx(
+        (nested_result.convergent[0].r.ci_low, nested_result.convergent[0].r.ci_high), abs=1e-12
+    )
+
+
+def test_the_gap_is_bias_corrected_by_the_jackknife() -> None:
+    """The gap's estimate is Quenouille's n theta - (n - 1) mean(theta_-i), by hand over
+    leave-one-out correlations; its t-interval contains it; the textbook gap is kept."""
+    from scipy.stats import t
+
+    a, b = two_instruments(54, 50)
+    result = vs.mtmm(a, b)
+    x, y = np.column_stack(list(a.values())), np.column_stack(list(b.values()))
+    off = ~np.eye(4, dtype=bool)
+
+    def gap(rows: np.ndarray) -> float:
+        r = np.corrcoef(np.column_stack([x[rows], y[rows]]), rowvar=False)[:4, 4:]
+        return float(np.diag(r).mean() - np.abs(r[off]).mean())
+
+    theta = gap(np.arange(50))
+    loo = np.array([gap(np.delete(np.arange(50), i)) for i in range(50)])
+    estimate = 50 * theta - 49 * loo.mean()
+    se = math.sqrt(49 / 50 * ((loo - loo.mean()) ** 2).sum())
+    stat = result.discriminant_gap
+    assert stat.uncorrected == pytest.approx(theta, abs=1e-12)
+    assert result.mean_convergent.value - result.mean_discriminant.value == pytest.approx(theta)
+    assert stat.value == pytest.approx(estimate, abs=1e-10)
+    assert stat.value > theta  # the mean |r| of heterotrait pairs is biased up: gap down
+    half = t.ppf(0.975, 49) * se
+    assert (stat.ci_low, stat.ci_high) == pytest.approx((estimate - half, estimate + half))
+
+
+def test_a_bias_corrected_interval_stays_within_the_statistics_range() -> None:
+    loo = np.array([0.97, 0.99, 0.90, 0.995, 0.93])
+    stat = bs.jackknife_ci(Stat.of(0.99), loo, bounds=(-math.inf, 1.0))
+    assert stat.ci_high == 1.0 and stat.value is not None and stat.value <= 1.0
+    assert stat.ci_low is not None and stat.ci_low <= stat.value
+    undefined = bs.jackknife_ci(Stat.of(0.5), np.array([0.4, np.nan, 0.6]))
+    assert undefined.value == 0.5 and undefined.ci_low is None
+    assert "undefined (or at its bound) without some persona" in (undefined.reason or "")

@@ -258,7 +258,7 @@ def test_the_python_api_and_runs_with_other_respondents(tmp_path: Path) -> None:
     import valuescope as vs
 
     options = {"instruments": ["bigfive", "bigfive_short"], "limit": 5, "paraphrases": 0,
-               "personas": 20, "n_boot": 0}  # fmt: skip
+               "personas": 20, "intervals": False}  # fmt: skip
     with pytest.raises(pydantic.ValidationError, match="personaz"):
         vs.construct_validity("sim", out=tmp_path / "bad", **{**options, "personaz": 3})
     finished = vs.construct_validity("sim", out=tmp_path / "val", **options)
@@ -266,7 +266,7 @@ def test_the_python_api_and_runs_with_other_respondents(tmp_path: Path) -> None:
     assert finished.results.n_respondents == 20
     assert [p.name for p in finished.files] == [VALIDITY_FILE, "mtmm.png", "mtmm.svg"]
     a, b = (Path(i.run) for i in finished.results.instruments)
-    assert validity_from_runs(a, b, n_boot=0).mtmm == finished.results.mtmm
+    assert validity_from_runs(a, b, intervals=False).mtmm == finished.results.mtmm
     # Another seed draws other personas: other respondents, which MTMM cannot pair.
     other = tmp_path / "other"
     result = RUNNER.invoke(app, [
@@ -276,7 +276,7 @@ def test_the_python_api_and_runs_with_other_respondents(tmp_path: Path) -> None:
     ])  # fmt: skip
     assert result.exit_code == 0, result.output
     with pytest.raises(ValidityError, match="answered by different respondents: 20 only in"):
-        validity_from_runs(a, other, n_boot=0)
+        validity_from_runs(a, other, intervals=False)
 
 
 def test_criterion_correlations_have_the_expected_signs(tmp_path: Path) -> None:

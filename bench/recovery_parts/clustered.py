@@ -22,9 +22,11 @@ are the design's `bigfive` bank (instrument A, 9 items per trait) and `bigfive_s
 persona of its own with one phrasing (a sample of the same population of respondents).
 
 Per replication, `personas` x `phrasings` respondents (default 20 x 9): per trait the
-alpha, lambda6 and omega of A with their CIs (`stats.respondent_reliability`), and the MTMM
-discriminant gap of A against B (`stats.mtmm`), each once resampling personas and once
-resampling respondents (the old way), over the same data. Coverage = share of intervals
+alpha, lambda6 and omega of A with their intervals (`stats.respondent_reliability`), and the
+MTMM discriminant gap and convergent r of A against B (`stats.mtmm`), each once with the
+respondents' personas given (the engine's intervals: a persona left out at a time) and once
+without (as if every respondent were independent, what the engine did before), over the
+same data. Coverage = share of intervals
 containing the population value. Printed last: `clustered coverage: X`, the smallest
 coverage of the four statistics under persona resampling.
 """
@@ -56,6 +58,8 @@ CLUSTERED_DESIGN: dict[str, Any] = {
 }
 BANKS = ("bigfive", "bigfive_short")
 GAP = "gap"
+R = "r"
+"""Convergent r (each trait of A with its counterpart on B): reported, not in the smallest."""
 
 
 @dataclass
@@ -139,6 +143,8 @@ def _population_values(pop: _Population, size: int, rng: np.random.Generator) ->
     r = np.corrcoef(np.column_stack([*a.values(), *b.values()]), rowvar=False)[:5, 5:]
     off = ~np.eye(5, dtype=bool)
     values[GAP] = float(np.diag(r).mean() - np.abs(r[off]).mean())
+    for d, value in zip(BIG_FIVE, np.diag(r), strict=True):
+        values[f"{d}:{R}"] = float(value)
     return values
 
 
@@ -147,7 +153,6 @@ def clustered_recovery(
     personas: int,
     phrasings: int,
     population: int,
-    n_boot: int,
     note: Callable[[str], None],
     compare: int = 50,
 ) -> ClusteredRecovery:
@@ -165,18 +170,15 @@ def clustered_recovery(
     rng = np.random.default_rng(CLUSTERED_DESIGN["seed"])
     result = ClusteredRecovery(personas, phrasings, _population_values(pop, population, rng))
     for resampling in ("personas", "respondents"):
-        result.hits[resampling] = {s: [] for s in (*STATISTICS, GAP)}
+        result.hits[resampling] = {s: [] for s in (*STATISTICS, GAP, R)}
         result.missing[resampling] = 0
     for r in range(replications):
         scores, who = pop.scores(rng, personas, phrasings)
         ways = [("personas", who), ("respondents", None)][: 2 if r < compare else 1]
         for resampling, clusters in ways:
-            hits = result.hits[resampling]
             for d in BIG_FIVE:
                 rel = respondent_reliability(
                     scores["bigfive"][:, pop.columns("bigfive", d)],
-                    seed=r,
-                    n_boot=n_boot,
                     clusters=clusters,
                 )
                 for s in STATISTICS:
@@ -184,12 +186,11 @@ def clustered_recovery(
             m = mtmm(
                 _scale_scores(pop, scores, "bigfive"),
                 _scale_scores(pop, scores, "bigfive_short"),
-                seed=r,
-                n_boot=n_boot,
                 clusters=clusters,
             )
             _record(result, resampling, GAP, m.discriminant_gap, result.population[GAP])
-            del hits
+            for c in m.convergent:
+                _record(result, resampling, R, c.r, result.population[f"{c.trait}:{R}"])
         if (r + 1) % 20 == 0 or r + 1 == replications:
             note(f"(g) replication {r + 1}/{replications}")
     return result
@@ -212,7 +213,7 @@ def print_clustered(result: ClusteredRecovery) -> None:
         f"    {'statistic':<10} {'population':>10} {'personas':>9} {'n':>5} "
         f"{'respondents':>12} {'n':>5}"
     )
-    for s in (*STATISTICS, GAP):
+    for s in (*STATISTICS, GAP, R):
         if s == GAP:
             truth = result.population[GAP]
         else:

@@ -36,10 +36,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from valuescope.datasets import DataFileError, load_yaml_located, located_error
 from valuescope.engine import ConfigError, Progress, RunConfig, resume, run
@@ -91,7 +91,17 @@ class ConstructValidityConfig(RunConfig):
     limit: int | None = None
     paraphrases: int | None = None
     frameworks_dir: str | None = None
-    n_boot: int = Field(default=1000, ge=0)
+    intervals: bool = True
+    """Intervals of the correlations and the gap (jackknife over personas or respondents)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_n_boot(cls, data: Any) -> Any:
+        """Configs written before the jackknife said `n_boot` (0 = no intervals)."""
+        if isinstance(data, dict) and "n_boot" in data:
+            data = dict(data)
+            data.setdefault("intervals", bool(data.pop("n_boot")))
+        return data
 
     @field_validator("design")
     @classmethod
@@ -444,7 +454,6 @@ def criterion_results(
         {k: np.asarray(v) for k, v in columns(c, respondents).items()},
         expected,
         clusters=[persona_of(r) for r in respondents],
-        seed=a.config.seed,
     )
     return CriterionResults(
         instrument=c.results.instrument,
@@ -472,7 +481,7 @@ def validity_from_runs(
     *,
     mapping: Mapping[str, str] | None = None,
     criterion_signs: str | None = None,
-    n_boot: int = 1000,
+    intervals: bool = True,
 ) -> ConstructValidityResults:
     """MTMM (and criterion) validity from finished `measure` runs with the same respondents.
 
@@ -493,8 +502,7 @@ def validity_from_runs(
         {k: np.asarray(v) for k, v in columns(a, respondents).items()},
         b_columns,
         renamed,
-        seed=seed,
-        n_boot=n_boot,
+        intervals=intervals,
         clusters=[persona_of(r) for r in respondents],
     )
     criterion = None
@@ -640,7 +648,7 @@ def results_for(config: ConstructValidityConfig, planned: Sequence[PlannedRun]) 
         planned[2].directory if len(planned) > 2 else None,
         mapping=config.mapping,
         criterion_signs=config.criterion_signs,
-        n_boot=config.n_boot,
+        intervals=config.intervals,
     )
     return ValidityRun(out, results, write_validity(results, out))
 

@@ -25,6 +25,7 @@ from valuescope.thresholds import ITEM_REST_FLOOR
 if TYPE_CHECKING:
     from valuescope.datasets.item_files import ColumnMapping
     from valuescope.instruments.likert import LikertInstrument, MeasureResults
+    from valuescope.instruments.likert.respondent_summary import RespondentResults
     from valuescope.instruments.likert.summary import DimensionResult
 
 
@@ -398,7 +399,19 @@ def respondents_table(results: MeasureResults) -> Table:
             str(rel.n_respondents),
             f"{len(result.weak_items)}/{len(result.items)}" if result.items else "-",
         )
+    table.caption = intervals_note(r)
     return table
+
+
+def intervals_note(r: RespondentResults) -> str:
+    """What the reliability intervals resample, and that lambda6 is bias-corrected."""
+    clusters = [c for d in r.dimensions.values() if (c := d.reliability.n_clusters) is not None]
+    over = (
+        f"resample the {max(clusters)} personas (respondents of one persona are not independent)"
+        if clusters
+        else "resample the respondents"
+    )
+    return f"95% intervals {over}; lambda6 is bias-corrected (jackknife), with a t-interval"
 
 
 def _columns(spec: str | None) -> ColumnMapping:

@@ -1,6 +1,5 @@
 """Reliability, confidence intervals and comparisons of scores."""
 
-from valuescope.stats._bootstrap import CIStat, Clusters, bootstrap_ci
 from valuescope.stats._classification import (
     DimensionMetrics,
     MacroMetrics,
@@ -52,6 +51,7 @@ from valuescope.stats._reliability import (
     mean_t_ci,
     missing_cells,
 )
+from valuescope.stats._resampling import CIStat, Clusters, bootstrap_ci
 from valuescope.stats._respondents import (
     RespondentReliability,
     guttman_lambda6,

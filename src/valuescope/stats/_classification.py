@@ -22,7 +22,7 @@ import numpy.typing as npt
 from pydantic import BaseModel
 from scipy.stats import rankdata
 
-from valuescope.stats._bootstrap import CIStat, bootstrap_ci
+from valuescope.stats._resampling import CIStat, bootstrap_ci
 from valuescope.stats._result import Stat
 
 Vector = npt.NDArray[np.float64]

@@ -18,7 +18,7 @@ respondents valid for both sides of a pair (pairwise deletion, so one invalid tr
 discard a respondent's other scores).
 
 Respondents who share a persona (`clusters`) are not independent. Then every interval
-resamples personas (`_bootstrap.Clusters`): a correlation's Fisher-z interval assumes
+resamples personas (`_resampling.Clusters`): a correlation's Fisher-z interval assumes
 independent pairs, so it is replaced by a bias-corrected bootstrap over personas, and the
 gap's bootstrap draws personas. With one respondent per persona the correlations keep their
 Fisher-z intervals and the gap's bootstrap draws respondents.
@@ -34,8 +34,8 @@ import numpy.typing as npt
 from pydantic import BaseModel, Field
 from scipy import stats
 
-from valuescope.stats._bootstrap import CIStat, Clusters, bootstrap_ci, jackknife_ci
 from valuescope.stats._reliability import Matrix
+from valuescope.stats._resampling import CIStat, Clusters, jackknife_ci
 from valuescope.stats._result import Stat
 from valuescope.stats._tolerance import RELATIVE_VARIANCE
 
@@ -165,34 +165,30 @@ def _correlation_stat(
     n: int,
     min_respondents: int,
     what: str,
-    replicates: Matrix | None = None,
-    too_few: str | None = None,
+    leave_one_out: Matrix | None = None,
+    no_interval: str | None = None,
 ) -> CIStat:
     """r with its interval: Fisher z for independent respondents; for respondents nested in
-    personas the BC bootstrap over personas (`replicates`), or none with `too_few`'s reason."""
+    personas the jackknife over personas on Fisher's z scale (`leave_one_out`: r without each
+    persona); none, with the reason, when `no_interval` says why."""
     if n < min_respondents:
         return CIStat.missing(f"{n} respondents; {what} needs >= {min_respondents}")
     if math.isnan(r):
         return CIStat.missing("a correlated score does not vary across respondents")
-    if too_few is not None:
-        return CIStat(value=r, reason=too_few)
-    if replicates is not None:
-        return bootstrap_ci(Stat.of(r), replicates)
+    if no_interval is not None:
+        return CIStat(value=r, reason=no_interval)
+    if leave_one_out is not None:
+        stat = jackknife_ci(Stat.of(r), leave_one_out, scale="correlation")
+        return stat.model_copy(update={"method": f"jackknife over {leave_one_out.size} personas"})
     ci = fisher_ci(r, n)
     if ci is None:
         return CIStat(value=r, reason=f"{n} respondents: no Fisher-z CI")
     return CIStat(value=r, ci_low=ci[0], ci_high=ci[1])
 
 
-def _persona_counts(groups: Clusters, n_boot: int, seed: int) -> tuple[Matrix | None, str | None]:
-    """The resamples an interval over personas uses (None for independent respondents, whose
-    correlations keep Fisher z), and why there are none when there are too few personas."""
-    if not groups.nested or n_boot <= 0:
-        return None, None
-    too_few = groups.too_few()
-    if too_few is not None:
-        return None, too_few
-    return groups.counts(n_boot, np.random.default_rng(seed)), None
+def _no_interval(groups: Clusters, intervals: bool) -> str | None:
+    """Why intervals are not given (not asked for, or too few personas), or None."""
+    return groups.too_few() if intervals else "no interval requested"
 
 
 def _as_columns(scores: Mapping[str, npt.ArrayLike], n_rows: int | None) -> Matrix:
@@ -259,8 +255,8 @@ def mtmm(
     a: Mapping[str, npt.ArrayLike],
     b: Mapping[str, npt.ArrayLike],
     mapping: Mapping[str, str] | None = None,
-    seed: int = 0,
-    n_boot: int = 1000,
+    *,
+    intervals: bool = True,
     convergent_min: float = 0.60,
     gap_min: float = 0.40,
     min_respondents: int = 20,
@@ -275,14 +271,16 @@ def mtmm(
 
     `clusters` labels each respondent with its persona; respondents who share one are
     resampled together (module docstring). Convergent r per trait has a Fisher-z CI from its
-    own pair count (a bootstrap CI over personas when respondents share them). The gap
+    own pair count (a jackknife over personas on the z scale when respondents share them).
+    The gap
     uses the traits whose convergent r is defined (a trait with a constant score is listed in
     `reasons` and excluded) and needs >= 2 of them (with one there are no heterotrait pairs).
     The mean |r| of heterotrait pairs is biased up (by about 0.8 / sqrt(n) for pairs whose
     true r is 0), more than a bootstrap corrects, so the gap is reported bias-corrected, with
     a jackknife t-interval over personas (or respondents) that contains it
-    (`_bootstrap.jackknife_ci`); `n_boot = 0` asks for no interval and keeps the textbook
-    gap. A correlation over fewer than `min_respondents` respondents is null with the reason.
+    (`_resampling.jackknife_ci`); `intervals=False` asks for none and keeps the textbook
+    gap. The result is deterministic. A correlation over fewer than `min_respondents`
+    respondents is null with the reason.
     """
     n_rows = _respondent_count(a, b)
     x, y = _as_columns(a, n_rows), _as_columns(b, n_rows)
@@ -298,14 +296,15 @@ def mtmm(
         reasons["traits"] = f"only in A: {only_a}; only in B: {only_b} (excluded)"
 
     groups = Clusters.of(clusters, n_rows)
-    counts, too_few = _persona_counts(groups, n_boot, seed)
+    no_interval = _no_interval(groups, intervals)
     both = np.hstack([x, y])
     full, full_n = cross_correlations(both, both, np.ones((1, n_rows)))
-    boot = None
-    if counts is not None and common:
+    loo = None
+    if groups.nested and no_interval is None and common:
         a_cols = [a_ids.index(t) for t in common]
         b_cols = [b_ids.index(b_for[t]) for t in common]
-        boot = np.einsum("bii->bi", cross_correlations(x[:, a_cols], y[:, b_cols], counts)[0])
+        weights = groups.leave_one_out()
+        loo = np.einsum("bii->bi", cross_correlations(x[:, a_cols], y[:, b_cols], weights)[0])
     labels = [f"A:{t}" for t in a_ids] + [f"B:{t}" for t in b_ids]
     matrix = [[None if math.isnan(v) else float(v) for v in row] for row in full[0]]
 
@@ -316,7 +315,7 @@ def mtmm(
         k = common.index(trait)
         stat = _correlation_stat(
             float(full[0, i, j]), n, min_respondents, "a correlation",
-            None if boot is None else boot[:, k], too_few,
+            None if loo is None else loo[:, k], no_interval,
         )  # fmt: skip
         convergent.append(TraitCorrelation(trait=trait, b_trait=b_for[trait], n=n, r=stat))
         if stat.value is None:
@@ -336,7 +335,7 @@ def mtmm(
         [b_ids.index(c.b_trait) for c in used],
         mean_convergent,
         groups,
-        too_few if n_boot > 0 else "no interval requested (n_boot = 0)",
+        no_interval,
         min_respondents,
     )
     if mean_discriminant.reason is not None:
@@ -397,7 +396,10 @@ def _discriminant(
     if no_interval is not None:
         return CIStat(value=point.value, reason=no_interval), Stat.of(mean_discriminant)
     jackknife = _gap(cross_correlations(xa, yb, groups.leave_one_out())[0])
-    return jackknife_ci(point, jackknife), Stat.of(mean_discriminant)
+    over = f"{groups.count} personas" if groups.nested else f"{x.shape[0]} respondents"
+    # a gap is a mean r minus a mean |r|: between -2 and 1
+    stat = jackknife_ci(point, jackknife, bias_corrected=True, bounds=(-2.0, 1.0))
+    return stat.model_copy(update={"method": f"jackknife over {over}"}), Stat.of(mean_discriminant)
 
 
 # --------------------------------------------------------------------------------------------
@@ -411,23 +413,25 @@ def criterion_validity(
     expected: Mapping[tuple[str, str], int],
     min_respondents: int = 20,
     clusters: Sequence[Hashable] | None = None,
-    seed: int = 0,
-    n_boot: int = 1000,
+    *,
+    intervals: bool = True,
 ) -> list[CriterionCorrelation]:
     """Correlations of traits with criterion measures that theory says they should track.
 
     `expected` maps (trait in a, criterion id) to the expected sign, +1 or -1 (e.g.
     extraversion with positive affect +1, neuroticism with life satisfaction -1, as in
     Serapio-Garcia et al.'s criterion validity). Respondents are the rows, as in `mtmm`.
-    Returns, in `expected`'s order, r with a Fisher-z 95% CI (a BC bootstrap over personas,
-    `n_boot` resamples from `seed`, when `clusters` says respondents share personas) and
-    whether its sign matches.
+    Returns, in `expected`'s order, r with a Fisher-z 95% CI (a jackknife over personas on
+    the z scale when `clusters` says respondents share personas) and whether its sign
+    matches.
     Raises ValueError for an unknown trait or criterion or a sign other than +1/-1.
     """
     n_rows = _respondent_count(a, criterion)
     x, y = _as_columns(a, n_rows), _as_columns(criterion, n_rows)
     a_ids, c_ids = list(a), list(criterion)
-    counts, too_few = _persona_counts(Clusters.of(clusters, n_rows), n_boot, seed)
+    groups = Clusters.of(clusters, n_rows)
+    no_interval = _no_interval(groups, intervals)
+    weights = groups.leave_one_out() if groups.nested and no_interval is None else None
     results: list[CriterionCorrelation] = []
     for (trait, measure), sign in expected.items():
         if trait not in a or measure not in criterion:
@@ -437,10 +441,10 @@ def criterion_validity(
         i, j = a_ids.index(trait), c_ids.index(measure)
         r, n = cross_correlations(x[:, [i]], y[:, [j]], np.ones((1, n_rows)))
         count = int(n[0, 0, 0] + 0.5)
-        boot = None if counts is None else cross_correlations(x[:, [i]], y[:, [j]], counts)[0]
+        loo = None if weights is None else cross_correlations(x[:, [i]], y[:, [j]], weights)[0]
         stat = _correlation_stat(
             float(r[0, 0, 0]), count, min_respondents, "a correlation",
-            None if boot is None else boot[:, 0, 0], too_few,
+            None if loo is None else loo[:, 0, 0], no_interval,
         )  # fmt: skip
         matches = None if stat.value is None else (stat.value * sign > 0)
         results.append(

@@ -16,8 +16,8 @@ one-factor loadings are put back on the items' raw scales before it is computed
 
 The point estimates come from the package's own `cronbach_alpha` and `mcdonald_omega` (and
 `guttman_lambda6` here). Their confidence intervals are bias-corrected percentile bootstraps
-(`_bootstrap.bootstrap_ci`) over respondents, or over personas when respondents share them
-(`_bootstrap.Clusters`). Calling those functions 1000 times is too slow (omega's L-BFGS-B fit
+(`_resampling.bootstrap_ci`) over respondents, or over personas when respondents share them
+(`_resampling.Clusters`). Calling those functions 1000 times is too slow (omega's L-BFGS-B fit
 takes ~60 ms), so the replicates are computed in batch from weighted covariance matrices: a
 bootstrap resample is a vector of counts per respondent, so every replicate's covariance
 matrix is one matrix product. Alpha and lambda6 are closed forms of that matrix; omega uses a
@@ -33,13 +33,6 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
 
-from valuescope.stats._bootstrap import (
-    CIStat,
-    Clusters,
-    bootstrap_ci,
-    jackknife_ci,
-    weighted_covariances,
-)
 from valuescope.stats._psychometrics import (
     _MAX_CONDITION,
     _UNIQUENESS_BOUNDS,
@@ -49,12 +42,12 @@ from valuescope.stats._psychometrics import (
     mcdonald_omega,
 )
 from valuescope.stats._reliability import Matrix, complete_rows, cronbach_alpha
+from valuescope.stats._resampling import CIStat, Clusters, jackknife_ci, weighted_covariances
 from valuescope.stats._result import Stat
 from valuescope.stats._tolerance import RELATIVE_VARIANCE, negligible_variance
 
 # Communality bounds of the one-factor fit: 1 minus mcdonald_omega's uniqueness bounds.
 _MAX_COMMUNALITY = 1.0 - _UNIQUENESS_BOUNDS[0]
-_ONLY_LAMBDA6 = {"alpha": False, "lambda6": True, "omega": False}
 # How the shared statistics' reasons read when the rows are respondents, in this order.
 _RESPONDENT_WORDS = (
     ("in every administration", "by every respondent"),
@@ -84,8 +77,6 @@ class RespondentReliability(BaseModel):
     reliable: bool | None
     """All three >= threshold: True; some value below it: False; else (some null) None."""
     threshold: float
-    n_boot: int
-    seed: int
     reasons: dict[str, str] = Field(default_factory=dict)
 
 
@@ -323,8 +314,8 @@ def _verdict(stats: dict[str, CIStat], threshold: float) -> bool | None:
 
 def respondent_reliability(
     scores: npt.ArrayLike,
-    seed: int,
-    n_boot: int = 1000,
+    *,
+    intervals: bool = True,
     min_respondents: int = 20,
     threshold: float = 0.70,
     clusters: Sequence[Hashable] | None = None,
@@ -337,20 +328,18 @@ def respondent_reliability(
     left, every statistic is null: three correlational estimators on a handful of rows are
     noise, and Serapio-Garcia et al.'s design has hundreds of respondents.
 
-    The CIs are bias-corrected percentile bootstraps over respondents (rows drawn with
-    replacement, `n_boot` resamples from `seed`, the same resamples for all three statistics,
-    so the result is deterministic for a seed), except lambda6's: its bias at these sizes is
-    larger than the bootstrap corrects (each item's squared multiple correlation overfits;
-    +0.07 at 20 personas x 9 phrasings, where the BC interval covered 0.61), so lambda6 is
-    reported bias-corrected with its jackknife t-interval (`_bootstrap.jackknife_ci`; the
-    textbook value stays in `uncorrected`). `clusters` labels each row of `scores` with
-    its persona: respondents who share a persona are resampled together (whole personas are
-    drawn), since they share the persona's traits and are not independent; with fewer than
-    `thresholds.MIN_CLUSTERS` personas there are no CIs, and the reason says so. Every
-    replicate of omega is refitted (a vectorised minres fit, `_omega_replicates`), not
-    approximated. `reliable` applies the paper's rule,
-    all three point estimates >= `threshold`: False as soon as one defined value is below it,
-    None when none is below but some is null.
+    The intervals are jackknife t-intervals on the ln(1 - rho) scale
+    (`_resampling.jackknife_ci`), over respondents, or over personas when `clusters` labels
+    each row with its persona: respondents who share a persona share its traits and are not
+    independent, so a persona is left out at a time. With fewer than
+    `thresholds.MIN_CLUSTERS` personas there are no intervals, and the reason says so.
+    Lambda6 is reported bias-corrected (its textbook value in `uncorrected`): each item's
+    squared multiple correlation overfits, +0.07 at 20 personas x 9 phrasings. Every
+    leave-one-out omega is refitted (a vectorised minres fit, `_omega_replicates`), not
+    approximated. The result is deterministic. `reliable` applies the paper's rule, all
+    three estimates >= `threshold`: False as soon as one defined value is below it, None
+    when none is below but some is null. `intervals=False` computes the textbook values
+    only.
     """
     matrix = _as_matrix(scores)
     complete = ~np.isnan(matrix).any(axis=1)
@@ -372,8 +361,6 @@ def respondent_reliability(
             omega=stats["omega"],
             reliable=_verdict(stats, threshold),
             threshold=threshold,
-            n_boot=n_boot,
-            seed=seed,
             reasons=reasons,
         )
 
@@ -385,18 +372,22 @@ def respondent_reliability(
         "lambda6": _over_respondents(guttman_lambda6(data)),
         "omega": _over_respondents(mcdonald_omega(data)),
     }
-    too_few = groups.too_few()
-    need = {name: points[name].value is not None and n_boot > 0 for name in names}
-    replicates: dict[str, Matrix] = {}
-    if any(need.values()) and too_few is None:
-        counts = groups.counts(n_boot, np.random.default_rng(seed))
-        replicates = _replicate_statistics(data, counts, need)
-    stats = {name: bootstrap_ci(points[name], replicates.get(name)) for name in names}
-    if need["lambda6"] and too_few is None:
-        jackknife = _replicate_statistics(data, groups.leave_one_out(), _ONLY_LAMBDA6)
-        stats["lambda6"] = jackknife_ci(points["lambda6"], jackknife["lambda6"])
+    stats = {name: CIStat(value=p.value, reason=p.reason) for name, p in points.items()}
+    need = {name: points[name].value is not None for name in names}
+    too_few = groups.too_few() if intervals else "no intervals requested"
     if too_few is not None:
         stats = {name: _without_interval(s, too_few) for name, s in stats.items()}
+    elif any(need.values()):
+        leave_one_out = _replicate_statistics(data, groups.leave_one_out(), need)
+        over = f"{groups.count} personas" if groups.nested else f"{n_rows} respondents"
+        for name in names:
+            if need[name]:
+                stats[name] = jackknife_ci(
+                    points[name],
+                    leave_one_out[name],
+                    scale="reliability",
+                    bias_corrected=name == "lambda6",
+                ).model_copy(update={"method": f"jackknife over {over}, ln(1 - x) scale"})
     reasons = {name: s.reason for name, s in stats.items() if s.reason is not None}
     if _verdict(stats, threshold) is None:
         reasons["reliable"] = (

@@ -130,7 +130,6 @@ def summarise_respondents(
         ids, matrix = respondent_matrix([s for s in samples if s.dimension == dim], item_ids)
         reliability = respondent_reliability(
             matrix,
-            seed=seed,
             min_respondents=MIN_RESPONDENTS,
             threshold=RELIABLE_AT,
             clusters=[persona_of(r) for r in ids],

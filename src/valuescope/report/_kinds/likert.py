@@ -162,6 +162,23 @@ def _stat(stat: dict[str, Any] | None) -> Markup:
     return el("span", ci_text(stat["value"], [stat.get("ci_low"), stat.get("ci_high")]))
 
 
+def _intervals(dims: dict[str, Any]) -> str:
+    """What the intervals resample (older runs did not record it: no sentence)."""
+    if not any("n_clusters" in (d.get("reliability") or {}) for d in dims.values()):
+        return ""
+    clusters = [(d.get("reliability") or {}).get("n_clusters") for d in dims.values()]
+    named = [c for c in clusters if isinstance(c, int)]
+    over = (
+        f"the {max(named)} personas (respondents of one persona are not independent)"
+        if named
+        else "the respondents"
+    )
+    return (
+        f"The 95% intervals resample {over}; lambda6 is bias-corrected (jackknife), with a "
+        "t-interval."
+    )
+
+
 def _respondents(respondents: dict[str, Any], order: list[str]) -> Section:
     design = respondents.get("design") or {}
     dims = respondents.get("dimensions") or {}
@@ -190,7 +207,7 @@ def _respondents(respondents: dict[str, Any], order: list[str]) -> Section:
             f"{design.get('respondents')} simulated respondents ({design.get('personas')} "
             f"personas, design {design.get('name')!s}); a dimension is reliable when alpha, "
             f"lambda6 and omega are all >= {threshold} (none is computed below "
-            f"{respondents.get('min_respondents')} respondents).",
+            f"{respondents.get('min_respondents')} respondents). {_intervals(dims)}",
             class_="sub",
         ),
         table(
