@@ -28,10 +28,29 @@ from valuescope.stats._result import Stat
 Vector = npt.NDArray[np.float64]
 
 
-def roc_auc(labels: npt.ArrayLike, scores: npt.ArrayLike) -> float | None:
-    """ROC-AUC of `scores` for 0/1 `labels`; None without both classes."""
+def _finite_pairs(labels: npt.ArrayLike, values: npt.ArrayLike) -> tuple[Vector, Vector]:
+    """The pairs where neither the label nor the value is NaN; a label other than 0 or 1
+    raises ValueError (it is not a class)."""
     y = np.asarray(labels, dtype=float)
-    s = np.asarray(scores, dtype=float)
+    v = np.asarray(values, dtype=float)
+    if y.shape != v.shape:
+        raise ValueError(f"{y.size} labels but {v.size} scores")
+    keep = ~(np.isnan(y) | np.isnan(v))
+    y, v = y[keep], v[keep]
+    others = sorted(set(y.tolist()) - {0.0, 1.0})
+    if others:
+        shown = ", ".join(f"{x:g}" for x in others)
+        raise ValueError(f"labels must be 0 or 1 (NaN is left out), not {shown}")
+    return y, v
+
+
+def roc_auc(labels: npt.ArrayLike, scores: npt.ArrayLike) -> float | None:
+    """ROC-AUC of `scores` for 0/1 `labels`, in [0, 1]; None without both classes.
+
+    A pair whose label or score is NaN is left out (an unscored text, or one without a
+    gold label, is neither a positive nor a negative); the AUC is over the remaining pairs.
+    """
+    y, s = _finite_pairs(labels, scores)
     positives = int((y == 1).sum())
     negatives = int((y == 0).sum())
     if positives == 0 or negatives == 0:
@@ -42,11 +61,11 @@ def roc_auc(labels: npt.ArrayLike, scores: npt.ArrayLike) -> float | None:
 
 
 def f1(labels: npt.ArrayLike, predicted: npt.ArrayLike) -> float | None:
-    """F1 of 0/1 `predicted` for 0/1 `labels`; None when neither has a positive (F1 is 0/0)."""
-    y = np.asarray(labels, dtype=float) == 1
-    p = np.asarray(predicted, dtype=float) == 1
-    true_positives = int((y & p).sum())
-    denominator = int(y.sum() + p.sum())
+    """F1 of 0/1 `predicted` for 0/1 `labels`; None when neither has a positive (F1 is 0/0).
+    A pair whose label or prediction is NaN is left out, as in `roc_auc`."""
+    y, p = _finite_pairs(labels, predicted)
+    true_positives = int(((y == 1) & (p == 1)).sum())
+    denominator = int((y == 1).sum() + (p == 1).sum())
     if denominator == 0:
         return None
     return 2.0 * true_positives / denominator
