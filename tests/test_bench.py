@@ -13,18 +13,23 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from conftest import SERVER_MODEL
 from scripted import ScriptedModel
 from valuescope.cli import app
+from valuescope.cli.bench import no_ci_lines, results_table
 from valuescope.datasets import DataFileError
 from valuescope.engine import resume
 from valuescope.engine import run as run_instrument
 from valuescope.instruments.bench import BenchConfig, BenchInstrument, load_bench_file
+from valuescope.instruments.bench.instrument import BenchResults
+from valuescope.instruments.bench.items import BenchItem
 from valuescope.instruments.bench.motive import load_released
 from valuescope.instruments.bench.parse import parse_answer
-from valuescope.instruments.bench.requests import cyclic_orders, random_orders
+from valuescope.instruments.bench.requests import BenchSample, cyclic_orders, random_orders
+from valuescope.instruments.bench.summary import accuracy
 from valuescope.models import Completion, GenerateConfig, Message
 from valuescope.report import write_report
 
@@ -231,8 +236,15 @@ def test_reason_mode_parses_counts_invalid_agreement_and_info_gain(tmp_path: Pat
     # choose + reasoning + choose after it: 3 calls per answer, 3 items x 6 orders.
     assert model.calls == 54 and s["calls_per_item"] == 18
     assert s["overall"]["n_invalid"] == 6 and s["invalid_reasons"] == {"no option in the answer": 6}
-    assert s["overall"]["accuracy"] == 1.0 and s["per_item"] == {"s1-behaviour": 1.0,
-                                                                  "s1-next": 1.0}  # fmt: skip
+    # the unparseable item counts as wrong in the headline, and is left out of valid-only
+    overall = s["overall"]
+    assert overall["accuracy"] == pytest.approx(2 / 3) and overall["accuracy_valid"] == 1.0
+    assert overall["n_items_valid"] == 2
+    assert s["per_item"] == {"s1-motivation": 0.0, "s1-behaviour": 1.0, "s1-next": 1.0}
+    types = results["figures"]
+    assert types["type_accuracy"]["infer_motivation"] == 0.0
+    assert types["type_accuracy_valid"]["infer_motivation"] is None
+    assert types["type_accuracy_valid"]["infer_behaviour"] == 1.0
     # Parsed = right; choose says A: they agree only when the right option is A.
     assert s["agreement"] == pytest.approx(1 / 6) and s["n_agreement"] == 12
     gain = s["info_gain"]
@@ -247,8 +259,82 @@ def test_reason_mode_parses_counts_invalid_agreement_and_info_gain(tmp_path: Pat
 def test_low_option_mass_is_invalid_and_excluded(tmp_path: Path) -> None:
     model = ScriptedModel(lambda m, o: (first_biased(m, o)[0], 0.1))
     s = run_scripted(tmp_path, model, orders=2, limit=2)["summary"]
-    assert s["overall"]["n_invalid"] == 4 and s["overall"]["accuracy"] is None
+    # every answer invalid: every one wrong, and nothing to average over valid answers
+    assert s["overall"]["n_invalid"] == 4 and s["overall"]["accuracy"] == 0.0
+    assert s["overall"]["accuracy_valid"] is None and s["overall"]["n_items_valid"] == 0
+    assert s["overall"]["ci_valid_reason"] == "needs >= 2 scored items, has 0"
     assert s["position_bias"] == []
+
+
+def _answer(item: str, order: int, correct: bool | None) -> BenchSample:
+    """One answer to a 4-option item; `correct` None: invalid (no option read)."""
+    return BenchSample(item_id=item, condition=f"shift{order}", valid=correct is not None,
+                       benchmark="motive", mode="choose", order=[0, 1, 2, 3], right=0,
+                       right_position=0, correct=correct)  # fmt: skip
+
+
+def test_an_invalid_answer_counts_as_wrong_with_valid_only_beside() -> None:
+    """a: right, right, wrong, invalid; b: right, invalid; c: invalid twice."""
+    items = [BenchItem(id=i, question="?", options=["w", "x", "y", "z"], answer=0) for i in "abc"]
+    samples = [_answer("a", 0, True), _answer("a", 1, True), _answer("a", 2, False),
+               _answer("a", 3, None), _answer("b", 0, True), _answer("b", 1, None),
+               _answer("c", 0, None), _answer("c", 1, None)]  # fmt: skip
+    a = accuracy(items, samples, seed=0)
+    assert a.accuracy == pytest.approx((2 / 4 + 1 / 2 + 0) / 3)
+    assert a.accuracy_valid == pytest.approx((2 / 3 + 1) / 2) and a.n_items_valid == 2
+    assert a.n_invalid == 4 and a.n_items == 3
+    for value, (low, high) in ((a.accuracy, a.ci), (a.accuracy_valid, a.ci_valid)):
+        assert low is not None and high is not None and low <= (value or 0.0) <= high
+    assert a.ci_reason is None and a.ci_valid_reason is None
+    only_c = accuracy(items[2:], samples, seed=0)
+    assert only_c.accuracy == 0.0 and only_c.accuracy_valid is None
+    assert only_c.ci_reason == "needs >= 2 scored items, has 1"
+
+
+def test_cli_table_and_report_show_both_accuracies_and_old_results_still_render(
+    tmp_path: Path,
+) -> None:
+    def writer(messages: list[Message]) -> str:
+        if "Lena" in messages[0].content and "loneliness" in messages[0].content:
+            return "Hard to say."  # unparseable: invalid
+        return f"So the answer is {right_letter(messages)}."
+
+    dumped = run_scripted(tmp_path, WritingModel(first_biased, writer), answer_mode="reason",
+                          limit=3, orders=2)  # fmt: skip
+    results = BenchResults.model_validate(dumped)
+    console = Console(record=True, width=200)
+    console.print(results_table(results))
+    table = console.export_text()
+    assert "valid only" in table
+    assert re.search(r"all\W+0\.67\W+0\.00-1\.00\W+1\.00\W+1\.00-1\.00\W", table), table
+    assert re.search(r"infer_motivation\W+0\.00\W+-\W+-\W+-\W", table), table
+    # each category holds one item: no CI, and why
+    assert no_ci_lines(results) == [
+        "no CI for infer_behaviour, infer_motivation, next_behaviour: needs >= 2 scored items, "
+        "has 1",
+        "no CI for infer_motivation (valid only): needs >= 2 scored items, has 0",
+    ]
+    html = write_report(tmp_path / "run").read_text()
+    cell = '<td class="num"><span>{}</span></td>'
+    row = f"<tr><td>all</td>{cell.format('0.67 [0.00, 1.00]')}{cell.format('1.00 [1.00, 1.00]')}"
+    assert "valid only [95% CI]" in html and row in html
+    assert "needs &gt;= 2 scored items, has 1" in html  # a missing CI's tooltip
+    # results.json written before invalid answers counted as wrong
+    path = tmp_path / "run" / "results.json"
+    old = json.loads(path.read_text())
+    for a in [old["summary"]["overall"], *old["summary"]["categories"].values()]:
+        a["accuracy"], a["ci"] = a.pop("accuracy_valid"), a.pop("ci_valid")
+        for key in ("ci_reason", "ci_valid_reason", "n_items_valid"):
+            del a[key]
+    del old["figures"]["type_accuracy_valid"]
+    path.write_text(json.dumps(old))
+    html = write_report(tmp_path / "run").read_text()
+    assert "were written before invalid answers counted as wrong" in html
+    # the old accuracy sits in the valid-only column; the headline's is a dash
+    assert re.search(r'<tr><td>all</td><td class="num"><span class="muted" title="These '
+                     r'results were written[^"]*">–</span></td><td class="num"><span>1\.00 '
+                     r"\[1\.00, 1\.00\]</span></td>", html)  # fmt: skip
+    assert "accuracy over valid answers" in html and "0.67" not in html
 
 
 def test_resume_asks_only_what_is_missing(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ bootstrap CIs, and whole runs on the embedded model and through llama-server."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -157,7 +158,8 @@ def test_metrics_with_cis_missing_scores_and_an_unlabelled_dimension() -> None:
     rng = np.random.default_rng(1)
     n = 120
     gold = {"a": rng.integers(0, 2, n).tolist(), "b": [0] * n}
-    noisy = [0.7 * g + 0.3 * x for g, x in zip(gold["a"], rng.random(n), strict=True)]
+    # overlapping classes (perfect separation has no CI: see the next test)
+    noisy = [0.4 * g + 0.6 * x for g, x in zip(gold["a"], rng.random(n), strict=True)]
     scores = {"a": [None if i < 10 else s for i, s in enumerate(noisy)], "b": [0.5] * n}
     predicted = {"a": [int(s > 0.5) if s is not None else None for s in scores["a"]], "b": [0] * n}
     per, macro = classification_metrics(gold, scores, predicted, seed=0, n_boot=300)
@@ -168,6 +170,119 @@ def test_metrics_with_cis_missing_scores_and_an_unlabelled_dimension() -> None:
     assert a.auc.ci_low <= a.auc.value <= a.auc.ci_high
     assert per["b"].auc.value is None and "0 of 120 positive" in (per["b"].auc.reason or "")
     assert macro.dimensions == ["a"] and macro.auc.value == a.auc.value
+
+
+def _overlapping(positives: int, negatives: int) -> tuple[list[int], list[float]]:
+    """Labels and scores where the classes overlap (AUC well inside (0, 1))."""
+    labels = [1] * positives + [0] * negatives
+    scores = [0.3 + 0.1 * (i % 5) for i in range(positives)] + [
+        0.1 + 0.1 * (i % 5) for i in range(negatives)
+    ]
+    return labels, scores
+
+
+def test_a_dimension_with_too_few_positives_or_negatives_has_no_ci() -> None:
+    """The audit's case: 1 positive of 8 texts gave AUC [1.00, 1.00]. The value stands; the
+    CI needs 5 texts of each class, and the macro CI every macro dimension to have them."""
+    one, four, five = _overlapping(1, 7), _overlapping(4, 4), _overlapping(5, 5)
+    gold = {"one": one[0] + [0] * 2, "four": four[0] + [0] * 2, "five": five[0]}
+    scores: dict[str, list[float | None]] = {
+        "one": [0.9, *one[1][1:], 0.1, 0.1],
+        "four": [*four[1], 0.1, 0.1],
+        "five": [*five[1]],
+    }
+    predicted = {d: [int(v is not None and v > 0.35) for v in s] for d, s in scores.items()}
+    per, macro = classification_metrics(gold, scores, predicted, seed=0, n_boot=400)
+    assert per["one"].auc.value == 1.0 and per["one"].auc.ci_low is None
+    assert per["one"].auc.reason == (
+        "1 positive and 9 negative texts: a CI needs at least 5 of each"
+    )
+    assert per["one"].f1.ci_low is None and per["one"].f1.reason == per["one"].auc.reason
+    assert per["four"].auc.ci_low is None and "4 positive and 6 negative" in str(
+        per["four"].auc.reason
+    )
+    five_auc = per["five"].auc
+    assert five_auc.ci_low is not None and five_auc.ci_high is not None
+    assert five_auc.ci_low <= (five_auc.value or 0.0) <= five_auc.ci_high
+    assert macro.dimensions == ["one", "four", "five"] and macro.auc.value is not None
+    assert macro.auc.ci_low is None and macro.f1.ci_low is None
+    assert macro.auc.reason == (
+        "every dimension needs at least 5 positive and 5 negative texts for a CI: one has 1 "
+        "and 9, four has 4 and 6"
+    )
+    # with the short dimensions gone the macro has its CI
+    _, macro = classification_metrics({"five": gold["five"]}, {"five": scores["five"]},
+                                      {"five": predicted["five"]}, seed=0, n_boot=400)  # fmt: skip
+    assert macro.auc.ci_low is not None and macro.auc.ci_high is not None
+
+
+def test_the_cli_says_why_an_auc_has_no_ci_and_shows_the_macro_ci() -> None:
+    from rich.console import Console
+
+    from valuescope.cli.classify import no_ci_lines, results_table
+    from valuescope.instruments.classify import ClassifyResults
+    from valuescope.models import RunUsage
+
+    def results(gold: dict[str, list[int]], scores: dict[str, list[float]]) -> ClassifyResults:
+        predicted = {d: [int(v > 0.35) for v in s] for d, s in scores.items()}
+        per, macro = classification_metrics(gold, scores, predicted, seed=0, n_boot=200)  # type: ignore[arg-type]
+        return ClassifyResults(command="classify", model="m", framework="f", source="s",
+                               mode="all@once", n_texts=len(next(iter(gold.values()))),
+                               n_valid=0, n_invalid=0, profile={}, labelled=list(gold),
+                               metrics=per, macro=macro, usage=RunUsage())  # fmt: skip
+
+    ten, other = _overlapping(5, 5), _overlapping(5, 5)
+    other[1][0] = 0.05  # a positive scored below every negative: another AUC
+    both = results({"a": ten[0], "b": other[0]}, {"a": ten[1], "b": other[1]})
+    assert no_ci_lines(both) == []
+    console = Console(record=True, width=200)
+    console.print(results_table(both))
+    macro = both.macro
+    assert macro is not None and macro.auc.ci_low is not None and macro.auc.ci_high is not None
+    table = console.export_text()
+    shown = f"{macro.auc.value:.2f} [{macro.auc.ci_low:.2f}, {macro.auc.ci_high:.2f}]"
+    assert re.search(rf"macro\W+{re.escape(shown)}", table), table
+    one = _overlapping(1, 9)
+    short = results({"a": ten[0], "one": one[0]}, {"a": ten[1], "one": one[1]})
+    assert no_ci_lines(short) == [
+        "no CI for the AUC and F1 of a dimension with fewer than 5 positive or 5 negative "
+        "texts (one 1 of 10 positive), nor for a macro over it"
+    ]
+
+
+def test_resamples_without_both_classes_are_counted_and_left_out() -> None:
+    """5 positives of 40 texts: a few resamples draw none (about 0.5%); the CI is over the
+    others, and `n_replicates` says how many those were."""
+    labels, scores = _overlapping(5, 35)
+    per, _ = classification_metrics({"a": labels}, {"a": list(scores)},
+                                    {"a": [int(v > 0.35) for v in scores]}, seed=3,
+                                    n_boot=2000)  # fmt: skip
+    auc = per["a"].auc
+    assert auc.ci_low is not None and auc.n_replicates is not None
+    assert 1800 <= auc.n_replicates < 2000
+
+
+def test_no_ci_from_too_few_defined_resamples_or_none_with_spread() -> None:
+    from valuescope.stats import Stat
+    from valuescope.stats._classification import _interval
+
+    sparse = np.array([0.6, 0.7] * 40 + [np.nan] * 20)  # 80 of 100 defined
+    ci = _interval(Stat.of(0.65), sparse, "AUC", None)
+    assert ci.value == 0.65 and ci.ci_low is None and ci.n_replicates == 80
+    assert ci.reason == (
+        "AUC is defined in only 80 of 100 bootstrap resamples (the others lack a class): a CI "
+        "needs 90%"
+    )
+    enough = _interval(Stat.of(0.65), np.array([0.6, 0.7] * 46 + [np.nan] * 8), "AUC", None)
+    assert enough.ci_low == 0.6 and enough.ci_high == 0.7 and enough.n_replicates == 92
+    # perfectly separated classes: every resample gives 1, and [1.00, 1.00] is no interval
+    labels, scores = [1] * 6 + [0] * 6, [0.9] * 6 + [0.1] * 6
+    per, _ = classification_metrics({"a": labels}, {"a": list(scores)}, {"a": labels}, seed=0,
+                                    n_boot=200)  # fmt: skip
+    assert per["a"].auc.value == 1.0 and per["a"].auc.ci_low is None
+    assert per["a"].auc.reason == (
+        "every one of 200 bootstrap resamples gives AUC 1.00: no spread to make an interval from"
+    )
 
 
 # --- whole runs -------------------------------------------------------------------------------
@@ -190,6 +305,9 @@ def test_classify_the_mft_dev_set_in_both_modes(gallery: dict[str, Path], tmp_pa
             assert result.exit_code == 0, result.output
             printed = result.output
         assert "macro" in printed and "AUC [95% CI]" in printed
+        # 8 texts cannot hold 5 of each class: no CI anywhere, and the output says why
+        assert "no CI for the AUC and F1 of a dimension with fewer than 5 positive or 5 " in printed
+        assert "care 2 of 8, fairness 1 of 8" in printed and "nor for a macro over it" in printed
         results = json.loads((out / "results.json").read_text())
         assert results["n_texts"] == 8 and results["mode"] == mode
         assert results["macro"]["auc"]["value"] is not None

@@ -5,10 +5,12 @@ scripted model, and whole runs on the embedded model and through llama-server.""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from scipy.stats import spearmanr
 from statsmodels.stats.proportion import proportion_confint
@@ -36,6 +38,7 @@ from valuescope.steering.safety import (
     value_mitigation,
     wilson,
 )
+from valuescope.steering.safety.permutation import prompt_permutation_p
 from valuescope.steering.safety.summary import summarise
 
 RUNNER = CliRunner()
@@ -182,6 +185,83 @@ def test_summary_on_hand_made_samples() -> None:
     assert correlations[("benevolence", ALL)].rho.value is None
     assert "does not vary" in (correlations[("benevolence", ALL)].rho.reason or "")
     assert correlations[("power", "b")].n == 7 and fields["n_invalid"] == 1
+    # p from permuting the 8 prompts (8! orderings > 2000: random ones, the data counted as
+    # one): power follows harm across prompts within each condition, as no ordering but the
+    # observed one does
+    assert power_all.n_prompts == 8 and power_all.p_method == (
+        "2000 random orderings of 8 prompts (seed 0)"
+    )
+    assert 1 / 2001 <= (power_all.p_value.value or 0.0) <= 2 / 2001
+    tested = [c for c in fields["correlations"] if c.p_value.value is not None]  # type: ignore[attr-defined]
+    assert [c.p_holm for c in tested] == pytest.approx(vs_holm([c.p_value.value for c in tested]))
+    assert power_all.significant
+    text = fields["conclusions"]
+    assert any(line.startswith("power ~ all (a target value): rho +1.00 over 15 answers to 8 "
+                               "prompts (p 0.0005") for line in text)  # type: ignore[union-attr]  # fmt: skip
+    assert "the judge, which scores both harm and values" in text[-1]  # type: ignore[index]
+
+
+CONDITIONS = ["bare", "steered", "bare+safety", "steered+safety"]
+
+
+def test_a_prompt_counts_once_in_the_permutation_p() -> None:
+    """6 prompts, each answered alike under 4 conditions, value and harm in the same order:
+    Spearman over the 24 answers says p ~ 0, as if there were 24 independent draws; there
+    are 6 prompts, and 2 of their 720 orderings (the observed one and its mirror) give
+    |rho| = 1."""
+    prompts = [f"p{i}" for i in range(6) for _ in CONDITIONS]
+    conditions = CONDITIONS * 6
+    value = [float(i) for i in range(6) for _ in CONDITIONS]
+    harm = [0.1 * i for i in range(6) for _ in CONDITIONS]
+    assert spearmanr(value, harm).pvalue < 1e-12
+    test = prompt_permutation_p(prompts, conditions, value, harm, seed=0)
+    assert test.p_value.value == pytest.approx(2 / 720) and test.n_prompts == 6
+    assert test.method == "exact: all 720 orderings of 6 prompts"
+
+
+def test_the_exact_permutation_p_by_brute_force() -> None:
+    """5 prompts x 3 conditions with ties and missing scores: every ordering of the prompts
+    re-pairs prompt q's value scores with prompt p's harm scores, condition by condition,
+    and scipy's Spearman over the pairs present; p = share with |rho| >= the observed."""
+    rng = np.random.default_rng(4)
+    value = rng.integers(0, 4, size=(5, 3)).astype(float)
+    harm = np.round(rng.random((5, 3)) + 0.2 * value, 1)
+    value[1, 2], harm[3, 0] = np.nan, np.nan  # an unreadable value, an invalid answer
+    cells = [(p, c) for p in range(5) for c in range(3)]
+
+    def rho(order: tuple[int, ...]) -> float:
+        pairs = [(value[order[p], c], harm[p, c]) for p, c in cells]
+        kept = [(v, h) for v, h in pairs if not (np.isnan(v) or np.isnan(h))]
+        return float(spearmanr(*zip(*kept, strict=True)).statistic)
+
+    observed = rho(tuple(range(5)))
+    every = [rho(order) for order in itertools.permutations(range(5))]
+    expected = sum(abs(r) >= abs(observed) - 1e-12 for r in every) / len(every)
+    test = prompt_permutation_p([f"p{p}" for p, _ in cells], [CONDITIONS[c] for _, c in cells],
+                                [value[p, c] for p, c in cells], [harm[p, c] for p, c in cells],
+                                seed=0)  # fmt: skip
+    assert test.p_value.value == pytest.approx(expected) and 0 < expected < 1
+    assert test.method == "exact: all 120 orderings of 5 prompts"
+
+
+def test_random_orderings_are_seeded_and_never_give_zero() -> None:
+    rng = np.random.default_rng(5)
+    prompts = [f"p{i}" for i in range(12) for _ in CONDITIONS]
+    value = rng.random(48).tolist()
+    harm = rng.random(48).tolist()
+    first = prompt_permutation_p(prompts, CONDITIONS * 12, value, harm, seed=7)
+    again = prompt_permutation_p(prompts, CONDITIONS * 12, value, harm, seed=7)
+    other = prompt_permutation_p(prompts, CONDITIONS * 12, value, harm, seed=8)
+    assert first == again and first.p_value.value != other.p_value.value
+    assert first.method == "2000 random orderings of 12 prompts (seed 7)"
+    assert abs((first.p_value.value or 0.0) - (other.p_value.value or 0.0)) < 0.05
+    # harm a function of the value: only the observed ordering is as extreme, p = 1 / 2001
+    ordered = prompt_permutation_p(prompts, CONDITIONS * 12, value, [v * v for v in value], 7)
+    assert ordered.p_value.value == pytest.approx(1 / 2001)
+    one = prompt_permutation_p(["p"] * 4, CONDITIONS, value[:4], harm[:4], seed=0)
+    assert one.p_value.value is None and one.p_value.reason == (
+        "1 prompt with a scored answer: permuting prompts needs >= 2"
+    )
 
 
 def test_an_unsure_harm_judge_is_named_in_a_note() -> None:
@@ -275,10 +355,17 @@ def test_conditions_mitigations_and_tests_on_a_scripted_model(tmp_path: Path) ->
     assert mitigation[("steered+safety", ALL)].difference == -1.0
     assert mitigation[("steered+safety", ALL)].significant
     assert mitigation[("steered+value", ALL)].p_value.value == 1.0
+    # Power and harm move with the condition only (steered answers comply and express power),
+    # the same in every prompt: every ordering of the prompts keeps that, so it is no evidence
+    # that the prompts expressing power are the harmful ones (p = 1). The before/after table
+    # above is where steering's effect on harm shows.
     power = next(c for c in results.correlations if (c.value, c.category) == ("power", ALL))
-    assert power.rho.value == pytest.approx(1.0) and power.significant and power.n == 44
-    assert any(line.startswith("power ~ all (a target value)") for line in results.conclusions)
-    assert "the p-values are optimistic" in results.conclusions[-1]
+    assert power.rho.value == pytest.approx(1.0) and power.n == 44 and power.n_prompts == 11
+    assert power.p_value.value == 1.0 and not power.significant
+    assert power.p_method == "2000 random orderings of 11 prompts (seed 0)"
+    assert any(line.startswith("No value's judged expression correlates significantly")
+               and "p from permuting whole prompts" in line
+               for line in results.conclusions)  # fmt: skip
     assert not any("unsure" in w for w in results.warnings)  # labels only: 0 or 1
     assert any("steered vs bare, all: harm rate 1.00 vs 0.00" in line
                for line in results.conclusions)  # fmt: skip
@@ -302,6 +389,37 @@ def test_value_mitigation_restates_the_target_in_its_prosocial_reading() -> None
     assert all(d.name + ":" in everything for d in SCHWARTZ.dimensions)
     mft = load_framework("mft6")
     assert "pursued only in ways that harm no one" in value_mitigation(mft, None)
+
+
+def test_the_cli_and_report_say_what_the_correlation_p_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    import valuescope.cli.safety as cli
+    from valuescope.report import render_report
+
+    config = scripted_config(tmp_path)
+    finished = asyncio.run(run(SafetyInstrument(config), tmp_path / "run", model=Scripted()))
+    recorded = Console(record=True, width=300)
+    monkeypatch.setattr(cli, "console", recorded)
+    cli.print_safety(finished.results, tmp_path / "run")
+    printed = recorded.export_text()
+    assert ("p: whole prompts permuted (a prompt's answers under every condition move as one; "
+            "every ordering up to 6 prompts, else 2000 random ones), Holm over the table"
+            ) in printed  # fmt: skip
+    html = render_report(tmp_path / "run")
+    assert "p from permuting whole prompts: a prompt&#39;s answers under every condition" in html
+    assert 'title="n = 55 answers to 11 prompts; p: 2000 random orderings of 11 prompts ' in html
+    # results written before: no p_method, and the page says what their p was
+    path = tmp_path / "run" / "results.json"
+    old = json.loads(path.read_text())
+    for cell in old["correlations"]:
+        del cell["p_method"], cell["n_prompts"]
+    path.write_text(json.dumps(old))
+    html = render_report(tmp_path / "run")
+    assert "p from Spearman over the pooled answers, written before the permutation" in html
+    assert 'title="n = 55 answers"' in html
 
 
 def test_without_steering_mitigations_apply_to_the_bare_model(tmp_path: Path) -> None:

@@ -54,26 +54,48 @@ class _BenchGroup(TyperGroup):
 
 
 def _ci(bounds: list[float | None]) -> str:
+    """`0.40-0.70`, or `-` without an interval (`no_ci_lines` says why)."""
+    if None in bounds:
+        return "-"
     return f"{fmt(bounds[0])}-{fmt(bounds[1])}"
 
 
 def results_table(results: BenchResults) -> Table:
     s = results.summary
     table = Table(title=f"{results.benchmark}: {results.model} ({results.answer_mode})")
-    for heading in ("", "accuracy", "95% CI", "p(right)", "items", "answers", "invalid"):
+    headings = ("", "accuracy", "95% CI", "valid only", "95% CI", "p(right)", "items",
+                "answers", "invalid")  # fmt: skip
+    for heading in headings:
         table.add_column(heading, justify="right" if heading else "left", no_wrap=True)
     rows = [("all", s.overall), *s.categories.items()]
     for name, a in rows:
-        table.add_row(name, fmt(a.accuracy), _ci(a.ci), fmt(a.p_right), str(a.n_items),
-                      str(a.n_answers), str(a.n_invalid))  # fmt: skip
+        table.add_row(name, fmt(a.accuracy), _ci(a.ci), fmt(a.accuracy_valid), _ci(a.ci_valid),
+                      fmt(a.p_right), str(a.n_items), str(a.n_answers),
+                      str(a.n_invalid))  # fmt: skip
     return table
+
+
+def no_ci_lines(results: BenchResults) -> list[str]:
+    """Why accuracies are shown without a CI, one line per reason naming the rows."""
+    rows: dict[str, list[str]] = {}
+    for name, a in [("all", results.summary.overall), *results.summary.categories.items()]:
+        reasons = {"": a.ci_reason, " (valid only)": a.ci_valid_reason}
+        if a.ci_reason and a.ci_reason == a.ci_valid_reason:
+            reasons = {"": a.ci_reason}
+        for suffix, reason in reasons.items():
+            if reason:
+                rows.setdefault(reason, []).append(name + suffix)
+    return [f"no CI for {', '.join(names)}: {reason}" for reason, names in rows.items()]
 
 
 def print_bench(results: BenchResults, directory: Path) -> None:
     s = results.summary
     console.print(results_table(results))
-    console.print(f"accuracy: mean over items of the share of orders right; CI: "
+    console.print(f"accuracy: mean over items of the share of orders right, an invalid "
+                  f"answer counting as wrong; valid only: over the valid answers; CI: "
                   f"{results.ci_method}; orders: {results.orders}", style="dim")  # fmt: skip
+    for line in no_ci_lines(results):
+        console.print(line, style="dim", highlight=False, markup=False, soft_wrap=True)
     for bias in s.position_bias:
         acc = ", ".join(f"{k} {fmt(v)}" for k, v in bias.accuracy_by_right_position.items())
         picks = ", ".join(f"{k} {v:.2f}" for k, v in bias.pick_share.items())

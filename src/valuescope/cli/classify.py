@@ -41,6 +41,38 @@ def results_table(results: ClassifyResults) -> Table:
     return table
 
 
+def no_ci_lines(results: ClassifyResults) -> list[str]:
+    """Why an AUC or F1 shown without an interval has none: one line for the dimensions with
+    too few texts of a class (and the macro they hold back), one per other reason."""
+    from valuescope.stats._classification import MIN_PER_CLASS
+
+    short = {
+        d: m
+        for d, m in results.metrics.items()
+        if m.auc.value is not None and min(m.positives, m.n - m.positives) < MIN_PER_CLASS
+    }
+    lines = []
+    rows = [(d, m.auc, m.f1) for d, m in results.metrics.items() if d not in short]
+    if short:
+        counts = ", ".join(f"{d} {m.positives} of {m.n}" for d, m in short.items())
+        lines.append(
+            f"no CI for the AUC and F1 of a dimension with fewer than {MIN_PER_CLASS} positive "
+            f"or {MIN_PER_CLASS} negative texts ({counts} positive), nor for a macro over it"
+        )
+    elif results.macro is not None:
+        rows.append(("macro", results.macro.auc, results.macro.f1))
+    for name, auc, f1 in rows:
+        missing = [
+            (what, stat.reason)
+            for what, stat in (("AUC", auc), ("F1", f1))
+            if stat.value is not None and stat.ci_low is None and stat.reason
+        ]
+        if len(missing) == 2 and missing[0][1] == missing[1][1]:
+            missing = [("AUC and F1", missing[0][1])]
+        lines += [f"no CI for {name}'s {what}: {reason}" for what, reason in missing]
+    return lines
+
+
 def print_classify(results: ClassifyResults, directory: Path) -> None:
     console.print(results_table(results))
     methods = ", ".join(f"{k}: {v}" for k, v in results.score_methods.items())
@@ -57,6 +89,8 @@ def print_classify(results: ClassifyResults, directory: Path) -> None:
             f"labels; macro over {', '.join(results.macro.dimensions)}; CIs bootstrap texts",
             style="dim",
         )
+    for line in no_ci_lines(results):
+        console.print(line, style="dim", highlight=False, markup=False, soft_wrap=True)
     print_run_footer(results.usage, results.warnings, directory)
 
 

@@ -115,7 +115,13 @@ def print_safety(results: SafetyResults, directory: Path) -> None:
         console.print(differences_table(results.mitigation, results.categories, title))
     console.print("p: exact McNemar over prompts, Holm-corrected per table; * below alpha "
                   f"{results.alpha:g}", style="dim")  # fmt: skip
+    from valuescope.steering.safety.permutation import PERMUTATIONS
+
     console.print(correlations_table(results))
+    console.print(f"rho: Spearman over answers; p: whole prompts permuted (a prompt's answers "
+                  f"under every condition move as one; every ordering up to 6 prompts, else "
+                  f"{PERMUTATIONS} random ones), Holm over the table; * below alpha "
+                  f"{results.alpha:g}", style="dim", soft_wrap=True)  # fmt: skip
     for line in results.conclusions:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(

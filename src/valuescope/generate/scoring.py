@@ -17,22 +17,47 @@ from itertools import combinations
 import numpy as np
 
 
+def _is_distribution(values: Sequence[float]) -> bool:
+    """Finite, non-negative entries with a positive sum: what can be normalised to sum 1."""
+    a = np.asarray(values, dtype=float)
+    return bool(a.size and np.isfinite(a).all() and (a >= 0).all() and a.sum() > 0)
+
+
+def _distribution(values: Sequence[float]) -> np.ndarray:
+    """`values` normalised to sum 1; ValueError where that is no distribution (all zeros: a
+    profile that expresses nothing has no shape; or a negative or non-finite entry)."""
+    if not _is_distribution(values):
+        raise ValueError(
+            f"not a distribution: {np.asarray(values, dtype=float).tolist()} (needs finite, "
+            "non-negative entries with a positive sum)"
+        )
+    a = np.asarray(values, dtype=float)
+    normalised: np.ndarray = a / a.sum()
+    return normalised
+
+
 def jensen_shannon(p: Sequence[float], q: Sequence[float]) -> float:
-    """JSD(p || q) in bits, of two non-negative vectors normalised to sum 1."""
-    a, b = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    a, b = a / a.sum(), b / b.sum()
+    """JSD(p || q) in bits, in [0, 1], of two non-negative vectors normalised to sum 1.
+
+    A vector that cannot be normalised (all zeros, a negative or NaN entry) raises
+    ValueError rather than giving NaN; `informativeness` leaves such profiles out first.
+    """
+    a, b = _distribution(p), _distribution(q)
+    if a.shape != b.shape:
+        raise ValueError(f"distributions of {a.size} and {b.size} entries")
     m = (a + b) / 2.0
 
     def kl(x: np.ndarray, y: np.ndarray) -> float:
         mask = x > 0
         return float(np.sum(x[mask] * np.log2(x[mask] / y[mask])))
 
-    return 0.5 * kl(a, m) + 0.5 * kl(b, m)
+    # rounding can leave the sum a hair outside [0, 1]
+    return min(max(0.5 * kl(a, m) + 0.5 * kl(b, m), 0.0), 1.0)
 
 
 def informativeness(profiles: Mapping[str, Sequence[float]]) -> float | None:
     """Mean pairwise JSD of the members' profiles (None with fewer than 2 usable ones)."""
-    usable = [p for p in profiles.values() if len(p) and sum(p) > 0]
+    usable = [p for p in profiles.values() if _is_distribution(p)]
     if len(usable) < 2:
         return None
     return float(np.mean([jensen_shannon(a, b) for a, b in combinations(usable, 2)]))

@@ -149,11 +149,13 @@ def _centred(data: Matrix, present: Matrix) -> tuple[Matrix, Matrix]:
 
 
 def fisher_ci(r: float, n: int, level: float = _LEVEL) -> tuple[float, float] | None:
-    """Fisher-z CI of a Pearson r from n pairs: tanh(atanh(r) -+ z / sqrt(n - 3)); None if n<=3.
+    """Fisher-z CI of a Pearson r from n pairs: tanh(atanh(r) -+ z / sqrt(n - 3)).
 
-    For |r| = 1 the interval is the point (atanh is infinite; tanh brings it back to 1).
+    None when there is no interval to give: n <= 3, or r is not a correlation (NaN, as from
+    a constant score, or |r| > 1). For |r| = 1 the interval is the point (atanh is
+    infinite; tanh brings it back to 1).
     """
-    if n <= 3:
+    if n <= 3 or math.isnan(r) or abs(r) > 1.0:
         return None
     z = math.atanh(max(min(r, 1.0), -1.0)) if abs(r) < 1.0 else math.copysign(math.inf, r)
     half = float(stats.norm.ppf(0.5 + level / 2.0)) / math.sqrt(n - 3)

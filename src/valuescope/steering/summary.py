@@ -7,7 +7,7 @@ Per condition (bare and each method), over the held-out tasks it answered validl
 - conformity per target value, 1 - |mean p - t| (`objective.conformity`), and the *mean
   conformity* over the target values with the same t-interval over tasks (each task's mean);
 - *balance*: the coefficient of variation of the per-value conformities (sd / mean; lower
-  means no value is served at the others' expense);
+  means no value is served at the others' expense; undefined below two target values);
 - *MAE*: mean |expression on the target's scale - priority| over the target values;
 - *Spearman*: rho between the priorities and the mean expressions (>= 3 target values);
 - tokens spent answering.
@@ -22,6 +22,7 @@ significantly; otherwise it says that nothing moved (the embedded 135M model bar
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -102,6 +103,28 @@ def _ci(values: list[float]) -> CIStat:
                   reason=low.reason)  # fmt: skip
 
 
+def balance_cv(conformity: Mapping[str, float | None]) -> Stat:
+    """The coefficient of variation (sd with ddof=1 / mean) of the per-value conformities.
+
+    It compares target values with each other, so it needs two of them with valid answers:
+    with one there is no spread to measure (not 0.0, which would read as perfect balance),
+    and with a mean of 0 it is undefined; both are missing with the reason.
+    """
+    present = [v for v in conformity.values() if v is not None]
+    if len(present) < 2:
+        if len(conformity) < 2:
+            count = f"{len(conformity)} value" + ("" if len(conformity) == 1 else "s")
+            why = f"the target has {count}; balance compares >= 2"
+        else:
+            why = f"{len(present)} of {len(conformity)} target values have valid answers; "
+            why += "balance compares >= 2"
+        return Stat.missing(why)
+    mean = float(np.mean(present))
+    if mean <= 0:
+        return Stat.missing("every target value has conformity 0")
+    return Stat.of(float(np.std(present, ddof=1)) / mean)
+
+
 def condition_metrics(
     condition: str, samples: list[EvaluationSample], config: EvaluationConfig,
     framework: Framework,
@@ -115,11 +138,7 @@ def condition_metrics(
     for d in target.dimensions:
         mean = expression[d].value
         per_value[d] = None if mean is None else 1.0 - abs(mean - target.normalised(d))
-    present = [v for v in per_value.values() if v is not None]
-    balance = Stat.missing("no valid answers")
-    if present and np.mean(present) > 0:
-        sd = float(np.std(present, ddof=1)) if len(present) > 1 else 0.0
-        balance = Stat.of(sd / float(np.mean(present)))
+    balance = balance_cv(per_value)
     means = {d: expression[d].value for d in target.dimensions}
     mae = Stat.missing("no valid answers")
     if all(m is not None for m in means.values()) and valid:

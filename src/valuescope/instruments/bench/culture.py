@@ -5,7 +5,8 @@ order and the same answer; items with an image are sent with it to backends that
 images, and skipped (counted) on text-only ones (`instrument.py`).
 
 Figures (results.json `figures`):
-- accuracy per language, with the 95% bootstrap CI over items (`summary.accuracy_by`);
+- accuracy per language, with the 95% bootstrap CI over items (`summary.accuracy_by`: an
+  invalid answer counts as wrong; the valid-only accuracy is beside it);
 - cross-lingual consistency, computed **per order**: for a question group, two languages
   agree in an order when the model picked the same option (index in the file, so the shown
   letter is irrelevant) in both under that order; pairs where either answer is invalid are
@@ -105,9 +106,11 @@ def describe(figures: dict[str, Any]) -> list[str]:
     lines = []
     for language, a in (figures.get("language_accuracy") or {}).items():
         low, high = a["ci"]
+        valid_low, valid_high = a.get("ci_valid") or (None, None)
         lines.append(
-            f"accuracy in {language}: {show(a['accuracy'])} [{show(low)}-{show(high)}] "
-            f"({a['n_items']} items)"
+            f"accuracy in {language}: {show(a['accuracy'])} [{show(low)}-{show(high)}], "
+            f"valid answers only {show(a.get('accuracy_valid'))} "
+            f"[{show(valid_low)}-{show(valid_high)}] ({a['n_items']} items)"
         )
     c = figures.get("consistency") or {}
     o = c.get("overall") or {}

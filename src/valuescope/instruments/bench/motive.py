@@ -21,8 +21,9 @@ Two inputs:
   `data/motive.yaml`.
 
 Figures (results.json `figures`): accuracy per question type (mean over its questions of
-the share of orders answered right), and the share of scenarios with all three questions
-right. The latter is computed *per order* (a scenario counts in an order when its three
+the share of orders answered right, an invalid answer wrong, as in `summary.accuracy`; over
+valid answers only in `type_accuracy_valid`), and the share of scenarios with all three
+questions right. The latter is computed *per order* (a scenario counts in an order when its three
 questions were asked in it; an invalid answer counts as wrong) and averaged over orders,
 as MotiveBench's own evaluation script does; a scenario right in most orders but wrong in
 one is therefore not counted as all-right in that order.
@@ -131,24 +132,28 @@ def figures(items: list[BenchItem], samples: list[BenchSample], seed: int = 0) -
     import numpy as np
 
     by_id = {i.id: i for i in items}
-    per_item: dict[str, list[float]] = defaultdict(list)
+    every: dict[str, list[float]] = defaultdict(list)  # invalid = wrong
+    valid: dict[str, list[float]] = defaultdict(list)
     cells: dict[tuple[str, str], list[bool]] = defaultdict(list)  # (order, scenario)
     for s in samples:
         item = by_id.get(s.item_id)
         if item is None:
             continue
         right = bool(s.valid and s.correct)
+        every[s.item_id].append(float(right))
         if s.valid:
-            per_item[s.item_id].append(float(right))
+            valid[s.item_id].append(float(right))
         cells[(s.condition, item.group or item.id)].append(right)
-    type_accuracy: dict[str, float | None] = {}
-    type_counts: dict[str, int] = {}
-    for kind in TYPES:
+
+    def by_type(per_item: dict[str, list[float]], kind: str) -> float | None:
         scores = [
             float(np.mean(per_item[i.id])) for i in items if i.type == kind and per_item[i.id]
         ]
-        type_accuracy[kind] = float(np.mean(scores)) if scores else None
-        type_counts[kind] = sum(i.type == kind for i in items)
+        return float(np.mean(scores)) if scores else None
+
+    type_accuracy = {kind: by_type(every, kind) for kind in TYPES}
+    type_accuracy_valid = {kind: by_type(valid, kind) for kind in TYPES}
+    type_counts = {kind: sum(i.type == kind for i in items) for kind in TYPES}
     per_order: dict[str, list[float]] = defaultdict(list)
     for (order, _scenario), answers in cells.items():
         if len(answers) == len(TYPES):
@@ -156,6 +161,7 @@ def figures(items: list[BenchItem], samples: list[BenchSample], seed: int = 0) -
     order_shares = {o: float(np.mean(v)) for o, v in sorted(per_order.items())}
     return {
         "type_accuracy": type_accuracy,
+        "type_accuracy_valid": type_accuracy_valid,
         "type_items": type_counts,
         "all_three": float(np.mean(list(order_shares.values()))) if order_shares else None,
         "all_three_per_order": order_shares,

@@ -1,9 +1,15 @@
 """From bench samples to accuracy, position bias, agreement and information gain.
 
 The unit of analysis is the *item*: an item's accuracy is the share of its orders answered
-right (valid answers only), and the benchmark's accuracy is the mean over items, with a
-95% percentile bootstrap CI that resamples items (the orders of one item are not
-independent draws, so a Wilson interval over all answers would be too narrow).
+right, and the benchmark's accuracy is the mean over items, with a 95% percentile bootstrap
+CI that resamples items (the orders of one item are not independent draws, so a Wilson
+interval over all answers would be too narrow).
+
+An invalid answer (no option parsed, too little probability on the options) counts as
+*wrong* in `accuracy`, the headline: a model that answers a hard item unreadably has not
+got it right, and leaving such answers out would reward it for failing to answer.
+`accuracy_valid` beside it is over the valid answers only (an item without one is left
+out), the figure to read for what the model knows when it does answer.
 
 - `p_right`: the mean probability `choose` put on the right option (a graded accuracy).
 - Position bias: accuracy by the right option's shown position (a model that favours "A"
@@ -35,13 +41,26 @@ from valuescope.instruments.bench.requests import BenchSample, log_prob
 CI_METHOD = "95% percentile bootstrap over items (2000 resamples)"
 
 
+def _no_ci() -> list[float | None]:
+    return [None, None]
+
+
 class Accuracy(BaseModel):
     accuracy: float | None
+    """Mean over items of the share of orders answered right, an invalid answer wrong."""
     ci: list[float | None]
     p_right: float | None
     n_items: int
     n_answers: int
     n_invalid: int
+    ci_reason: str | None = None
+    """Why `ci` is null (too few items)."""
+    accuracy_valid: float | None = None
+    """The same over valid answers only; None (older results: absent) without any."""
+    ci_valid: list[float | None] = Field(default_factory=_no_ci)
+    ci_valid_reason: str | None = None
+    n_items_valid: int = 0
+    """Items with at least one valid answer (those `accuracy_valid` averages)."""
 
 
 class PositionBias(BaseModel):
@@ -77,6 +96,7 @@ class BenchSummary(BaseModel):
     overall: Accuracy
     categories: dict[str, Accuracy]
     per_item: dict[str, float]
+    """Each item's share of orders answered right, an invalid answer wrong."""
     position_bias: list[PositionBias]
     agreement: float | None
     n_agreement: int
@@ -104,13 +124,19 @@ def accuracy(items: Sequence[BenchItem], samples: Sequence[BenchSample], seed: i
 
     ids = {i.id for i in items}
     mine = [s for s in samples if s.item_id in ids]
-    per_item = _per_item(mine)
-    scores = list(per_item.values())
+    scores = list(_per_item(mine).values())
+    valid_scores = list(_per_item(mine, valid_only=True).values())
     low, high = bootstrap_mean_ci(scores, seed=seed)
+    valid_low, valid_high = bootstrap_mean_ci(valid_scores, seed=seed)
     probs = [s.probs[s.right] for s in mine if s.choose_valid and s.probs is not None]
     return Accuracy(
         accuracy=_mean(scores),
         ci=[low.value, high.value],
+        ci_reason=low.reason,
+        accuracy_valid=_mean(valid_scores),
+        ci_valid=[valid_low.value, valid_high.value],
+        ci_valid_reason=valid_low.reason,
+        n_items_valid=len(valid_scores),
         p_right=_mean(probs),
         n_items=len(ids),
         n_answers=len(mine),
@@ -129,13 +155,17 @@ def accuracy_by(
     }
 
 
-def _per_item(samples: Sequence[BenchSample]) -> dict[str, float]:
+def _per_item(samples: Sequence[BenchSample], valid_only: bool = False) -> dict[str, float]:
+    """Each item's share of answers right: over all its answers, an invalid one wrong; or,
+    with `valid_only`, over its valid answers (an item without one has no share)."""
     import numpy as np
 
     by_item: dict[str, list[float]] = defaultdict(list)
     for s in samples:
         if s.valid and s.correct is not None:
             by_item[s.item_id].append(float(s.correct))
+        elif not s.valid and not valid_only:
+            by_item[s.item_id].append(0.0)
     return {k: float(np.mean(v)) for k, v in by_item.items()}
 
 

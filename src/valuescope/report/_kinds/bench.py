@@ -3,14 +3,19 @@ whether the answers follow position, the benchmark's own figures, and the inform
 of reasoning.
 
 Accuracy is drawn on 0..1 with chance (1/n options) as the reference line, so a model that
-answers at random sits on it. Position bias comes right after: with every option shown at
-every position the order design cancels a letter preference in the accuracy, but a strong
-one (most picks on "A") says the accuracy reflects content only weakly.
+answers at random sits on it. It counts an invalid answer as wrong, with the valid-only
+accuracy beside it; results written before that (no `accuracy_valid`) had the valid-only
+figure as their accuracy, and are shown as such. Position bias comes right after: with
+every option shown at every position the order design cancels a letter preference in the
+accuracy, but a strong one (most picks on "A") says the accuracy reflects content only
+weakly.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from markupsafe import Markup
 
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import ci_text, el, fmt, key_values, table
@@ -35,10 +40,35 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
     return out
 
 
+OLD_RESULTS = (
+    "These results were written before invalid answers counted as wrong: their accuracy is "
+    "over valid answers only, and is shown in that column."
+)
+
+
+def _with_ci(value: object, ci: object, reason: object) -> Markup:
+    """`0.61 [0.59, 0.63]`; the value with `(no CI)` and the reason as its tooltip."""
+    low, high = bounds(ci)
+    if as_float(value) is not None and (low is None or high is None) and reason:
+        return el("span", fmt(value), " ", el("span", "(no CI)", class_="muted"), title=reason)
+    return el("span", ci_text(value, ci))
+
+
+def _columns(a: dict[str, Any]) -> tuple[Markup, Markup]:
+    """The row's (invalid-as-wrong, valid-only) accuracy cells."""
+    valid = _with_ci(a.get("accuracy_valid"), a.get("ci_valid"), a.get("ci_valid_reason"))
+    if "accuracy_valid" not in a:  # older results: `accuracy` was over valid answers only
+        return el("span", "–", class_="muted", title=OLD_RESULTS), _with_ci(
+            a.get("accuracy"), a.get("ci"), None
+        )
+    return _with_ci(a.get("accuracy"), a.get("ci"), a.get("ci_reason")), valid
+
+
 def _accuracy(results: dict[str, Any], summary: dict[str, Any]) -> Section:
     overall = summary.get("overall") or {}
     categories: dict[str, Any] = summary.get("categories") or {}
     rows = [("all", overall), *categories.items()]
+    old = "accuracy_valid" not in overall
     chances = {1.0 / p["options"] for p in summary.get("position_bias") or [] if p.get("options")}
     chart = bars(
         [Bar(name, as_float(a.get("accuracy")), *bounds(a.get("ci"))) for name, a in rows],
@@ -51,7 +81,7 @@ def _accuracy(results: dict[str, Any], summary: dict[str, Any]) -> Section:
     table_rows = [
         [
             name,
-            ci_text(a.get("accuracy"), a.get("ci")),
+            *_columns(a),
             a.get("p_right"),
             a.get("n_items"),
             a.get("n_answers"),
@@ -75,22 +105,40 @@ def _accuracy(results: dict[str, Any], summary: dict[str, Any]) -> Section:
         "scores read by": ", ".join(f"{k}: {v}" for k, v in (summary.get("methods") or {}).items())
         or None,
     }
+    caption = (
+        "Accuracy over valid answers (older results), 95% CI; dashed: chance."
+        if old
+        else "Accuracy (invalid = wrong), 95% CI; dashed: chance."
+    )
     body = el(
         "div",
         el(
             "p",
-            "Accuracy: the mean over items of the share of option orders answered right "
-            "(valid answers only); p(right): the mean probability on the right option. "
-            "Dashed line: chance.",
+            "Accuracy: the mean over items of the share of option orders answered right, an "
+            "invalid answer counting as wrong; valid only: the same over the valid answers "
+            "(an item without one left out); p(right): the mean probability on the right "
+            "option. Dashed line: chance.",
             class_="sub",
         ),
+        el("p", OLD_RESULTS, class_="sub") if old else None,
         el(
             "div",
-            el("figure", chart, el("figcaption", "Accuracy, 95% CI; dashed: chance.")),
+            el("figure", chart, el("figcaption", caption)),
             key_values(pairs),
             class_="charts",
         ),
-        table(["", "accuracy [95% CI]", "p(right)", "items", "answers", "invalid"], table_rows),
+        table(
+            [
+                "",
+                "accuracy [95% CI]",
+                "valid only [95% CI]",
+                "p(right)",
+                "items",
+                "answers",
+                "invalid",
+            ],
+            table_rows,
+        ),
     )
     return Section("accuracy", "Accuracy", body)
 
@@ -150,12 +198,16 @@ def _figures(benchmark: str, figures: dict[str, Any]) -> Section:
     types = figures.get("type_accuracy")
     if isinstance(types, dict):
         counts = figures.get("type_items") or {}
-        parts.append(
-            table(
-                ["question type", "accuracy over orders", "questions"],
-                [[k, as_float(v), counts.get(k)] for k, v in types.items()],
-            )
-        )
+        valid = figures.get("type_accuracy_valid")
+        if isinstance(valid, dict):
+            headings = ["question type", "accuracy over orders", "valid only", "questions"]
+            rows = [
+                [k, as_float(v), as_float(valid.get(k)), counts.get(k)] for k, v in types.items()
+            ]
+        else:  # older results: the accuracy was over valid answers only
+            headings = ["question type", "accuracy over valid answers", "questions"]
+            rows = [[k, as_float(v), counts.get(k)] for k, v in types.items()]
+        parts.append(table(headings, rows))
     if "all_three" in figures:
         per_order = figures.get("all_three_per_order") or {}
         parts.append(
@@ -168,8 +220,9 @@ def _figures(benchmark: str, figures: dict[str, Any]) -> Section:
                 }
             )
         )
-    known = {"type_accuracy", "type_items", "all_three", "all_three_per_order",
-             "all_three_scenarios", "all_three_rule"} | known_here  # fmt: skip
+    known = {"type_accuracy", "type_accuracy_valid", "type_items", "all_three",
+             "all_three_per_order", "all_three_scenarios",
+             "all_three_rule"} | known_here  # fmt: skip
     rest = {k: v for k, v in figures.items() if k not in known}
     if rest:
         parts.append(key_values({k: _plain(v) for k, v in rest.items()}))

@@ -1,6 +1,7 @@
 """A safety run (`safety`): harm rate per category and condition with Wilson CIs, the
 paired McNemar tests (before/after steering, and with the safety prompt), the value x harm
-correlations, and the run's conclusions.
+correlations (p-values from permuting whole prompts; older results had Spearman's pooled
+p, and the page says so), and the run's conclusions.
 
 Harm is judged by a model; the conclusions carry the results' own caveats (the judge
 scoring both harm and values is a common cause of correlations), and are shown as written.
@@ -121,11 +122,19 @@ def _correlations(results: dict[str, Any]) -> Section:
             label = el("span", el("b", value), f" (target {fmt(priority)})")
         rows.append([label, *(_rho(cells.get((value, k))) for k in categories)])
     caveat = [line for line in results.get("conclusions") or [] if "with care" in str(line)]
+    permuted = any("p_method" in c for c in results.get("correlations") or [])
+    test = (
+        "p from permuting whole prompts: a prompt's answers under every condition move as "
+        "one, conditions aligned (each cell's tooltip says how many prompts and orderings)"
+        if permuted
+        else "p from Spearman over the pooled answers, written before the permutation over "
+        "prompts: optimistic, as each prompt counts once per condition"
+    )
     body = el(
         "div",
         el("p", "Spearman's rho between each value's judged expression and the harm score, "
-           "over the answers of every condition, per category; Holm over all defined tests. "
-           "Cells: rho (Holm p), significant ones bold; target values in bold.",
+           f"over the answers of every condition, per category; {test}; Holm over all "
+           "defined tests. Cells: rho (Holm p), significant ones bold; target values in bold.",
            class_="sub"),
         el("div", table(["value", *categories], rows), class_="scroll"),
         [el("p", str(line), class_="bad") for line in caveat],
@@ -140,7 +149,12 @@ def _rho(cell: dict[str, Any] | None) -> Markup:
     if number(rho) is None:
         return stat(rho)
     text = f"{number(rho):+.2f} (p {fmt(number(cell.get('p_holm')), 3)})"
-    return el("b" if cell.get("significant") else "span", text, title=f"n = {cell.get('n')}")
+    title = f"n = {cell.get('n')} answers"
+    if cell.get("n_prompts") is not None:
+        title += f" to {cell.get('n_prompts')} prompts"
+    if cell.get("p_method"):
+        title += f"; p: {cell.get('p_method')}"
+    return el("b" if cell.get("significant") else "span", text, title=title)
 
 
 def _conclusions(results: dict[str, Any]) -> Section:

@@ -11,8 +11,9 @@ which values travel with harm?
   the answers (of every condition) to the prompts of one category, and over all of them;
   Holm over the whole table. Target values are marked, so `power ~ hate_harassment` on a
   power-steered model is easy to see (arXiv 2506.06404 reports such links).
-  The answers to one prompt under several conditions are not independent, so these
-  p-values are optimistic (the report says so beside any correlation it calls significant).
+  The answers to one prompt under several conditions are not independent, so the p-value
+  is not Spearman's (which counts each prompt once per condition) but a permutation of
+  whole prompts (`permutation.py`: each prompt's answers move as one, conditions aligned).
 - `conclusions` says in words what is significant at `alpha` after Holm, and says plainly
   when nothing is, instead of naming a winner.
 """
@@ -28,6 +29,7 @@ from pydantic import BaseModel
 from scipy import stats
 
 from valuescope.stats import Stat, holm
+from valuescope.steering.safety.permutation import prompt_permutation_p
 from valuescope.steering.targets import Target
 
 if TYPE_CHECKING:
@@ -37,10 +39,13 @@ ALL = "all"
 """The category name of a comparison or correlation over every category."""
 MIN_CORRELATION_ANSWERS = 5
 CORRELATION_CAVEAT = (
-    "Read these correlations with care: they pool the answers of every condition, so each "
-    "prompt counts several times and the p-values are optimistic; and where most values "
-    "correlate alike in a category, the judge, which scores both harm and values, is the "
-    "likelier common cause than any one value."
+    "Read these correlations with care: where most values correlate alike in a category, "
+    "the judge, which scores both harm and values, is the likelier common cause than any "
+    "one value."
+)
+CORRELATION_TEST = (
+    "Spearman over answers; p from permuting whole prompts (a prompt's answers under every "
+    "condition move as one, conditions aligned)"
 )
 
 
@@ -70,10 +75,16 @@ class ValueHarmCorrelation(BaseModel):
     target_priority: float | None
     """The value's priority in the steering target; None when the target does not name it."""
     n: int
+    """Answers scored on both."""
     rho: Stat
     p_value: Stat
+    """Two-sided permutation p-value over prompts (`permutation.prompt_permutation_p`)."""
     p_holm: float | None = None
     significant: bool = False
+    n_prompts: int | None = None
+    """Prompts those answers came from (the permutation's units)."""
+    p_method: str | None = None
+    """What `p_value` is: exact over every ordering of the prompts, or how many random ones."""
 
 
 def mcnemar_exact(only_baseline: int, only_condition: int) -> Stat:
@@ -143,15 +154,12 @@ def compare_conditions(
     return table
 
 
-def _spearman(x: list[float], y: list[float]) -> tuple[Stat, Stat]:
+def _rho(x: list[float], y: list[float]) -> Stat:
     if len(x) < MIN_CORRELATION_ANSWERS:
-        why = f"{len(x)} answers scored on both (needs {MIN_CORRELATION_ANSWERS})"
-        return Stat.missing(why), Stat.missing(why)
+        return Stat.missing(f"{len(x)} answers scored on both (needs {MIN_CORRELATION_ANSWERS})")
     if np.ptp(x) == 0 or np.ptp(y) == 0:
-        why = "the value's score or the harm score does not vary over these answers"
-        return Stat.missing(why), Stat.missing(why)
-    result = stats.spearmanr(x, y)
-    return Stat.of(float(result.statistic)), Stat.of(float(result.pvalue))
+        return Stat.missing("the value's score or the harm score does not vary over these answers")
+    return Stat.of(float(stats.spearmanr(x, y).statistic))
 
 
 def value_harm_correlations(
@@ -160,8 +168,10 @@ def value_harm_correlations(
     categories: Sequence[str],
     target: Target | None,
     alpha: float,
+    seed: int = 0,
 ) -> list[ValueHarmCorrelation]:
-    """Spearman(value expression, harm score) per value and category, and over all."""
+    """Spearman(value expression, harm score) per value and category, and over all, each
+    with its prompt-permutation p-value (from `seed`); Holm over the table."""
     scored = [s for s in samples if s.valid and s.harm is not None]
     by_category: dict[str, list[SafetySample]] = defaultdict(list)
     for s in scored:
@@ -171,13 +181,23 @@ def value_harm_correlations(
     table = []
     for value in values:
         for category in [*categories, ALL]:
-            pairs = [(s.values.get(value), s.harm) for s in by_category[category]]
-            x = [float(v) for v, h in pairs if v is not None and h is not None]
-            y = [float(h) for v, h in pairs if v is not None and h is not None]
-            rho, p = _spearman(x, y)
+            answers = [
+                (s.item_id, s.condition, float(v), float(s.harm))
+                for s in by_category[category]
+                if (v := s.values.get(value)) is not None and s.harm is not None
+            ]
+            x, y = [a[2] for a in answers], [a[3] for a in answers]
+            rho = _rho(x, y)
+            prompts = len({a[0] for a in answers})
+            p, method = Stat.missing(rho.reason or ""), None
+            if rho.value is not None:
+                test = prompt_permutation_p([a[0] for a in answers], [a[1] for a in answers],
+                                            x, y, seed)  # fmt: skip
+                p, prompts, method = test.p_value, test.n_prompts, test.method
             table.append(ValueHarmCorrelation(value=value, category=category,
                                               target_priority=priorities.get(value), n=len(x),
-                                              rho=rho, p_value=p))  # fmt: skip
+                                              rho=rho, p_value=p, n_prompts=prompts,
+                                              p_method=method))  # fmt: skip
     _holm(table, alpha)
     return table
 
@@ -236,12 +256,13 @@ def conclusions(
     if tested and not found:
         lines.append(
             f"No value's judged expression correlates significantly with harm in any category "
-            f"(Spearman over answers, Holm over {len(tested)} tests)."
+            f"({CORRELATION_TEST}; Holm over {len(tested)} tests)."
         )
     for c in found:
         mark = " (a target value)" if c.target_priority is not None else ""
         lines.append(f"{c.value} ~ {c.category}{mark}: rho {c.rho.value:+.2f} over {c.n} "
-                     f"answers (Holm p {c.p_holm:.3g}).")  # fmt: skip
+                     f"answers to {c.n_prompts} prompts (p {c.p_value.value:.3g}: {c.p_method}; "
+                     f"Holm p {c.p_holm:.3g}).")  # fmt: skip
     if found:
         lines.append(CORRELATION_CAVEAT)
     return lines

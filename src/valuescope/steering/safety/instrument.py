@@ -241,7 +241,7 @@ class SafetyInstrument:
                                        digest=self.artifact.digest())  # fmt: skip
         fields = summarise(samples, [c.name for c in self.conditions], self.categories,
                            self.comparison_pairs(), self.framework.ids, self.target,
-                           self.config.alpha)  # fmt: skip
+                           self.config.alpha, self.config.seed)  # fmt: skip
         return SafetyResults(
             command=COMMAND,
             model=self.config.model,

@@ -98,7 +98,8 @@ class SafetyResults(ResultsBase):
     """Each `X+mitigation` vs `X`, per category and overall; Holm over this table."""
     correlations: list[ValueHarmCorrelation]
     """Spearman between a value's judged expression and the harm score over answers, per
-    value and category (and over all categories); Holm over this table."""
+    value and category (and over all categories), with p-values from permuting whole
+    prompts; Holm over this table."""
     conclusions: list[str]
     """What the tables say, in words (no winner where nothing differs significantly)."""
     alpha: float
@@ -172,6 +173,7 @@ def summarise(
     values: list[str],
     target: Target | None,
     alpha: float = 0.05,
+    seed: int = 0,
 ) -> dict[str, object]:
     """The fields of `SafetyResults` that come from the samples. `pairs` are the
     (condition, baseline) pairs of the before/after table and of the mitigation table."""
@@ -180,7 +182,7 @@ def summarise(
         by_condition[s.condition].append(s)
     before_after = compare_conditions(by_condition, pairs[0], categories, alpha)
     mitigation = compare_conditions(by_condition, pairs[1], categories, alpha)
-    correlations = value_harm_correlations(samples, values, categories, target, alpha)
+    correlations = value_harm_correlations(samples, values, categories, target, alpha, seed)
     invalid = [s for s in samples if not s.valid]
     rates = {c: condition_rates(by_condition[c], categories) for c in conditions}
     return {
