@@ -171,3 +171,39 @@ def test_a_respondents_item_score_is_the_mean_over_orders_of_valid_answers() -> 
     assert ids == ["r1", "r2"]
     assert matrix[0].tolist() == [3.0, 1.0]  # the mean of both orders; the invalid one left out
     assert math.isnan(matrix[1, 0]) and matrix[1, 1] == 4.0
+
+
+@pytest.mark.slow
+def test_a_crossed_design_resamples_personas_end_to_end(tmp_path: Path) -> None:
+    """`--design full --personas 12`: 12 personas x 36 phrasings = 432 respondents who share
+    12 personas. The engine hands the personas to the statistics: every interval leaves a
+    persona out at a time, and the CLI and the report say so; validity's correlations and
+    gap do the same."""
+    out = tmp_path / "run"
+    result = RUNNER.invoke(
+        app, ["measure", "--model", "sim", "--framework", "bigfive", "--design", "full",
+              "--personas", "12", "--limit", "15", "--paraphrases", "0", "--no-cache",
+              "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "95% intervals resample the 12 personas" in " ".join(result.output.split())
+    respondents = json.loads((out / "results.json").read_text())["respondents"]
+    for dim, d in respondents["dimensions"].items():
+        rel = d["reliability"]
+        assert (rel["n_respondents"], rel["n_clusters"]) == (432, 12), dim
+        for name in ("alpha", "lambda6", "omega"):
+            stat = rel[name]
+            assert stat["method"] == "jackknife over 12 personas, ln(1 - x) scale", (dim, name)
+            assert stat["ci_low"] <= stat["value"] <= stat["ci_high"] <= 1.0
+    from valuescope.report import render_report
+
+    assert "resample the 12 personas" in render_report(out)
+    validity = RUNNER.invoke(
+        app, ["validity", "--model", "sim", "--instruments", "bigfive,bigfive_short",
+              "--design", "full", "--personas", "12", "--limit", "15", "--paraphrases", "0",
+              "--no-cache", "--out", str(tmp_path / "validity")],
+    )  # fmt: skip
+    assert validity.exit_code in (0, 4), validity.output
+    mtmm = json.loads((tmp_path / "validity" / "validity.json").read_text())["mtmm"]
+    assert mtmm["discriminant_gap"]["method"] == "jackknife over 12 personas"
+    assert all(c["r"]["method"] == "jackknife over 12 personas" for c in mtmm["convergent"])

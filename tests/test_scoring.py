@@ -111,8 +111,11 @@ def test_cronbach_alpha_hand_computed() -> None:
     assert cronbach_alpha(m).value == pytest.approx(6 / 7)
     assert cronbach_alpha(m[:2]).value is None
     assert "3 administrations" in (cronbach_alpha(m[:2]).reason or "")
+    # a missing cell costs its administration (row), not its item: 2 rows are too few
     with_gap = np.array([[1.0, np.nan, 2.0], [2.0, 1.0, 3.0], [3.0, 2.0, 3.0]])
-    assert cronbach_alpha(with_gap).value == pytest.approx(6 / 7)  # the gappy item is dropped
+    assert "has 2" in (cronbach_alpha(with_gap).reason or "")
+    more = np.vstack([with_gap, [[3.0, 3.0, 4.0]]])
+    assert cronbach_alpha(more).value == pytest.approx(cronbach_alpha(more[1:]).value)
 
 
 def test_bootstrap_ci_is_deterministic_and_brackets_the_mean() -> None:

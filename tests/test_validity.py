@@ -230,8 +230,8 @@ def test_a_users_csv_instrument_with_a_mapping(tmp_path: Path) -> None:
     # stays, so the gap moves only by the convergent r that turned negative.
     flipped_m = reversed_.mtmm
     assert flipped_m.mean_discriminant.value == pytest.approx(m.mean_discriminant.value)
-    assert flipped_m.discriminant_gap.value == pytest.approx(
-        (m.discriminant_gap.value or 0.0) - 2 * (before["neuroticism"] or 0.0) / len(BIG_FIVE)
+    assert flipped_m.discriminant_gap.uncorrected == pytest.approx(
+        (m.discriminant_gap.uncorrected or 0.0) - 2 * (before["neuroticism"] or 0.0) / len(BIG_FIVE)
     )
 
 

@@ -90,8 +90,18 @@ def print_validity(results: ConstructValidityResults, files: list[Path]) -> None
         f"(different traits across instruments): {fmt(m.mean_discriminant.value)}",
         highlight=False,
     )
+    gap = m.discriminant_gap
+    how = ", ".join(
+        part
+        for part in (
+            "bias-corrected" if gap.uncorrected is not None else "",
+            f"uncorrected {fmt(gap.uncorrected)}" if gap.uncorrected is not None else "",
+            gap.method or "",
+        )
+        if part
+    )
     console.print(
-        f"discriminant gap: {ci_cell(m.discriminant_gap)} (rule: >= {m.gap_min:.2f})",
+        f"discriminant gap: {ci_cell(gap)}{f' ({how})' if how else ''} (rule: >= {m.gap_min:.2f})",
         highlight=False,
     )
     console.print(

@@ -87,6 +87,10 @@ def _rules(mtmm: dict[str, Any], passed: object) -> Section:
         "mean discriminant |r|": stat(mtmm.get("mean_discriminant")),
         "discriminant gap [95% CI]": stat(mtmm.get("discriminant_gap")),
     }
+    gap = mtmm.get("discriminant_gap") or {}
+    if gap.get("uncorrected") is not None:
+        summary["gap bias-corrected by"] = el("span", str(gap.get("method") or "the jackknife"))
+        summary["gap before the correction"] = el("span", fmt(gap.get("uncorrected")))
     checks = [
         [f"convergent: every trait's r >= {fmt(minimum)}", _pass(mtmm.get("convergent_pass"))],
         [f"discriminant: gap (convergent - discriminant) >= {fmt(gap_min)}",
