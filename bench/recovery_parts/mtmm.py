@@ -268,7 +268,7 @@ def print_mtmm(rec: MTMMRecovery) -> None:
         print(
             f"    {'':<11}{'discriminant gap':<18}{arm.population_gap:>13.3f}"
             f"{arm.mean_gap():>9.3f}{arm.mean_gap() - arm.population_gap:>+12.3f}"
-            f"{f'{arm.gap_coverage()}/{n_rep} (boot.)':>18}"
+            f"{f'{arm.gap_coverage()}/{n_rep} (jack.)':>18}"
         )
     null = math.sqrt(2.0 / (math.pi * (rec.respondents - 1)))
     print(
