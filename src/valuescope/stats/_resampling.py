@@ -107,6 +107,11 @@ class Clusters:
             )
         return None
 
+    def members(self) -> Matrix:
+        """clusters x rows: 1 where the row belongs to the cluster."""
+        member: Matrix = (self.codes[None, :] == np.arange(self.count)[:, None]).astype(float)
+        return member
+
     def leave_one_out(self) -> Matrix:
         """groups x rows: the row weights of each jackknife sample (one cluster left out).
 
@@ -224,6 +229,7 @@ def jackknife_ci(
     bias_corrected: bool = False,
     level: float = 0.95,
     bounds: tuple[float, float] = (-math.inf, math.inf),
+    se: float | None = None,
 ) -> CIStat:
     """The estimate with its jackknife t-interval over clusters (or rows): the intervals over
     respondents, which resample personas when respondents share them.
@@ -236,7 +242,8 @@ def jackknife_ci(
     Fisher's atanh for correlations. `bias_corrected` reports Quenouille's estimate
     h^-1(G u - (G - 1) mean(u_(-c))) instead, which removes the bias's 1/G term, for
     statistics whose bias is large at our sizes (lambda6, the MTMM gap); `uncorrected` then
-    keeps the textbook value.
+    keeps the textbook value. `se` replaces the jackknife's standard error (on the identity
+    scale) where the caller has a better one (the MTMM gap: `_mtmm._corrected_gap_sd`).
 
     Why not the bootstrap: on 20 personas x 9 phrasings the recovery bench (part g) found
     the BC bootstrap over personas covering 0.90 (alpha), 0.84 (lambda6, even bias-corrected
@@ -258,7 +265,8 @@ def jackknife_ci(
         )
     mean = float(u_loo.mean())
     centre = n * u - (n - 1) * mean if bias_corrected else u
-    se = math.sqrt((n - 1) / n * float(((u_loo - mean) ** 2).sum()))
+    if se is None:
+        se = math.sqrt((n - 1) / n * float(((u_loo - mean) ** 2).sum()))
     half = float(special.stdtrit(n - 1, 0.5 + level / 2.0)) * se
     value, low, high = (float(x) for x in back(np.array([centre, centre - half, centre + half])))
     low, high = min(low, high), max(low, high)
