@@ -133,8 +133,8 @@ def test_frameworks_lists_ids_aliases_and_banks() -> None:
     assert rows["mft6"][1].startswith("mft, moral_foundations")
     assert rows["schwartz10"][1].startswith("schwartz") and rows["schwartz10"][4] == "90"
     assert rows["ethics5"][4] == "-"  # no bank ships for it: measure needs --items
-    assert rows["bigfive"][5].startswith("bigfive_short,")  # and ipip_neo300 (wrapped)
-    assert "ipip_neo300" in result.output
+    assert rows["bigfive"][5].startswith("bigfive_short,")  # ipip50, ipip_neo300 (wrapped)
+    assert "ipip50" in result.output and "ipip_neo300" in result.output
 
 
 def test_a_shipped_bank_is_named_by_its_id(tmp_path: Path) -> None:

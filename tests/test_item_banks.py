@@ -31,7 +31,7 @@ def _is_item_bank(path: Path) -> bool:
 
 
 BANK_IDS = sorted(p.stem for p in BANK_DIR.glob("*.yaml") if _is_item_bank(p))
-PUBLISHED_BANKS = {"ipip_neo300"}
+PUBLISHED_BANKS = {"ipip50", "ipip_neo300"}
 """Published inventories, shipped as their authors wrote them: no paraphrases of ours, and
 items of one facet worded alike by design. The wording rules below are for our own banks."""
 OWN_BANK_IDS = [b for b in BANK_IDS if b not in PUBLISHED_BANKS]

@@ -23,6 +23,7 @@ from valuescope.instruments.likert.items import (
     ResponseScale,
     builtin_item_bank_path,
     load_item_bank,
+    shipped_item_banks,
 )
 from valuescope.instruments.likert.prompts import Condition, Order, build_messages
 from valuescope.models import (
@@ -250,8 +251,9 @@ def test_a_higher_trait_gives_a_higher_score_on_keyed_items(bigfive: ItemBank) -
 def test_item_parameters_follow_the_design() -> None:
     fixed = simulated(threshold_jitter=0.0, threshold_range=[-1.5, 3.0]).true_parameters()
     assert {p.discrimination for p in fixed.items} == {1.5}
-    # The framework's shipped banks: bigfive (5 points) and bigfive_short (7 points).
-    assert {p.bank for p in fixed.items} == {"bigfive", "bigfive_short", "ipip_neo300"}
+    # The framework's shipped banks: bigfive (5 points), bigfive_short (7 points), ipip50 and
+    # ipip_neo300 (5 points).
+    assert {p.bank for p in fixed.items} == {"bigfive", "bigfive_short", "ipip50", "ipip_neo300"}
     assert {tuple(p.thresholds) for p in fixed.items if p.bank == "bigfive"} == {
         (-1.5, 0.0, 1.5, 3.0)
     }
@@ -401,6 +403,31 @@ def test_two_instruments_of_one_trait_share_it(tmp_path: Path, bigfive: ItemBank
         assert choice.probs == pytest.approx(
             grm(theta, q.discrimination, q.thresholds, 1), abs=1e-12
         )
+
+
+def test_every_shipped_big_five_item_is_answered_from_its_own_bank_and_id() -> None:
+    """The four shipped Big Five banks word items alike: IPIP-50 and `bigfive` share "I have
+    a vivid imagination." (other scales), IPIP-50 and IPIP-NEO-300 share the same scale and
+    near-identical wordings ("I have a vivid imagination" without the period). Each item's
+    prompt must be answered with its own bank's and id's parameters and residual."""
+    model = simulated(discrimination_sd=0.4, threshold_jitter=0.5)
+    parameters = {(p.bank, p.item_id): p for p in model.true_parameters().items}
+    framework = load_framework("bigfive")
+    banks = [b for b, (owner, _) in shipped_item_banks().items() if owner == "bigfive"]
+    assert sorted(banks) == ["bigfive", "bigfive_short", "ipip50", "ipip_neo300"]
+    wrong = []
+    for bank_id in banks:
+        bank = load_item_bank(shipped_item_banks()[bank_id][1], framework)
+        for item in bank.items:
+            p = parameters[(bank_id, item.id)]
+            theta = model.item_trait(PERSONAS[2], bank_id, item.id)
+            expected = grm(theta, p.discrimination, p.thresholds, p.polarity)
+            choice = ask(
+                model, messages_for(item, bank.scale, "asc", PERSONAS[2]), labels(bank.scale)
+            )
+            if choice.probs != pytest.approx(expected, abs=1e-12):
+                wrong.append(f"{bank_id}:{item.id} {item.text!r}")
+    assert not wrong, wrong
 
 
 def test_aliases_merge_dimensions_and_unrelated_frameworks_change_nothing() -> None:

@@ -374,6 +374,44 @@ def test_the_shipped_ipip_neo_300_decides_every_trait_beside_bigfive(tmp_path: P
     assert results.verdict.level == "interpretable"
 
 
+def test_the_shipped_ipip_50_decides_every_trait_beside_bigfive(tmp_path: Path) -> None:
+    """IPIP-50 (Goldberg's 1992 Big-Five markers, public domain) ships as a Big Five bank:
+    10 items per factor with IPIP's keys, factor IV (Emotional Stability) scored as
+    neuroticism with its keys flipped. On sim every trait is decided, and the statement it
+    shares with `bigfive` ("I have a vivid imagination.") is answered in both runs."""
+    from valuescope.frameworks import load_framework
+    from valuescope.instruments.likert.items import load_item_bank, shipped_item_banks
+
+    framework_id, path = shipped_item_banks()["ipip50"]
+    bank = load_item_bank(path, load_framework(framework_id))
+    assert framework_id == "bigfive" and bank.scale.anchors[-1] == "Very accurate"
+    counts = {d: len(bank.for_dimension(d)) for d in BIG_FIVE}
+    assert counts == dict.fromkeys(BIG_FIVE, 10)
+    reverse = {d: sum(i.polarity == -1 for i in bank.for_dimension(d)) for d in BIG_FIVE}
+    assert reverse == {"openness": 3, "conscientiousness": 4, "extraversion": 5,
+                       "agreeableness": 4, "neuroticism": 2}  # fmt: skip
+    keyed = {i.id: (i.dimension, i.polarity, i.text) for i in bank.items}
+    assert keyed["EXT1"] == ("extraversion", 1, "I am the life of the party.")
+    assert keyed["AGR1"] == ("agreeableness", -1, "I feel little concern for others.")
+    assert keyed["CSN8"] == ("conscientiousness", -1, "I shirk my duties.")
+    assert keyed["EST1"] == ("neuroticism", 1, "I get stressed out easily.")  # IPIP: - keyed
+    assert keyed["EST2"] == ("neuroticism", -1, "I am relaxed most of the time.")  # IPIP: +
+    assert keyed["EST4"] == ("neuroticism", -1, "I seldom feel blue.")  # IPIP: + keyed
+    assert keyed["OPN3"] == ("openness", 1, "I have a vivid imagination.")
+    assert keyed["OPN6"] == ("openness", -1, "I do not have a good imagination.")
+    # --limit 25: 5 items per trait of each bank, the shared statement among them
+    code, output = validity(tmp_path / "out", "--instruments", "ipip50,bigfive", "--limit", "25")
+    assert code == 0, output
+    results = read_results(tmp_path / "out")
+    assert all(c.r.value is not None and c.r.value >= 0.6 for c in results.mtmm.convergent)
+    assert {c.trait for c in results.mtmm.convergent} == set(BIG_FIVE)
+    assert results.passed is True and results.verdict is not None
+    assert results.verdict.level == "interpretable"
+    for run in ("measure-1-ipip50", "measure-2-bigfive"):
+        overall = json.loads((tmp_path / "out" / run / "results.json").read_text())["overall"]
+        assert overall["n_invalid"] == 0, run
+
+
 def test_the_audits_gap_interval_contains_its_estimate(tmp_path: Path) -> None:
     """The audit's reproducer: this command wrote `discriminant_gap` 0.731 with CI [0.736,
     0.762], a BC bootstrap interval shifted past its own estimate by the upward bias of the
