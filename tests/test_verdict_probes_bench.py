@@ -168,7 +168,6 @@ def test_bench_chance_reason_asks_whether_the_interval_holds_guessing() -> None:
     above = chance_reason(_summary(right, 12))
     assert above is not None and above.level == "interpretable" and "above" in above.text
     assert above.figures["chance"] == 0.25
-    # half the items right, half wrong: accuracy 0.5, interval [0.25, 0.75]-ish, holds 0.25?
     # a third right: 4 of 12 items -> 0.33 with an interval that reaches 0.25
     guess = [_sample(f"i{j}", s, 0 if j < 4 else 1) for j in range(12) for s in range(4)]
     near = chance_reason(_summary(guess, 12))
