@@ -327,6 +327,7 @@ def test_cli_table_and_report_show_both_accuracies_and_old_results_still_render(
         for key in ("ci_reason", "ci_valid_reason", "n_items_valid"):
             del a[key]
     del old["figures"]["type_accuracy_valid"]
+    old["verdict"] = None  # results that old had none (its chance reason quotes 0.67)
     path.write_text(json.dumps(old))
     html = write_report(tmp_path / "run").read_text()
     assert "were written before invalid answers counted as wrong" in html

@@ -12,7 +12,11 @@ POSITION_SHARE_NOT = 0.5
 (`stats.position_check`): the answers follow where an option is listed at least as much as
 what the item says, the failure Dominguez-Olmedo et al. (2023, arXiv 2306.07951) found
 once option order was varied. At 0.5 order and content weigh the same; beyond it the
-order-balanced score is mostly order cancelling itself, so it is *not interpretable*."""
+order-balanced score is mostly order cancelling itself, so it is *not interpretable*.
+
+`bench` reads the same thresholds against its own share (`bench.position.order_pairs`): of
+the pairs of answers to one item under two option orders that kept either the option or the
+letter, the share that kept the letter. At 0.5 a letter is kept as often as an option."""
 
 POSITION_SHARE_CARE = 0.2
 """Option order explains a fifth or more of that variance: *interpret with care*. A
@@ -62,6 +66,19 @@ MIN_ITEMS = 3
 """Items per dimension below which a dimension's CI and consistency statistics are missing
 (`likert.summary.ITEMS_NEEDED`): *interpret with care*."""
 
+PROBES_MIN_QUESTIONS = 3
+"""Probes scored per dimension below which the dimension's profile score has no interval
+(`stats.MIN_UNITS_T_CI`: at 2 questions a t-interval is mean +- 12.7 sd / sqrt(2) and spans
+the 0-1 range): *interpret with care*."""
+
+BENCH_MIN_ITEMS = 10
+"""Items below which a benchmark's accuracy interval promises more than it holds: the 95%
+percentile bootstrap over k items is narrower than the t-interval by sqrt((k-1)/k) * 1.96 /
+t(0.975, k-1), so it covers P(|t_(k-1)| < 1.96 sqrt((k-1)/k)) even for normal item scores:
+0.87 at 6 items, 0.90 at 10, 0.93 at 20. Skewed item scores (shares of orders right, often 0
+or 1) cover less (`stats.mean_t_ci` records 0.80 at 6 items).
+A convention: 90% of the promised 95%. Below it, *interpret with care*."""
+
 MIN_RESPONDENTS = 20
 """Simulated respondents with scores below which reliability over respondents is too
 uncertain to read: *interpret with care*. At 20 respondents, 5 items and alpha 0.8, Feldt's
@@ -75,6 +92,7 @@ Field 2013); a negative one usually is a reverse key not followed."""
 
 __all__ = [
     "ACQUIESCENCE_CARE",
+    "BENCH_MIN_ITEMS",
     "INVALID_SHARE_CARE",
     "INVALID_SHARE_NOT",
     "ITEM_REST_FLOOR",
@@ -84,6 +102,7 @@ __all__ = [
     "ORDER_FORMS_FLOOR",
     "POSITION_SHARE_CARE",
     "POSITION_SHARE_NOT",
+    "PROBES_MIN_QUESTIONS",
     "TEXT_AGREEMENT_CARE",
     "TEXT_AGREEMENT_NOT",
 ]

@@ -13,8 +13,11 @@ A run whose answers cannot be scored at all is not given a verdict but a *failur
 (`ResultsBase.failure`): the CLI ends it with exit code 4 and `valuescope runs` lists it
 as `failed`.
 
-Each instrument builds its reasons from its own figures against `valuescope.thresholds`;
-this module only holds the types and how reasons combine (the worst level decides).
+Each instrument builds its reasons from its own figures against `valuescope.thresholds`
+(`instruments/likert/verdict.py`, `instruments/probes/verdict.py`,
+`instruments/bench/verdict.py`); this module holds the types, how reasons combine (the worst
+level decides), and the checks every instrument words alike (`invalid_reason`,
+`option_mass_reason`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from valuescope import thresholds as t
 
 Level = Literal["interpretable", "interpret with care", "not interpretable"]
 LEVELS: tuple[Level, ...] = ("interpretable", "interpret with care", "not interpretable")
@@ -78,4 +83,61 @@ def worse(a: Level, b: Level) -> Level:
     return a if LEVELS.index(a) >= LEVELS.index(b) else b
 
 
-__all__ = ["LEVELS", "Figure", "Level", "Reason", "Verdict", "worse"]
+def level_of(value: float, not_at: float, care_at: float, higher_is_worse: bool) -> Level:
+    """The level of `value` against a not-interpretable and a care threshold: at or past
+    `not_at` (or below it, when lower is worse) not interpretable, then care."""
+    if higher_is_worse:
+        past_not, past_care = value >= not_at, value >= care_at
+    else:
+        past_not, past_care = value < not_at, value < care_at
+    if past_not:
+        return "not interpretable"
+    return "interpret with care" if past_care else "interpretable"
+
+
+def percent(x: float) -> str:
+    """`0.123` -> `12%`."""
+    return f"{100 * x:.0f}%"
+
+
+def invalid_reason(n_invalid: int, n: int, detail: str = "") -> Reason:
+    """The share of answers that could not be scored, against `INVALID_SHARE_*`; `detail`
+    (e.g. "2 empty, 1 judgement unreadable") follows the percentage."""
+    share = n_invalid / n if n else 1.0
+    level = level_of(share, t.INVALID_SHARE_NOT, t.INVALID_SHARE_CARE, higher_is_worse=True)
+    shown = percent(share) + (f", {detail}" if detail else "")
+    return Reason(
+        check="invalid",
+        level=level,
+        text=f"{n_invalid} of {n} answers invalid ({shown}; >= {percent(t.INVALID_SHARE_CARE)} "
+        f"needs care, >= {percent(t.INVALID_SHARE_NOT)} is not interpretable)",
+        figures={"n_invalid": n_invalid, "n_samples": n, "share": share},
+    )
+
+
+def option_mass_reason(mass: float | None) -> Reason | None:
+    """The mean probability on the options against `OPTION_MASS_CARE` (None: not known)."""
+    if mass is None:
+        return None
+    level: Level = "interpret with care" if mass < t.OPTION_MASS_CARE else "interpretable"
+    return Reason(
+        check="option_mass",
+        level=level,
+        text=f"mean probability on the options {mass:.2f} (< {t.OPTION_MASS_CARE} needs care: "
+        "below it the model says something other than an option as often as it answers)",
+        figures={"option_mass": mass},
+    )
+
+
+__all__ = [
+    "LEVELS",
+    "Figure",
+    "Level",
+    "Reason",
+    "Verdict",
+    "invalid_reason",
+    "level_of",
+    "option_mass_reason",
+    "percent",
+    "worse",
+]

@@ -4,7 +4,8 @@ several option orders, scored from `choose` or from a parsed written answer.
 Load the benchmark's items -> items x orders as requests (`requests.py`; or the
 benchmark's own design, e.g. learning's conditions) -> one `BenchSample` per answer ->
 accuracy, position bias, agreement, information gain (`summary.py`) and the benchmark's own
-figures. The engine runs it (model, run directory, resume, pool, progress).
+figures -> the verdict, or the failure of a run with nothing to read (`verdict.py`). The
+engine runs it (model, run directory, resume, pool, progress).
 
 Items with images are sent with them to a backend that accepts images
 (`supports_images`); on a text-only one (the embedded model, `--no-images`) they are not
@@ -41,6 +42,7 @@ from valuescope.instruments.bench.requests import (
     reason_messages,
 )
 from valuescope.instruments.bench.summary import CI_METHOD, BenchSummary, summarise
+from valuescope.instruments.bench.verdict import bench_failure, bench_verdict
 from valuescope.models import Choice, GenerateConfig, Message, RunUsage, supports_images
 from valuescope.runs import ResultsBase
 
@@ -212,7 +214,7 @@ class BenchInstrument:
                 f"{skipped_items} image items ({len(skipped)} requests) were skipped: "
                 "the backend reads text only"
             )
-        return BenchResults(
+        results = BenchResults(
             command=COMMAND,
             model=self.config.model,
             benchmark=self.config.benchmark,
@@ -229,6 +231,9 @@ class BenchInstrument:
             usage=models.subject.usage,
             warnings=warnings,
         )
+        results.failure = bench_failure(results)
+        results.verdict = None if results.failure else bench_verdict(results)
+        return results
 
 
 def _by_option(order: Order, choice: Choice) -> list[float]:

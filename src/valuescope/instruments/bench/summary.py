@@ -21,6 +21,11 @@ out), the figure to read for what the model knows when it does answer.
   model's reasoning) - log p(answer) without it, for the right answer and for the answer
   the model gives after reasoning; the mean, and the share of items where reasoning lowered
   the right answer's probability (negative gain). Log-probabilities floor at 1e-12.
+- Order pairs (`position.order_pairs`): pairs of answers to one item under two orders that
+  kept the option, kept the position or changed both, and the share of position-kept
+  pairs, which the verdict reads.
+- `chance`: the accuracy of guessing, the mean over items of 1 / its number of options;
+  `option_mass`: the mean probability `choose` put on the options.
 - `skipped_items`: image items not asked (a text-only backend); they are in no figure.
 `accuracy_by` gives the same accuracy per value of an item field (language, type), for the
 benchmark modules' figures.
@@ -36,6 +41,7 @@ from pydantic import BaseModel, Field
 
 from valuescope.instruments.bench.items import BenchItem
 from valuescope.instruments.bench.parse import letters
+from valuescope.instruments.bench.position import OrderPairs, order_pairs
 from valuescope.instruments.bench.requests import BenchSample, log_prob
 
 CI_METHOD = "95% percentile bootstrap over items (2000 resamples)"
@@ -106,6 +112,12 @@ class BenchSummary(BaseModel):
     info_gain: InfoGain | None = None
     skipped_items: int = 0
     reasons: dict[str, str] = Field(default_factory=dict)
+    order_pairs: OrderPairs | None = None
+    """None in results written before it."""
+    chance: float | None = None
+    """The accuracy of guessing (mean over items of 1 / options); None without items."""
+    option_mass: float | None = None
+    """Mean probability on the options over the answers `choose` scored."""
 
 
 def show(value: float | None, digits: int = 2) -> str:
@@ -257,6 +269,7 @@ def summarise(
     if gain is None:
         reasons["info_gain"] = "not asked (--info-gain) or no valid answer"
     answered = {s.item_id for s in samples}
+    masses = [s.option_mass for s in samples if s.option_mass is not None]
     return BenchSummary(
         overall=accuracy(items, samples, seed),
         categories=by_category,
@@ -272,6 +285,9 @@ def summarise(
         info_gain=gain,
         skipped_items=skipped_items,
         reasons=reasons,
+        order_pairs=order_pairs(samples),
+        chance=_mean([1.0 / len(i.options) for i in items]),
+        option_mass=_mean(masses),
     )
 
 

@@ -17,30 +17,21 @@ respondent design without one scored respondent): the engine records it, the CLI
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from valuescope import thresholds as t
-from valuescope.verdict import Level, Reason, Verdict
+from valuescope.verdict import (
+    Level,
+    Reason,
+    Verdict,
+    invalid_reason,
+    level_of,
+    option_mass_reason,
+    percent,
+)
 
 if TYPE_CHECKING:
     from valuescope.instruments.likert.summary import MeasureResults
-
-
-def _level(value: float, not_at: float, care_at: float, higher_is_worse: bool) -> Level:
-    """The level of `value` against a not-interpretable and a care threshold."""
-    worse: Callable[[float, float], bool] = (
-        (lambda v, limit: v >= limit) if higher_is_worse else (lambda v, limit: v < limit)
-    )
-    if worse(value, not_at):
-        return "not interpretable"
-    if worse(value, care_at):
-        return "interpret with care"
-    return "interpretable"
-
-
-def _percent(x: float) -> str:
-    return f"{100 * x:.0f}%"
 
 
 def position_reason(results: MeasureResults) -> Reason:
@@ -54,7 +45,7 @@ def position_reason(results: MeasureResults) -> Reason:
             text=f"cannot tell option position from item content: {why}",
         )
     share = check.share.value
-    level = _level(share, t.POSITION_SHARE_NOT, t.POSITION_SHARE_CARE, higher_is_worse=True)
+    level = level_of(share, t.POSITION_SHARE_NOT, t.POSITION_SHARE_CARE, higher_is_worse=True)
     pulled = sorted(
         dim
         for dim, r in results.dimensions.items()
@@ -63,10 +54,10 @@ def position_reason(results: MeasureResults) -> Reason:
         and r.position.share.value >= t.POSITION_SHARE_NOT
     )
     text = (
-        f"option order explains {_percent(share)} of the answers' variance between items and "
+        f"option order explains {percent(share)} of the answers' variance between items and "
         f"orders (order sd {check.position_sd:.2f}, content sd {check.content_sd:.2f} scale "
-        f"points; >= {_percent(t.POSITION_SHARE_CARE)} needs care, >= "
-        f"{_percent(t.POSITION_SHARE_NOT)} is not interpretable)"
+        f"points; >= {percent(t.POSITION_SHARE_CARE)} needs care, >= "
+        f"{percent(t.POSITION_SHARE_NOT)} is not interpretable)"
     )
     if pulled:
         text += f"; {len(pulled)} of {len(results.dimensions)} dimensions past the limit"
@@ -116,32 +107,8 @@ def order_reason(results: MeasureResults) -> Reason | None:
     )
 
 
-def invalid_reason(results: MeasureResults) -> Reason:
-    o = results.overall
-    share = o.n_invalid / o.n_samples if o.n_samples else 1.0
-    level = _level(share, t.INVALID_SHARE_NOT, t.INVALID_SHARE_CARE, higher_is_worse=True)
-    return Reason(
-        check="invalid",
-        level=level,
-        text=f"{o.n_invalid} of {o.n_samples} answers invalid ({_percent(share)}; >= "
-        f"{_percent(t.INVALID_SHARE_CARE)} needs care, >= {_percent(t.INVALID_SHARE_NOT)} is "
-        "not interpretable)",
-        figures={"n_invalid": o.n_invalid, "n_samples": o.n_samples, "share": share},
-    )
-
-
-def option_mass_reason(results: MeasureResults) -> Reason | None:
-    mass = results.overall.option_mass
-    if mass is None:
-        return None
-    level: Level = "interpret with care" if mass < t.OPTION_MASS_CARE else "interpretable"
-    return Reason(
-        check="option_mass",
-        level=level,
-        text=f"mean probability on the options {mass:.2f} (< {t.OPTION_MASS_CARE} needs care: "
-        "below it the model says something other than an option as often as it answers)",
-        figures={"option_mass": mass},
-    )
+def _invalid_reason(results: MeasureResults) -> Reason:
+    return invalid_reason(results.overall.n_invalid, results.overall.n_samples)
 
 
 def text_reason(results: MeasureResults) -> Reason | None:
@@ -157,13 +124,13 @@ def text_reason(results: MeasureResults) -> Reason | None:
             text="no free answer named an option: text and log-probabilities cannot be compared",
         )
     agree = sum(c.n_agree for c in checks) / compared
-    level = _level(agree, t.TEXT_AGREEMENT_NOT, t.TEXT_AGREEMENT_CARE, higher_is_worse=False)
+    level = level_of(agree, t.TEXT_AGREEMENT_NOT, t.TEXT_AGREEMENT_CARE, higher_is_worse=False)
     return Reason(
         check="text",
         level=level,
-        text=f"free answers name the log-probability answer in {_percent(agree)} of {compared} "
-        f"checked (< {_percent(t.TEXT_AGREEMENT_CARE)} needs care, < "
-        f"{_percent(t.TEXT_AGREEMENT_NOT)} is not interpretable)",
+        text=f"free answers name the log-probability answer in {percent(agree)} of {compared} "
+        f"checked (< {percent(t.TEXT_AGREEMENT_CARE)} needs care, < "
+        f"{percent(t.TEXT_AGREEMENT_NOT)} is not interpretable)",
         figures={"agreement": agree, "n_compared": compared},
     )
 
@@ -182,7 +149,7 @@ def acquiescence_reason(results: MeasureResults) -> Reason | None:
         level=level,
         text=f"over {len(a.dimensions)} dimensions keyed both ways the model {leaning} at "
         f"{a.balanced_agreement:.2f} (midpoint {middle:g}; off by more than "
-        f"{_percent(t.ACQUIESCENCE_CARE)} of the scale needs care); forward and reverse items "
+        f"{percent(t.ACQUIESCENCE_CARE)} of the scale needs care); forward and reverse items "
         f"differ by {a.keying_gap:.2f} points",
         figures={
             "balanced_agreement": a.balanced_agreement,
@@ -244,8 +211,8 @@ def likert_verdict(results: MeasureResults) -> Verdict:
     found = [
         position_reason(results),
         order_reason(results),
-        invalid_reason(results),
-        option_mass_reason(results),
+        _invalid_reason(results),
+        option_mass_reason(results.overall.option_mass),
         text_reason(results),
         acquiescence_reason(results),
         items_reason(results),

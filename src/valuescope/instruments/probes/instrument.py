@@ -12,7 +12,8 @@ agreement` correlates them with the same personas' questionnaire scores.
 Requests are ordered respondent by respondent (the persona framing is the shared prefix);
 each request is two calls, the answer and its judgement, and a rerun reuses both from the
 cache. An empty answer or an unreadable judgement is kept as an invalid sample with its
-reason and counted.
+reason and counted. The profile's verdict, or the failure of a run with nothing to read, is
+`verdict.py`'s.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from valuescope.instruments.probes.bank import (
     load_probes,
     select_probes,
 )
-from valuescope.instruments.probes.summary import ProbeSample, ProbesResults, summarise
+from valuescope.instruments.probes.summary import EMPTY, ProbeSample, ProbesResults, summarise
+from valuescope.instruments.probes.verdict import probes_failure, probes_verdict
 from valuescope.judges import Judge, JudgeMode
 from valuescope.models import GenerateConfig, Message, user
 from valuescope.respondents import PERSONA_FRAMING, Persona
@@ -166,7 +168,7 @@ class ProbesInstrument:
         dimension = request.probe.dimension
         if not text:
             return [ProbeSample(item_id=item_id, condition=condition, valid=False,
-                                invalid_reason="empty answer", persona=persona,
+                                invalid_reason=EMPTY, persona=persona,
                                 dimension=dimension, answer="")]  # fmt: skip
         judge = Judge(
             models.judge, self.framework, self.config.judge_mode, self.config.min_option_mass
@@ -181,7 +183,7 @@ class ProbesInstrument:
     def summarise(self, samples: list[ProbeSample], models: Models) -> ProbesResults:
         wanted = {r.key for r in self.requests()}
         samples = [s for s in samples if s.key in wanted]
-        return ProbesResults(
+        results = ProbesResults(
             command=COMMAND,
             model=self.config.model,
             judge=self.config.judge or self.config.model,
@@ -195,6 +197,9 @@ class ProbesInstrument:
                 self.framework.ids, self.probes, samples, self.config.n_boot
             ),
         )
+        results.failure = probes_failure(results)
+        results.verdict = None if results.failure else probes_verdict(results)
+        return results
 
     def _warnings(self, samples: list[ProbeSample]) -> list[str]:
         warnings = self.config.notes([])

@@ -6,7 +6,9 @@ A question's score on a dimension is the mean judged P(expressed) over its valid
 measures), none below 3 questions or when every question scores the same.
 Only the model's own answers (no persona) enter the profile. `on_target` is the same mean
 over the questions that put that dimension at stake (their `dimension`), which says whether
-the model takes that value's side when it is the one in question. With personas, each
+the model takes that value's side when it is the one in question; `off_target` is the mean
+over the questions that put another dimension at stake (the verdict's content check compares
+the two). With personas, each
 persona's profile (its mean over questions) is kept for `agreement`.
 """
 
@@ -23,6 +25,9 @@ from valuescope.judges import JudgeMode, ScoreMethod
 from valuescope.models import RunUsage
 from valuescope.runs import ResultsBase, SampleRecord
 from valuescope.stats import CIStat, mean_t_ci
+
+EMPTY = "empty answer"
+"""The invalid reason of an answer with no text (it is not judged)."""
 
 
 class ProbeSample(SampleRecord):
@@ -46,6 +51,9 @@ class ProbeDimension(BaseModel):
     """The same mean over the questions that put this dimension at stake."""
     n_questions: int
     n_on_target: int
+    off_target: float | None = None
+    """The same mean over the questions that put another dimension at stake (None in
+    results written before it, or without such questions)."""
 
 
 class ProbesResults(ResultsBase):
@@ -56,6 +64,8 @@ class ProbesResults(ResultsBase):
     dimensions: dict[str, ProbeDimension]
     n_answers: int
     n_invalid: int
+    n_empty: int = 0
+    """Invalid answers that were empty (the others: judgements that could not be read)."""
     invalid_reasons: dict[str, int] = Field(default_factory=dict)
     score_methods: dict[str, int] = Field(default_factory=dict)
     mean_answer_words: float | None = None
@@ -82,6 +92,11 @@ def _dimension(
 ) -> ProbeDimension:
     means = question_means(own, dimension)
     targeted = [means[p.id] for p in probes if p.dimension == dimension and p.id in means]
+    others = [
+        means[p.id]
+        for p in probes
+        if p.dimension is not None and p.dimension != dimension and p.id in means
+    ]
     values = np.asarray(list(means.values()), dtype=float)
     if values.size == 0:
         score = CIStat.missing("no valid judged answer")
@@ -97,6 +112,7 @@ def _dimension(
         on_target=float(np.mean(targeted)) if targeted else None,
         n_questions=int(values.size),
         n_on_target=len(targeted),
+        off_target=float(np.mean(others)) if others else None,
     )
 
 
@@ -123,6 +139,7 @@ def summarise(
         "dimensions": {d: _dimension(d, probes, own, n_boot) for d in dimensions},
         "n_answers": len(samples),
         "n_invalid": len(invalid),
+        "n_empty": sum(s.invalid_reason == EMPTY for s in invalid),
         "invalid_reasons": dict(
             Counter(s.invalid_reason or "unknown" for s in invalid).most_common(5)
         ),
