@@ -47,13 +47,13 @@ import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
 from valuescope.datasets import DataFileError
+from valuescope.engine import run_finished
 from valuescope.frameworks import Framework, load_framework
 from valuescope.instruments.likert.instrument import COMMAND as MEASURE_COMMAND
 from valuescope.instruments.likert.instrument import MeasureConfig
 from valuescope.instruments.likert.items import ResponseScale
 from valuescope.instruments.likert.scoring import LikertSample
 from valuescope.instruments.likert.summary import MeasureResults, item_scores, score_ci
-from valuescope.report import save_report
 from valuescope.runs import SCHEMA_VERSION, RunStore, RunStoreError
 from valuescope.stats import (
     Stat,
@@ -483,7 +483,7 @@ def write_compare(results: CompareResults, out: Path) -> Path:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(results.model_dump(mode="json"), indent=2) + "\n")
     os.replace(tmp, path)
-    save_report(out)
+    run_finished(out)
     return path
 
 

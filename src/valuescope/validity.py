@@ -42,7 +42,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from valuescope.datasets import DataFileError, load_yaml_located, located_error
-from valuescope.engine import ConfigError, Progress, RunConfig, resume, run
+from valuescope.engine import ConfigError, Progress, RunConfig, resume, run, run_finished
 from valuescope.frameworks import Framework, load_framework
 from valuescope.instruments.likert.design import DesignName, persona_of
 from valuescope.instruments.likert.instrument import COMMAND as MEASURE_COMMAND
@@ -51,7 +51,6 @@ from valuescope.instruments.likert.named import InstrumentSpec, resolve_instrume
 from valuescope.instruments.likert.respondent_summary import RespondentDesign, respondent_scores
 from valuescope.instruments.likert.scoring import LikertSample
 from valuescope.instruments.likert.summary import MeasureResults
-from valuescope.report import save_report
 from valuescope.runs import MANIFEST, RESULTS, RunStore, default_run_dir, package_versions
 from valuescope.stats import CriterionCorrelation, MTMMResult, criterion_validity, mtmm
 from valuescope.verdict import Reason, Verdict
@@ -628,7 +627,7 @@ def write_validity(results: ConstructValidityResults, out: Path) -> list[Path]:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(results.model_dump(mode="json"), indent=2) + "\n", "utf-8")
     os.replace(tmp, path)
-    save_report(out)
+    run_finished(out)
     return [path, *plots]
 
 

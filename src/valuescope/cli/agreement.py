@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         answers, judged)? Spearman over dimensions; with the same personas in both runs,
         Pearson r across personas per dimension with Fisher CIs."""
         from valuescope.agreement import agreement as compute
-        from valuescope.report import save_report
+        from valuescope.engine import run_finished
 
         with user_errors():
             results = compute(questionnaire_run, probes_run)
@@ -56,5 +56,5 @@ def register(app: typer.Typer) -> None:
         path = out or probes_run / "agreement.json"
         path.write_text(json.dumps(results.model_dump(mode="json"), indent=2) + "\n", "utf-8")
         if out is None:
-            save_report(probes_run)  # the probes run's report shows its agreement
+            run_finished(probes_run)  # the probes run's report shows its agreement
         console.print(f"wrote {path}", highlight=False)

@@ -21,8 +21,8 @@ from pydantic import BaseModel, Field
 from valuescope.construct.config import ROLES, ConstructConfig
 from valuescope.construct.export import rejected_answers, write_export
 from valuescope.construct.loop import Constructor, Item, RoundStats, check_out, select
+from valuescope.engine import run_finished
 from valuescope.models import CachedModel, Model
-from valuescope.report import save_report
 
 REPORT_FILE = "construct.json"
 PAIRS_FILE = "pairs.jsonl"
@@ -139,7 +139,7 @@ async def aconstruct(
         notes=loop.notes,
     )
     _atomic(out / REPORT_FILE, json.dumps(report.model_dump(mode="json"), indent=2) + "\n")
-    save_report(out)
+    run_finished(out)
     return report
 
 

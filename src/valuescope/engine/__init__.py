@@ -1,5 +1,7 @@
-"""The one run engine (DESIGN.md, "engine/"): an `Instrument` run against a model with the
-run store, resume, the worker pool, progress, usage and interruption.
+"""The one run engine (docs/design.md): an `Instrument` run against a model with the run
+store, resume, the worker pool, progress, usage and interruption. It names no higher layer:
+instruments, the report and steering reach it through registries (`INSTRUMENTS`,
+`ON_FINISH`, `SUBJECT_WRAPPERS`, filled from entry points).
 
     instrument = LikertInstrument(MeasureConfig(model="llamacpp", limit=20))
     finished = await run(instrument)            # runs/<UTC>-measure-llamacpp/
@@ -8,6 +10,7 @@ run store, resume, the worker pool, progress, usage and interruption.
 
 from valuescope.engine._config import ConfigError, RunConfig
 from valuescope.engine._fingerprint import check_resumable, digest
+from valuescope.engine._hooks import ON_FINISH, SUBJECT_WRAPPERS, run_finished, subject_wrapper
 from valuescope.engine._instrument import (
     INSTRUMENTS,
     Instrument,
@@ -21,6 +24,8 @@ from valuescope.engine._run import Progress, Run, resume, run
 
 __all__ = [
     "INSTRUMENTS",
+    "ON_FINISH",
+    "SUBJECT_WRAPPERS",
     "ConfigError",
     "Instrument",
     "Models",
@@ -35,5 +40,7 @@ __all__ = [
     "instrument_class",
     "resume",
     "run",
+    "run_finished",
     "run_pool",
+    "subject_wrapper",
 ]

@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
@@ -35,9 +34,6 @@ from valuescope.runs import (
     git_revision,
     package_versions,
 )
-
-if TYPE_CHECKING:
-    from valuescope.steering import SteeringArtifact
 
 
 class ConfigError(ValueError):
@@ -118,14 +114,6 @@ class RunConfig(BaseModel):
             )
         cache = ResponseCache(cache_dir or default_cache_dir()) if self.use_cache else None
         return CachedModel(model, cache)
-
-    def steering_artifact(self) -> SteeringArtifact | None:
-        """The artifact `steering` names, read and checked (before any model is opened)."""
-        if self.steering is None:
-            return None
-        from valuescope.steering import load_steering
-
-        return load_steering(self.steering)
 
     def manifest(
         self,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
 
 from valuescope.models import CachedModel
+from valuescope.registry import Registry
 from valuescope.runs import ResultsBase, SampleRecord
 
 if TYPE_CHECKING:
@@ -139,28 +140,16 @@ class Instrument(Protocol[RequestT, SampleT, ResultsT_co]):
 def instrument_class(command: str) -> type[Instrument[object, SampleRecord, ResultsBase]]:
     """The instrument that runs `command` (imported on first use: instruments pull in
     numpy, scipy and the item banks, which `valuescope --help` should not pay for)."""
-    import importlib
-
     from valuescope.runs import RunStoreError
 
     if command not in INSTRUMENTS:
-        raise RunStoreError(f"no instrument runs {command!r} (known: {', '.join(INSTRUMENTS)})")
-    module, name = INSTRUMENTS[command].split(":")
-    cls: type[Instrument[object, SampleRecord, ResultsBase]] = getattr(
-        importlib.import_module(module), name
-    )
-    return cls
+        known = ", ".join(INSTRUMENTS)
+        raise RunStoreError(f"no instrument runs {command!r} (known: {known})")
+    return INSTRUMENTS.get(command)
 
 
-INSTRUMENTS: dict[str, str] = {
-    "measure": "valuescope.instruments.likert.instrument:LikertInstrument",
-    "csi": "valuescope.instruments.csi.instrument:CSIInstrument",
-    "csi-validity": "valuescope.instruments.csi.validity:ValidityInstrument",
-    "dilemmas": "valuescope.instruments.dilemmas.instrument:DilemmasInstrument",
-    "bench": "valuescope.instruments.bench.instrument:BenchInstrument",
-    "classify": "valuescope.instruments.classify.instrument:ClassifyInstrument",
-    "probes": "valuescope.instruments.probes.instrument:ProbesInstrument",
-    "steer-eval": "valuescope.steering.evaluation:EvaluationInstrument",
-    "safety": "valuescope.steering.safety.instrument:SafetyInstrument",
-}
-"""Run command -> `module:Class` of its instrument (what `resume` reopens a run with)."""
+INSTRUMENTS: Registry[type[Instrument[object, SampleRecord, ResultsBase]]] = Registry(
+    "instruments", "instrument"
+)
+"""Run command -> its instrument class (what `resume` reopens a run with): the entry-point
+group `valuescope.instruments` (valuescope's own in its pyproject.toml, plugins' in theirs)."""

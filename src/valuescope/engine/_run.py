@@ -21,14 +21,14 @@ import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from valuescope.engine._config import RunConfig
 from valuescope.engine._fingerprint import check_resumable
+from valuescope.engine._hooks import run_finished, subject_wrapper
 from valuescope.engine._instrument import Instrument, Models, instrument_class
 from valuescope.engine._pool import run_pool
 from valuescope.models import CachedModel, Model
-from valuescope.report import save_report
 from valuescope.runs import (
     MANIFEST,
     PROGRESS,
@@ -38,9 +38,6 @@ from valuescope.runs import (
     SampleRecord,
     package_versions,
 )
-
-if TYPE_CHECKING:
-    from valuescope.steering import SteeringArtifact
 
 RequestT = TypeVar("RequestT")
 SampleT = TypeVar("SampleT", bound=SampleRecord)
@@ -140,22 +137,15 @@ def _open_models(config: RunConfig, model: Model | None, judge: Model | None) ->
     """The subject (steered when the config says so) and the judge. Where the subject
     judges its own answers, the judge is the bare model: steering changes what is
     measured, never how it is scored."""
-    steering = config.steering_artifact()
+    wrap = None if config.steering is None else subject_wrapper("steering", config.steering)
     bare = config.open_model(model)
-    subject = bare if steering is None else _steered(bare, steering)
+    subject = bare if wrap is None else wrap(bare)
     judge_name = config.judge_model_name()
     if judge is not None:
         return Models(subject, config.open_model(judge))
     if judge_name is None or judge_name == config.model:
         return Models(subject, bare)
     return Models(subject, config.model_copy(update={"model": judge_name}).open_model())
-
-
-def _steered(bare: CachedModel, artifact: SteeringArtifact) -> CachedModel:
-    """`bare` behind `artifact` (imported on use: steering builds on the engine)."""
-    from valuescope.steering import SteeredModel
-
-    return SteeredModel(bare, artifact)
 
 
 async def _close(models: Models) -> None:
@@ -210,5 +200,5 @@ async def _execute(
     # resumed run's results equal those of a run made in one go
     results = instrument.summarise(sorted(done + new, key=lambda s: s.key), models)
     store.write_results(results)
-    save_report(store.directory)
+    run_finished(store.directory)
     return Run(store.directory, results)

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from valuescope.engine import ConfigError, Progress, RunConfig, resume, run
+from valuescope.engine import ConfigError, Progress, RunConfig, resume, run, run_finished
 from valuescope.frameworks import load_framework
 from valuescope.generate.bandit import UCB1
 from valuescope.generate.dedupe import DedupeMethod, Deduplicator
@@ -57,7 +57,6 @@ from valuescope.instruments.probes.summary import question_means
 from valuescope.judges import JudgeMode
 from valuescope.models import CachedModel, Message, Model
 from valuescope.models import GenerateConfig as SamplingConfig
-from valuescope.report import save_report
 from valuescope.respondents import load_personas, sample_personas
 from valuescope.runs import MANIFEST, RunStore
 
@@ -430,7 +429,7 @@ class Generator:
         tmp = self.out / (REPORT_FILE + ".tmp")
         tmp.write_text(json.dumps(report.model_dump(mode="json"), indent=2) + "\n", "utf-8")
         os.replace(tmp, self.out / REPORT_FILE)
-        save_report(self.out)
+        run_finished(self.out)
         return report
 
 

@@ -27,11 +27,10 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from valuescope.engine import ConfigError, Progress, resume, run
+from valuescope.engine import ConfigError, Progress, resume, run, run_finished
 from valuescope.frameworks import Framework, load_framework
 from valuescope.judges import Judge
 from valuescope.models import CachedModel, RunUsage
-from valuescope.report import save_report
 from valuescope.runs import MANIFEST, default_run_dir
 from valuescope.steering.artifact import (
     ARTIFACT_FILE,
@@ -157,7 +156,7 @@ class Steerer:
                                                report.evaluation, self.progress)  # fmt: skip
             report.transfer, report.warnings = rows, report.warnings + notes
         (self.out / REPORT_FILE).write_text(report.model_dump_json(indent=2) + "\n", "utf-8")
-        save_report(self.out)
+        run_finished(self.out)
         return report
 
     async def _method(self, name: MethodName, subject: CachedModel, judge: CachedModel,
