@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from valuescope.cli._console import ci_cell, console, fmt, print_run_footer
+from valuescope.cli._norms import print_norms
 from valuescope.cli._options import RunOptions, given_on_command_line, run_options
 from valuescope.cli._run import run_command
 from valuescope.cli.probes import (
@@ -98,6 +99,8 @@ def print_profile(results: MeasureResults, directory: Path) -> None:
         "before reverse-keying",
         style="dim",
     )
+    if results.norms is not None:
+        print_norms(results.norms)
     console.print(consistency_table(results))
     console.print(
         "forms: do the items keep their rank order across option orders / wordings "
@@ -255,6 +258,14 @@ def measure(
     max_tokens: Annotated[
         int, typer.Option(min=16, help="--instrument probes: longest answer, in tokens.")
     ] = 160,
+    norms: Annotated[
+        Path | None,
+        typer.Option(
+            help="Human norms (YAML or CSV: per dimension the mean, sd and n of a published "
+            "sample on the instrument's scale, with its source): adds z, percentile, Welch's "
+            "t and Hedges' g per dimension."
+        ),
+    ] = None,
     *,
     run: RunOptions,
 ) -> None:
@@ -295,6 +306,7 @@ def measure(
             check_text=check_text,
             personas=_persona_count(personas),
             personas_file=None if _persona_count(personas) is not None else personas,
+            norms=str(norms) if norms else None,
             **run.config_fields(),
         )
         instrument = LikertInstrument(config)

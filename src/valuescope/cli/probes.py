@@ -14,7 +14,7 @@ from valuescope.cli._console import ci_cell, console, fmt, print_reasons, print_
 if TYPE_CHECKING:
     from valuescope.instruments.probes import ProbesInstrument, ProbesResults
 
-LIKERT_ONLY = ("columns", "scale", "paraphrases", "check_text")
+LIKERT_ONLY = ("columns", "scale", "paraphrases", "check_text", "norms")
 """`measure` options that mean nothing to probes: giving one with --instrument probes is an
 error rather than silently ignored."""
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
+
+from pydantic import field_validator
 
 from valuescope.datasets.item_files import ColumnMapping
 from valuescope.engine import ConfigError, Models, Plan, RunConfig, SampleKey, digest
@@ -40,6 +43,8 @@ from valuescope.instruments.likert.items import (
     load_item_bank,
     shipped_item_banks,
 )
+from valuescope.instruments.likert.norm_file import NormTable, load_norms
+from valuescope.instruments.likert.norms import compare_norms, norms_warning
 from valuescope.instruments.likert.prompts import (
     ORDERS,
     Condition,
@@ -97,6 +102,14 @@ class MeasureConfig(RunConfig):
     """The user's own persona descriptions; None = the shipped pool."""
     check_text: int = 0
     """Administrations per dimension that also get a free answer (`format_checks.py`)."""
+    norms: str | None = None
+    """A human norm table (`norm_file.py`) to compare the profile with (`norms.py`)."""
+
+    @field_validator("norms", mode="before")
+    @classmethod
+    def _path_as_text(cls, value: Any) -> Any:
+        """`norms=Path(...)` from the Python API, stored as the text a manifest holds."""
+        return str(value) if isinstance(value, PathLike) else value
 
     def open_model(self, model: Model | None = None) -> CachedModel:
         """As every run opens its model, except that the simulated respondent (`sim`) is
@@ -217,6 +230,11 @@ class LikertInstrument:
         )
         self.respondent_conditions = respondent_conditions(self.respondents, config.samples)
         self.labels = labels_for(self.bank.scale)
+        self.norms: NormTable | None = (
+            load_norms(Path(config.norms), self.framework, self.bank.scale)
+            if config.norms
+            else None
+        )
 
     @property
     def all_conditions(self) -> list[Condition]:
@@ -328,6 +346,13 @@ class LikertInstrument:
             usage=models.subject.usage,
             warnings=_warnings(config, samples, dimensions, len(framework.ids)),
         )
+        if self.norms is not None:
+            scores = {dim: r.score for dim, r in dimensions.items()}
+            results.norms = compare_norms(
+                self.norms, scores, samples, answered, self.conditions, self.items
+            )
+            if warning := norms_warning(self.norms, bank.id):
+                results.warnings.append(warning)
         results.failure = likert_failure(results, common_invalid_reasons(all_samples))
         results.verdict = None if results.failure else likert_verdict(results)
         return results

@@ -43,6 +43,7 @@ from pydantic import BaseModel, Field
 
 from valuescope.instruments.likert.format_checks import Acquiescence
 from valuescope.instruments.likert.items import ResponseScale
+from valuescope.instruments.likert.norms import NormsResult
 from valuescope.instruments.likert.prompts import Condition
 from valuescope.instruments.likert.respondent_summary import RespondentResults
 from valuescope.instruments.likert.scoring import LikertSample
@@ -137,6 +138,8 @@ class MeasureResults(ResultsBase):
     respondents: RespondentResults | None = None
     """Reliability of the instrument in this model, over simulated respondents (None
     without a respondent design)."""
+    norms: NormsResult | None = None
+    """The profile against human norms (`--norms FILE`, `norms.py`); None without."""
     usage: RunUsage
 
 

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import ci_text, el, fmt, table
 from valuescope.report._kinds._cells import bounds
+from valuescope.report._kinds._norms import norms_section
 from valuescope.report._page import Links, Section, flags
 from valuescope.report._svg import Bar, RadarLine, bars, radar
 from valuescope.thresholds import ITEM_REST_FLOOR, POSITION_SHARE_CARE, POSITION_SHARE_NOT
@@ -82,7 +83,10 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
             class_="charts",
         ),
     )
-    out = [Section("profile", "Profile", profile), _reliability(dims, order)]
+    out = [Section("profile", "Profile", profile)]
+    if (against := norms_section(results, order)) is not None:
+        out.append(against)
+    out.append(_reliability(dims, order))
     if results.get("respondents"):
         out.append(_respondents(results["respondents"], order))
     out.append(_format_checks(results, dims, order))
