@@ -1,6 +1,6 @@
 """Parameter recovery: do the respondent statistics find what the simulated respondents were given?
 
-The simulated respondent (`sim:DESIGN.yaml`, `valuescope.models._sim`) answers from a graded
+The simulated respondent (`sim:DESIGN.yaml`, `valuescope.sim._model`) answers from a graded
 response model whose traits, item parameters and response styles are set in a design file,
 so every statistic has a known right answer. Each run below goes through the whole engine
 (`valuescope.measure`, response cache off, `--paraphrases 0`, a temporary run directory),

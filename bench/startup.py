@@ -6,7 +6,7 @@ virtualenv and the same `PYTHONPATH`), timed from spawn to exit:
   pass      `python -c pass`: the interpreter alone, the floor every arm pays
   import    `python -c "import valuescope"`
   --version `valuescope --version` (the console script next to the interpreter; as
-            `python -m valuescope.cli` where there is none)
+            `python -m valuescope` where there is none)
   --help    `valuescope --help`
 
 The arms take turns within each repetition, in an order rotated from one repetition to
@@ -37,7 +37,7 @@ def valuescope_command() -> list[str]:
     if script.is_file():
         return [str(script)]
     found = shutil.which("valuescope")
-    return [found] if found else [sys.executable, "-m", "valuescope.cli"]
+    return [found] if found else [sys.executable, "-m", "valuescope"]
 
 
 def arms() -> dict[str, list[str]]:

@@ -96,7 +96,7 @@ def test_killed_run_resumes_to_exactly_the_clean_samples(tmp_path: Path) -> None
     run_cli("measure", "--limit", limit, "--paraphrases", "0", "--no-cache", "--out", str(clean))
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "valuescope.cli", "measure", "--limit", limit, "--paraphrases", "0",
+        [sys.executable, "-m", "valuescope", "measure", "--limit", limit, "--paraphrases", "0",
          "--no-cache", "--out", str(killed)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

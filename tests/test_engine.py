@@ -72,7 +72,7 @@ def _sigint_default() -> None:
 def test_ctrl_c_saves_answers_and_says_how_to_resume(tmp_path: Path) -> None:
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "valuescope.cli", "measure", "--framework", "schwartz",
+    command = [sys.executable, "-m", "valuescope", "measure", "--framework", "schwartz",
                "--limit", "30", "--paraphrases", "0", "--no-cache", "--out", str(out)]  # fmt: skip
     # Ctrl-C as in a terminal: the default disposition, whatever the test worker inherited
     # (an ignored SIGINT would be inherited, and the run would not stop)

@@ -224,7 +224,7 @@ def test_item_file_options_refuse_an_unknown_column_field() -> None:
     from pydantic import ValidationError
 
     from valuescope.instruments.likert.named import InstrumentFile
-    from valuescope.models._sim import SimItemFile
+    from valuescope.sim import SimItemFile
 
     for model, where in ((InstrumentFile, "items"), (SimItemFile, "path")):
         good = model.model_validate({where: "x.csv", "framework": "bigfive",

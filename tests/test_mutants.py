@@ -187,7 +187,7 @@ def test_a_users_zero_to_ten_file_scores_reverse_items_as_mirror_images(tmp_path
     for s in samples:
         mirrored = s["expected_raw"] if s["polarity"] == 1 else 10.0 - s["expected_raw"]
         assert s["score"] == pytest.approx(mirrored, abs=1e-9)
-    from valuescope.models._sim import SimModel
+    from valuescope.sim import SimModel
 
     truth = SimModel.from_file(design).true_traits("self", framework="bigfive")
     thresholds = list(np.linspace(-2.0, 2.0, 10))

@@ -17,7 +17,7 @@ from types import ModuleType
 
 import pytest
 
-from valuescope.models import SimModel
+from valuescope.sim import SimModel
 
 
 def _bench() -> ModuleType:

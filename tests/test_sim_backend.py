@@ -1,4 +1,4 @@
-"""The simulated respondent (`sim`, `valuescope.models._sim`): model names and design files,
+"""The simulated respondent (`sim`, `valuescope.sim._model`): model names and design files,
 its answers against a graded response model computed here, the response styles, shared
 traits across instruments, requests it cannot read, and a `measure` run that recovers the
 traits it was given."""
@@ -33,14 +33,12 @@ from valuescope.models import (
     Message,
     ModelNameError,
     ModelSettings,
-    SimConfig,
-    SimModel,
-    SimUnsupported,
     load_backend,
     parse_model_name,
     system,
     user,
 )
+from valuescope.sim import SimConfig, SimModel, SimUnsupported
 
 PERSONAS = [
     "Ana is a 34-year-old nurse who hikes every weekend and reads poetry at night.",
@@ -213,7 +211,7 @@ def test_personas_from_the_design_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bigfive: ItemBank
 ) -> None:
     # the reader valuescope falls back on where it has no `valuescope.respondents`
-    monkeypatch.setattr("valuescope.models._sim._respondents_module", lambda: None)
+    monkeypatch.setattr("valuescope.sim._model._respondents_module", lambda: None)
     (tmp_path / "pool.yaml").write_text(
         "- A night-shift baker.\n- text: A night-shift baker. She loves dogs.\n", encoding="utf-8"
     )

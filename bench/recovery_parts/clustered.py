@@ -39,8 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from valuescope.models import SimModel
-from valuescope.models._sim import ItemParameters
+from valuescope.sim import ItemParameters, SimModel
 from valuescope.stats import CIStat, mtmm, respondent_reliability
 
 from .common import BIG_FIVE, STATISTICS, Matrix, _covers, _grm_categories, point_statistics

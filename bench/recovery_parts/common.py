@@ -36,9 +36,8 @@ import valuescope
 from valuescope.instruments.likert import MeasureResults
 from valuescope.instruments.likert.respondent_summary import respondent_matrix
 from valuescope.instruments.likert.scoring import LikertSample
-from valuescope.models import SimModel
-from valuescope.models._sim import ItemParameters
 from valuescope.respondents import load_personas
+from valuescope.sim import ItemParameters, SimModel
 from valuescope.stats import CIStat, cronbach_alpha, guttman_lambda6, mcdonald_omega
 
 Matrix = np.ndarray[Any, np.dtype[np.float64]]

@@ -29,9 +29,8 @@ import yaml
 
 from valuescope.frameworks import load_framework
 from valuescope.instruments.likert.scoring import LikertSample
-from valuescope.models import SimModel
-from valuescope.models._sim import ItemParameters
 from valuescope.runs import RunStore
+from valuescope.sim import ItemParameters, SimModel
 from valuescope.stats import CIStat
 from valuescope.validity import ConstructValidityConfig, run_validity
 

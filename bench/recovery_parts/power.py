@@ -22,7 +22,7 @@ from scipy import stats as scipy_stats
 
 from valuescope.instruments.likert.respondent_summary import respondent_matrix
 from valuescope.instruments.likert.scoring import LikertSample
-from valuescope.models import SimModel
+from valuescope.sim import SimModel
 from valuescope.stats import cronbach_alpha
 
 from .common import (

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from valuescope.models import SimModel
+from valuescope.sim import SimModel
 from valuescope.stats import CIStat
 
 from .common import (

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from valuescope.models import SimModel
+from valuescope.sim import SimModel
 
 from .common import _grm_categories, _mean, _num, by_dimension, item_traits, run_sim, write_design
 

@@ -19,14 +19,11 @@ running loop cannot be re-entered. `resume(dir)` continues any run.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from valuescope.engine import Progress, Run, RunConfig
+from valuescope.engine import Progress, Run, RunConfig, run_sync
 from valuescope.engine import resume as engine_resume
 from valuescope.engine import run as engine_run
 from valuescope.models import Model
@@ -39,16 +36,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 C = TypeVar("C", bound=RunConfig)
-
-
-def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run `coroutine` to completion from sync code, with or without a running loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _config(config_type: type[C], model: str | Model, options: dict[str, Any]) -> C:

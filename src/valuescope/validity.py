@@ -42,7 +42,15 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from valuescope.datasets import DataFileError, load_yaml_located, located_error
-from valuescope.engine import ConfigError, Progress, RunConfig, resume, run, run_finished
+from valuescope.engine import (
+    ConfigError,
+    Progress,
+    RunConfig,
+    resume,
+    run,
+    run_finished,
+    run_sync,
+)
 from valuescope.frameworks import Framework, load_framework
 from valuescope.instruments.likert.design import DesignName, persona_of
 from valuescope.instruments.likert.instrument import COMMAND as MEASURE_COMMAND
@@ -667,6 +675,5 @@ def run_validity(
     config: ConstructValidityConfig, out: Path | None = None, progress: Progress | None = None
 ) -> ValidityRun:
     """The sync twin of `arun_validity` (works inside a running event loop too)."""
-    from valuescope.api import run_sync
 
     return run_sync(arun_validity(config, out, progress))

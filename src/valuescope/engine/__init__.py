@@ -21,6 +21,7 @@ from valuescope.engine._instrument import (
 )
 from valuescope.engine._pool import first_failure, run_pool
 from valuescope.engine._run import Progress, Run, resume, run
+from valuescope.engine._sync import run_sync
 
 __all__ = [
     "INSTRUMENTS",
@@ -42,5 +43,6 @@ __all__ = [
     "run",
     "run_finished",
     "run_pool",
+    "run_sync",
     "subject_wrapper",
 ]

@@ -1,8 +1,7 @@
-"""The model layer: one `Model` protocol, an embedded and an OpenAI-compatible backend, a
-simulated respondent (`sim`: answers from a graded response model with known parameters),
-the response cache and the token accounting. See DESIGN.md, "The model layer"."""
-
-from typing import TYPE_CHECKING, Any
+"""The model layer: one `Model` protocol, an embedded and an OpenAI-compatible backend, the
+response cache and the token accounting (docs/design.md). Other backends register in
+`BACKENDS` (entry-point group `valuescope.backends`): the simulated respondent (`sim`)
+lives in `valuescope.sim`, above the instruments whose item banks it reads."""
 
 from valuescope.models._cache import ResponseCache, default_cache_dir
 from valuescope.models._cached import CachedModel, RunUsage
@@ -14,6 +13,7 @@ from valuescope.models._errors import (
     BackendUnreachable,
     ImagesUnsupported,
     MissingApiKey,
+    refuse_images,
 )
 from valuescope.models._fill import (
     Filled,
@@ -25,7 +25,7 @@ from valuescope.models._fill import (
     read_slots,
 )
 from valuescope.models._protocol import Model, supports_images
-from valuescope.models._registry import get_model, load_backend
+from valuescope.models._registry import BACKENDS, get_model, load_backend
 from valuescope.models._settings import ModelSettings
 from valuescope.models._spec import ModelNameError, ModelSpec, parse_model_name
 from valuescope.models._types import (
@@ -41,29 +41,8 @@ from valuescope.models._types import (
     user,
 )
 
-if TYPE_CHECKING:
-    from valuescope.models._sim import (
-        SimConfig,
-        SimItemFile,
-        SimModel,
-        SimParameters,
-        SimUnsupported,
-    )
-
-_LAZY = ("SimConfig", "SimItemFile", "SimModel", "SimParameters", "SimUnsupported")
-
-
-def __getattr__(name: str) -> Any:
-    """The simulated respondent's names load on first use: it imports numpy and the
-    frameworks, which `valuescope --help` and server-only runs do not need."""
-    if name in _LAZY:
-        from valuescope.models import _sim
-
-        return getattr(_sim, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
+    "BACKENDS",
     "TINY_MODEL_WARNING",
     "BackendError",
     "BackendFailed",
@@ -86,11 +65,6 @@ __all__ = [
     "ModelSpec",
     "ResponseCache",
     "RunUsage",
-    "SimConfig",
-    "SimItemFile",
-    "SimModel",
-    "SimParameters",
-    "SimUnsupported",
     "Slot",
     "SlotAnswer",
     "Template",
@@ -103,6 +77,7 @@ __all__ = [
     "load_backend",
     "parse_model_name",
     "read_slots",
+    "refuse_images",
     "supports_images",
     "system",
     "user",

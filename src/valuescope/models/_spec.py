@@ -4,7 +4,7 @@
 The backend is what precedes the *first* colon, so model names that contain colons
 (Ollama's `qwen2.5:7b`) pass through untouched. For `openai:`, everything after the first
 `@` is a comma-separated list of base URLs: replicas of one model. `sim` is the simulated
-respondent (`_sim.py`); what follows `sim:` is its design file.
+respondent (`valuescope.sim`); what follows `sim:` is its design file.
 """
 
 from __future__ import annotations

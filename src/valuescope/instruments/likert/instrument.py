@@ -9,7 +9,7 @@ run directory, resume, worker pool and progress are not this module's business.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -70,9 +70,17 @@ from valuescope.instruments.likert.summary import (
     summarise_overall,
 )
 from valuescope.instruments.likert.verdict import likert_failure, likert_verdict
-from valuescope.models import CachedModel, Model, parse_model_name
+from valuescope.models import CachedModel, Model
+from valuescope.registry import Registry
 
 COMMAND = "measure"
+
+
+MEASURE_BACKENDS: Registry[Callable[[MeasureConfig], Model | None]] = Registry(
+    "measure_backends", "backend that reads a measure run's files"
+)
+"""Backend name -> how to open it knowing a measure config (None: open it as usual). The
+entry-point group `valuescope.measure_backends`: `sim` reads the user's files."""
 
 
 class MeasureConfig(RunConfig):
@@ -112,40 +120,25 @@ class MeasureConfig(RunConfig):
         return str(value) if isinstance(value, PathLike) else value
 
     def open_model(self, model: Model | None = None) -> CachedModel:
-        """As every run opens its model, except that the simulated respondent (`sim`) is
-        given the user's instrument file (`--items FILE`) and persona file (`--personas
-        FILE`) to know, so that it answers the user's items, and tells the user's personas
-        apart, instead of recording every answer invalid or answering every persona alike."""
-        if model is None and self.backend == "sim":
-            model = self._sim_knowing_the_users_files()
+        """As every run opens its model, except that a backend registered in
+        `MEASURE_BACKENDS` is opened knowing this config (the simulated respondent, `sim`,
+        is told the user's instrument file, `--items FILE`, and persona file, `--personas
+        FILE`, so that it answers the user's items, and tells the user's personas apart,
+        instead of recording every answer invalid or answering every persona alike)."""
+        backend = self.backend
+        if model is None and backend is not None and backend in MEASURE_BACKENDS:
+            model = MEASURE_BACKENDS.get(backend)(self)
         return super().open_model(model)
 
-    def _sim_knowing_the_users_files(self) -> Model | None:
-        """The `sim` this config names, told the user's item and persona files (None when
-        there is nothing to tell: the registry opens it as usual)."""
+    def users_item_file(self) -> str | None:
+        """The user's own instrument file, None for a shipped bank (even named by its
+        file: a backend knows those under their ids)."""
         items = self.items if self.items and Path(self.items).is_file() else None
         if items is not None:
             shipped = {path.resolve() for _, path in shipped_item_banks().values()}
             if Path(items).resolve() in shipped:
-                items = None  # a shipped bank named by its file: sim knows it under its id
-        if items is None and not self.personas_file:
-            return None
-        from valuescope.models import SimItemFile, SimModel
-        from valuescope.respondents import load_personas
-
-        item_file = None
-        if items is not None:
-            columns = {k: v for k, v in self.columns.model_dump().items() if k != v}
-            item_file = SimItemFile(
-                path=items, framework=self.framework, scale=self.scale, columns=columns
-            )
-        personas = None
-        if self.personas_file:
-            personas = [p.text for p in load_personas(Path(self.personas_file))]
-        spec = parse_model_name(self.model)
-        return SimModel.from_name(
-            spec.model, name=self.model, item_file=item_file, personas=personas
-        )
+                return None
+        return items
 
     def respondent_design(self) -> tuple[int, Crossing] | None:
         """(personas, crossing) of the respondent design, or None for the profile only."""

@@ -173,8 +173,15 @@ from valuescope.frameworks import (
     load_framework,
     normalise_dimension_name,
 )
-from valuescope.models._errors import BackendRejected, refuse_images
-from valuescope.models._types import Choice, Completion, GenerateConfig, Message, TokenUsage
+from valuescope.models import (
+    BackendRejected,
+    Choice,
+    Completion,
+    GenerateConfig,
+    Message,
+    TokenUsage,
+    refuse_images,
+)
 
 if TYPE_CHECKING:
     from valuescope.instruments.likert.items import ItemBank
