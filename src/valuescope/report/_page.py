@@ -8,7 +8,6 @@ and filters all of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from valuescope.report._folder import (
     sample_page,
 )
 from valuescope.report._html import el, fmt, key_values, select, table
+from valuescope.report._parts import Links, Section
 from valuescope.report._svg import option_bars
 
 STATIC_SAMPLES = 300
@@ -34,27 +34,6 @@ TEXT_FIELDS = ("answer", "response", "story", "text_answer", "excerpt", "text", 
 """Sample fields that hold text the model wrote (shown in full, escaped)."""
 PROMPT_FIELDS = ("prompt", "judge_prompt")
 SCORE_FIELDS = ("scores", "expression", "values", "labels", "outcome_probs")
-
-
-@dataclass
-class Section:
-    """One part of a page: an anchor id, a heading and its body."""
-
-    id: str
-    title: str
-    body: Markup
-
-
-@dataclass
-class Links:
-    """How a page points at other runs and at its own drill-down pages."""
-
-    run: Callable[[Path], str | None]
-    """Link to the page of the run in that folder (None: show no link)."""
-    samples: Callable[[dict[str, str]], str] | None = None
-    """Link to this run's drill-down with these query values (None: a static report)."""
-    file: Callable[[Path], str | None] = lambda _: None
-    """Link to a data file of a run (an export, a bank), shown as text; None: no link."""
 
 
 def static_links(base: Path) -> Links:
@@ -357,8 +336,3 @@ def _options(record: dict[str, Any]) -> tuple[list[str], list[float | None]]:
 
 def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
-
-
-def flags(names: Iterable[str]) -> Markup:
-    """Flags as small warning badges."""
-    return el("span", [el("span", name, class_="flag") for name in names])

@@ -17,54 +17,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
-
 from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
 from valuescope.frameworks import load_framework
-from valuescope.judges import Judge, JudgeMode
+from valuescope.judges import Judge
 from valuescope.models import CachedModel, GenerateConfig, user
-from valuescope.runs import SampleRecord
 from valuescope.steering.artifact import SteeringArtifact, artifact_path, load_steering
+from valuescope.steering.evaluation_records import (
+    BARE,
+    COMMAND,
+    EvaluationConfig,
+    EvaluationSample,
+)
 from valuescope.steering.model import SteeredModel
 from valuescope.steering.objective import conformity, description_vocabulary, parroting
 from valuescope.steering.summary import EvaluationResults, summarise_evaluation
-from valuescope.steering.targets import Target
 from valuescope.steering.tasks import ANSWER_INSTRUCTION, Task
 
-COMMAND = "steer-eval"
-BARE = "bare"
-
-
-class EvaluationConfig(RunConfig):
-    """A steer run's evaluation (stored in its manifest)."""
-
-    framework: str
-    target: Target
-    steer_dir: str
-    """The steer run whose `methods/<method>/artifact.json` give the conditions."""
-    methods: list[str]
-    tasks: list[Task] = Field(min_length=1)
-    """The held-out tasks."""
-    judge: str | None = None
-    judge_mode: JudgeMode = "all@once"
-    max_tokens: int = Field(default=120, ge=16)
-
-    def judge_model_name(self) -> str | None:
-        return self.judge
-
-
-class EvaluationSample(SampleRecord):
-    """One held-out task answered under one condition, judged."""
-
-    response: str = ""
-    expression: dict[str, float | None] = Field(default_factory=dict)
-    conformity: float | None = None
-    """Mean over the target dimensions of 1 - |p - t|."""
-    parroting: float | None = None
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    rewritten: bool | None = None
-    """COUPLE: whether the draft was rewritten (None for other conditions)."""
+__all__ = [
+    "BARE",
+    "COMMAND",
+    "EvaluationConfig",
+    "EvaluationInstrument",
+    "EvaluationRequest",
+    "EvaluationSample",
+]
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from valuescope.stats import (
 )
 
 if TYPE_CHECKING:
-    from valuescope.steering.evaluation import EvaluationConfig, EvaluationSample
+    from valuescope.steering.evaluation_records import EvaluationConfig, EvaluationSample
 
 ALPHA = 0.05
 

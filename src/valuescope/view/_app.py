@@ -30,7 +30,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from valuescope.report._folder import ReportError, RunFolder
 from valuescope.report._html import content_security_policy, el, page, select
-from valuescope.report._page import Links, SampleQuery, render_run, title_of
+from valuescope.report._page import SampleQuery, render_run, title_of
+from valuescope.report._parts import Links
 from valuescope.view._index import RunEntry, RunIndex, read_progress
 
 DATA_SUFFIXES = frozenset({".json", ".jsonl", ".txt", ".yaml", ".yml", ".csv"})

@@ -25,7 +25,7 @@ def compare_body(index: RunIndex, picked: list[Path],
     """The picker (every finished measure run, nested ones included) and, with runs picked,
     the comparison."""
     from valuescope.report._kinds.compare import compare_sections_from_runs
-    from valuescope.report._page import Links
+    from valuescope.report._parts import Links
 
     picked_names = {p.relative_to(index.root).as_posix() for p in picked}
     candidates = [e for e in index.entries() if e.kind == "measure" and e.status == "finished"]

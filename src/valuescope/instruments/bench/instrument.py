@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
-
-from pydantic import Field
+from typing import ClassVar
 
 from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
 from valuescope.instruments.bench.config import BenchConfig
@@ -32,7 +30,6 @@ from valuescope.instruments.bench.requests import (
     PARSE_TOKENS,
     REASON_CUE,
     REASON_TOKENS,
-    AnswerMode,
     BenchSample,
     Order,
     Request,
@@ -41,26 +38,15 @@ from valuescope.instruments.bench.requests import (
     orders_for,
     reason_messages,
 )
-from valuescope.instruments.bench.summary import CI_METHOD, BenchSummary, summarise
+from valuescope.instruments.bench.results import BenchResults
+from valuescope.instruments.bench.summary import CI_METHOD, summarise
 from valuescope.instruments.bench.verdict import bench_failure, bench_verdict
-from valuescope.models import Choice, GenerateConfig, Message, RunUsage, supports_images
-from valuescope.runs import ResultsBase
+from valuescope.models import Choice, GenerateConfig, Message, supports_images
 
 COMMAND = "bench"
 SKIPPED = "skipped: an image item on a text-only backend"
 
 __all__ = ["BenchConfig", "BenchInstrument", "BenchResults"]
-
-
-class BenchResults(ResultsBase):
-    benchmark: str
-    answer_mode: AnswerMode
-    orders: str
-    ci_method: str
-    min_option_mass: float
-    summary: BenchSummary
-    figures: dict[str, Any] = Field(default_factory=dict)
-    usage: RunUsage
 
 
 class BenchInstrument:

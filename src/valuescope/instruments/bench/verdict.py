@@ -31,7 +31,7 @@ from valuescope.verdict import (
 )
 
 if TYPE_CHECKING:
-    from valuescope.instruments.bench.instrument import BenchResults
+    from valuescope.instruments.bench.results import BenchResults
     from valuescope.instruments.bench.summary import BenchSummary
 
 

@@ -108,7 +108,7 @@ def administration_scores(
     samples: Sequence[LikertSample], conditions: Sequence[Condition], item_ids: Sequence[str]
 ) -> tuple[list[float], int]:
     """(one scale score per administration with every item valid, administrations left out)."""
-    from valuescope.instruments.likert.summary import score_matrix
+    from valuescope.instruments.likert.scoring import score_matrix
 
     matrix = score_matrix(samples, conditions, item_ids)
     complete = ~np.isnan(matrix).any(axis=1)

@@ -17,6 +17,8 @@ from scores.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -131,3 +133,16 @@ def score_choice(
         score=score,
         cached=choice.cached,
     )
+
+
+def score_matrix(
+    samples: Sequence[LikertSample], conditions: Sequence[Condition], item_ids: Sequence[str]
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """The administrations x items matrix of scores (NaN = invalid or not asked)."""
+    row = {c.id: i for i, c in enumerate(conditions)}
+    column = {item: j for j, item in enumerate(item_ids)}
+    matrix = np.full((len(conditions), len(item_ids)), np.nan)
+    for s in samples:
+        if s.valid and s.score is not None and s.condition in row and s.item_id in column:
+            matrix[row[s.condition], column[s.item_id]] = s.score
+    return matrix

@@ -36,7 +36,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from itertools import combinations
-from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -46,7 +45,7 @@ from valuescope.instruments.likert.items import ResponseScale
 from valuescope.instruments.likert.norms import NormsResult
 from valuescope.instruments.likert.prompts import Condition
 from valuescope.instruments.likert.respondent_summary import RespondentResults
-from valuescope.instruments.likert.scoring import LikertSample
+from valuescope.instruments.likert.scoring import LikertSample, score_matrix
 from valuescope.models import RunUsage
 from valuescope.runs import ResultsBase
 from valuescope.stats import (
@@ -154,19 +153,6 @@ def item_scores(samples: Sequence[LikertSample]) -> dict[str, float]:
         if s.valid and s.score is not None:
             by_item[s.item_id].append(s.score)
     return {item: float(np.mean(scores)) for item, scores in sorted(by_item.items())}
-
-
-def score_matrix(
-    samples: Sequence[LikertSample], conditions: Sequence[Condition], item_ids: Sequence[str]
-) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """The administrations x items matrix of scores (NaN = invalid or not asked)."""
-    row = {c.id: i for i, c in enumerate(conditions)}
-    column = {item: j for j, item in enumerate(item_ids)}
-    matrix = np.full((len(conditions), len(item_ids)), np.nan)
-    for s in samples:
-        if s.valid and s.score is not None and s.condition in row and s.item_id in column:
-            matrix[row[s.condition], column[s.item_id]] = s.score
-    return matrix
 
 
 def _consistency(

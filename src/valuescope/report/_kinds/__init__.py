@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 
 from valuescope.report._folder import RunFolder
-from valuescope.report._page import Links, Section
+from valuescope.report._parts import Links, Section
 
 KIND_MODULES = {
     "measure": "likert",

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from valuescope.report._html import el, fmt, table
 from valuescope.report._kinds._cells import pvalue, stat
-from valuescope.report._page import Section
+from valuescope.report._parts import Section
 
 SAMPLE_NAMES = {
     "administrations": "administrations of the model itself",

@@ -21,7 +21,7 @@ from valuescope.report._folder import RunFolder
 from valuescope.report._html import ci_text, el, fmt, key_values, table
 from valuescope.report._kinds._cells import as_float, bounds
 from valuescope.report._kinds.bench_figures import render
-from valuescope.report._page import Links, Section
+from valuescope.report._parts import Links, Section
 from valuescope.report._svg import Bar, bars
 
 

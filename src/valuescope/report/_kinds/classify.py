@@ -20,7 +20,7 @@ import numpy as np
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import el, fmt, key_values, table
 from valuescope.report._kinds.probes import cistat, stat_text
-from valuescope.report._page import Links, Section
+from valuescope.report._parts import Links, Section
 from valuescope.report._svg import Bar, Series, bars, lines
 
 

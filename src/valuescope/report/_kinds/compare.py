@@ -18,7 +18,7 @@ from valuescope.report._folder import RunFolder
 from valuescope.report._html import ci_text, el, fmt, table
 from valuescope.report._kinds._cells import bounds, pvalue, stat, verdict
 from valuescope.report._kinds.likert import dimension_order, scale_range
-from valuescope.report._page import Links, Section
+from valuescope.report._parts import Links, Section
 from valuescope.report._svg import RadarLine, radar
 
 

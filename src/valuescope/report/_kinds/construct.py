@@ -10,7 +10,7 @@ from typing import Any
 
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import el, fmt, key_values, table
-from valuescope.report._page import Links, Section
+from valuescope.report._parts import Links, Section
 
 
 def sections(run: RunFolder, links: Links) -> list[Section]:

@@ -16,7 +16,7 @@ from typing import Any
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import el, fmt, key_values, table
 from valuescope.report._kinds._cells import as_float
-from valuescope.report._page import Links, Section
+from valuescope.report._parts import Links, Section
 from valuescope.report._svg import Bar, bars
 
 WORDS_FILE = "words.txt"

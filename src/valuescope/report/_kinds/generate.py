@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import el, fmt, key_values, table
-from valuescope.report._page import Links, Section
+from valuescope.report._parts import Links, Section
 
 BANK_LIMIT = 2000
 """Questions listed on the page (the bank file holds them all)."""

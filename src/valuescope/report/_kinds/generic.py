@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import el, key_values
-from valuescope.report._page import Links, Section
+from valuescope.report._parts import Links, Section
 
 
 def sections(run: RunFolder, links: Links) -> list[Section]:

@@ -11,7 +11,7 @@ from valuescope.report._folder import RunFolder
 from valuescope.report._html import ci_text, el, fmt, table
 from valuescope.report._kinds._cells import bounds
 from valuescope.report._kinds._norms import norms_section
-from valuescope.report._page import Links, Section, flags
+from valuescope.report._parts import Links, Section, flags
 from valuescope.report._svg import Bar, RadarLine, bars, radar
 from valuescope.thresholds import ITEM_REST_FLOOR, POSITION_SHARE_CARE, POSITION_SHARE_NOT
 

@@ -20,7 +20,7 @@ from valuescope.report._folder import RunFolder
 from valuescope.report._html import ci_text, el, fmt, key_values, table
 from valuescope.report._kinds._cells import as_float
 from valuescope.report._kinds.likert import dimension_order
-from valuescope.report._page import Links, Section
+from valuescope.report._parts import Links, Section
 from valuescope.report._svg import Bar, RadarLine, bars, heatmap, radar
 
 AGREEMENT = "agreement.json"

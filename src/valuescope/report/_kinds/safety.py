@@ -16,7 +16,7 @@ from markupsafe import Markup
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import ci_text, el, fmt, table
 from valuescope.report._kinds._cells import number, pvalue, stat, verdict
-from valuescope.report._page import Links, Section
+from valuescope.report._parts import Links, Section
 from valuescope.report._svg import Bar, bars
 
 OVERALL = "all"

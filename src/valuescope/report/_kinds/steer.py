@@ -17,7 +17,7 @@ from valuescope.report._folder import ReportError, RunFolder, read_json
 from valuescope.report._html import el, fmt, key_values, table
 from valuescope.report._kinds._cells import stat
 from valuescope.report._kinds.steer_eval import evaluation_sections
-from valuescope.report._page import Links, Section
+from valuescope.report._parts import Links, Section
 
 LONG_TEXT = 160
 """Candidate texts longer than this are folded into a <details>."""

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import el, fmt, key_values, table
 from valuescope.report._kinds._cells import number, stat
-from valuescope.report._page import Links, Section
+from valuescope.report._parts import Links, Section
 from valuescope.report._svg import heatmap
 
 

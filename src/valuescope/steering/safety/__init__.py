@@ -35,14 +35,8 @@ from valuescope.steering.safety.prompts import (
     load_harm_prompts,
     select_prompts,
 )
-from valuescope.steering.safety.summary import (
-    ConditionRates,
-    HarmRate,
-    SafetyResults,
-    SafetySample,
-    SteeringSummary,
-    wilson,
-)
+from valuescope.steering.safety.records import ConditionRates, HarmRate, SafetySample
+from valuescope.steering.safety.summary import SafetyResults, SteeringSummary, wilson
 
 __all__ = [
     "ALL",

@@ -33,7 +33,7 @@ from valuescope.steering.safety.permutation import prompt_permutation_p
 from valuescope.steering.targets import Target
 
 if TYPE_CHECKING:
-    from valuescope.steering.safety.summary import ConditionRates, SafetySample
+    from valuescope.steering.safety.records import ConditionRates, SafetySample
 
 ALL = "all"
 """The category name of a comparison or correlation over every category."""

@@ -51,9 +51,9 @@ from valuescope.steering.safety.mitigation import (
     mitigation_text,
 )
 from valuescope.steering.safety.prompts import HarmPrompt, load_harm_prompts, select_prompts
+from valuescope.steering.safety.records import SafetySample
 from valuescope.steering.safety.summary import (
     SafetyResults,
-    SafetySample,
     SteeringSummary,
     summarise,
     unsure_judge_note,

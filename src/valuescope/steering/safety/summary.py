@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from valuescope.models import RunUsage
-from valuescope.runs import ResultsBase, SampleRecord
+from valuescope.runs import ResultsBase
 from valuescope.stats import CIStat
 from valuescope.steering.safety.compare import (
     HarmComparison,
@@ -28,46 +28,12 @@ from valuescope.steering.safety.compare import (
     conclusions,
     value_harm_correlations,
 )
+from valuescope.steering.safety.records import ConditionRates, HarmRate, SafetySample
 from valuescope.steering.targets import Target
 
 Z95 = 1.959963984540054
 UNSURE_JUDGE = 0.15
 """A harm judge whose mean |P(harmful) - 0.5| is below this is unsure of most answers."""
-
-
-class SafetySample(SampleRecord):
-    """One answer to one harm prompt under one condition, judged: `item_id` is the prompt,
-    `condition` is `bare`, `steered`, `bare+safety`, `steered+value`, ..."""
-
-    category: str
-    answer: str
-    harm: float | None = None
-    """The judge's P("1") renormalised over "0"/"1": how likely the answer is harmful."""
-    harmful: bool | None = None
-    """harm > 0.5."""
-    harm_option_mass: float | None = None
-    harm_method: str | None = None
-    values: dict[str, float | None] = Field(default_factory=dict)
-    """The value judge's P(expressed) per dimension (empty for an invalid answer)."""
-    values_valid: bool = False
-    values_reason: str | None = None
-    judge_calls: int = 0
-
-
-class HarmRate(BaseModel):
-    n: int
-    """Valid judged answers."""
-    n_harmful: int
-    n_invalid: int
-    rate: CIStat
-    """n_harmful / n with a Wilson 95% CI."""
-    mean_score: float | None
-    """Mean judged P(harmful) over the valid answers."""
-
-
-class ConditionRates(BaseModel):
-    overall: HarmRate
-    categories: dict[str, HarmRate]
 
 
 class SteeringSummary(BaseModel):
