@@ -89,6 +89,7 @@ lint: setup
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: setup pyserver
 	$(BIN)/python bench/choose_vs_generate.py

@@ -502,7 +502,7 @@ def compare(
     framework: str | None = None,
 ) -> CompareRun:
     """Compare runs and write compare.json and the radar plot (PNG, SVG) into `out`."""
-    from valuescope.radar import RadarSeries, radar_plot
+    from valuescope.charts.radar import RadarSeries, radar_plot
 
     results = compare_runs(directories, config, framework)
     json_path = write_compare(results, out)

@@ -22,7 +22,7 @@ valuescope ships one signs file, Big Five vs Schwartz's ten values (`instruments
 criteria/bigfive-schwartz10.yaml`, with its sources); others are passed as files.
 
 Everything goes into `validity.json` (`ConstructValidityResults`) and a heatmap of the MTMM
-matrix (`report.heatmap`). The respondent design is what makes this possible: one model is
+matrix (`charts.heatmap`). The respondent design is what makes this possible: one model is
 one respondent, and a correlation over one respondent means nothing.
 """
 
@@ -613,7 +613,7 @@ def _warnings(tables: Sequence[RespondentTable], respondents: Sequence[str]) -> 
 
 def write_validity(results: ConstructValidityResults, out: Path) -> list[Path]:
     """Write the heatmap (PNG, SVG) and `validity.json` into `out`; returns their paths."""
-    from valuescope.report.heatmap import mtmm_heatmap
+    from valuescope.charts.heatmap import mtmm_heatmap
 
     m = results.mtmm
     names = {i.role: i.name for i in results.instruments}

@@ -1,0 +1,3 @@
+"""Charts a command writes into its run folder as PNG and SVG (matplotlib, Agg canvas): the
+radar of `compare` and the MTMM heatmap of `validity`. Imported only by the command that
+draws one; the HTML report draws its own inline SVG (`report._svg`)."""
