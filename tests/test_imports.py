@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -99,3 +100,21 @@ print(json.dumps({"asked": asked, "codes": codes, "first": first}))
     )
     assert set(result["codes"].values()) == {0}
     assert result["first"] is None
+
+
+def test_registries_load_by_name_and_list_what_they_know() -> None:
+    """One `Registry` kind serves every lookup by name: entries given in code and entry
+    points alike are imported only on use, and an unknown name lists the known ones."""
+    from valuescope.engine import INSTRUMENTS, ON_FINISH, SUBJECT_WRAPPERS
+    from valuescope.models import BACKENDS
+    from valuescope.registry import Registry, UnknownName
+
+    assert {"measure", "probes", "steer-eval"} <= set(INSTRUMENTS)  # entry points
+    assert {"llamacpp", "openai", "sim"} <= set(BACKENDS)  # in code + entry point
+    assert ON_FINISH.names() == ["report"] and SUBJECT_WRAPPERS.names() == ["steering"]
+    toy: Registry[object] = Registry("toy", "toy", {"path": "pathlib:Path"})
+    assert toy.get("path") is Path
+    with pytest.raises(UnknownName, match=r"no toy 'nope' \(known: path\)"):
+        toy.get("nope")
+    with pytest.raises(ValueError, match="not 'module:attribute'"):
+        toy.register("bad", "pathlib.Path")

@@ -12,7 +12,6 @@ hook that replaces "every item under every order" with the benchmark's own condi
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from valuescope.instruments.bench.items import BenchFile, BenchItem, load_bench_file
 from valuescope.instruments.bench.requests import BenchSample, Request
+from valuescope.registry import Registry
 
 if TYPE_CHECKING:
     from valuescope.instruments.bench.config import BenchConfig
@@ -49,13 +49,17 @@ class Benchmark:
     data_help: str = "Your copy of the data (the shared YAML format); default: the shipped file."
 
 
-BENCHMARKS: dict[str, str] = {
-    "motive": "valuescope.instruments.bench.motive:BENCHMARK",
-    "culture": "valuescope.instruments.bench.culture:BENCHMARK",
-    "honesty": "valuescope.instruments.bench.honesty:BENCHMARK",
-    "learning": "valuescope.instruments.bench.learning:BENCHMARK",
-}
-"""Name -> `module:attribute` of its `Benchmark` (imported on first use)."""
+BENCHMARKS: Registry[Benchmark] = Registry(
+    "benchmarks",
+    "benchmark",
+    {
+        "motive": "valuescope.instruments.bench.motive:BENCHMARK",
+        "culture": "valuescope.instruments.bench.culture:BENCHMARK",
+        "honesty": "valuescope.instruments.bench.honesty:BENCHMARK",
+        "learning": "valuescope.instruments.bench.learning:BENCHMARK",
+    },
+)
+"""Name -> its `Benchmark` (imported on first use; plugins: group `valuescope.benchmarks`)."""
 
 
 class UnknownBenchmark(ValueError):
@@ -67,9 +71,7 @@ def get_benchmark(name: str) -> Benchmark:
         raise UnknownBenchmark(
             f"no benchmark {name!r} (available: {', '.join(sorted(BENCHMARKS))}, dilemmas)"
         )
-    module, attribute = BENCHMARKS[name].split(":")
-    benchmark: Benchmark = getattr(importlib.import_module(module), attribute)
-    return benchmark
+    return BENCHMARKS.get(name)
 
 
 def shipped_path(name: str) -> Path:

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import importlib
-
+from valuescope.registry import Registry
 from valuescope.steering.artifact import MethodName
 from valuescope.steering.search import SteeringMethod
 
-METHODS: dict[MethodName, str] = {
-    "prompt": "valuescope.steering.methods.baselines:PromptMethod",
-    "persona": "valuescope.steering.methods.baselines:PersonaMethod",
-    "levels": "valuescope.steering.methods.levels:LevelsMethod",
-    "opro": "valuescope.steering.methods.opro:OproMethod",
-    "picaco": "valuescope.steering.methods.picaco:PicacoMethod",
-    "irote": "valuescope.steering.methods.irote:IroteMethod",
-    "couple": "valuescope.steering.methods.couple:CoupleMethod",
-}
-"""Method name -> `module:Class`."""
+METHODS: Registry[type[SteeringMethod]] = Registry(
+    "steering_methods",
+    "steering method",
+    {
+        "prompt": "valuescope.steering.methods.baselines:PromptMethod",
+        "persona": "valuescope.steering.methods.baselines:PersonaMethod",
+        "levels": "valuescope.steering.methods.levels:LevelsMethod",
+        "opro": "valuescope.steering.methods.opro:OproMethod",
+        "picaco": "valuescope.steering.methods.picaco:PicacoMethod",
+        "irote": "valuescope.steering.methods.irote:IroteMethod",
+        "couple": "valuescope.steering.methods.couple:CoupleMethod",
+    },
+)
+"""Method name -> its class."""
 
 
 def method_class(name: MethodName) -> type[SteeringMethod]:
-    module, attribute = METHODS[name].split(":")
-    cls: type[SteeringMethod] = getattr(importlib.import_module(module), attribute)
-    return cls
+    return METHODS.get(name)
