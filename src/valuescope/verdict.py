@@ -22,7 +22,7 @@ level decides), and the checks every instrument words alike (`invalid_reason`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -141,3 +141,36 @@ __all__ = [
     "percent",
     "worse",
 ]
+
+
+def count_reason(
+    check: str,
+    counts: Mapping[str, int],
+    need: int,
+    noun: str,
+    consequence: str,
+    verbs: tuple[str, str] = ("has", "have"),
+) -> Reason | None:
+    """Whether every dimension has `need` or more `noun` (items, questions): interpretable,
+    or *interpret with care* naming how many fall short and what they lack
+    (`consequence`). `verbs` are the singular and plural verbs ("is scored on", "are
+    scored on"). None without dimensions."""
+    if not counts:
+        return None
+    short = sorted(dim for dim, n in counts.items() if n < need)
+    fewest = min(counts.values())
+    one, many = verbs
+    if not short:
+        return Reason(
+            check=check,
+            level="interpretable",
+            text=f"every dimension {one} >= {need} {noun} (fewest {fewest})",
+            figures={"fewest": fewest},
+        )
+    return Reason(
+        check=check,
+        level="interpret with care",
+        text=f"{len(short)} of {len(counts)} dimensions {many} fewer than {need} {noun} "
+        f"(fewest {fewest}): {consequence}",
+        figures={"fewest": fewest, "short": len(short)},
+    )

@@ -24,6 +24,7 @@ from valuescope.verdict import (
     Level,
     Reason,
     Verdict,
+    count_reason,
     invalid_reason,
     level_of,
     option_mass_reason,
@@ -160,24 +161,12 @@ def acquiescence_reason(results: MeasureResults) -> Reason | None:
 
 
 def items_reason(results: MeasureResults) -> Reason | None:
-    counts = {dim: r.n_items for dim, r in results.dimensions.items()}
-    if not counts:
-        return None
-    short = sorted(dim for dim, n in counts.items() if n < t.MIN_ITEMS)
-    fewest = min(counts.values())
-    if not short:
-        return Reason(
-            check="items",
-            level="interpretable",
-            text=f"every dimension has >= {t.MIN_ITEMS} items (fewest {fewest})",
-            figures={"fewest": fewest},
-        )
-    return Reason(
-        check="items",
-        level="interpret with care",
-        text=f"{len(short)} of {len(counts)} dimensions have fewer than {t.MIN_ITEMS} items "
-        f"(fewest {fewest}): they have no CI and no consistency statistics",
-        figures={"fewest": fewest, "short": len(short)},
+    return count_reason(
+        "items",
+        {dim: r.n_items for dim, r in results.dimensions.items()},
+        t.MIN_ITEMS,
+        "items",
+        "they have no CI and no consistency statistics",
     )
 
 

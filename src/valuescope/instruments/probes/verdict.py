@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from valuescope import thresholds as t
 from valuescope.stats import MIN_UNITS_T_CI, mean_t_ci
-from valuescope.verdict import Figure, Level, Reason, Verdict, invalid_reason
+from valuescope.verdict import Figure, Level, Reason, Verdict, count_reason, invalid_reason
 
 if TYPE_CHECKING:
     from valuescope.instruments.probes.summary import ProbesResults
@@ -40,25 +40,13 @@ def _invalid_reason(results: ProbesResults) -> Reason:
 
 
 def questions_reason(results: ProbesResults) -> Reason | None:
-    counts = {dim: d.n_questions for dim, d in results.dimensions.items()}
-    if not counts:
-        return None
-    need = t.PROBES_MIN_QUESTIONS
-    short = sorted(dim for dim, n in counts.items() if n < need)
-    fewest = min(counts.values())
-    if not short:
-        return Reason(
-            check="questions",
-            level="interpretable",
-            text=f"every dimension is scored on >= {need} questions (fewest {fewest})",
-            figures={"fewest": fewest},
-        )
-    return Reason(
-        check="questions",
-        level="interpret with care",
-        text=f"{len(short)} of {len(counts)} dimensions are scored on fewer than {need} "
-        f"questions (fewest {fewest}): their scores have no interval",
-        figures={"fewest": fewest, "short": len(short)},
+    return count_reason(
+        "questions",
+        {dim: d.n_questions for dim, d in results.dimensions.items()},
+        t.PROBES_MIN_QUESTIONS,
+        "questions",
+        "their scores have no interval",
+        verbs=("is scored on", "are scored on"),
     )
 
 
