@@ -843,35 +843,46 @@ def test_mtmm_over_personas_leaves_a_persona_out_at_a_time() -> None:
     )
 
 
-def test_the_gap_is_bias_corrected_by_the_jackknife() -> None:
-    """The gap's estimate is Quenouille's n theta - (n - 1) mean(theta_-i), by hand over
-    leave-one-out correlations; its t-interval contains it, with the standard error of the
-    corrected gap (bootstrap resamples each corrected by their own jackknife), which is
-    wider than the jackknife's for the textbook gap; the textbook gap is kept."""
-    from scipy.stats import t
+def test_the_gap_unfolds_each_heterotrait_r_by_its_standard_error() -> None:
+    """By hand: each heterotrait |r| is replaced by the |rho| whose folded-normal mean,
+    E|N(rho, se^2)|, it is (se: that pair's jackknife SE; 0 below se sqrt(2/pi)), the gap is
+    mean convergent r minus their mean, and its t-interval is the jackknife's of that gap
+    with the SEs held fixed; the textbook gap is kept as `uncorrected`."""
+    from scipy import optimize
+    from scipy.stats import norm, t
 
     a, b = two_instruments(54, 50)
     result = vs.mtmm(a, b)
     x, y = np.column_stack(list(a.values())), np.column_stack(list(b.values()))
     off = ~np.eye(4, dtype=bool)
 
-    def gap(rows: np.ndarray) -> float:
-        r = np.corrcoef(np.column_stack([x[rows], y[rows]]), rowvar=False)[:4, 4:]
-        return float(np.diag(r).mean() - np.abs(r[off]).mean())
+    def corr(rows: np.ndarray) -> np.ndarray:
+        return np.corrcoef(np.column_stack([x[rows], y[rows]]), rowvar=False)[:4, 4:]
 
-    theta = gap(np.arange(50))
-    loo = np.array([gap(np.delete(np.arange(50), i)) for i in range(50)])
-    estimate = 50 * theta - 49 * loo.mean()
-    se = math.sqrt(49 / 50 * ((loo - loo.mean()) ** 2).sum())
+    everyone = np.arange(50)
+    loo_r = np.array([corr(np.delete(everyone, i)) for i in range(50)])
+    se = np.sqrt(49 / 50 * ((loo_r - loo_r.mean(axis=0)) ** 2).sum(axis=0))[off]
+
+    def unfold(size: float, s: float) -> float:
+        def folded(rho: float) -> float:
+            return rho * (1 - 2 * norm.cdf(-rho / s)) + 2 * s * norm.pdf(rho / s) - size
+
+        return 0.0 if size <= s * math.sqrt(2 / math.pi) else optimize.brentq(folded, 0, size)
+
+    def gap(r: np.ndarray) -> float:
+        unfolded = [unfold(abs(v), s) for v, s in zip(r[off], se, strict=True)]
+        return float(np.diag(r).mean() - np.mean(unfolded))
+
+    estimate = gap(corr(everyone))
+    loo = np.array([gap(r) for r in loo_r])
+    half = t.ppf(0.975, 49) * math.sqrt(49 / 50 * ((loo - loo.mean()) ** 2).sum())
     stat = result.discriminant_gap
-    assert stat.uncorrected == pytest.approx(theta, abs=1e-12)
-    assert result.mean_convergent.value - result.mean_discriminant.value == pytest.approx(theta)
-    assert stat.value == pytest.approx(estimate, abs=1e-10)
-    assert stat.value > theta  # the mean |r| of heterotrait pairs is biased up: gap down
-    sd = mt._corrected_gap_sd(x, y, vs.Clusters.of(None, 50), seed=0)
-    assert sd is not None and 1.0 < sd / se < 1.5
-    half = t.ppf(0.975, 49) * sd
+    textbook = np.diag(corr(everyone)).mean() - np.abs(corr(everyone)[off]).mean()
+    assert stat.uncorrected == pytest.approx(textbook, abs=1e-12)
+    assert stat.value == pytest.approx(estimate, abs=1e-9)
+    assert stat.value > textbook  # the mean |r| was biased up, the gap down
     assert (stat.ci_low, stat.ci_high) == pytest.approx((estimate - half, estimate + half))
+    assert stat.method == "jackknife over 50 respondents"
 
 
 def test_a_bias_corrected_interval_stays_within_the_statistics_range() -> None:

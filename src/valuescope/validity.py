@@ -510,7 +510,6 @@ def validity_from_runs(
         b_columns,
         renamed,
         intervals=intervals,
-        seed=seed,
         clusters=[persona_of(r) for r in respondents],
     )
     criterion = None

@@ -229,7 +229,6 @@ def jackknife_ci(
     bias_corrected: bool = False,
     level: float = 0.95,
     bounds: tuple[float, float] = (-math.inf, math.inf),
-    se: float | None = None,
 ) -> CIStat:
     """The estimate with its jackknife t-interval over clusters (or rows): the intervals over
     respondents, which resample personas when respondents share them.
@@ -241,13 +240,12 @@ def jackknife_ci(
     (bounded by 1 and skewed near it; the transformation of Feldt's alpha interval),
     Fisher's atanh for correlations. `bias_corrected` reports Quenouille's estimate
     h^-1(G u - (G - 1) mean(u_(-c))) instead, which removes the bias's 1/G term, for
-    statistics whose bias is large at our sizes (lambda6, the MTMM gap); `uncorrected` then
-    keeps the textbook value. `se` replaces the jackknife's standard error (on the identity
-    scale) where the caller has a better one (the MTMM gap: `_mtmm._corrected_gap_sd`).
+    statistics whose bias is large at our sizes (lambda6); `uncorrected` then
+    keeps the textbook value.
 
     Why not the bootstrap: on 20 personas x 9 phrasings the recovery bench (part g) found
     the BC bootstrap over personas covering 0.90 (alpha), 0.84 (lambda6, even bias-corrected
-    by the jackknife) and 0.49 (the gap), against 0.94 / 0.94 / 0.91 for this (see
+    by the jackknife) and 0.49 (the MTMM gap), against 0.94 / 0.94 / 0.95 for this (see
     bench/README.md). Estimate and interval are held within `bounds`.
     """
     if point.value is None:
@@ -265,8 +263,7 @@ def jackknife_ci(
         )
     mean = float(u_loo.mean())
     centre = n * u - (n - 1) * mean if bias_corrected else u
-    if se is None:
-        se = math.sqrt((n - 1) / n * float(((u_loo - mean) ** 2).sum()))
+    se = math.sqrt((n - 1) / n * float(((u_loo - mean) ** 2).sum()))
     half = float(special.stdtrit(n - 1, 0.5 + level / 2.0)) * se
     value, low, high = (float(x) for x in back(np.array([centre, centre - half, centre + half])))
     low, high = min(low, high), max(low, high)
