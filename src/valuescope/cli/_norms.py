@@ -7,24 +7,15 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 from rich.table import Table
 
-from valuescope.cli._console import console, fmt
+from valuescope.cli._console import ci_cell, console, fmt
 
 if TYPE_CHECKING:
     from valuescope.instruments.likert.norms import NormDimension, NormsResult
-    from valuescope.stats import CIStat, Stat
+    from valuescope.stats import Stat
 
 
 def stat_cell(stat: Stat, digits: int = 2) -> str:
     return fmt(stat.value, digits)
-
-
-def g_cell(g: CIStat) -> str:
-    """`-0.41 [-0.60, -0.22]`; `-` without a value."""
-    if g.value is None:
-        return "-"
-    if g.ci_low is None or g.ci_high is None:
-        return fmt(g.value)
-    return f"{fmt(g.value)} [{fmt(g.ci_low)}, {fmt(g.ci_high)}]"
 
 
 def p_cell(p: Stat) -> str:
@@ -60,7 +51,7 @@ def norms_table(norms: NormsResult) -> Table:
             human_cell(d),
             stat_cell(d.z),
             stat_cell(d.percentile, 1),
-            g_cell(d.g),
+            ci_cell(d.g),
             stat_cell(d.t),
             p_cell(d.p),
         )

@@ -8,7 +8,7 @@ texts well even when its 0/1 labels are off. F1 uses the judge's own 0/1 labels.
 
 The CIs resample *texts* (with replacement, the same resamples for every dimension, so the
 macro CI reflects that dimensions share texts) and take the bias-corrected percentile
-interval (`_respondents.bootstrap_ci`). A dimension without both classes among the scored
+interval (`_resampling.bootstrap_ci`). A dimension without both classes among the scored
 texts has no AUC (null with the reason). An interval is only given where the bootstrap can
 size the uncertainty:
 
@@ -130,32 +130,15 @@ def _too_few(positives: int, negatives: int) -> str | None:
 
 def _interval(point: Stat, replicates: Vector, what: str, too_few: str | None) -> CIStat:
     """`point` with its bootstrap CI, or without one and the reason (module docstring)."""
-    if point.value is None:
-        return CIStat.missing(point.reason or "not computable")
-    if too_few is not None:
+    if point.value is not None and too_few is not None:
         return CIStat(value=point.value, reason=too_few)
-    if replicates.size == 0:
-        return CIStat(value=point.value, reason="no bootstrap resamples requested")
-    defined = replicates[np.isfinite(replicates)]
-    if defined.size < MIN_DEFINED_SHARE * replicates.size:
-        return CIStat(
-            value=point.value,
-            n_replicates=int(defined.size),
-            reason=(
-                f"{what} is defined in only {defined.size} of {replicates.size} bootstrap "
-                f"resamples (the others lack a class): a CI needs {MIN_DEFINED_SHARE:.0%}"
-            ),
-        )
-    if np.ptp(defined) == 0:
-        return CIStat(
-            value=point.value,
-            n_replicates=int(defined.size),
-            reason=(
-                f"every one of {defined.size} bootstrap resamples gives {what} "
-                f"{float(defined[0]):.2f}: no spread to make an interval from"
-            ),
-        )
-    return bootstrap_ci(point, defined)
+    return bootstrap_ci(
+        point,
+        replicates,
+        what=what,
+        min_defined=MIN_DEFINED_SHARE,
+        undefined_because=" (the others lack a class)",
+    )
 
 
 def classification_metrics(

@@ -107,11 +107,6 @@ class Clusters:
             )
         return None
 
-    def members(self) -> Matrix:
-        """clusters x rows: 1 where the row belongs to the cluster."""
-        member: Matrix = (self.codes[None, :] == np.arange(self.count)[:, None]).astype(float)
-        return member
-
     def leave_one_out(self) -> Matrix:
         """groups x rows: the row weights of each jackknife sample (one cluster left out).
 
@@ -157,7 +152,15 @@ def weighted_covariances(data: Matrix, counts: Matrix) -> Matrix:
     return covariances
 
 
-def bootstrap_ci(point: Stat, replicates: Matrix | None, level: float = 0.95) -> CIStat:
+def bootstrap_ci(
+    point: Stat,
+    replicates: Matrix | None,
+    level: float = 0.95,
+    *,
+    what: str = "the statistic",
+    min_defined: float = _MIN_DEFINED_SHARE,
+    undefined_because: str = "",
+) -> CIStat:
     """The point estimate with the bias-corrected percentile interval of its bootstrap replicates.
 
     Plain percentile intervals assume the bootstrap distribution is centred on the estimate.
@@ -173,19 +176,34 @@ def bootstrap_ci(point: Stat, replicates: Matrix | None, level: float = 0.95) ->
     lie on one side of it (|z0| > z). When that happens, the replicates say the estimate is
     not where its own resamples put it (a statistic biased beyond what the correction can
     move): then no interval is given, and the reason says why.
+
+    No interval either, with the reason, when fewer than `min_defined` of the replicates are
+    defined (the defined ones would be a biased subset; `undefined_because` says why a
+    replicate can be undefined), or when every defined replicate is the same (an interval
+    of width 0 is a claim of certainty the resamples cannot make). `what` names the
+    statistic in those reasons.
     """
     if point.value is None:
         return CIStat.missing(point.reason or "not computable")
     if replicates is None or replicates.size == 0:
-        return CIStat(value=point.value, reason="no bootstrap replicates requested")
+        return CIStat(value=point.value, reason="no bootstrap resamples requested")
     defined = replicates[np.isfinite(replicates)]
-    if defined.size < _MIN_DEFINED_SHARE * replicates.size:
+    if defined.size < min_defined * replicates.size:
         return CIStat(
             value=point.value,
             n_replicates=int(defined.size),
             reason=(
-                f"only {defined.size} of {replicates.size} bootstrap replicates are defined "
-                "(an item is constant or the items are collinear in the others): no CI"
+                f"{what} is defined in only {defined.size} of {replicates.size} bootstrap "
+                f"resamples{undefined_because}: a CI needs {min_defined:.0%}"
+            ),
+        )
+    if np.ptp(defined) == 0:
+        return CIStat(
+            value=point.value,
+            n_replicates=int(defined.size),
+            reason=(
+                f"every one of {defined.size} bootstrap resamples gives {what} "
+                f"{float(defined[0]):.2f}: no spread to make an interval from"
             ),
         )
     low_q, high_q = bias_corrected_quantiles(defined, point.value, level)

@@ -1,4 +1,4 @@
-"""Reliability over simulated respondents: alpha, Guttman's lambda6 and omega with bootstrap CIs.
+"""Reliability over simulated respondents: alpha, Guttman's lambda6 and omega with intervals.
 
 Elsewhere in this package one model is one respondent, and reliability is computed over its
 administrations (`_psychometrics`). Following Serapio-Garcia et al. ("Personality traits in
@@ -15,14 +15,15 @@ one-factor loadings are put back on the items' raw scales before it is computed
 (`mcdonald_omega`), so the "all three >= 0.70" rule compares one composite's reliability.
 
 The point estimates come from the package's own `cronbach_alpha` and `mcdonald_omega` (and
-`guttman_lambda6` here). Their confidence intervals are bias-corrected percentile bootstraps
-(`_resampling.bootstrap_ci`) over respondents, or over personas when respondents share them
-(`_resampling.Clusters`). Calling those functions 1000 times is too slow (omega's L-BFGS-B fit
-takes ~60 ms), so the replicates are computed in batch from weighted covariance matrices: a
-bootstrap resample is a vector of counts per respondent, so every replicate's covariance
-matrix is one matrix product. Alpha and lambda6 are closed forms of that matrix; omega uses a
-vectorised fit of the same minres model (see `_omega_replicates`). The tests check that each
-batch route reproduces the scalar function on the resampled matrix.
+`guttman_lambda6` here). Their intervals are jackknife t-intervals
+(`_resampling.jackknife_ci`) over respondents, or over personas when respondents share them
+(`_resampling.Clusters`). Calling those functions once per persona left out is too slow
+(omega's L-BFGS-B fit takes ~60 ms), so the leave-one-out values are computed in batch from
+weighted covariance matrices: a resample is a vector of weights per respondent, so every
+resample's covariance matrix is one matrix product. Alpha and lambda6 are closed forms of
+that matrix; omega uses a vectorised fit of the same minres model (see `_omega_replicates`).
+The tests check that each batch route reproduces the scalar function on the resampled
+matrix.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from valuescope.stats._psychometrics import (
     fit_one_factor,
     mcdonald_omega,
 )
-from valuescope.stats._reliability import Matrix, complete_rows, cronbach_alpha
+from valuescope.stats._reliability import Matrix, complete_rows, cronbach_alpha, missing_cells
 from valuescope.stats._resampling import CIStat, Clusters, jackknife_ci, weighted_covariances
 from valuescope.stats._result import Stat
 from valuescope.stats._tolerance import RELATIVE_VARIANCE, negligible_variance
@@ -141,7 +142,7 @@ def guttman_lambda6(data: npt.ArrayLike) -> Stat:
 
 
 # --------------------------------------------------------------------------------------------
-# Bootstrap replicates in batch
+# The statistics of many resamples at once
 # --------------------------------------------------------------------------------------------
 
 
@@ -257,10 +258,11 @@ def _full_sample_loadings(data: Matrix) -> Matrix:
 
 
 def _replicate_statistics(data: Matrix, counts: Matrix, need: dict[str, bool]) -> dict[str, Matrix]:
-    """alpha, lambda6 and omega of each bootstrap resample of the rows (NaN = undefined).
+    """alpha, lambda6 and omega of each resample of the rows (NaN = undefined).
 
-    `counts` (resamples x rows) says how often each row is drawn: one set of resamples
-    serves all three statistics. A replicate has no lambda6 or omega when some item is
+    `counts` (resamples x rows) weighs each row in each resample (leave-one-out weights for
+    the jackknife, draw counts for a bootstrap): one set of resamples serves all three
+    statistics. A replicate has no lambda6 or omega when some item is
     constant in it (up to rounding) or its item correlation matrix is singular; those
     matrices are replaced by the identity before inverting, and marked NaN.
     """
@@ -354,7 +356,7 @@ def respondent_reliability(
             n_respondents=n_rows,
             n_items=n_items,
             n_dropped=n_dropped,
-            n_missing_cells=int(np.isnan(matrix).sum()),
+            n_missing_cells=missing_cells(matrix)[0],
             n_clusters=groups.count if groups.nested else None,
             alpha=stats["alpha"],
             lambda6=stats["lambda6"],

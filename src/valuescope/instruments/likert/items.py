@@ -96,13 +96,7 @@ def _resolve_dimensions(
             continue
         resolved.append(item.model_copy(update={"dimension": dimension}))
     if unknown:
-        listed = ", ".join(f"{name!r} (line {line})" for name, line in unknown.items())
-        raise DataFileError(
-            path,
-            next(iter(unknown.values())),
-            f"unknown dimension(s) for framework {framework.id}: {listed}; "
-            f"known: {', '.join(framework.ids)}",
-        )
+        raise unknown_dimensions(path, framework, unknown)
     return resolved
 
 
@@ -202,4 +196,18 @@ def load_item_bank(path: Path, framework: Framework) -> ItemBank:
     _check_unique_ids(path, bank.items, lines)
     return bank.model_copy(
         update={"items": _resolve_dimensions(path, framework, bank.items, lines)}
+    )
+
+
+def unknown_dimensions(
+    path: Path, framework: Framework, unknown: dict[str, int | None]
+) -> DataFileError:
+    """The error for names that are no dimension of `framework` (name -> its line), at the
+    first one's line, listing them and the framework's dimensions."""
+    listed = ", ".join(f"{name!r} (line {line})" for name, line in unknown.items())
+    return DataFileError(
+        path,
+        next(iter(unknown.values())),
+        f"unknown dimension(s) for framework {framework.id}: {listed}; "
+        f"known: {', '.join(framework.ids)}",
     )

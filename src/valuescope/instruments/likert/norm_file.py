@@ -36,7 +36,7 @@ from valuescope.datasets import DataFileError, load_yaml_located, located_error
 from valuescope.datasets._located import line_of
 from valuescope.datasets.item_files import table_rows
 from valuescope.frameworks import Framework, resolve_framework_name
-from valuescope.instruments.likert.items import ResponseScale
+from valuescope.instruments.likert.items import ResponseScale, unknown_dimensions
 
 SUFFIXES = (".yaml", ".yml", ".csv", ".tsv")
 
@@ -135,13 +135,7 @@ def load_norms(path: Path, framework: Framework, scale: ResponseScale) -> NormTa
         norm_scale = entry.scale or parsed.scale
         dimensions[dim] = _convert(path, line, dim, entry, norm_scale, scale, parsed.source)
     if unknown:
-        listed = ", ".join(f"{name!r} (line {line})" for name, line in unknown.items())
-        raise DataFileError(
-            path,
-            next(iter(unknown.values())),
-            f"unknown dimension(s) for framework {framework.id}: {listed}; "
-            f"known: {', '.join(framework.ids)}",
-        )
+        raise unknown_dimensions(path, framework, unknown)
     return NormTable(
         file=str(path),
         source=parsed.source,
