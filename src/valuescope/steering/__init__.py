@@ -1,4 +1,4 @@
-"""Steering in context (METHODS.md, "Steering, in context"): value targets, steering
+"""Steering in context (docs/guide/steering.md; docs/methods.md): value targets, steering
 methods that search for an instruction (or a rewrite) that makes a model hold them, the
 before/after evaluation, the safety check and the SFT/DPO export.
 

@@ -1,4 +1,4 @@
-"""`classify`: a value judge scores a user's texts on a framework (MoVa, METHODS.md).
+"""`classify`: a value judge scores a user's texts on a framework (MoVa; docs/methods.md).
 
 Texts (`texts.load_texts`: a CSV/TSV/JSONL file, Touche23-ValueEval, a shipped dev set or a
 hub dataset) -> one judgement per text (`judges.Judge`, all@once or one-by-one) -> one

@@ -1,4 +1,4 @@
-"""CSI, an implicit sentiment inventory (arXiv 2503.20182; METHODS.md, "CSI").
+"""CSI, an implicit sentiment inventory (arXiv 2503.20182; docs/guide/instruments.md).
 
 The model gives a first, quick association, comedy (positive) or tragedy (negative), for
 each of N frequent words, over P passes. Two ways to ask:

@@ -1,4 +1,4 @@
-"""From CSI samples to the inventory's scores (METHODS.md, "CSI").
+"""From CSI samples to the inventory's scores (docs/guide/instruments.md, "CSI").
 
 A word counts only when every pass gave it a valid answer; a word invalid in any pass (left
 out of a chunk reply even when re-asked, or too little probability on the labels) is left

@@ -1,4 +1,4 @@
-"""Does the CSI predict what the model writes? (METHODS.md, "CSI", validity.)
+"""Does the CSI predict what the model writes? (docs/guide/instruments.md, "CSI".)
 
 The model writes short stories, each seeded with k negative and 5-k positive words
 (k = 0..5, `stories_per_k` stories per k); a judge rates each story from 1 (pure comedy) to

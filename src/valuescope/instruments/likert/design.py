@@ -1,7 +1,7 @@
 """Simulated respondents: who answers a questionnaire when one model answers it many times.
 
 One model is one respondent, so reliability over its own administrations says little (see
-METHODS.md). Following Serapio-Garcia et al. (Nature Machine Intelligence 2025), each
+docs/guide/measuring.md). Following Serapio-Garcia et al. (Nature Machine Intelligence 2025), each
 *respondent* is the model framed by a persona description, an item instruction and a
 postamble; every respondent answers every item, in both option orders (they never varied
 the order; we do, so that a pull toward the first option cancels within a respondent

@@ -1,6 +1,6 @@
 """`measure`: put a questionnaire to a model and score its value profile.
 
-The flow (DESIGN.md): load the framework and its item bank -> one `choose` request per
+The flow (docs/guide/measuring.md): load the framework and its item bank -> one `choose` request per
 (item, administration) -> score each answer into `LikertSample`s (one per draw under
 sampled scoring) -> summarise all samples into `MeasureResults`. The engine runs it: model,
 run directory, resume, worker pool and progress are not this module's business.

@@ -10,7 +10,7 @@ reverse-keyed score (NaN where the answer was invalid). Per dimension:
   many items it is over.
 - Consistency on the matrix, not reliability: one model is one respondent, and alpha or
   omega over its own administrations carry no information (pure-noise answers pass 0.7 by
-  chance; see METHODS.md), so they are not computed here. Reliability comes from simulated
+  chance; docs/guide/measuring.md), so they are not computed here. Reliability comes from simulated
   respondents (`design.py`, `respondent_summary.py`). What is kept: parallel forms across
   option orders (`parallel_forms_order`) and across wordings (`parallel_forms_paraphrase`):
   do the items keep their rank order when the form changes; `test_retest` across draws,

@@ -1,5 +1,5 @@
 """PICACO: one pluralistic meta-instruction for several values at once, found by an EM-like
-loop over an aligned and a noisy pool of responses (arXiv 2507.16679; METHODS.md).
+loop over an aligned and a noisy pool of responses (arXiv 2507.16679; docs/guide/steering.md).
 
 The objective of one response is `ScoredResponse.objective` (`objective.py`): the mean
 over the target values of the judge's log-probability that the value is present as much as

@@ -1,5 +1,5 @@
 """`valuescope safety`: does steering a model's values make it go along with harm more often,
-and do mitigation prompts undo that? (METHODS.md, "Safety of value-aligned models",
+and do mitigation prompts undo that? (docs/guide/steering.md; docs/methods.md, "safety";
 arXiv 2506.06404.)
 
 Every harm prompt (`prompts.py`; the shipped 72 in six categories, or the user's) is asked
