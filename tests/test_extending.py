@@ -1,6 +1,7 @@
 """docs/extending.md's toy instrument, run from the page itself: its code blocks are written
-out as a package under tmp_path, registered with the page's one line, and run through the
-engine (a scripted model here; the embedded model in the slow test), so the page cannot
+out as a package under tmp_path, registered with the page's one line (in Python, or as the
+entry point of its pyproject.toml, installed as importlib.metadata sees it), and run through
+the engine (a scripted model here; the embedded model in the slow test), so the page cannot
 fall behind the code.
 
 A block whose first line is `# PATH` is the file PATH of the plugin.
@@ -25,7 +26,7 @@ from scripted import ScriptedModel
 from valuescope.cli import app
 from valuescope.engine import resume, run
 from valuescope.models import Message
-from valuescope.registry import Registry, UnknownName
+from valuescope.registry import Registry, UnknownName, _entry_points
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "extending.md"
 TARGET = "my_values.instrument:YesNoInstrument"
@@ -118,6 +119,37 @@ def test_toy_runs_through_the_engine_and_resumes_once_registered(
 
     listed = CliRunner().invoke(app, ["runs", str(tmp_path)], env={"COLUMNS": "200"})
     assert listed.exit_code == 0 and "yesno" in listed.output
+
+
+def test_installed_the_entry_point_alone_registers_it(
+    plugin: tuple[Path, Plugins],
+    tmp_path: Path,
+) -> None:
+    """`pip install` of the page's pyproject.toml, as importlib.metadata sees it: a dist-info
+    folder on sys.path with the entry points the toml declares."""
+    root, _ = plugin
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    info = root / "my_values-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: 0.1.0\n"
+    )
+    (info / "entry_points.txt").write_text(
+        "".join(
+            f"[{group}]\n" + "".join(f"{name} = {target}\n" for name, target in points.items())
+            for group, points in project["entry-points"].items()
+        )
+    )
+    _entry_points.cache_clear()
+    try:
+        installed: Plugins = Registry("instruments", "instrument")
+        assert installed.target("yesno") == TARGET and "measure" in installed
+        cls = installed.get("yesno")
+        config = cls.config_type.model_validate({"model": "scripted", "use_cache": False})
+        finished = asyncio.run(run(cls(config), tmp_path / "run", model=first_option(0.8)))
+        assert finished.results.command == "yesno" and finished.results.n_invalid == 0
+    finally:
+        _entry_points.cache_clear()
 
 
 def test_without_the_registration_line_resume_cannot_find_it(
