@@ -138,7 +138,18 @@ def test_jsonl_with_scale_header_and_unknown_dimensions_listed(tmp_path: Path) -
         ("id,text,dimension,polarity\na,t,power,sideways\n", 2, "polarity 'sideways'"),
         ("id,text,dimension\na,t,power\nb,,power\n", 3, "no text"),
         ('id,text,dimension\na,t,power\nb,"  ",power\n', 3, "no text"),
-        ("id,text,dimension\na,t,power\nb,t\n", 3, "no dimension"),
+        ("id,text,dimension\na,t,power\nb,t\n", 3, "2 fields, fewer than the header's 3"),
+        ("id,text,dimension\na,t,power\nb,,\n", 3, "no text"),
+        # seen by a new user: an unclosed quote was reported at the end of the file, as a
+        # missing dimension; a row with two extra fields was accepted; a short row gave
+        # `polarity None`; an empty `keyed` cell read as forward and `yes` as reversed
+        ('code,statement,trait,keyed\nq1,"Unclosed,power,1\nq2,t,power,1\n', 2, "never closed"),
+        ("id,text,dimension\na,t,power,x,y\n", 2, "5 fields, more than the header's 3"),
+        ("id,text,dimension,polarity\na,t,power,1\nb,t,power\n", 3, "fewer than the header"),
+        ("id,text,dimension,polarity\na,t,power,\n", 2, "polarity (an empty cell)"),
+        ("id,text,dimension,polarity\na,t,power,yes\n", 2, "polarity 'yes' is not one of"),
+        ('id,text,dimension\na,"t"x,power\n', 2, "not valid CSV"),
+        ("id,text,id\na,t,power\n", 1, "column 'id' appears twice"),
         ('text,dimension\n"multi\nline",power\n,power\n', 4, "no text"),
         ("id,text,dimension\na,t,power\na,u,power\n", 3, "duplicate item id 'a'"),
     ],

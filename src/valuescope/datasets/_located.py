@@ -74,6 +74,12 @@ class _LocatingLoader(yaml.SafeLoader):
     pass
 
 
+class _Problem(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 def _construct_mapping(loader: _LocatingLoader, node: yaml.MappingNode) -> LocatedDict:
     loader.flatten_mapping(node)
     result = LocatedDict()
@@ -81,10 +87,16 @@ def _construct_mapping(loader: _LocatingLoader, node: yaml.MappingNode) -> Locat
     result.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:  # `? {a: 1}` or `? [a]`: YAML allows it, no data file means it
+            kind = "mapping" if isinstance(key, dict) else type(key).__name__.lower()
+            raise _Problem(
+                key_node.start_mark.line + 1, f"a key must be plain, not a {kind}"
+            ) from None
         if key in result:
-            raise DataFileError(
-                str(node.start_mark.name), key_node.start_mark.line + 1, f"duplicate key {key!r}"
-            )
+            # the loader knows no file name: load_yaml_located puts the path in
+            raise _Problem(key_node.start_mark.line + 1, f"duplicate key {key!r}")
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[str(key)] = key_node.start_mark.line + 1
     return result
@@ -112,10 +124,21 @@ def load_yaml_located(path: Path) -> Any:
     text = read_utf8(path)
     try:
         return yaml.load(text, Loader=_LocatingLoader)
+    except _Problem as exc:
+        raise DataFileError(path, exc.line, str(exc)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
         raise DataFileError(path, line, f"not valid YAML: {exc.problem}") from exc
+    except yaml.reader.ReaderError as exc:  # a control character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        char = exc.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        raise DataFileError(
+            path, line, f"not valid YAML: character {shown} is not allowed"
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise DataFileError(path, None, f"not valid YAML: {exc}") from exc
 
 
 def line_of(data: Any, loc: tuple[int | str, ...]) -> int | None:

@@ -2,8 +2,13 @@
 
 Official inventories (PVQ, BFI-2, MFQ) come as tables with their own column names, so a
 `ColumnMapping` says which column holds what (`--columns text=item,dimension=value`).
-Polarity accepts the spellings such tables use (`1`/`-1`, `+`/`-`, `R`, `reversed`,
-`true`/`false` for "is reversed"). The response scale travels with the instrument: a JSONL
+Polarity takes the spellings such tables use, and only those: forward is `1`, `+1`, `+`,
+`F`, `forward` or `false` ("is reversed: false"); reversed is `-1`, `-`, `R`, `rev`,
+`reverse`, `reversed`, `reverse-keyed` or `true`. A file without a polarity column is all
+forward; an empty cell in one is an error (`keyed` columns that say `yes` for reversed are
+ambiguous, so `yes`/`no` are refused too). CSV and TSV are read strictly: a row with more
+or fewer fields than the header, or a quote never closed, is an error at the row's first
+line. The response scale travels with the instrument: a JSONL
 file may start with a `{"scale": {...}}` line; a CSV file takes a sidecar YAML
 `<name>.scale.yaml` next to it (or `--scale FILE`) with `points`, `anchors` and `stem`.
 Every error names the file and line.
@@ -28,8 +33,9 @@ from valuescope.datasets._located import (
 )
 
 FIELDS = ("id", "text", "dimension", "polarity", "paraphrases")
-REVERSED = {"-1", "-", "r", "rev", "reverse", "reversed", "reverse-keyed", "true", "yes", "y"}
-FORWARD = {"1", "+1", "+", "f", "forward", "keyed", "false", "no", "n", ""}
+REVERSED = {"-1", "-", "r", "rev", "reverse", "reversed", "reverse-keyed", "true"}
+FORWARD = {"1", "+1", "+", "f", "forward", "false"}
+POLARITY_SPELLINGS = "forward: 1, +, F, forward, false; reversed: -1, -, R, reversed, true"
 
 
 class ColumnMapping(BaseModel):
@@ -59,14 +65,17 @@ class ColumnMapping(BaseModel):
 
 
 def parse_polarity(value: Any, path: Path, line: int) -> int:
+    """1 (forward) or -1 (reversed) from one of the documented spellings (`POLARITY_SPELLINGS`);
+    numbers 1 and -1 as JSON numbers too. Anything else, an empty cell included, is an error."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise DataFileError(path, line, f"polarity {value!r} is not one of {POLARITY_SPELLINGS}")
     text = str(value).strip().lower()
     if text in REVERSED:
         return -1
     if text in FORWARD:
         return 1
-    raise DataFileError(
-        path, line, f"polarity {value!r} is neither forward (1, +) nor reversed (-1, R)"
-    )
+    shown = repr(value) if text else "(an empty cell)"
+    raise DataFileError(path, line, f"polarity {shown} is not one of {POLARITY_SPELLINGS}")
 
 
 def table_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -74,16 +83,52 @@ def table_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     allowed); a TSV is read as tab-separated with CSV quoting."""
     text = read_utf8(path)
     if path.suffix in (".csv", ".tsv"):
-        # newline="" as for open(): quoted fields may hold line breaks.
-        delimiter = "\t" if path.suffix == ".tsv" else ","
-        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-        for row in reader:
-            yield reader.line_num, dict(row)
+        yield from csv_rows(path, text, "\t" if path.suffix == ".tsv" else ",")
         return
     for number, row in jsonl_values(path, text):
         if not isinstance(row, dict):
             raise DataFileError(path, number, "each line must be a JSON object")
         yield number, row
+
+
+def csv_rows(path: Path, text: str, delimiter: str = ",") -> Iterator[tuple[int, dict[str, str]]]:
+    """(first line, row by column) of each data row of a CSV `text`, read strictly.
+
+    A row with more or fewer fields than the header, a quote opened and never closed, text
+    after a closing quote and a column named twice are errors naming the row's first line
+    (a quoted field may span lines, so that is where to look). Blank lines are skipped.
+    """
+    # newline="" as for open(): quoted fields may hold line breaks.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    end = 0  # the last line of the previous record
+    while True:
+        start = end + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if reader.line_num > start or "end of data" in str(exc):
+                raise DataFileError(path, start, "a quoted field opened here is never closed "
+                                    "(a missing or stray \")") from exc  # fmt: skip
+            raise DataFileError(path, start, f"not valid CSV: {exc}") from exc
+        end = reader.line_num
+        if not fields:
+            continue
+        if header is None:
+            header = [f.strip() for f in fields]
+            twice = sorted({c for c in header if header.count(c) > 1})
+            if twice:
+                raise DataFileError(path, start, f"column {twice[0]!r} appears twice")
+            continue
+        if len(fields) != len(header):
+            more = "more" if len(fields) > len(header) else "fewer"
+            raise DataFileError(
+                path, start, f"{len(fields)} fields, {more} than the header's {len(header)} "
+                "columns (a text holding the delimiter must be quoted)",
+            )  # fmt: skip
+        yield start, dict(zip(header, fields, strict=True))
 
 
 def jsonl_values(path: Path, text: str) -> Iterator[tuple[int, Any]]:

@@ -12,7 +12,6 @@ bring their own personas as plain text, YAML, CSV or JSONL. Every error names fi
 
 from __future__ import annotations
 
-import csv
 import io
 import random
 import re
@@ -24,7 +23,7 @@ from typing import Any
 
 from valuescope.datasets import DataFileError, load_yaml_located, read_utf8
 from valuescope.datasets._located import LocatedDict, LocatedList
-from valuescope.datasets.item_files import jsonl_values
+from valuescope.datasets.item_files import csv_rows, jsonl_values
 
 PERSONA_FRAMING = (
     'For the following task, respond in a way that matches this description: "{persona}"'
@@ -195,17 +194,11 @@ def _yaml_entries(path: Path, data: Any, line: int, kind: str = "persona") -> It
 
 
 def _csv_entries(path: Path) -> Iterator[_Entry]:
-    # newline="" as for open(): a quoted field may hold a line break.
-    reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
-    columns = reader.fieldnames
-    if columns is None:
-        return
-    if "text" not in columns:
-        raise DataFileError(
-            path, 1, f"no 'text' column (columns here: {', '.join(map(str, columns))})"
-        )
-    for row in reader:
-        line = reader.line_num
+    for line, row in csv_rows(path, read_utf8(path)):
+        if "text" not in row:
+            raise DataFileError(
+                path, 1, f"no 'text' column (columns here: {', '.join(map(str, row))})"
+            )
         yield _Entry(line, row.get("id"), row.get("text"), line, line)
 
 
