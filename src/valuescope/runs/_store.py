@@ -20,6 +20,7 @@ from typing import IO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from valuescope.errors import UserError
 from valuescope.runs._schema import SCHEMA_VERSION, Manifest, ResultsBase, SampleRecord
 
 MANIFEST = "manifest.json"
@@ -33,7 +34,7 @@ failure, verdict} (the failure line and the verdict's level from results.json)."
 S = TypeVar("S", bound=SampleRecord)
 
 
-class RunStoreError(RuntimeError):
+class RunStoreError(UserError, RuntimeError):
     """A run directory that cannot be created, read or resumed."""
 
 
