@@ -29,6 +29,8 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("latin1.txt", "latin1.yaml", "latin1.csv"):
         (tmp_path / name).write_bytes("caf\xe9\n".encode("cp1252"))
     (tmp_path / "empty").mkdir()
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "manifest.json").write_text('{"command": "meas', encoding="utf-8")
     (tmp_path / "three.txt").write_text("A teacher.\nA farmer.\nA nurse.\n", encoding="utf-8")
     return tmp_path
 
@@ -89,6 +91,15 @@ BAD_INPUTS = {
     ),
     "compare: folders with no run": (["compare", "empty", "empty"], "empty"),
     "agreement: folders with no run": (["agreement", "empty", "empty"], "empty"),
+    "compare: a manifest that is not JSON": (
+        ["compare", "broken", "broken"],
+        "manifest.json: not a valuescope manifest",
+    ),
+    "agreement: a manifest that is not JSON": (["agreement", "broken", "empty"], "manifest.json"),
+    "measure: resume a manifest that is not JSON": (
+        ["measure", "--resume", "broken"],
+        "manifest.json",
+    ),
     "runs: missing folder": (["runs", "nodir"], "nodir"),
     "report: missing folder": (["report", "nodir"], "nodir"),
     "bench: missing data file": (
@@ -151,6 +162,15 @@ def test_a_message_quotes_the_options_as_typed(here: Path) -> None:
     assert "--personas 30" not in line
     line = one_error(["measure", "--model", "sim", "--personas", "100000"])
     assert "--personas 100000:" in line, line
+
+
+def test_a_results_file_that_is_not_utf8_is_named(here: Path) -> None:
+    assert (
+        RUNNER.invoke(app, ["measure", "--model", "sim", "--limit", "2", "--out", "a"]).exit_code
+        == 0
+    )
+    (here / "a" / "results.json").write_bytes(b"caf\xe9")
+    assert "results.json: not the results of a measure run" in one_error(["compare", "a", "a"])
 
 
 def test_the_tree_carries_the_exit_codes_and_keeps_the_old_names() -> None:
