@@ -85,6 +85,11 @@ BAD_INPUTS = {
         ["steer", "--model", "llamacpp", "--target", "no.yaml"],
         "no.yaml",
     ),
+    "steer: unknown method": (
+        ["steer", "--model", "llamacpp", "--target", "power=1", "--method", "opro,nosuch"],
+        "--method opro,nosuch: no method nosuch",
+    ),
+    "bench: unknown benchmark": (["bench", "nosuch"], "no benchmark 'nosuch'"),
     "validity: unknown instrument": (
         ["validity", "--model", "sim", "--instruments", "nosuch,bfi2"],
         "unknown instrument 'nosuch'",

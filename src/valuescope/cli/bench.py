@@ -16,7 +16,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from valuescope.cli import dilemmas as dilemmas_cli
-from valuescope.cli._console import console, fmt, print_run_footer
+from valuescope.cli._console import console, fmt, print_run_footer, user_errors
 from valuescope.cli._options import RunOptions, reflow_help, refuse_likert_only, run_options
 from valuescope.cli._run import run_command
 
@@ -50,7 +50,11 @@ class _BenchGroup(TyperGroup):
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else ""
         if args and not name.startswith("-") and self.get_command(ctx, name) is None:
-            ctx.fail(f"no benchmark {name!r} (available: {', '.join(self.list_commands(ctx))})")
+            from valuescope.instruments.bench.registry import UnknownBenchmark
+
+            with user_errors():
+                known = ", ".join(self.list_commands(ctx))
+                raise UnknownBenchmark(f"no benchmark {name!r} (available: {known})")
         return super().resolve_command(ctx, args)
 
 

@@ -98,6 +98,7 @@ def register(app: typer.Typer) -> None:
         the likelihood of its pools; IROTE's compactness is approximated; see docs."""
         import asyncio
 
+        from valuescope.registry import UnknownName
         from valuescope.steering import METHOD_NAMES, parse_scale, read_target
         from valuescope.steering.config import SteerConfig
         from valuescope.steering.run import Steerer, default_out, read_config
@@ -124,8 +125,8 @@ def register(app: typer.Typer) -> None:
                     names = list(METHOD_NAMES)
                 unknown = [m for m in names if m not in METHOD_NAMES]
                 if unknown:
-                    raise typer.BadParameter(f"unknown methods {unknown}; known: "
-                                             f"{', '.join(METHOD_NAMES)}")  # fmt: skip
+                    raise UnknownName(f"--method {method}: no method {', '.join(unknown)} "
+                                      f"(known: {', '.join(METHOD_NAMES)}, all)")  # fmt: skip
                 config = SteerConfig.model_validate({
                     **run.config_fields(), "framework": loaded.id,
                     "target": read_target(target, loaded, parse_scale(target_scale)),
