@@ -21,6 +21,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from valuescope.errors import ValuescopeError
+
 if TYPE_CHECKING:
     from valuescope.models import CachedModel, RunUsage
     from valuescope.runs import SampleRecord
@@ -31,19 +33,9 @@ if TYPE_CHECKING:
 console = Console(width=None if sys.stdout.isatty() else 120)
 errors = Console(stderr=True)
 
-BAD_INPUT, BACKEND_FAILURE, RUN_FAILED = 2, 3, 4
-"""Exit codes: a mistake in what the user gave, a model backend that failed, a run that
-failed (or, under --strict, is not interpretable). `valuescope.errors` carries the first
-two on its classes."""
-
-
-def user_error_types() -> tuple[type[Exception], ...]:
-    """What a command prints as one line instead of a traceback: `ValuescopeError`, whose
-    subclasses carry their exit code (`UserError` 2, `BackendError` 3). Anything else is a
-    bug, and keeps its traceback."""
-    from valuescope.errors import ValuescopeError
-
-    return (ValuescopeError,)
+RUN_FAILED = 4
+"""The exit code of a run that failed (or, under --strict, is not interpretable); those of
+a user's mistake (2) and a backend's failure (3) are on `valuescope.errors`' classes."""
 
 
 def print_error(message: object) -> None:
@@ -60,8 +52,6 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        from valuescope.errors import ValuescopeError
-
         if isinstance(exc, ValuescopeError):
             print_error(exc)
             raise typer.Exit(exc.exit_code) from None
