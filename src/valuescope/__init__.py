@@ -12,6 +12,10 @@ Every run command has a sync function and an async twin: `measure` / `ameasure`,
 `acsi`, `csi_validity` / `acsi_validity`, `dilemmas` / `adilemmas`, `construct_validity` /
 `aconstruct_validity` (`valuescope validity`), `classify` / `aclassify`, `steer` / `asteer`,
 `safety` / `asafety`, `resume` / `aresume`.
+
+Errors: every error valuescope raises for a person to read is a `vs.ValuescopeError`:
+`vs.UserError` for a mistake in what was given (a file, an option, a model name),
+`vs.BackendError` for a model server that failed (`valuescope.errors`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
         safety,
         steer,
     )
+    from valuescope.errors import BackendError, UserError, ValuescopeError
     from valuescope.instruments.classify import ClassifyConfig
     from valuescope.instruments.csi import CSIConfig, ValidityConfig
     from valuescope.instruments.dilemmas import DilemmasConfig
@@ -89,6 +94,7 @@ _LAZY = {
     "SafetyConfig": "valuescope.steering.safety",
     "Model": "valuescope.models",
     "get_model": "valuescope.models",
+    **dict.fromkeys(["ValuescopeError", "UserError", "BackendError"], "valuescope.errors"),
 }
 
 
@@ -101,6 +107,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BackendError",
     "CSIConfig",
     "ClassifyConfig",
     "ConstructValidityConfig",
@@ -109,7 +116,9 @@ __all__ = [
     "Model",
     "RunData",
     "SafetyConfig",
+    "UserError",
     "ValidityConfig",
+    "ValuescopeError",
     "__version__",
     "aclassify",
     "aconstruct_validity",

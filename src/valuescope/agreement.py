@@ -29,7 +29,7 @@ from scipy import stats as scipy_stats
 from valuescope.engine import ConfigError
 from valuescope.instruments.likert.summary import MeasureResults
 from valuescope.instruments.probes import ProbesResults
-from valuescope.runs import RESULTS, RunStore
+from valuescope.runs import RESULTS, RunStore, read_json_model
 from valuescope.stats import CIStat, fisher_ci
 
 MIN_PERSONAS = 5
@@ -63,7 +63,7 @@ def _results(directory: Path, command: str, model: type[BaseModel]) -> BaseModel
     path = directory / RESULTS
     if not path.is_file():
         raise ConfigError(f"{directory} is unfinished (no {RESULTS}): resume it first")
-    return model.model_validate_json(path.read_text("utf-8"))
+    return read_json_model(path, model, f"the results of a {command} run")
 
 
 def _questionnaire_personas(directory: Path) -> dict[str, dict[str, float]]:

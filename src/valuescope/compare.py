@@ -54,7 +54,7 @@ from valuescope.instruments.likert.instrument import MeasureConfig
 from valuescope.instruments.likert.items import ResponseScale
 from valuescope.instruments.likert.scoring import LikertSample
 from valuescope.instruments.likert.summary import MeasureResults, item_scores, score_ci
-from valuescope.runs import SCHEMA_VERSION, RunStore, RunStoreError
+from valuescope.runs import SCHEMA_VERSION, RunStore, RunStoreError, read_json_model
 from valuescope.stats import (
     Stat,
     cohens_dz,
@@ -208,7 +208,7 @@ def load_measure_run(directory: Path) -> LoadedRun:
             f"`valuescope measure --resume {directory}`"
         )
     try:
-        results = MeasureResults.model_validate_json(path.read_text(encoding="utf-8"))
+        results = read_json_model(path, MeasureResults, "the results of a measure run")
         config = MeasureConfig.model_validate(store.manifest.config)
     except ValidationError as exc:
         raise CompareError(f"{directory}: not readable as a measure run: {exc}") from exc

@@ -27,6 +27,8 @@ from functools import cache
 from importlib import metadata
 from typing import Generic, TypeVar
 
+from valuescope.errors import UserError
+
 T = TypeVar("T")
 
 
@@ -36,7 +38,7 @@ def _entry_points(group: str) -> list[tuple[str, str]]:
     return [(point.name, point.value) for point in metadata.entry_points(group=group)]
 
 
-class UnknownName(LookupError):
+class UnknownName(UserError, LookupError):
     """A name no registry entry has; the message lists the known ones."""
 
 

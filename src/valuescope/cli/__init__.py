@@ -33,6 +33,7 @@ from valuescope.cli import (
     validity,
     view,
 )
+from valuescope.cli._options import reflow_help
 
 app = typer.Typer(
     help="Measure, explain and steer the values and traits of language models.",
@@ -79,6 +80,7 @@ for group in (
     view,
 ):
     group.register(app)
+reflow_help(app)
 
 
 def main() -> None:  # pragma: no cover - console entry point

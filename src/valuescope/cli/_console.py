@@ -21,6 +21,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from valuescope.errors import ValuescopeError
+
 if TYPE_CHECKING:
     from valuescope.models import CachedModel, RunUsage
     from valuescope.runs import SampleRecord
@@ -31,30 +33,9 @@ if TYPE_CHECKING:
 console = Console(width=None if sys.stdout.isatty() else 120)
 errors = Console(stderr=True)
 
-BAD_INPUT, BACKEND_FAILURE, RUN_FAILED = 2, 3, 4
-
-
-def user_error_types() -> tuple[type[Exception], ...]:
-    """Mistakes in what the user gave (a file, an option, a model name): exit 2.
-
-    Imported when an error is caught, not with the command line: these modules pull in
-    pydantic and the model layer, which `valuescope --help` does not need."""
-    from valuescope.datasets import DataFileError
-    from valuescope.engine import ConfigError
-    from valuescope.models import EmbeddedModelMissing, ModelNameError
-    from valuescope.report import ReportError
-    from valuescope.runs import RunStoreError
-
-    return (
-        DataFileError,
-        ReportError,
-        ConfigError,
-        EmbeddedModelMissing,
-        ModelNameError,
-        RunStoreError,
-        FileNotFoundError,
-        KeyError,
-    )
+RUN_FAILED = 4
+"""The exit code of a run that failed (or, under --strict, is not interpretable); those of
+a user's mistake (2) and a backend's failure (3) are on `valuescope.errors`' classes."""
 
 
 def print_error(message: object) -> None:
@@ -65,22 +46,15 @@ def print_error(message: object) -> None:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Print expected errors as one readable line, no traceback: exit 2 for bad input, 3 for
-    a model backend that failed (unreachable, refused the request, kept failing)."""
+    """Print valuescope's own errors as one readable line, no traceback, and exit with the
+    error's code: 2 for bad input (`UserError`), 3 for a model backend that failed
+    (`BackendError`: unreachable, refused the request, kept failing)."""
     try:
         yield
     except Exception as exc:
-        from valuescope.models import BackendError
-
-        if isinstance(exc, user_error_types()):
-            print_error(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
-            raise typer.Exit(BAD_INPUT) from None
-        if isinstance(exc, BackendError):
+        if isinstance(exc, ValuescopeError):
             print_error(exc)
-            raise typer.Exit(BACKEND_FAILURE) from None
-        if isinstance(exc, UnicodeDecodeError):  # a file read without DataFileError's care
-            print_error(f"a file is not UTF-8 ({exc}); save it as UTF-8")
-            raise typer.Exit(BAD_INPUT) from None
+            raise typer.Exit(exc.exit_code) from None
         raise
 
 

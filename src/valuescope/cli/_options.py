@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from enum import StrEnum
@@ -45,7 +46,7 @@ class RunOptions:
     model: Annotated[
         str,
         typer.Option(
-            help="llamacpp | llamacpp:PATH.gguf | openai:MODEL[@URL,...] | sim[:DESIGN.yaml] "
+            help="llamacpp | llamacpp:PATH.gguf | openai:MODEL\\[@URL,...] | sim[:DESIGN.yaml] "
             "(simulated respondents)"
         ),
     ] = "llamacpp"
@@ -71,9 +72,10 @@ class RunOptions:
     constrain: Annotated[
         Constrain | None,
         typer.Option(
+            metavar="<kind>",
             help="Servers without log-probabilities: constrain the K samples that stand in "
             "for them to the options (guided_choice: vLLM/SGLang; grammar: llama.cpp); "
-            "also holds a judge's all@once JSON to its template."
+            "also holds a judge's all@once JSON to its template.",
         ),
     ] = None
     choose_samples: Annotated[
@@ -83,8 +85,9 @@ class RunOptions:
     continuation: Annotated[
         ContinuationChoice,
         typer.Option(
+            metavar="<mode>",
             help="How a server scores options of several tokens: auto (probe once), prefill "
-            "(llama-server, vLLM), grammar (llama.cpp servers), none (sample instead)."
+            "(llama-server, vLLM), grammar (llama.cpp servers), none (sample instead).",
         ),
     ] = ContinuationChoice.auto
     no_images: Annotated[
@@ -100,7 +103,10 @@ class RunOptions:
         bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")
     ] = False
     out: Annotated[
-        Path | None, typer.Option(help="Run directory (default runs/<UTC>-<command>-<model>/).")
+        Path | None,
+        typer.Option(
+            help="Run directory (default: a new folder in runs/ named by time, command and model)."
+        ),
     ] = None
     resume: Annotated[
         Path | None,
@@ -212,3 +218,47 @@ def reject_options_with_resume(ctx: typer.Context, allowed: tuple[str, ...] = ("
             f"--resume takes no other option (got {', '.join(given)}): the run's manifest "
             "holds its configuration"
         )
+
+
+def refuse_likert_only(job: str, *given: tuple[str, str | None]) -> None:
+    """Refuse at once, with exit 2, a model that answers Likert items only (the simulated
+    respondent, `sim`) where `job` needs more (`steer asks for free text`): each of `given`
+    is (the option as the user typed it, the model name or None for one not given)."""
+    from valuescope.cli._console import user_errors
+    from valuescope.models import refuse_likert_only as refuse
+
+    with user_errors():
+        for option, name in given:
+            if name is not None:
+                refuse(option, name, job)
+
+
+_LIST_ITEM = re.compile(r"\s*([-*]|\d+[.)])\s")
+
+
+def reflow(text: str) -> str:
+    """`text` (a docstring) with each paragraph on one line, but for a list item, which
+    starts its own line, and a paragraph marked `\\b`, kept as it is. Typer shows a
+    docstring's own line breaks, and rich then wraps each source line again: at 80 columns
+    that leaves ragged half lines."""
+    paragraphs = []
+    for paragraph in inspect.cleandoc(text).split("\n\n"):
+        if not paragraph.startswith("\b"):
+            lines = paragraph.split("\n")
+            paragraph = lines[0] + "".join(
+                ("\n" if _LIST_ITEM.match(line) else " ") + line.strip() for line in lines[1:]
+            )
+        paragraphs.append(paragraph)
+    return "\n\n".join(paragraphs)
+
+
+def reflow_help(app: typer.Typer) -> None:
+    """Give every command of `app` (and of its groups) its help `reflow`ed, from its
+    docstring where it has no `help=`."""
+    for command in app.registered_commands:
+        text = command.help or inspect.getdoc(command.callback)
+        if text:
+            command.help = reflow(text)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            reflow_help(group.typer_instance)

@@ -16,8 +16,8 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from valuescope.cli import dilemmas as dilemmas_cli
-from valuescope.cli._console import console, fmt, print_run_footer
-from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._console import console, fmt, print_run_footer, user_errors
+from valuescope.cli._options import RunOptions, reflow_help, refuse_likert_only, run_options
 from valuescope.cli._run import run_command
 
 if TYPE_CHECKING:
@@ -43,13 +43,18 @@ class _BenchGroup(TyperGroup):
                 benchmark = get_benchmark(cmd_name)
                 app = typer.Typer(add_completion=False)
                 _add_benchmark(app, cmd_name, benchmark.help, benchmark.data_help)
+                reflow_help(app)
                 self.commands[cmd_name] = typer.main.get_command(app)
         return self.commands.get(cmd_name)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else ""
         if args and not name.startswith("-") and self.get_command(ctx, name) is None:
-            ctx.fail(f"no benchmark {name!r} (available: {', '.join(self.list_commands(ctx))})")
+            from valuescope.instruments.bench.registry import UnknownBenchmark
+
+            with user_errors():
+                known = ", ".join(self.list_commands(ctx))
+                raise UnknownBenchmark(f"no benchmark {name!r} (available: {known})")
         return super().resolve_command(ctx, args)
 
 
@@ -184,6 +189,7 @@ def _add_benchmark(app: typer.Typer, name: str, help_text: str, data_help: str) 
     ) -> None:
         from valuescope.instruments.bench import BenchConfig, BenchInstrument
 
+        refuse_likert_only(f"bench {name} asks multiple-choice questions", ("--model", run.model))
         if answer_mode not in ("choose", "parse", "reason"):
             raise typer.BadParameter(f"choose, parse or reason, got {answer_mode!r}")
         if max_k is not None and name != "learning":

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from valuescope.cli._console import ci_cell, console, fmt, print_reasons, print_run_footer
-from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._options import RunOptions, refuse_likert_only, run_options
 from valuescope.cli._run import run_command
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ def register(app: typer.Typer) -> None:
         judge: Annotated[
             str,
             typer.Option(
-                help="The judge model: llamacpp | llamacpp:PATH.gguf | openai:MODEL[@URL]. "
+                help="The judge model: llamacpp | llamacpp:PATH.gguf | openai:MODEL\\[@URL]. "
                 "On a llama.cpp server add --constrain grammar (vLLM: guided_choice) so the "
                 "all@once JSON is held to its template."
             ),
@@ -144,6 +144,8 @@ def register(app: typer.Typer) -> None:
         texts' value profile, and ROC-AUC / F1 per dimension with bootstrap CIs when the
         file has gold labels."""
         from valuescope.instruments.classify import ClassifyConfig, ClassifyInstrument
+
+        refuse_likert_only("a value judge writes its ratings as text", ("--judge", judge))
 
         def new_instrument() -> ClassifyInstrument:
             if source is None or framework is None:

@@ -265,7 +265,9 @@ def compare_command(
     ] = False,
     out: Annotated[
         Path | None,
-        typer.Option(help="Output folder (default runs/<UTC>-compare-<models>/)."),
+        typer.Option(
+            help="Output folder (default: a new folder in runs/ named by time and models)."
+        ),
     ] = None,
     *,
     run: RunOptions,

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from valuescope.cli._console import console, print_report_line, user_errors
-from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._options import RunOptions, refuse_likert_only, run_options
 
 
 def _g(value: float | None) -> str:
@@ -66,6 +66,12 @@ def register(app: typer.Typer) -> None:
 
         from valuescope.construct import ConstructConfig, aconstruct
         from valuescope.runs import default_run_dir
+
+        refuse_likert_only(
+            "construct asks for questions, answers and a judge's guesses",
+            ("--generator", generator) if generator else ("--model", run.model),
+            ("--judge", judge),
+        )
 
         with user_errors():
             if dedupe not in ("embedding", "lexical"):

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from valuescope.cli._console import console, fmt, print_run_footer
-from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._options import RunOptions, refuse_likert_only, run_options
 from valuescope.cli._run import run_command
 from valuescope.instruments.csi.words import Lang
 
@@ -115,6 +115,8 @@ def csi_command(
 ) -> None:
     from valuescope.instruments.csi import CSIConfig, CSIInstrument
 
+    refuse_likert_only("csi asks for free-text associations", ("--model", run.model))
+
     def new_instrument() -> CSIInstrument:
         config = CSIConfig(
             mode=mode,
@@ -163,6 +165,12 @@ def csi_validity_command(
     negative-word share and the rating is reported per story and on the k-group means."""
     from valuescope.instruments.csi import ValidityConfig, ValidityInstrument
     from valuescope.instruments.csi.instrument import open_csi_run
+
+    refuse_likert_only(
+        "csi-validity asks for stories and a judge's ratings of them",
+        ("--model", model),
+        ("--judge", judge),
+    )
 
     def new_instrument() -> ValidityInstrument:
         source = open_csi_run(run_dir)[1] if run_dir else None

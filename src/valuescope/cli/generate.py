@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from valuescope.cli._console import RichProgress, console, print_report_line, user_errors
-from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._options import RunOptions, refuse_likert_only, run_options
 
 
 def _names(values: list[str] | None) -> list[str]:
@@ -80,6 +80,12 @@ def register(app: typer.Typer) -> None:
         from valuescope.runs import default_run_dir
 
         pool = _names(models)
+        refuse_likert_only(
+            "generate asks for free answers, questions and a judge's ratings",
+            *(("--models", m) for m in pool),
+            ("--judge", judge),
+            ("--generator", generator),
+        )
         with user_errors():
             if dedupe not in ("embedding", "lexical"):
                 raise typer.BadParameter("--dedupe is embedding or lexical")

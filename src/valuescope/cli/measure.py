@@ -12,7 +12,12 @@ from rich.table import Table
 
 from valuescope.cli._console import ci_cell, console, fmt, print_run_footer
 from valuescope.cli._norms import print_norms
-from valuescope.cli._options import RunOptions, given_on_command_line, run_options
+from valuescope.cli._options import (
+    RunOptions,
+    given_on_command_line,
+    refuse_likert_only,
+    run_options,
+)
 from valuescope.cli._run import run_command
 from valuescope.cli.probes import (
     LIKERT_ONLY,
@@ -191,9 +196,8 @@ def measure(
     columns: Annotated[
         str | None,
         typer.Option(
-            help="Column names of a CSV/JSONL instrument, e.g. "
-            "text=item,dimension=value,polarity=agreement (fields: id, text, dimension, "
-            "polarity, paraphrases)."
+            help="Column names of a CSV/JSONL instrument, FIELD=COLUMN comma-separated, e.g. "
+            "text=item,id=no (fields: id, text, dimension, polarity, paraphrases)."
         ),
     ] = None,
     scale: Annotated[
@@ -224,9 +228,10 @@ def measure(
     design: Annotated[
         DesignChoice,
         typer.Option(
+            metavar="<design>",
             help="Simulated respondents for reliability over respondents: quick (30 personas), "
             "standard (100), full (50 personas x every instruction x every postamble); none "
-            "= the model's own profile only."
+            "= the model's own profile only.",
         ),
     ] = DesignChoice.none,
     personas: Annotated[
@@ -320,6 +325,9 @@ def _measure_probes(ctx: typer.Context, run: RunOptions, options: dict[str, obje
     from valuescope.instruments.probes import ProbesInstrument
 
     reject_likert_options(given_on_command_line(ctx, LIKERT_ONLY))
+    judge = options["judge"]
+    job = "--instrument probes asks for free answers and a judge's ratings"
+    refuse_likert_only(job, ("--model", run.model), ("--judge", str(judge) if judge else None))
 
     def new_instrument() -> ProbesInstrument:
         return new_probes_instrument(options, run.config_fields())

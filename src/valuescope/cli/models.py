@@ -28,7 +28,8 @@ def cache_stats(
     """Entries and size of the response cache, per model."""
     from valuescope.models import ResponseCache, default_cache_dir
 
-    stats = ResponseCache(cache_dir or default_cache_dir()).stats()
+    with user_errors():
+        stats = ResponseCache(cache_dir or default_cache_dir()).stats()
     console.print(f"cache: {escape(str(stats.path))}")
     console.print(f"entries: {stats.entries}, size: {stats.size_bytes / 1e6:.1f} MB")
     for identity, n in sorted(stats.by_model.items()):
@@ -42,7 +43,8 @@ def cache_clear(
     """Delete every cached response."""
     from valuescope.models import ResponseCache, default_cache_dir
 
-    cache = ResponseCache(cache_dir or default_cache_dir())
+    with user_errors():
+        cache = ResponseCache(cache_dir or default_cache_dir())
     console.print(f"removed {cache.clear()} entries from {escape(str(cache.path))}")
 
 

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from valuescope.cli._console import console, fmt, print_reasons, print_run_footer
-from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._options import RunOptions, refuse_likert_only, run_options
 from valuescope.cli._run import run_command
 
 if TYPE_CHECKING:
@@ -179,6 +179,12 @@ def register(app: typer.Typer) -> None:
         category bare vs steered (Wilson CIs, paired McNemar tests, Holm), the effect of
         mitigation prompts, and which values travel with harm (arXiv 2506.06404)."""
         from valuescope.steering.safety import SafetyConfig, SafetyInstrument
+
+        refuse_likert_only(
+            "safety asks for free answers to requests and a judge's ratings",
+            ("--model", run.model),
+            ("--judge", judge),
+        )
 
         def new_instrument() -> SafetyInstrument:
             fields: dict[str, Any] = run.config_fields()

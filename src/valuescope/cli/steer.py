@@ -17,7 +17,12 @@ from valuescope.cli._console import (
     print_report_line,
     user_errors,
 )
-from valuescope.cli._options import RunOptions, reject_options_with_resume, run_options
+from valuescope.cli._options import (
+    RunOptions,
+    refuse_likert_only,
+    reject_options_with_resume,
+    run_options,
+)
 
 METHOD_HELP = (
     "Comma-separated: prompt, persona (baselines), levels (9-level trait adjectives), opro "
@@ -36,8 +41,7 @@ def register(app: typer.Typer) -> None:
         target: Annotated[
             str | None,
             typer.Option(
-                help='Priorities, e.g. "self_direction=6,tradition=1,benevolence=5", '
-                "or a YAML file (priorities:, scale:)."
+                help="Priorities, e.g. power=1,benevolence=5, or a YAML file (priorities:, scale:)."
             ),
         ] = None,
         framework: Annotated[str, typer.Option(help="The target's framework.")] = "schwartz10",
@@ -72,9 +76,15 @@ def register(app: typer.Typer) -> None:
         calibration_items: Annotated[
             int, typer.Option(min=0, help="levels: items per dimension for the 9-level check.")
         ] = 0,
-        evaluate: Annotated[
-            bool, typer.Option(help="Evaluate every method on the held-out tasks.")
-        ] = True,
+        no_evaluate: Annotated[
+            bool,
+            typer.Option(
+                "--no-evaluate", help="Skip evaluating the methods on the held-out tasks."
+            ),
+        ] = False,
+        _evaluate: Annotated[  # the default, as `--evaluate` said it before `--no-evaluate`
+            bool, typer.Option("--evaluate", hidden=True)
+        ] = False,
         *,
         run: RunOptions,
     ) -> None:
@@ -88,11 +98,18 @@ def register(app: typer.Typer) -> None:
         the likelihood of its pools; IROTE's compactness is approximated; see docs."""
         import asyncio
 
+        from valuescope.registry import UnknownName
         from valuescope.steering import METHOD_NAMES, parse_scale, read_target
         from valuescope.steering.config import SteerConfig
         from valuescope.steering.run import Steerer, default_out, read_config
         from valuescope.steering.search import MethodSettings
 
+        refuse_likert_only(
+            "steer asks for free answers to tasks and a judge's ratings",
+            ("--model", run.model),
+            ("--judge", judge),
+            ("--optimiser", optimiser),
+        )
         with user_errors():
             if run.resume is not None:
                 reject_options_with_resume(ctx)
@@ -108,8 +125,8 @@ def register(app: typer.Typer) -> None:
                     names = list(METHOD_NAMES)
                 unknown = [m for m in names if m not in METHOD_NAMES]
                 if unknown:
-                    raise typer.BadParameter(f"unknown methods {unknown}; known: "
-                                             f"{', '.join(METHOD_NAMES)}")  # fmt: skip
+                    raise UnknownName(f"--method {method}: no method {', '.join(unknown)} "
+                                      f"(known: {', '.join(METHOD_NAMES)}, all)")  # fmt: skip
                 config = SteerConfig.model_validate({
                     **run.config_fields(), "framework": loaded.id,
                     "target": read_target(target, loaded, parse_scale(target_scale)),
@@ -118,7 +135,7 @@ def register(app: typer.Typer) -> None:
                     "judge": judge, "judge_mode": judge_mode, "optimiser": optimiser,
                     "search": MethodSettings(rounds=rounds, candidates=candidates,
                                              max_tokens=max_tokens, threshold=threshold),
-                    "max_calls": max_calls, "evaluate": evaluate,
+                    "max_calls": max_calls, "evaluate": not no_evaluate,
                     "transfer_items": transfer_items, "calibration_items": calibration_items,
                 })  # fmt: skip
                 out = run.out or default_out(config)

@@ -19,8 +19,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from valuescope.errors import UserError
 
-class DataFileError(ValueError):
+
+class DataFileError(UserError, ValueError):
     """A data file (item bank, framework, word list) that cannot be used, with its location."""
 
     def __init__(self, path: Path | str, line: int | None, message: str) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from valuescope.errors import UserError
 from valuescope.models import (
     TINY_MODEL_WARNING,
     CachedModel,
@@ -36,7 +37,7 @@ from valuescope.runs import (
 )
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """Options that contradict each other or would silently do nothing (`--scale` without
     `--items`, more paraphrases than the items have). The CLI prints it and exits 2."""
 

@@ -2,6 +2,7 @@
 
 from valuescope.frameworks._load import (
     ALIASES,
+    UnknownFramework,
     available_frameworks,
     framework_aliases,
     load_framework,
@@ -20,6 +21,7 @@ __all__ = [
     "Dimension",
     "Framework",
     "Relations",
+    "UnknownFramework",
     "available_frameworks",
     "framework_aliases",
     "load_framework",

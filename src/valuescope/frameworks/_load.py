@@ -16,6 +16,13 @@ from pydantic import ValidationError
 from valuescope.datasets import DataFileError, load_yaml_located, located_error
 from valuescope.datasets._located import LocatedDict, LocatedList
 from valuescope.frameworks._schema import Framework, normalise_dimension_name
+from valuescope.registry import UnknownName
+
+
+class UnknownFramework(UnknownName, KeyError):
+    """A framework name that is no id, alias or file (the message lists the known ones). A
+    `KeyError`, as it was before the `UserError` tree, for code that catches that."""
+
 
 ALIASES: dict[str, str] = {
     "big5": "bigfive",
@@ -124,7 +131,7 @@ def framework_aliases(extra_dir: Path | None = None) -> dict[str, list[str]]:
 
 def resolve_framework_name(name: str, extra_dir: Path | None = None) -> str:
     """The framework id `name` means: an id (exactly, then case- and separator-insensitively),
-    else an alias. Raises `KeyError` listing every id with its aliases."""
+    else an alias. Raises `UnknownFramework` (a `KeyError`) listing every id with its aliases."""
     known = available_frameworks(extra_dir)
     if name in known:
         return name
@@ -139,7 +146,7 @@ def resolve_framework_name(name: str, extra_dir: Path | None = None) -> str:
         f"{fid} ({', '.join(aliases)})" if aliases else fid
         for fid, aliases in sorted(framework_aliases(extra_dir).items())
     )
-    raise KeyError(f"unknown framework {name!r}; known (aliases in brackets): {listed}")
+    raise UnknownFramework(f"unknown framework {name!r}; known (aliases in brackets): {listed}")
 
 
 def load_framework(name: str, extra_dir: Path | None = None) -> Framework:

@@ -27,7 +27,13 @@ from valuescope.models._fill import (
 from valuescope.models._protocol import Model, supports_images
 from valuescope.models._registry import BACKENDS, get_model, load_backend
 from valuescope.models._settings import ModelSettings
-from valuescope.models._spec import ModelNameError, ModelSpec, parse_model_name
+from valuescope.models._spec import (
+    LikertOnlyModel,
+    ModelNameError,
+    ModelSpec,
+    parse_model_name,
+    refuse_likert_only,
+)
 from valuescope.models._types import (
     Choice,
     Completion,
@@ -57,6 +63,7 @@ __all__ = [
     "GenerateConfig",
     "ImagePart",
     "ImagesUnsupported",
+    "LikertOnlyModel",
     "Message",
     "MissingApiKey",
     "Model",
@@ -78,6 +85,7 @@ __all__ = [
     "parse_model_name",
     "read_slots",
     "refuse_images",
+    "refuse_likert_only",
     "supports_images",
     "system",
     "user",

@@ -20,6 +20,8 @@ from typing import Any
 from platformdirs import user_cache_dir
 from pydantic import BaseModel
 
+from valuescope.errors import UserError
+
 CACHE_FILE = "responses.sqlite"
 
 
@@ -50,7 +52,12 @@ class ResponseCache:
     """A key-value store of model answers (JSON text), safe for concurrent writers."""
 
     def __init__(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file in the way, no permission: the user's --cache-dir
+            raise UserError(
+                f"cannot make the response cache folder {directory}: {exc.strerror}"
+            ) from exc
         self.path = directory / CACHE_FILE
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)

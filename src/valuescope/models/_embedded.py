@@ -17,6 +17,8 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
+from valuescope.errors import UserError
+
 DEFAULT_EMBEDDED = "smollm2-135m"
 
 
@@ -50,7 +52,7 @@ TINY_MODEL_WARNING = (
 )
 
 
-class EmbeddedModelMissing(RuntimeError):
+class EmbeddedModelMissing(UserError, RuntimeError):
     """The package that ships an embedded model's weights is not installed."""
 
 

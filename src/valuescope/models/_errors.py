@@ -6,11 +6,18 @@ print it as it is, without a traceback.
 
 from typing import Any
 
+from valuescope.errors import BackendError
 from valuescope.models._spec import ModelNameError
 
-
-class BackendError(RuntimeError):
-    """A model backend failed; the CLI exits 3."""
+__all__ = [
+    "BackendError",  # valuescope.errors.BackendError, importable here as before
+    "BackendFailed",
+    "BackendRejected",
+    "BackendUnreachable",
+    "ImagesUnsupported",
+    "MissingApiKey",
+    "refuse_images",
+]
 
 
 class BackendUnreachable(BackendError):

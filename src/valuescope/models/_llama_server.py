@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from valuescope.errors import BackendError
+
 PLAIN_TEMPLATE = (
     "{% for message in messages %}{% if not loop.first %}\n\n{% endif %}"
     "{{ message['content'] }}{% endfor %}"
@@ -76,11 +78,11 @@ def default_threads() -> int:
     return os.cpu_count() or 1
 
 
-class UnsupportedCPU(RuntimeError):
+class UnsupportedCPU(BackendError):
     """This CPU cannot run the prebuilt llama.cpp library."""
 
 
-class LlamaServerFailed(RuntimeError):
+class LlamaServerFailed(BackendError):
     """xllamacpp could not load the model or start the server."""
 
 

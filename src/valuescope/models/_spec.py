@@ -12,11 +12,32 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from valuescope.errors import UserError
+
 BACKENDS = ("llamacpp", "openai", "sim")
+LIKERT_ONLY = ("sim",)
+"""Backends that answer Likert items only (options listed as `N = anchor` lines): no free
+text, no multiple-choice questions."""
 
 
-class ModelNameError(ValueError):
+class ModelNameError(UserError, ValueError):
     """A model name that valuescope cannot parse."""
+
+
+class LikertOnlyModel(ModelNameError):
+    """A model that answers Likert items only (the simulated respondent), named for a job
+    that needs free text or other questions: refused before any work (exit 2)."""
+
+
+def refuse_likert_only(option: str, name: str, job: str) -> None:
+    """Raise `LikertOnlyModel` if `name`, given as `option` (`--judge`), names a backend that
+    answers Likert items only; `job` says what it would have to do (`steer asks for free
+    text`). Parses the name, so a malformed one is a `ModelNameError` here too."""
+    if parse_model_name(name).backend in LIKERT_ONLY:
+        raise LikertOnlyModel(
+            f"{option} {name}: the simulated respondent answers Likert items only, but {job}; "
+            "give a language model (llamacpp, openai:MODEL)"
+        )
 
 
 @dataclass(frozen=True)

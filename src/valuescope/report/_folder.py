@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from valuescope.errors import UserError
+
 COMPOSITE_FILES = {
     "steer": "steer.json",
     "compare": "compare.json",
@@ -35,7 +37,7 @@ MANIFEST, RESULTS, SAMPLES = "manifest.json", "results.json", "samples.jsonl"
 REPORT = "report.html"
 
 
-class ReportError(RuntimeError):
+class ReportError(UserError, RuntimeError):
     """A folder that holds no run, or a file in it that cannot be read."""
 
 

@@ -20,6 +20,7 @@ from typing import IO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from valuescope.errors import UserError
 from valuescope.runs._schema import SCHEMA_VERSION, Manifest, ResultsBase, SampleRecord
 
 MANIFEST = "manifest.json"
@@ -33,8 +34,27 @@ failure, verdict} (the failure line and the verdict's level from results.json)."
 S = TypeVar("S", bound=SampleRecord)
 
 
-class RunStoreError(RuntimeError):
+class RunStoreError(UserError, RuntimeError):
     """A run directory that cannot be created, read or resumed."""
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_json_model(path: Path, model: type[M], what: str | None = None) -> M:
+    """A run's JSON file read as `model`; a file that cannot be read, is not UTF-8 or JSON,
+    or does not fit `model` is a one-line `RunStoreError` naming it and its first fault
+    (`what` says what it should have been: "a valuescope manifest")."""
+    try:
+        return model.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise RunStoreError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise RunStoreError(
+            f"{path}: not {what or model.__name__}: {field + ': ' if field else ''}{first['msg']}"
+        ) from exc
 
 
 def utc_iso() -> str:
@@ -125,10 +145,7 @@ class RunStore:
         path = directory / MANIFEST
         if not path.is_file():
             raise RunStoreError(f"{directory} is not a run directory (no {MANIFEST})")
-        try:
-            manifest = Manifest.model_validate_json(path.read_text())
-        except ValidationError as exc:
-            raise RunStoreError(f"{path}: not a valuescope manifest: {exc}") from exc
+        manifest = read_json_model(path, Manifest, "a valuescope manifest")
         if manifest.schema_version > SCHEMA_VERSION:
             raise RunStoreError(
                 f"{path} was written by a newer valuescope (schema {manifest.schema_version})"

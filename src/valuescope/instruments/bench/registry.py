@@ -18,6 +18,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from valuescope.errors import MissingFile, UserError
 from valuescope.instruments.bench.items import BenchFile, BenchItem, load_bench_file
 from valuescope.instruments.bench.requests import BenchSample, Request
 from valuescope.registry import Registry
@@ -62,8 +63,8 @@ BENCHMARKS: Registry[Benchmark] = Registry(
 """Name -> its `Benchmark` (imported on first use; plugins: group `valuescope.benchmarks`)."""
 
 
-class UnknownBenchmark(ValueError):
-    pass
+class UnknownBenchmark(UserError, ValueError):
+    """A benchmark name that is not registered (the message lists the known ones)."""
 
 
 def get_benchmark(name: str) -> Benchmark:
@@ -83,7 +84,7 @@ def load_yaml_file(name: str, path: Path | None) -> BenchFile:
     against the file's folder (a missing image is an error naming the item)."""
     path = path or shipped_path(name)
     if not path.is_file():
-        raise FileNotFoundError(
+        raise MissingFile(
             f"no {name} item file at {path}"
             + ("" if path != shipped_path(name) else " (none shipped yet: give --data)")
         )
@@ -93,7 +94,7 @@ def load_yaml_file(name: str, path: Path | None) -> BenchFile:
         images = [str((path.parent / p).resolve()) for p in item.images]
         missing = [p for p in images if not Path(p).is_file()]
         if missing:
-            raise FileNotFoundError(f"{path}: item {item.id!r}: no image at {missing[0]}")
+            raise MissingFile(f"{path}: item {item.id!r}: no image at {missing[0]}")
         items.append(item.model_copy(update={"images": images}) if images else item)
     return bench.model_copy(update={"items": items})
 

@@ -14,6 +14,7 @@ from typing import ClassVar
 from pydantic import Field, field_validator
 
 from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
+from valuescope.errors import MissingFile
 from valuescope.frameworks import Framework, load_framework
 from valuescope.instruments.dilemmas.bank import DilemmaBank, builtin_dilemmas_path, load_dilemmas
 from valuescope.instruments.dilemmas.requests import (
@@ -55,7 +56,7 @@ def load_bank(config: DilemmasConfig) -> tuple[Framework, DilemmaBank]:
     framework = load_framework(FRAMEWORK)
     path = Path(config.file) if config.file else builtin_dilemmas_path()
     if not path.is_file():
-        raise FileNotFoundError(f"no dilemma file at {path}")
+        raise MissingFile(f"no dilemma file at {path}")
     return framework, load_dilemmas(path, framework)
 
 

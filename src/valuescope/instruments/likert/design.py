@@ -104,21 +104,38 @@ def persona_count(
     return len(load_personas(Path(personas_file) if personas_file else None))
 
 
-def design_personas(n_personas: int, seed: int, personas_file: Path | None = None) -> list[Persona]:
-    """`n_personas` personas drawn (seeded) from the shipped pool or the user's file."""
+def personas_asked(design: DesignName, personas: int | None, personas_file: str | None) -> str:
+    """The options that set how many personas a run asks for, as the user typed them:
+    `--personas 300`, `--design quick`, `--personas FILE --design quick` (for messages)."""
+    if personas is not None:
+        return f"--personas {personas}"
+    return " ".join([f"--personas {personas_file}"] * bool(personas_file) + [f"--design {design}"])
+
+
+def design_personas(
+    n_personas: int, seed: int, personas_file: Path | None = None, asked: str | None = None
+) -> list[Persona]:
+    """`n_personas` personas drawn (seeded) from the shipped pool or the user's file; `asked`
+    (`personas_asked`) is what the user gave for them, which a too-small pool's error quotes."""
     pool = load_personas(personas_file)
     if n_personas > len(pool):
         source = personas_file or "the shipped pool"
-        raise ConfigError(f"--personas {n_personas}: {source} has {len(pool)} personas")
+        plain = f"--personas {n_personas}"
+        wants = f"{plain}:" if asked in (None, plain) else f"{asked} asks for {n_personas}, but"
+        raise ConfigError(f"{wants} {source} has {len(pool)} personas")
     return sample_personas(pool, n_personas, seed)
 
 
 def respondents_for(
-    n_personas: int, crossing: Crossing, seed: int, personas_file: Path | None = None
+    n_personas: int,
+    crossing: Crossing,
+    seed: int,
+    personas_file: Path | None = None,
+    asked: str | None = None,
 ) -> list[Respondent]:
     """The respondents of a design: `design_personas`, crossed with the shipped
     instructions and postambles."""
-    personas = design_personas(n_personas, seed, personas_file)
+    personas = design_personas(n_personas, seed, personas_file, asked)
     instructions, postambles = load_instructions(), load_postambles()
     if crossing == "cross":
         return [Respondent(p, i, a) for p in personas for i in instructions for a in postambles]

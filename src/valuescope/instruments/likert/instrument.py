@@ -19,12 +19,14 @@ from pydantic import field_validator
 
 from valuescope.datasets.item_files import ColumnMapping
 from valuescope.engine import ConfigError, Models, Plan, RunConfig, SampleKey, digest
+from valuescope.errors import MissingFile
 from valuescope.frameworks import Framework, load_framework
 from valuescope.instruments.likert.design import (
     PRESETS,
     Crossing,
     DesignName,
     persona_count,
+    personas_asked,
     respondents_for,
 )
 from valuescope.instruments.likert.format_checks import (
@@ -161,7 +163,7 @@ def load_instrument(config: MeasureConfig) -> tuple[Framework, ItemBank]:
         return framework, load_instrument_file(Path(config.items), framework, config.columns, scale)
     path = builtin_item_bank_path(framework.id)
     if not path.is_file():
-        raise FileNotFoundError(
+        raise MissingFile(
             f"valuescope ships no item bank for framework {framework.id!r}; pass one with --items"
         )
     return framework, load_item_bank(path, framework)
@@ -218,8 +220,11 @@ class LikertInstrument:
         """The model's own profile: its administrations without a persona."""
         design = config.respondent_design()
         personas_file = Path(config.personas_file) if config.personas_file else None
+        asked = personas_asked(config.design, config.personas, config.personas_file)
         self.respondents = (
-            respondents_for(design[0], design[1], config.seed, personas_file) if design else []
+            respondents_for(design[0], design[1], config.seed, personas_file, asked)
+            if design
+            else []
         )
         self.respondent_conditions = respondent_conditions(self.respondents, config.samples)
         self.labels = labels_for(self.bank.scale)

@@ -27,7 +27,12 @@ from pydantic import Field
 
 from valuescope.engine import ConfigError, Models, Plan, RunConfig, SampleKey, digest
 from valuescope.frameworks import load_framework
-from valuescope.instruments.likert.design import DesignName, design_personas, persona_count
+from valuescope.instruments.likert.design import (
+    DesignName,
+    design_personas,
+    persona_count,
+    personas_asked,
+)
 from valuescope.instruments.probes.bank import (
     Probe,
     builtin_probes_path,
@@ -120,7 +125,8 @@ class ProbesInstrument:
         if n is None:
             return []
         file = Path(config.personas_file) if config.personas_file else None
-        return design_personas(n, config.seed, file)
+        asked = personas_asked(config.design, config.personas, config.personas_file)
+        return design_personas(n, config.seed, file, asked)
 
     @property
     def instrument_name(self) -> str:
