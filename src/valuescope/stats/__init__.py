@@ -1,5 +1,10 @@
 """Reliability, confidence intervals and comparisons of scores."""
 
+from valuescope.stats._circumplex import (
+    CircumplexCheck,
+    DimensionPairCorrelation,
+    circumplex_check,
+)
 from valuescope.stats._classification import (
     DimensionMetrics,
     MacroMetrics,
@@ -15,6 +20,7 @@ from valuescope.stats._compare import (
     rank_biserial,
     wilcoxon_items,
 )
+from valuescope.stats._factor import mcdonald_omega
 from valuescope.stats._format_checks import (
     TextAgreement,
     UniformityCheck,
@@ -44,11 +50,7 @@ from valuescope.stats._norms import (
 )
 from valuescope.stats._position import PositionCheck, position_check
 from valuescope.stats._psychometrics import (
-    CircumplexCheck,
-    DimensionPairCorrelation,
-    circumplex_check,
     icc3_1,
-    mcdonald_omega,
     mrat_centre,
     parallel_forms,
     reliability_flags,
