@@ -14,6 +14,7 @@ from valuescope.stats import _factor as fa
 from valuescope.stats import _mtmm as mt
 from valuescope.stats import _resampling as bs
 from valuescope.stats import _respondents as rs
+from valuescope.stats._correlations import cross_correlations
 from valuescope.stats._result import Stat
 
 # ----------------------------------------------------------------------------------------------
@@ -537,7 +538,7 @@ def test_gap_replicates_match_a_loop_over_resampled_data() -> None:
     a["C"][[4, 8]] = np.nan
     x, y = np.column_stack(list(a.values())), np.column_stack(list(b.values()))
     counts = bs.bootstrap_counts(80, 25, np.random.default_rng(9))
-    boot_r, _ = mt.cross_correlations(x, y, counts)
+    boot_r, _ = cross_correlations(x, y, counts)
     gaps = mt._gap(boot_r)
     for k in range(25):
         frame = pandas.DataFrame(resample(np.column_stack([x, y]), counts[k]))

@@ -20,6 +20,8 @@ from valuescope.stats._compare import (
     rank_biserial,
     wilcoxon_items,
 )
+from valuescope.stats._correlations import fisher_ci
+from valuescope.stats._criterion import CriterionCorrelation, criterion_validity
 from valuescope.stats._factor import mcdonald_omega
 from valuescope.stats._format_checks import (
     TextAgreement,
@@ -29,14 +31,7 @@ from valuescope.stats._format_checks import (
     uniformity_check,
 )
 from valuescope.stats._items import ItemStatistics, item_analysis
-from valuescope.stats._mtmm import (
-    CriterionCorrelation,
-    MTMMResult,
-    TraitCorrelation,
-    criterion_validity,
-    fisher_ci,
-    mtmm,
-)
+from valuescope.stats._mtmm import MTMMResult, TraitCorrelation, mtmm
 from valuescope.stats._norms import (
     NormComparison,
     SampleStats,
