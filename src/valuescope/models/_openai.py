@@ -6,16 +6,17 @@ Requests go through the official SDK (`AsyncOpenAI`). Design points:
   to the replica with the fewest requests outstanding, so a slow replica gets less work.
 - *Concurrency*: a semaphore per replica bounds requests in flight (`--concurrency`, default
   32), enough to keep a vLLM server's batch full without flooding it.
-- *Retries* (`_failures.py`): up to `max_retries` more attempts, with exponential backoff and
-  jitter (a mean wait of 1 s, doubling up to 30 s), on 429, 408, 5xx, timeouts and dropped connections
-  (refused, reset, closed without an answer); each attempt goes to the least-loaded replica
-  again. The SDK's own retries are off so that there is one policy. A dropped connection is
-  retried only on a replica that has answered a request before: one that never has is
-  taken to be unreachable (not started, wrong URL or scheme) and fails at once with
-  `BackendUnreachable`, so a wrong URL does not wait through the backoff. A request the
-  server refuses (400, 422, other 4xx) fails at once with `BackendRejected`; 401 and 404
-  with `BackendUnreachable`; failures that outlast the retries with `BackendFailed`. Every
-  message names the URL and the failure (status and server message, or exception class).
+- *Retries* (`_failures.py`): up to `max_retries` more attempts, with exponential backoff
+  and jitter (a mean wait of 1 s, doubling up to 30 s), on 429, 408, 5xx, timeouts and
+  dropped connections (refused, reset, closed without an answer); each attempt goes to the
+  least-loaded replica again. The SDK's own retries are off so that there is one policy. A
+  dropped connection is retried only on a replica that has answered a request before: one
+  that never has is taken to be unreachable (not started, wrong URL or scheme) and fails at
+  once with `BackendUnreachable`, so a wrong URL does not wait through the backoff. A
+  request the server refuses (400, 422, other 4xx) fails at once with `BackendRejected`; 401
+  and 404 with `BackendUnreachable`; failures that outlast the retries with `BackendFailed`.
+  Every message names the URL and the failure (status and server message, or exception
+  class).
 - *choose*: one request with `max_tokens=1`, `logprobs=True`, `top_logprobs=20` (some
   servers return no log-probabilities unless top_logprobs is set). Options of one token are
   scored from it; options of several tokens ("comedy" = com + edy, "10" = 1 + 0) by their
