@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from valuescope._lazy import lazy_attributes
+
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
@@ -92,12 +94,11 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
+_getattr = lazy_attributes(__name__, _LAZY)
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'valuescope' has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    return _getattr(name)
 
 
 __all__ = [

@@ -3,6 +3,7 @@
 from valuescope.frameworks._load import (
     ALIASES,
     available_frameworks,
+    check_declared_framework,
     framework_aliases,
     load_framework,
     load_framework_file,
@@ -21,6 +22,7 @@ __all__ = [
     "Framework",
     "Relations",
     "available_frameworks",
+    "check_declared_framework",
     "framework_aliases",
     "load_framework",
     "load_framework_file",

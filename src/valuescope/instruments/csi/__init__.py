@@ -8,6 +8,8 @@ layer, which `valuescope csi --help` (it needs only `words.Lang`) does not."""
 
 from typing import TYPE_CHECKING, Any
 
+from valuescope._lazy import lazy_attributes
+
 if TYPE_CHECKING:
     from valuescope.instruments.csi.instrument import CSIConfig, CSIInstrument, CSIResults
     from valuescope.instruments.csi.summary import CSISample
@@ -30,12 +32,11 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
+_getattr = lazy_attributes(__name__, {k: f"{__name__}.{v}" for k, v in _LAZY.items()})
 
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    return _getattr(name)
 
 
 __all__ = [
