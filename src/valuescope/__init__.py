@@ -16,7 +16,7 @@ Every run command has a sync function and an async twin: `measure` / `ameasure`,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from valuescope._lazy import lazy_attributes
 
@@ -94,11 +94,7 @@ _LAZY = {
 }
 
 
-_getattr = lazy_attributes(__name__, _LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    return _getattr(name)
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

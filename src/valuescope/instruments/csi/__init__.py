@@ -6,7 +6,7 @@
 The names below load on first use: the instruments pull in the engine and the model
 layer, which `valuescope csi --help` (it needs only `words.Lang`) does not."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from valuescope._lazy import lazy_attributes
 
@@ -32,11 +32,7 @@ _LAZY = {
 }
 
 
-_getattr = lazy_attributes(__name__, {k: f"{__name__}.{v}" for k, v in _LAZY.items()})
-
-
-def __getattr__(name: str) -> Any:
-    return _getattr(name)
+__getattr__ = lazy_attributes(__name__, {k: f"{__name__}.{v}" for k, v in _LAZY.items()})
 
 
 __all__ = [
