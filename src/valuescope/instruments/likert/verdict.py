@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from valuescope import thresholds as t
 from valuescope.verdict import (
+    Figure,
     Level,
     Reason,
     Verdict,
@@ -35,18 +36,38 @@ if TYPE_CHECKING:
     from valuescope.instruments.likert.summary import MeasureResults
 
 
+def position_share_reason(
+    share: float | None,
+    content: str,
+    why: str | None,
+    found: str,
+    figures: dict[str, Figure],
+    after: str = "",
+) -> Reason:
+    """The position check of measure and bench: a `share` of answers that follow an option's
+    place rather than its `content`, against `POSITION_SHARE_*` (None: `why` there is none).
+    `found` says what the share is, the thresholds close its parenthesis, `after` follows."""
+    if share is None:
+        return Reason(
+            check="position",
+            level="interpret with care",
+            text=f"cannot tell option position from {content}: {why}",
+        )
+    level = level_of(share, t.POSITION_SHARE_NOT, t.POSITION_SHARE_CARE, higher_is_worse=True)
+    limits = (
+        f">= {percent(t.POSITION_SHARE_CARE)} needs care, >= "
+        f"{percent(t.POSITION_SHARE_NOT)} is not interpretable"
+    )
+    return Reason(check="position", level=level, text=f"{found}; {limits}){after}", figures=figures)
+
+
 def position_reason(results: MeasureResults) -> Reason:
     """Option order against item content, over every item of the model's own profile."""
     check = results.overall.position
     if check is None or check.share.value is None:
         why = "no items" if check is None else check.share.reason
-        return Reason(
-            check="position",
-            level="interpret with care",
-            text=f"cannot tell option position from item content: {why}",
-        )
+        return position_share_reason(None, "item content", why, "", {})
     share = check.share.value
-    level = level_of(share, t.POSITION_SHARE_NOT, t.POSITION_SHARE_CARE, higher_is_worse=True)
     pulled = sorted(
         dim
         for dim, r in results.dimensions.items()
@@ -54,25 +75,21 @@ def position_reason(results: MeasureResults) -> Reason:
         and r.position.share.value is not None
         and r.position.share.value >= t.POSITION_SHARE_NOT
     )
-    text = (
+    found = (
         f"option order explains {percent(share)} of the answers' variance between items and "
         f"orders (order sd {check.position_sd:.2f}, content sd {check.content_sd:.2f} scale "
-        f"points; >= {percent(t.POSITION_SHARE_CARE)} needs care, >= "
-        f"{percent(t.POSITION_SHARE_NOT)} is not interpretable)"
+        "points"
     )
-    if pulled:
-        text += f"; {len(pulled)} of {len(results.dimensions)} dimensions past the limit"
-    return Reason(
-        check="position",
-        level=level,
-        text=text,
-        figures={
-            "share": share,
-            "position_sd": check.position_sd,
-            "content_sd": check.content_sd,
-            "n_items": check.n_items,
-            "dimensions_past_limit": len(pulled),
-        },
+    figures: dict[str, Figure] = {
+        "share": share,
+        "position_sd": check.position_sd,
+        "content_sd": check.content_sd,
+        "n_items": check.n_items,
+        "dimensions_past_limit": len(pulled),
+    }
+    after = f"; {len(pulled)} of {len(results.dimensions)} dimensions past the limit"
+    return position_share_reason(
+        share, "item content", None, found, figures, after if pulled else ""
     )
 
 
