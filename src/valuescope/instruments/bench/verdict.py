@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from valuescope import thresholds as t
-from valuescope.instruments.likert.verdict import position_share_reason
 from valuescope.verdict import (
     Figure,
     Level,
@@ -28,6 +27,7 @@ from valuescope.verdict import (
     invalid_reason,
     option_mass_reason,
     percent,
+    position_share_reason,
 )
 
 if TYPE_CHECKING:
