@@ -75,7 +75,7 @@ def test_a_missing_extra_is_named_with_its_brackets() -> None:
 def test_a_server_that_refuses_or_fails_is_one_line_exit_3(
     tmp_path: Path, status: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("valuescope.models._openai.FIRST_RETRY_WAIT_S", 0.0)  # 503 is retried
+    monkeypatch.setattr("valuescope.models._failures.FIRST_RETRY_WAIT_S", 0.0)  # 503 is retried
 
     def answer(body: dict[str, Any], number: int) -> Reply:
         if number == 1:

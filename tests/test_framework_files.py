@@ -57,6 +57,15 @@ def test_framework_errors_name_the_line(
     assert message in str(caught.value)
 
 
+def test_a_frameworks_dir_may_be_given_as_a_config_holds_it(tmp_path: Path) -> None:
+    """A run config keeps `frameworks_dir` as a string, None when there is none."""
+    write(tmp_path, GOOD)
+    assert load_framework("tiny", str(tmp_path)).ids == ["thrift", "splurge"]
+    for none in (None, ""):
+        with pytest.raises(KeyError, match="tiny"):
+            load_framework("tiny", none)
+
+
 @pytest.mark.slow
 def test_frameworks_dir_adds_a_framework(tmp_path: Path) -> None:
     write(tmp_path, GOOD)

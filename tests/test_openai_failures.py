@@ -37,7 +37,7 @@ GOOD = completion("1", [("1", math.log(0.6)), ("2", math.log(0.2))])
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries without waiting (every backoff scales with FIRST_RETRY_WAIT_S)."""
-    monkeypatch.setattr("valuescope.models._openai.FIRST_RETRY_WAIT_S", 0.0)
+    monkeypatch.setattr("valuescope.models._failures.FIRST_RETRY_WAIT_S", 0.0)
 
 
 def count_attempts(monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -10,6 +10,8 @@ import pytest
 
 from valuescope import stats as vs
 from valuescope.stats import Stat
+from valuescope.stats import _circumplex as circ
+from valuescope.stats import _factor as fa
 from valuescope.stats import _psychometrics as psy
 
 
@@ -217,7 +219,7 @@ def test_circumplex_rho_is_null_when_correlations_differ_only_by_rounding() -> N
         vs.DimensionPairCorrelation(a="a", b=f"b{i}", distance=1 + i % 3, correlation=Stat.of(r))
         for i, r in enumerate(correlations)
     ]
-    assert_missing(psy._distance_rho(pairs), "all dimension correlations are equal")
+    assert_missing(circ._distance_rho(pairs), "all dimension correlations are equal")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -247,17 +249,17 @@ def test_omega_matches_factor_analyzer_on_likert_items(factor_analyzer_class: An
 
 def test_omega_of_exact_loadings() -> None:
     # Equal loadings 0.6 on 4 items: (2.4)^2 / (2.4^2 + 4 * 0.64) = 5.76 / 8.32.
-    assert psy.omega_from_loadings([0.6] * 4).value == pytest.approx(5.76 / 8.32)
+    assert fa.omega_from_loadings([0.6] * 4).value == pytest.approx(5.76 / 8.32)
 
 
 def test_omega_holds_loadings_below_one() -> None:
     # A loading of 1.001 (seen from a fit's top eigenvector) would give a negative
     # uniqueness; held at sqrt(1 - 0.005), omega stays below 1.
-    value = psy.omega_from_loadings([1.001, 0.5, 0.5]).value
+    value = fa.omega_from_loadings([1.001, 0.5, 0.5]).value
     top = math.sqrt(0.995)
     expected = (top + 1.0) ** 2 / ((top + 1.0) ** 2 + 0.005 + 2 * 0.75)
     assert value is not None and value < 1.0 and value == pytest.approx(expected)
-    assert_missing(psy.omega_from_loadings([0.5, 0.5], [0.0, 0.0]), "not positive")
+    assert_missing(fa.omega_from_loadings([0.5, 0.5], [0.0, 0.0]), "not positive")
 
 
 def test_omega_is_of_the_raw_sum_like_alpha() -> None:
@@ -277,7 +279,7 @@ def test_omega_is_of_the_raw_sum_like_alpha() -> None:
     assert vs.cronbach_alpha(data).value == pytest.approx(expected, rel=1e-9)
     assert vs.mcdonald_omega(data).value == pytest.approx(expected, abs=1e-6)
     sd = np.sqrt(np.diag(cov))
-    standardised = psy.omega_from_loadings(loadings / sd).value
+    standardised = fa.omega_from_loadings(loadings / sd).value
     assert standardised is not None and abs(standardised - expected) > 0.01
 
 
@@ -536,14 +538,14 @@ def test_circumplex_no_structure_has_weak_rho() -> None:
 
 def test_circumplex_rho_null_when_all_correlations_equal() -> None:
     pairs = [
-        psy.DimensionPairCorrelation(a="x", b="y", distance=d, correlation=Stat.of(0.2))
+        circ.DimensionPairCorrelation(a="x", b="y", distance=d, correlation=Stat.of(0.2))
         for d in (1, 2, 1, 2)
     ]
-    assert_missing(psy._distance_rho(pairs), "all dimension correlations are equal")
+    assert_missing(circ._distance_rho(pairs), "all dimension correlations are equal")
 
 
 def test_circumplex_distance() -> None:
-    circular_distance = psy.circular_distance
+    circular_distance = circ.circular_distance
     assert [circular_distance(0, j, 10) for j in range(10)] == [0, 1, 2, 3, 4, 5, 4, 3, 2, 1]
 
 

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from valuescope import stats as vs
+from valuescope.stats import _factor as fa
 from valuescope.stats import _mtmm as mt
-from valuescope.stats import _psychometrics as psy
 from valuescope.stats import _resampling as bs
 from valuescope.stats import _respondents as rs
+from valuescope.stats._correlations import cross_correlations
 from valuescope.stats._result import Stat
 
 # ----------------------------------------------------------------------------------------------
@@ -262,10 +263,10 @@ def replicates_and_resamples(
 def warm_fit(matrix: np.ndarray, start: np.ndarray) -> tuple[float, float]:
     """(minres loss, raw sum's omega) of `matrix`, minres started from uniquenesses `start`."""
     corr = np.corrcoef(matrix, rowvar=False)
-    loadings = psy.fit_one_factor(corr, start)
-    value = psy.omega_from_loadings(loadings, matrix.std(axis=0, ddof=1)).value
+    loadings = fa.fit_one_factor(corr, start)
+    value = fa.omega_from_loadings(loadings, matrix.std(axis=0, ddof=1)).value
     assert value is not None
-    return psy._minres_objective(1.0 - np.minimum(loadings**2, 0.995), corr), value
+    return fa._minres_objective(1.0 - np.minimum(loadings**2, 0.995), corr), value
 
 
 @pytest.mark.parametrize(
@@ -291,7 +292,7 @@ def test_omega_replicates_take_the_better_minres_solution_on_a_weak_factor() -> 
     the scalar fits started from the full sample's solution and from its own SMCs."""
     data = one_factor(12, 100, (0.3,) * 8)
     replicates, counts = replicates_and_resamples(data, 60, seed=4)
-    full = psy.fit_one_factor(np.corrcoef(data, rowvar=False))
+    full = fa.fit_one_factor(np.corrcoef(data, rowvar=False))
     warm = 1.0 - np.minimum(full**2, 0.995)
     for b in range(60):
         matrix = resample(data, counts[b])
@@ -537,7 +538,7 @@ def test_gap_replicates_match_a_loop_over_resampled_data() -> None:
     a["C"][[4, 8]] = np.nan
     x, y = np.column_stack(list(a.values())), np.column_stack(list(b.values()))
     counts = bs.bootstrap_counts(80, 25, np.random.default_rng(9))
-    boot_r, _ = mt.cross_correlations(x, y, counts)
+    boot_r, _ = cross_correlations(x, y, counts)
     gaps = mt._gap(boot_r)
     for k in range(25):
         frame = pandas.DataFrame(resample(np.column_stack([x, y]), counts[k]))

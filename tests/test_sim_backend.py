@@ -211,7 +211,7 @@ def test_personas_from_the_design_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bigfive: ItemBank
 ) -> None:
     # the reader valuescope falls back on where it has no `valuescope.respondents`
-    monkeypatch.setattr("valuescope.sim._model._respondents_module", lambda: None)
+    monkeypatch.setattr("valuescope.sim._personas._respondents_module", lambda: None)
     (tmp_path / "pool.yaml").write_text(
         "- A night-shift baker.\n- text: A night-shift baker. She loves dogs.\n", encoding="utf-8"
     )

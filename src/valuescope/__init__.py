@@ -20,7 +20,9 @@ Errors: every error valuescope raises for a person to read is a `vs.ValuescopeEr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from valuescope._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -98,12 +100,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'valuescope' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

@@ -174,3 +174,28 @@ def count_reason(
         f"(fewest {fewest}): {consequence}",
         figures={"fewest": fewest, "short": len(short)},
     )
+
+
+def position_share_reason(
+    share: float | None,
+    content: str,
+    why: str | None,
+    found: str,
+    figures: dict[str, Figure],
+    after: str = "",
+) -> Reason:
+    """The position check of measure and bench: a `share` of answers that follow an option's
+    place rather than its `content`, against `POSITION_SHARE_*` (None: `why` there is none).
+    `found` says what the share is, the thresholds close its parenthesis, `after` follows."""
+    if share is None:
+        return Reason(
+            check="position",
+            level="interpret with care",
+            text=f"cannot tell option position from {content}: {why}",
+        )
+    level = level_of(share, t.POSITION_SHARE_NOT, t.POSITION_SHARE_CARE, higher_is_worse=True)
+    limits = (
+        f">= {percent(t.POSITION_SHARE_CARE)} needs care, >= "
+        f"{percent(t.POSITION_SHARE_NOT)} is not interpretable"
+    )
+    return Reason(check="position", level=level, text=f"{found}; {limits}){after}", figures=figures)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from valuescope.datasets import DataFileError, load_yaml_located, located_error
-from valuescope.datasets._located import LocatedDict, LocatedList
+from valuescope.datasets._located import LocatedDict, LocatedList, line_of
 from valuescope.frameworks._schema import Framework, normalise_dimension_name
 from valuescope.registry import UnknownName
 
@@ -149,9 +150,11 @@ def resolve_framework_name(name: str, extra_dir: Path | None = None) -> str:
     raise UnknownFramework(f"unknown framework {name!r}; known (aliases in brackets): {listed}")
 
 
-def load_framework(name: str, extra_dir: Path | None = None) -> Framework:
+def load_framework(name: str, extra_dir: Path | str | None = None) -> Framework:
     """Load a framework by id (`schwartz10`), alias (`schwartz`, `mft`, `big5`; see
-    `ALIASES`) or path to a YAML file."""
+    `ALIASES`) or path to a YAML file. `extra_dir` is a folder of more framework files, as a
+    path or as a run config holds it (a string; None or "" = none)."""
+    extra_dir = Path(extra_dir) if extra_dir else None
     as_path = Path(name)
     if as_path.suffix in (".yaml", ".yml") and as_path.is_file():
         return load_framework_file(as_path)
@@ -161,3 +164,19 @@ def load_framework(name: str, extra_dir: Path | None = None) -> Framework:
     if framework.id != key:
         raise DataFileError(path, 1, f"id {framework.id!r} differs from file name {key!r}")
     return framework
+
+
+def check_declared_framework(path: Path, data: Any, framework: Framework, what: str) -> None:
+    """A data file's own `framework:` key, where it has one, must name `framework` (by id or
+    alias): else an error at that line, `the {what} is for X, not Y`."""
+    declared = data.get("framework") if isinstance(data, dict) else None
+    if declared is None:
+        return
+    try:
+        declared_id: str | None = resolve_framework_name(str(declared))
+    except (KeyError, ValueError, FileNotFoundError):
+        declared_id = None
+    if declared_id != framework.id:
+        raise DataFileError(
+            path, line_of(data, ("framework",)), f"the {what} is for {declared}, not {framework.id}"
+        )

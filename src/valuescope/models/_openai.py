@@ -6,16 +6,17 @@ Requests go through the official SDK (`AsyncOpenAI`). Design points:
   to the replica with the fewest requests outstanding, so a slow replica gets less work.
 - *Concurrency*: a semaphore per replica bounds requests in flight (`--concurrency`, default
   32), enough to keep a vLLM server's batch full without flooding it.
-- *Retries*: up to `max_retries` more attempts, with exponential backoff and jitter (a mean
-  wait of 1 s, doubling up to 30 s), on 429, 408, 5xx, timeouts and dropped connections
-  (refused, reset, closed without an answer); each attempt goes to the least-loaded replica
-  again. The SDK's own retries are off so that there is one policy. A dropped connection is
-  retried only on a replica that has answered a request before: one that never has is
-  taken to be unreachable (not started, wrong URL or scheme) and fails at once with
-  `BackendUnreachable`, so a wrong URL does not wait through the backoff. A request the
-  server refuses (400, 422, other 4xx) fails at once with `BackendRejected`; 401 and 404
-  with `BackendUnreachable`; failures that outlast the retries with `BackendFailed`. Every
-  message names the URL and the failure (status and server message, or exception class).
+- *Retries* (`_failures.py`): up to `max_retries` more attempts, with exponential backoff
+  and jitter (a mean wait of 1 s, doubling up to 30 s), on 429, 408, 5xx, timeouts and
+  dropped connections (refused, reset, closed without an answer); each attempt goes to the
+  least-loaded replica again. The SDK's own retries are off so that there is one policy. A
+  dropped connection is retried only on a replica that has answered a request before: one
+  that never has is taken to be unreachable (not started, wrong URL or scheme) and fails at
+  once with `BackendUnreachable`, so a wrong URL does not wait through the backoff. A
+  request the server refuses (400, 422, other 4xx) fails at once with `BackendRejected`; 401
+  and 404 with `BackendUnreachable`; failures that outlast the retries with `BackendFailed`.
+  Every message names the URL and the failure (status and server message, or exception
+  class).
 - *choose*: one request with `max_tokens=1`, `logprobs=True`, `top_logprobs=20` (some
   servers return no log-probabilities unless top_logprobs is set). Options of one token are
   scored from it; options of several tokens ("comedy" = com + edy, "10" = 1 + 0) by their
@@ -40,7 +41,6 @@ Requests go through the official SDK (`AsyncOpenAI`). Design points:
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 from collections.abc import Awaitable, Callable
@@ -61,15 +61,12 @@ from valuescope.models._continuation import (
 )
 from valuescope.models._continuation import response_usage as _usage
 from valuescope.models._errors import (
-    BackendError,
-    BackendFailed,
-    BackendRejected,
-    BackendUnreachable,
     MissingApiKey,
     refuse_images,
 )
-from valuescope.models._merge import PRUNE_BELOW, match_option, renormalise
-from valuescope.models._sequence_choice import Expander, WalkResult, walk
+from valuescope.models._failures import backoff_s, exhausted, fatal, is_transient
+from valuescope.models._merge import match_option, renormalise
+from valuescope.models._sequence_choice import Expander, unscored_reason, walk
 from valuescope.models._settings import ModelSettings
 from valuescope.models._spec import ModelSpec
 from valuescope.models._types import (
@@ -83,70 +80,7 @@ from valuescope.models._types import (
 )
 
 DEFAULT_HTTP_CONCURRENCY = 32
-FIRST_RETRY_WAIT_S = 1.0
-"""Mean wait before the first retry; later ones double (with jitter) up to MAX_RETRY_WAIT_S."""
-MAX_RETRY_WAIT_S = 30.0
-RETRIED_STATUS = (408, 429)
-"""Client errors worth retrying (request timeout, rate limit); all 5xx are retried too."""
-MESSAGE_CHARS = 300
-"""A server's error message is cut to this many characters in ours."""
 T = TypeVar("T")
-
-
-def is_transient(exc: Exception, *, answered: bool) -> bool:
-    """Failures worth retrying: 429, 408, 5xx, timeouts, and dropped connections to a server
-    that has `answered` a request before (one that never has is unreachable, not busy)."""
-    if isinstance(exc, openai.APITimeoutError):  # before APIConnectionError, its base class
-        return True
-    if isinstance(exc, openai.APIConnectionError):
-        return answered
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in RETRIED_STATUS or exc.status_code >= 500
-    return False
-
-
-def backoff_s(retry: int) -> float:
-    """The wait before retry number `retry` (1, 2, ...): a mean of FIRST_RETRY_WAIT_S,
-    doubling each time up to MAX_RETRY_WAIT_S, times a random factor in [0.5, 1.5)."""
-    mean = min(MAX_RETRY_WAIT_S, FIRST_RETRY_WAIT_S * 2.0 ** (retry - 1))
-    return mean * (0.5 + random.random())
-
-
-def describe(exc: BaseException) -> str:
-    """One line that says what failed: `HTTP 503: <the server's message>` for an error
-    status; else the innermost exception's class and the innermost message on the chain
-    (`ConnectionResetError: [Errno 104] Connection reset by peer`), never empty: the
-    SDK's and httpx's own wrappers often have no message."""
-    if isinstance(exc, openai.APIStatusError):
-        return f"HTTP {exc.status_code}: {server_message(exc)}"
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while isinstance(current, Exception) and current not in chain:  # not CancelledError
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    text = next((_one_line(str(e)) for e in reversed(chain) if str(e).strip()), "")
-    name = type(chain[-1]).__name__
-    return f"{name}: {text}" if text else name
-
-
-def server_message(exc: openai.APIStatusError) -> str:
-    """The server's own error message, on one line: `error.message` in OpenAI's format
-    (the SDK unwraps `error`), vLLM's and llama.cpp's; else the body as it came."""
-    body = exc.body
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        text = body["message"]
-    elif isinstance(body, str):
-        text = body
-    elif body is not None:
-        text = json.dumps(body, ensure_ascii=False)
-    else:
-        text = exc.response.text
-    return _one_line(text) or exc.response.reason_phrase or "(no message)"
-
-
-def _one_line(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 1] + "…"
 
 
 @dataclass
@@ -245,9 +179,11 @@ class OpenAIModel:
                 return await self._attempt(replica, request)
             except (openai.APIConnectionError, openai.APIStatusError) as exc:
                 if not is_transient(exc, answered=replica.answered):
-                    raise self._fatal(replica, exc) from exc
+                    raise fatal(
+                        replica.label, exc, self._settings.api_key_env, self._spec.model
+                    ) from exc
                 if attempt > self._settings.max_retries:
-                    raise self._exhausted(replica, exc, attempt) from exc
+                    raise exhausted(replica.label, exc, attempt, self._settings.timeout_s) from exc
             await asyncio.sleep(backoff_s(attempt))
             attempt += 1
 
@@ -264,33 +200,6 @@ class OpenAIModel:
         replica.answered = True
         return response
 
-    def _exhausted(self, replica: _Replica, exc: Exception, attempts: int) -> BackendFailed:
-        """The error for a transient failure that outlasted the retries."""
-        what = describe(exc)
-        if isinstance(exc, openai.APITimeoutError):
-            what += f" (no answer within {self._settings.timeout_s:g} s)"
-        return BackendFailed(
-            f"the model server at {replica.label} still failed after {attempts} attempts: {what}"
-        )
-
-    def _fatal(self, replica: _Replica, exc: Exception) -> BackendError:
-        """The error for a failure that retrying would not cure; it names the URL."""
-        if isinstance(exc, openai.AuthenticationError):
-            # Not the server's message: some echo the key they were given.
-            return BackendUnreachable(
-                f"{replica.label} rejected the API key from ${self._settings.api_key_env} "
-                f"(HTTP {exc.status_code})"
-            )
-        if isinstance(exc, openai.NotFoundError):
-            return BackendUnreachable(
-                f"{replica.label} does not serve model {self._spec.model!r}: {describe(exc)}"
-            )
-        if isinstance(exc, openai.APIStatusError):
-            return BackendRejected(f"{replica.label} rejected the request: {describe(exc)}")
-        return BackendUnreachable(
-            f"cannot reach the model server at {replica.label}: {describe(exc)}"
-        )
-
     @property
     def supports_images(self) -> bool:
         """As the settings say (`ModelSettings.images`, on by default)."""
@@ -302,6 +211,16 @@ class OpenAIModel:
         if not self._settings.images:
             refuse_images(messages, f"{self._name} (run with --no-images)")
         return [m.chat_dump() for m in messages]
+
+    async def _complete(self, messages: list[Message], **params: Any) -> Any:
+        """One chat completion of `messages` with `params`, through `_call` (retried)."""
+
+        async def request(client: AsyncOpenAI) -> Any:
+            return await client.chat.completions.create(
+                model=self._spec.model, messages=self._messages(messages), **params
+            )
+
+        return await self._call(request)
 
     async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
         extra: dict[str, Any] = {}
@@ -319,18 +238,14 @@ class OpenAIModel:
             field = "grammar" if self._settings.constrain == "grammar" else "guided_grammar"
             body[field] = config.grammar
 
-        async def request(client: AsyncOpenAI) -> Any:
-            return await client.chat.completions.create(
-                model=self._spec.model,
-                messages=self._messages(messages),
-                max_tokens=config.max_tokens,
-                temperature=config.temperature,
-                top_p=config.top_p,
-                extra_body=extra_body(body),
-                **extra,
-            )
-
-        response = await self._call(request)
+        response = await self._complete(
+            messages,
+            max_tokens=config.max_tokens,
+            temperature=config.temperature,
+            top_p=config.top_p,
+            extra_body=extra_body(body),
+            **extra,
+        )
         choice = response.choices[0]
         return Completion(
             text=choice.message.content or "",
@@ -341,18 +256,14 @@ class OpenAIModel:
         )
 
     async def choose(self, messages: list[Message], options: list[str]) -> Choice:
-        async def request(client: AsyncOpenAI) -> Any:
-            return await client.chat.completions.create(
-                model=self._spec.model,
-                messages=self._messages(messages),
-                max_tokens=1,
-                temperature=0.0,
-                logprobs=True,
-                top_logprobs=TOP_LOGPROBS,
-                extra_body=extra_body(),
-            )
-
-        response = await self._call(request)
+        response = await self._complete(
+            messages,
+            max_tokens=1,
+            temperature=0.0,
+            logprobs=True,
+            top_logprobs=TOP_LOGPROBS,
+            extra_body=extra_body(),
+        )
         logprobs = response.choices[0].logprobs
         content = logprobs.content if logprobs is not None else None
         if not content or not content[0].top_logprobs:
@@ -395,7 +306,7 @@ class OpenAIModel:
             continuation=used[0] if used else None,
             sequence_requests=continuer.requests,
             usage=usage,
-            unscored_reason=None if mass > 0 else _unscored_reason(result, len(first)),
+            unscored_reason=None if mass > 0 else unscored_reason(result, len(first)),
         )
 
     async def _continuation_method(
@@ -429,20 +340,14 @@ class OpenAIModel:
             alternatives = " | ".join(gbnf_literal(o) for o in options)
             body["grammar"] = f"root ::= {alternatives}"
 
-        async def one(index: int) -> Any:
-            async def request(client: AsyncOpenAI) -> Any:
-                return await client.chat.completions.create(
-                    model=self._spec.model,
-                    messages=self._messages(messages),
-                    max_tokens=4,
-                    temperature=1.0,
-                    seed=index,
-                    extra_body=extra_body(body),
+        responses = await asyncio.gather(
+            *(
+                self._complete(
+                    messages, max_tokens=4, temperature=1.0, seed=i, extra_body=extra_body(body)
                 )
-
-            return await self._call(request)
-
-        responses = await asyncio.gather(*(one(i) for i in range(k)))
+                for i in range(k)
+            )
+        )
         counts = dict.fromkeys(options, 0.0)
         usage = TokenUsage()
         for response in responses:
@@ -482,16 +387,3 @@ def _written_tokens(choice: Any) -> list[TokenLogprobs] | None:
         top[item.token] = float(item.logprob)
         tokens.append(TokenLogprobs(text=item.token, logprob=float(item.logprob), top=top))
     return tokens
-
-
-def _unscored_reason(result: WalkResult, k: int) -> str:
-    """Why no option got any probability from the log-probabilities."""
-    if any(result.reached):
-        return "the options got no probability: each continues into another option"
-    if result.pruned > 0 or result.lost > 0:
-        return (
-            f"no option could be scored: their prefixes were below {PRUNE_BELOW:g} "
-            f"(together {result.pruned:.2g}) or not continued by the server (together "
-            f"{result.lost:.2g})"
-        )
-    return f"no option, nor a prefix of one, is among the server's top {k} first tokens"

@@ -140,6 +140,20 @@ async def walk(
     return result
 
 
+def unscored_reason(result: WalkResult, k: int) -> str:
+    """Why no option got any probability from the log-probabilities (`result` of `walk`,
+    `k` first tokens listed)."""
+    if any(result.reached):
+        return "the options got no probability: each continues into another option"
+    if result.pruned > 0 or result.lost > 0:
+        return (
+            f"no option could be scored: their prefixes were below {PRUNE_BELOW:g} "
+            f"(together {result.pruned:.2g}) or not continued by the server (together "
+            f"{result.lost:.2g})"
+        )
+    return f"no option, nor a prefix of one, is among the server's top {k} first tokens"
+
+
 def _target(text: str, targets: Mapping[str, str]) -> str:
     """The surface form a continuation request for `text` steers towards: the shortest one
     that `text` is a proper prefix of (ties broken alphabetically, so requests repeat)."""

@@ -115,6 +115,16 @@ def select(name: str, choices: Iterable[tuple[str, str]], current: str) -> Marku
     return el("select", options, name=name)
 
 
+def figure(content: object, caption: object) -> Markup:
+    """A chart (or any content) above its caption."""
+    return el("figure", content, el("figcaption", caption))
+
+
+def charts(*children: object) -> Markup:
+    """Figures and tables side by side: the page's row of charts."""
+    return el("div", *children, class_="charts")
+
+
 def key_values(pairs: Mapping[str, object]) -> Markup:
     """A two-column table of labels and values (a run's settings, a summary)."""
     return el(

@@ -33,6 +33,11 @@ class Links:
     """Link to a data file of a run (an export, a bank), shown as text; None: no link."""
 
 
+def no_results(anchor: str, title: str) -> list[Section]:
+    """The page of a run that has no results yet: one section that says so."""
+    return [Section(anchor, title, el("p", "No results yet.", class_="sub"))]
+
+
 def flags(names: Iterable[str]) -> Markup:
     """Flags as small warning badges."""
     return el("span", [el("span", name, class_="flag") for name in names])

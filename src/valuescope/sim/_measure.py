@@ -7,7 +7,8 @@ from pathlib import Path
 from valuescope.instruments.likert.instrument import MeasureConfig
 from valuescope.models import Model, parse_model_name
 from valuescope.respondents import load_personas
-from valuescope.sim._model import SimItemFile, SimModel
+from valuescope.sim._config import SimItemFile
+from valuescope.sim._model import SimModel
 
 
 def for_measure(config: MeasureConfig) -> Model | None:

@@ -1,5 +1,10 @@
 """Reliability, confidence intervals and comparisons of scores."""
 
+from valuescope.stats._circumplex import (
+    CircumplexCheck,
+    DimensionPairCorrelation,
+    circumplex_check,
+)
 from valuescope.stats._classification import (
     DimensionMetrics,
     MacroMetrics,
@@ -15,6 +20,9 @@ from valuescope.stats._compare import (
     rank_biserial,
     wilcoxon_items,
 )
+from valuescope.stats._correlations import fisher_ci
+from valuescope.stats._criterion import CriterionCorrelation, criterion_validity
+from valuescope.stats._factor import mcdonald_omega
 from valuescope.stats._format_checks import (
     TextAgreement,
     UniformityCheck,
@@ -23,14 +31,7 @@ from valuescope.stats._format_checks import (
     uniformity_check,
 )
 from valuescope.stats._items import ItemStatistics, item_analysis
-from valuescope.stats._mtmm import (
-    CriterionCorrelation,
-    MTMMResult,
-    TraitCorrelation,
-    criterion_validity,
-    fisher_ci,
-    mtmm,
-)
+from valuescope.stats._mtmm import MTMMResult, TraitCorrelation, mtmm
 from valuescope.stats._norms import (
     NormComparison,
     SampleStats,
@@ -44,11 +45,7 @@ from valuescope.stats._norms import (
 )
 from valuescope.stats._position import PositionCheck, position_check
 from valuescope.stats._psychometrics import (
-    CircumplexCheck,
-    DimensionPairCorrelation,
-    circumplex_check,
     icc3_1,
-    mcdonald_omega,
     mrat_centre,
     parallel_forms,
     reliability_flags,

@@ -1,4 +1,5 @@
-"""Construct validity over simulated respondents: multitrait-multimethod and criterion checks.
+"""Construct validity over simulated respondents: multitrait-multimethod (criterion checks:
+`_criterion`; the correlations both use: `_correlations`).
 
 Reliability says a scale measures *something* consistently; validity asks whether it is the
 trait it claims. Campbell & Fiske's (1959) multitrait-multimethod (MTMM) logic, as used by
@@ -32,12 +33,18 @@ from collections.abc import Hashable, Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
-from scipy import special, stats
+from scipy import special
 
+from valuescope.stats._correlations import (
+    _as_columns,
+    _correlation_stat,
+    _no_interval,
+    _respondent_count,
+    cross_correlations,
+)
 from valuescope.stats._reliability import Matrix
 from valuescope.stats._resampling import CIStat, Clusters, jackknife_ci
 from valuescope.stats._result import Stat
-from valuescope.stats._tolerance import RELATIVE_VARIANCE
 
 _LEVEL = 0.95
 
@@ -82,139 +89,6 @@ class MTMMResult(BaseModel):
     convergent_min: float
     gap_min: float
     reasons: dict[str, str] = Field(default_factory=dict)
-
-
-class CriterionCorrelation(BaseModel):
-    """A trait's correlation with a criterion measure, and whether it has the expected sign."""
-
-    trait: str
-    criterion: str
-    expected_sign: int
-    n: int
-    r: CIStat
-    sign_matches: bool | None
-    """sign(r) == expected_sign; None when r is null. An r of exactly 0 does not match."""
-
-
-# --------------------------------------------------------------------------------------------
-# Correlations with pairwise deletion, for one sample or a batch of bootstrap resamples
-# --------------------------------------------------------------------------------------------
-
-
-def cross_correlations(x: Matrix, y: Matrix, counts: Matrix) -> tuple[Matrix, Matrix]:
-    """Pearson r of every column of x with every column of y, per row-weighting in `counts`.
-
-    x is n x p, y is n x q (rows = respondents, NaN = missing), counts is B x n (all ones for
-    the sample itself, bootstrap draw counts for resamples). Each pair uses the rows where
-    both are present. Returns r (B x p x q, NaN where a side is constant up to rounding or
-    fewer than 3 rows) and the weighted pair counts (B x p x q). All sums are matrix products,
-    so a thousand resamples cost one product each, not a thousand loops.
-    """
-    mx, my = ~np.isnan(x), ~np.isnan(y)
-    # Centre on the column means so sums of squares do not cancel; magnitude = raw size.
-    x0, mag_x = _centred(x, mx)
-    y0, mag_y = _centred(y, my)
-    wx, wy = mx.astype(float), my.astype(float)
-    n_rows, p, q = x.shape[0], x.shape[1], y.shape[1]
-    n_weightings = counts.shape[0]
-
-    def pair_sums(left: Matrix, right: Matrix) -> Matrix:
-        products = (left[:, :, None] * right[:, None, :]).reshape(n_rows, p * q)
-        result: Matrix = (counts @ products).reshape(n_weightings, p, q)
-        return result
-
-    n = pair_sums(wx, wy)
-    sx, sy = pair_sums(x0, wy), pair_sums(wx, y0)
-    sxx, syy, sxy = pair_sums(x0**2, wy), pair_sums(wx, y0**2), pair_sums(x0, y0)
-    safe_n = np.where(n > 0, n, 1.0)
-    var_x = (sxx - sx**2 / safe_n) / safe_n
-    var_y = (syy - sy**2 / safe_n) / safe_n
-    cov = (sxy - sx * sy / safe_n) / safe_n
-    flat = (var_x <= RELATIVE_VARIANCE * mag_x[None, :, None] ** 2) | (
-        var_y <= RELATIVE_VARIANCE * mag_y[None, None, :] ** 2
-    )
-    undefined = flat | (n < 3)
-    denominator = np.sqrt(np.where(undefined, 1.0, var_x * var_y))
-    r: Matrix = np.where(undefined, np.nan, np.clip(cov / denominator, -1.0, 1.0))
-    return r, n
-
-
-def _centred(data: Matrix, present: Matrix) -> tuple[Matrix, Matrix]:
-    """Columns minus their mean over present rows (0 where missing), and each column's max |x|."""
-    counts = present.sum(axis=0)
-    filled = np.where(present, data, 0.0)
-    means = filled.sum(axis=0) / np.maximum(counts, 1)
-    centred: Matrix = np.where(present, data - means, 0.0)
-    magnitudes: Matrix = np.abs(filled).max(axis=0, initial=0.0)
-    return centred, magnitudes
-
-
-def fisher_ci(r: float, n: int, level: float = _LEVEL) -> tuple[float, float] | None:
-    """Fisher-z CI of a Pearson r from n pairs: tanh(atanh(r) -+ z / sqrt(n - 3)).
-
-    None when there is no interval to give: n <= 3, or r is not a correlation (NaN, as from
-    a constant score, or |r| > 1). For |r| = 1 the interval is the point (atanh is
-    infinite; tanh brings it back to 1).
-    """
-    if n <= 3 or math.isnan(r) or abs(r) > 1.0:
-        return None
-    z = math.atanh(max(min(r, 1.0), -1.0)) if abs(r) < 1.0 else math.copysign(math.inf, r)
-    half = float(stats.norm.ppf(0.5 + level / 2.0)) / math.sqrt(n - 3)
-    return math.tanh(z - half), math.tanh(z + half)
-
-
-def _correlation_stat(
-    r: float,
-    n: int,
-    min_respondents: int,
-    what: str,
-    leave_one_out: Matrix | None = None,
-    no_interval: str | None = None,
-) -> CIStat:
-    """r with its interval: Fisher z for independent respondents; for respondents nested in
-    personas the jackknife over personas on Fisher's z scale (`leave_one_out`: r without each
-    persona); none, with the reason, when `no_interval` says why."""
-    if n < min_respondents:
-        return CIStat.missing(f"{n} respondents; {what} needs >= {min_respondents}")
-    if math.isnan(r):
-        return CIStat.missing("a correlated score does not vary across respondents")
-    if no_interval is not None:
-        return CIStat(value=r, reason=no_interval)
-    if leave_one_out is not None:
-        stat = jackknife_ci(Stat.of(r), leave_one_out, scale="correlation")
-        return stat.model_copy(update={"method": f"jackknife over {leave_one_out.size} personas"})
-    ci = fisher_ci(r, n)
-    if ci is None:
-        return CIStat(value=r, reason=f"{n} respondents: no Fisher-z CI")
-    return CIStat(value=r, ci_low=ci[0], ci_high=ci[1])
-
-
-def _no_interval(groups: Clusters, intervals: bool) -> str | None:
-    """Why intervals are not given (not asked for, or too few personas), or None."""
-    return groups.too_few() if intervals else "no interval requested"
-
-
-def _as_columns(scores: Mapping[str, npt.ArrayLike], n_rows: int | None) -> Matrix:
-    """Stack per-trait score vectors as columns, checking they all have n_rows entries."""
-    columns = []
-    for trait, values in scores.items():
-        column = np.asarray(values, dtype=float)
-        if column.ndim != 1:
-            raise ValueError(f"scores of {trait!r} must be one value per respondent")
-        if n_rows is not None and column.size != n_rows:
-            raise ValueError(
-                f"{trait!r} has {column.size} respondents, expected {n_rows} "
-                "(both instruments must score the same respondents in the same order)"
-            )
-        columns.append(column)
-    return np.column_stack(columns) if columns else np.zeros((n_rows or 0, 0))
-
-
-def _respondent_count(*scores: Mapping[str, npt.ArrayLike]) -> int:
-    for mapping in scores:
-        for values in mapping.values():
-            return int(np.asarray(values).size)
-    return 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -448,61 +322,3 @@ def _unfolded_gap(r: Matrix, hetero_se: Matrix) -> Matrix:
     discriminant = _unfold(np.abs(r[:, off]), hetero_se[None, :]).mean(axis=1)
     result: Matrix = convergent - discriminant
     return result
-
-
-# --------------------------------------------------------------------------------------------
-# Criterion validity
-# --------------------------------------------------------------------------------------------
-
-
-def criterion_validity(
-    a: Mapping[str, npt.ArrayLike],
-    criterion: Mapping[str, npt.ArrayLike],
-    expected: Mapping[tuple[str, str], int],
-    min_respondents: int = 20,
-    clusters: Sequence[Hashable] | None = None,
-    *,
-    intervals: bool = True,
-) -> list[CriterionCorrelation]:
-    """Correlations of traits with criterion measures that theory says they should track.
-
-    `expected` maps (trait in a, criterion id) to the expected sign, +1 or -1 (e.g.
-    extraversion with positive affect +1, neuroticism with life satisfaction -1, as in
-    Serapio-Garcia et al.'s criterion validity). Respondents are the rows, as in `mtmm`.
-    Returns, in `expected`'s order, r with a Fisher-z 95% CI (a jackknife over personas on
-    the z scale when `clusters` says respondents share personas) and whether its sign
-    matches.
-    Raises ValueError for an unknown trait or criterion or a sign other than +1/-1.
-    """
-    n_rows = _respondent_count(a, criterion)
-    x, y = _as_columns(a, n_rows), _as_columns(criterion, n_rows)
-    a_ids, c_ids = list(a), list(criterion)
-    groups = Clusters.of(clusters, n_rows)
-    no_interval = _no_interval(groups, intervals)
-    weights = groups.leave_one_out() if groups.nested and no_interval is None else None
-    results: list[CriterionCorrelation] = []
-    for (trait, measure), sign in expected.items():
-        if trait not in a or measure not in criterion:
-            raise ValueError(f"unknown trait or criterion in {(trait, measure)!r}")
-        if sign not in (1, -1):
-            raise ValueError(f"expected sign of {(trait, measure)!r} must be +1 or -1, got {sign}")
-        i, j = a_ids.index(trait), c_ids.index(measure)
-        r, n = cross_correlations(x[:, [i]], y[:, [j]], np.ones((1, n_rows)))
-        count = int(n[0, 0, 0] + 0.5)
-        loo = None if weights is None else cross_correlations(x[:, [i]], y[:, [j]], weights)[0]
-        stat = _correlation_stat(
-            float(r[0, 0, 0]), count, min_respondents, "a correlation",
-            None if loo is None else loo[:, 0, 0], no_interval,
-        )  # fmt: skip
-        matches = None if stat.value is None else (stat.value * sign > 0)
-        results.append(
-            CriterionCorrelation(
-                trait=trait,
-                criterion=measure,
-                expected_sign=sign,
-                n=count,
-                r=stat,
-                sign_matches=matches,
-            )
-        )
-    return results

@@ -188,35 +188,28 @@ def bootstrap_ci(
     if replicates is None or replicates.size == 0:
         return CIStat(value=point.value, reason="no bootstrap resamples requested")
     defined = replicates[np.isfinite(replicates)]
+    value = point.value
+
+    def no_interval(reason: str) -> CIStat:
+        return CIStat(value=value, n_replicates=int(defined.size), reason=reason)
+
     if defined.size < min_defined * replicates.size:
-        return CIStat(
-            value=point.value,
-            n_replicates=int(defined.size),
-            reason=(
-                f"{what} is defined in only {defined.size} of {replicates.size} bootstrap "
-                f"resamples{undefined_because}: a CI needs {min_defined:.0%}"
-            ),
+        return no_interval(
+            f"{what} is defined in only {defined.size} of {replicates.size} bootstrap "
+            f"resamples{undefined_because}: a CI needs {min_defined:.0%}"
         )
     if np.ptp(defined) == 0:
-        return CIStat(
-            value=point.value,
-            n_replicates=int(defined.size),
-            reason=(
-                f"every one of {defined.size} bootstrap resamples gives {what} "
-                f"{float(defined[0]):.2f}: no spread to make an interval from"
-            ),
+        return no_interval(
+            f"every one of {defined.size} bootstrap resamples gives {what} "
+            f"{float(defined[0]):.2f}: no spread to make an interval from"
         )
     low_q, high_q = bias_corrected_quantiles(defined, point.value, level)
     low, high = (float(x) for x in np.quantile(defined, [low_q, high_q]))
     if not low <= point.value <= high:
-        return CIStat(
-            value=point.value,
-            n_replicates=int(defined.size),
-            reason=(
-                f"the bootstrap interval [{low:.3f}, {high:.3f}] excludes the estimate "
-                f"{point.value:.3f}: its replicates lie almost all on one side of it, so "
-                "they do not describe its uncertainty (no CI)"
-            ),
+        return no_interval(
+            f"the bootstrap interval [{low:.3f}, {high:.3f}] excludes the estimate "
+            f"{point.value:.3f}: its replicates lie almost all on one side of it, so "
+            "they do not describe its uncertainty (no CI)"
         )
     return CIStat(value=point.value, ci_low=low, ci_high=high, n_replicates=int(defined.size))
 

@@ -34,15 +34,14 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
 
-from valuescope.stats._psychometrics import (
+from valuescope.stats._factor import (
     _MAX_CONDITION,
     _UNIQUENESS_BOUNDS,
-    _as_matrix,
-    _constant_columns,
     fit_one_factor,
     mcdonald_omega,
 )
-from valuescope.stats._reliability import Matrix, complete_rows, cronbach_alpha, missing_cells
+from valuescope.stats._matrix import _as_matrix, _constant_columns, usable_matrix
+from valuescope.stats._reliability import Matrix, cronbach_alpha, missing_cells
 from valuescope.stats._resampling import CIStat, Clusters, jackknife_ci, weighted_covariances
 from valuescope.stats._result import Stat
 from valuescope.stats._tolerance import RELATIVE_VARIANCE, negligible_variance
@@ -115,12 +114,10 @@ def guttman_lambda6(data: npt.ArrayLike) -> Stat:
     item correlation matrix is singular (an item is an exact linear combination of others:
     its residual is 0 only up to rounding, so the value would be rounding noise).
     """
-    matrix = complete_rows(_as_matrix(data))
+    matrix = usable_matrix(data, 3, items="items answered in every row", rows="rows")
+    if isinstance(matrix, Stat):
+        return matrix
     n_rows, n_items = matrix.shape
-    if n_items < 2:
-        return Stat.missing(f"needs >= 2 items answered in every row, has {n_items}")
-    if n_rows < 3:
-        return Stat.missing(f"needs >= 3 rows, has {n_rows}")
     total_variance = float(matrix.sum(axis=1).var(ddof=1))
     if negligible_variance(total_variance, float(np.abs(matrix).max(axis=0).sum())):
         return Stat.missing("the total score does not vary across rows")

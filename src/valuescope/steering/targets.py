@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from valuescope.datasets import DataFileError, load_yaml_located
 from valuescope.datasets._located import line_of
 from valuescope.engine import ConfigError
-from valuescope.frameworks import Framework, resolve_framework_name
+from valuescope.frameworks import Framework, check_declared_framework
 
 DEFAULT_SCALE = (1.0, 6.0)
 
@@ -77,13 +77,6 @@ class Target(BaseModel):
     def ranked(self) -> list[str]:
         """The named dimensions from the highest priority to the lowest."""
         return sorted(self.priorities, key=lambda d: -self.priorities[d])
-
-
-def _framework_id(name: str) -> str | None:
-    try:
-        return resolve_framework_name(name)
-    except (KeyError, ValueError, FileNotFoundError):
-        return None
 
 
 def _resolve(framework: Framework, name: str) -> str:
@@ -148,10 +141,7 @@ def load_target(path: Path, framework: Framework) -> Target:
     data = load_yaml_located(path)
     if not isinstance(data, dict) or not isinstance(data.get("priorities"), dict):
         raise DataFileError(path, None, "a target file needs a mapping under `priorities:`")
-    declared = data.get("framework")
-    if declared is not None and _framework_id(str(declared)) != framework.id:
-        raise DataFileError(path, line_of(data, ("framework",)),
-                            f"the target is for {declared}, not {framework.id}")  # fmt: skip
+    check_declared_framework(path, data, framework, "target")
     scale = DEFAULT_SCALE
     if "scale" in data:
         raw = data["scale"]

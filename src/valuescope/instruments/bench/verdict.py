@@ -25,9 +25,9 @@ from valuescope.verdict import (
     Reason,
     Verdict,
     invalid_reason,
-    level_of,
     option_mass_reason,
     percent,
+    position_share_reason,
 )
 
 if TYPE_CHECKING:
@@ -42,28 +42,20 @@ def position_reason(summary: BenchSummary) -> Reason | None:
         return None  # results written before the check
     share = pairs.share
     if share is None:
-        return Reason(
-            check="position",
-            level="interpret with care",
-            text=f"cannot tell option position from option content: {pairs.reason}",
-        )
-    level = level_of(share, t.POSITION_SHARE_NOT, t.POSITION_SHARE_CARE, higher_is_worse=True)
-    return Reason(
-        check="position",
-        level=level,
-        text=f"{percent(share)} of the answer pairs that kept the option or its letter across "
-        f"two option orders kept the letter ({pairs.kept_position} the letter, "
-        f"{pairs.kept_option} the option; {pairs.changed_both} changed both; >= "
-        f"{percent(t.POSITION_SHARE_CARE)} needs care, >= {percent(t.POSITION_SHARE_NOT)} is not "
-        "interpretable)",
-        figures={
-            "share": share,
-            "kept_position": pairs.kept_position,
-            "kept_option": pairs.kept_option,
-            "changed_both": pairs.changed_both,
-            "items": pairs.items,
-        },
+        return position_share_reason(None, "option content", pairs.reason, "", {})
+    found = (
+        f"{percent(share)} of the answer pairs that kept the option or its letter "
+        f"across two option orders kept the letter ({pairs.kept_position} the letter, "
+        f"{pairs.kept_option} the option; {pairs.changed_both} changed both"
     )
+    figures: dict[str, Figure] = {
+        "share": share,
+        "kept_position": pairs.kept_position,
+        "kept_option": pairs.kept_option,
+        "changed_both": pairs.changed_both,
+        "items": pairs.items,
+    }
+    return position_share_reason(share, "option content", None, found, figures)
 
 
 def _invalid_reason(summary: BenchSummary) -> Reason:

@@ -55,8 +55,7 @@ class ClassifyInstrument:
 
     def __init__(self, config: ClassifyConfig, resume_from: Path | None = None) -> None:
         self.config = config
-        extra = Path(config.frameworks_dir) if config.frameworks_dir else None
-        self.framework = load_framework(config.framework, extra)
+        self.framework = load_framework(config.framework, config.frameworks_dir)
         texts = load_texts(config.source, self.framework, config.text_column,
                            config.id_column, config.question_column)  # fmt: skip
         self.source = texts

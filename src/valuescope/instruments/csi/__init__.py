@@ -6,7 +6,9 @@
 The names below load on first use: the instruments pull in the engine and the model
 layer, which `valuescope csi --help` (it needs only `words.Lang`) does not."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from valuescope._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from valuescope.instruments.csi.instrument import CSIConfig, CSIInstrument, CSIResults
@@ -30,12 +32,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, {k: f"{__name__}.{v}" for k, v in _LAZY.items()})
 
 
 __all__ = [

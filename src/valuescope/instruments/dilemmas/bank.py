@@ -77,6 +77,16 @@ def _element(node: object, key: str, index: int) -> object:
     return None
 
 
+def _note_once(
+    path: Path, seen: dict[str, int], key: str, index: int, node: object, what: str
+) -> None:
+    """Record that `key` stands at `index`; a second time is an error at `node`'s line that
+    names the first (`what` says what is duplicated)."""
+    if key in seen:
+        raise DataFileError(path, _line(node), f"{what} {key!r} (first at index {seen[key]})")
+    seen[key] = index
+
+
 def load_dilemmas(path: Path, framework: Framework) -> DilemmaBank:
     """Load and check a dilemma bank against `framework`; errors name file and line.
 
@@ -97,25 +107,13 @@ def load_dilemmas(path: Path, framework: Framework) -> DilemmaBank:
     resolved: list[Dilemma] = []
     for d_index, dilemma in enumerate(bank.dilemmas):
         d_node = _element(data, "dilemmas", d_index)
-        if dilemma.id in seen_dilemmas:
-            raise DataFileError(
-                path,
-                _line(d_node),
-                f"duplicate dilemma id {dilemma.id!r} (first at index {seen_dilemmas[dilemma.id]})",
-            )
-        seen_dilemmas[dilemma.id] = d_index
+        _note_once(path, seen_dilemmas, dilemma.id, d_index, d_node, "duplicate dilemma id")
         seen_outcomes: dict[str, int] = {}
         outcomes: list[Outcome] = []
         for o_index, outcome in enumerate(dilemma.outcomes):
             o_node = _element(d_node, "outcomes", o_index)
-            if outcome.id in seen_outcomes:
-                raise DataFileError(
-                    path,
-                    _line(o_node),
-                    f"dilemma {dilemma.id!r}: duplicate outcome id {outcome.id!r} "
-                    f"(first at index {seen_outcomes[outcome.id]})",
-                )
-            seen_outcomes[outcome.id] = o_index
+            what = f"dilemma {dilemma.id!r}: duplicate outcome id"
+            _note_once(path, seen_outcomes, outcome.id, o_index, o_node, what)
             dimension = framework.resolve(outcome.dimension)
             if dimension is None:
                 raise DataFileError(

@@ -36,6 +36,7 @@ from pydantic import Field
 from valuescope.instruments.dilemmas.bank import Dilemma, Outcome
 from valuescope.instruments.likert.items import ResponseScale
 from valuescope.instruments.likert.prompts import Order, scale_points_shown
+from valuescope.instruments.likert.scoring import choice_fields
 from valuescope.models import Choice, Message, user
 from valuescope.runs import SampleRecord
 
@@ -153,10 +154,6 @@ class DilemmaSample(SampleRecord):
     cached: bool = False
 
 
-def _prompt(choice: Choice, messages: list[Message]) -> str:
-    return choice.rendered_prompt or "\n".join(m.model_dump_json() for m in messages)
-
-
 def score_choice_order(
     dilemma: Dilemma,
     order: ChoiceOrder,
@@ -166,25 +163,16 @@ def score_choice_order(
 ) -> DilemmaSample:
     """Map the distribution over labels back to outcomes (label k = k-th outcome shown)."""
     shown = [dilemma.outcomes[i] for i in order.positions(len(dilemma.outcomes))]
-    reason = choice.invalid_reason(min_option_mass)
     return DilemmaSample(
         item_id=dilemma.id,
         condition=f"choice/{order.id}",
-        valid=reason is None,
-        invalid_reason=reason,
         task="choice",
         dilemma=dilemma.id,
         order=order.id,
         outcome_order=[o.id for o in shown],
         dimensions=[o.dimension for o in shown],
-        prompt=_prompt(choice, messages),
-        labels=choice.options,
-        probs=choice.probs,
-        option_mass=choice.option_mass,
-        missing=choice.missing,
-        method=choice.method,
         outcome_probs={o.id: p for o, p in zip(shown, choice.probs, strict=True)},
-        cached=choice.cached,
+        **choice_fields(choice, messages, min_option_mass),
     )
 
 
@@ -200,27 +188,18 @@ def score_rating(
     """The expected acceptability of one outcome, labels mapped back to scale points."""
     points = scale_points_shown(scale, order)
     expected = choice.expected([float(p) for p in points]) if choice.option_mass > 0 else None
-    reason = choice.invalid_reason(min_option_mass)
     return DilemmaSample(
         item_id=f"{dilemma.id}/{outcome.id}",
         condition=f"rating/{order}",
-        valid=reason is None,
-        invalid_reason=reason,
         task="rating",
         dilemma=dilemma.id,
         outcome=outcome.id,
         order=order,
         outcome_order=[outcome.id],
         dimensions=[outcome.dimension],
-        prompt=_prompt(choice, messages),
-        labels=choice.options,
-        probs=choice.probs,
-        option_mass=choice.option_mass,
-        missing=choice.missing,
-        method=choice.method,
         scale_points=points,
         expected_rating=expected,
-        cached=choice.cached,
+        **choice_fields(choice, messages, min_option_mass),
     )
 
 

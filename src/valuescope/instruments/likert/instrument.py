@@ -153,8 +153,7 @@ class MeasureConfig(RunConfig):
 
 def load_instrument(config: MeasureConfig) -> tuple[Framework, ItemBank]:
     """The framework and item bank a config names (the shipped bank unless `items`)."""
-    extra = Path(config.frameworks_dir) if config.frameworks_dir else None
-    framework = load_framework(config.framework, extra)
+    framework = load_framework(config.framework, config.frameworks_dir)
     if config.items:
         shipped = shipped_item_banks()
         if config.items in shipped and not Path(config.items).exists():  # a bank by name

@@ -77,6 +77,27 @@ def draw_point(
     return int(points[int(rng.choice(len(points), p=weights))])
 
 
+def choice_fields(
+    choice: Choice, messages: Sequence[Message], min_option_mass: float
+) -> dict[str, Any]:
+    """What every sample of one scored `choose` call records (`LikertSample`,
+    `DilemmaSample`): whether it is valid, the prompt as sent (the rendered one where the
+    backend applies the template, else the messages as JSON: chat templates add their own
+    default system text), the distribution over the labels, and whether it was cached."""
+    reason = choice.invalid_reason(min_option_mass)
+    return {
+        "valid": reason is None,
+        "invalid_reason": reason,
+        "prompt": choice.rendered_prompt or "\n".join(m.model_dump_json() for m in messages),
+        "labels": choice.options,
+        "probs": choice.probs,
+        "option_mass": choice.option_mass,
+        "missing": choice.missing,
+        "method": choice.method,
+        "cached": choice.cached,
+    }
+
+
 def score_choice(
     item: Item,
     scale: ResponseScale,
@@ -104,13 +125,9 @@ def score_choice(
             drawn = draw_point(choice.probs, points, temperature, seed, f"{item.id}|{condition.id}")
             agreement = float(drawn)
         score = agreement if item.polarity == 1 else scale.reverse(agreement)
-    reason = choice.invalid_reason(min_option_mass)
-    prompt = choice.rendered_prompt or "\n".join(m.model_dump_json() for m in messages)
     return LikertSample(
         item_id=item.id,
         condition=condition.id,
-        valid=reason is None,
-        invalid_reason=reason,
         dimension=item.dimension,
         polarity=item.polarity,
         order=condition.order,
@@ -121,17 +138,11 @@ def score_choice(
         persona=r.persona.id if r else None,
         instruction=r.instruction.id if r else None,
         postamble=r.postamble.id if r else None,
-        prompt=prompt,
-        labels=choice.options,
         scale_points=points,
-        probs=choice.probs,
-        option_mass=choice.option_mass,
-        missing=choice.missing,
-        method=choice.method,
         expected_raw=expected,
         drawn_point=drawn,
         score=score,
-        cached=choice.cached,
+        **choice_fields(choice, messages, min_option_mass),
     )
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from valuescope import thresholds as t
 from valuescope.verdict import (
+    Figure,
     Level,
     Reason,
     Verdict,
@@ -29,6 +30,7 @@ from valuescope.verdict import (
     level_of,
     option_mass_reason,
     percent,
+    position_share_reason,
 )
 
 if TYPE_CHECKING:
@@ -40,13 +42,8 @@ def position_reason(results: MeasureResults) -> Reason:
     check = results.overall.position
     if check is None or check.share.value is None:
         why = "no items" if check is None else check.share.reason
-        return Reason(
-            check="position",
-            level="interpret with care",
-            text=f"cannot tell option position from item content: {why}",
-        )
+        return position_share_reason(None, "item content", why, "", {})
     share = check.share.value
-    level = level_of(share, t.POSITION_SHARE_NOT, t.POSITION_SHARE_CARE, higher_is_worse=True)
     pulled = sorted(
         dim
         for dim, r in results.dimensions.items()
@@ -54,25 +51,21 @@ def position_reason(results: MeasureResults) -> Reason:
         and r.position.share.value is not None
         and r.position.share.value >= t.POSITION_SHARE_NOT
     )
-    text = (
+    found = (
         f"option order explains {percent(share)} of the answers' variance between items and "
         f"orders (order sd {check.position_sd:.2f}, content sd {check.content_sd:.2f} scale "
-        f"points; >= {percent(t.POSITION_SHARE_CARE)} needs care, >= "
-        f"{percent(t.POSITION_SHARE_NOT)} is not interpretable)"
+        "points"
     )
-    if pulled:
-        text += f"; {len(pulled)} of {len(results.dimensions)} dimensions past the limit"
-    return Reason(
-        check="position",
-        level=level,
-        text=text,
-        figures={
-            "share": share,
-            "position_sd": check.position_sd,
-            "content_sd": check.content_sd,
-            "n_items": check.n_items,
-            "dimensions_past_limit": len(pulled),
-        },
+    figures: dict[str, Figure] = {
+        "share": share,
+        "position_sd": check.position_sd,
+        "content_sd": check.content_sd,
+        "n_items": check.n_items,
+        "dimensions_past_limit": len(pulled),
+    }
+    after = f"; {len(pulled)} of {len(results.dimensions)} dimensions past the limit"
+    return position_share_reason(
+        share, "item content", None, found, figures, after if pulled else ""
     )
 
 

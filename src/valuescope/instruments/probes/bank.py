@@ -22,10 +22,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from valuescope.datasets import DataFileError, load_yaml_located, read_utf8
+from valuescope.datasets import DataFileError, load_yaml_located, read_utf8, round_robin
 from valuescope.datasets._located import line_of
 from valuescope.datasets.item_files import jsonl_values
-from valuescope.frameworks import Framework, resolve_framework_name
+from valuescope.frameworks import Framework, check_declared_framework
 
 
 @dataclass(frozen=True)
@@ -80,13 +80,6 @@ def _probe(row: Any, framework: Framework, path: Path, line: int | None) -> Prob
     )
 
 
-def _framework_id(name: str) -> str | None:
-    try:
-        return resolve_framework_name(name)
-    except (KeyError, ValueError, FileNotFoundError):
-        return None
-
-
 def load_probes(path: Path, framework: Framework) -> ProbeBank:
     """A probe bank (YAML or JSONL) checked against `framework`."""
     probes: list[Probe] = []
@@ -97,13 +90,7 @@ def load_probes(path: Path, framework: Framework) -> ProbeBank:
         data = load_yaml_located(path)
         if not isinstance(data, dict) or not isinstance(data.get("probes"), list):
             raise DataFileError(path, None, "a YAML probe bank needs a list under `probes:`")
-        declared = data.get("framework")
-        if declared is not None and _framework_id(str(declared)) != framework.id:
-            raise DataFileError(
-                path,
-                line_of(data, ("framework",)),
-                f"the bank is for {declared}, not {framework.id}",
-            )
+        check_declared_framework(path, data, framework, "bank")
         for index, row in enumerate(data["probes"]):
             probes.append(_probe(row, framework, path, line_of(data, ("probes", index))))
     else:
@@ -126,11 +113,5 @@ def select_probes(
     dimension; all of them, in file order, without a limit."""
     if limit is None or limit >= len(probes):
         return list(probes)
-    queues = {d: [p for p in probes if p.dimension == d] for d in dimension_order}
-    queues[""] = [p for p in probes if p.dimension is None]
-    picked: list[Probe] = []
-    while len(picked) < limit:
-        for queue in queues.values():
-            if queue and len(picked) < limit:
-                picked.append(queue.pop(0))
-    return picked
+    by_dimension = [[p for p in probes if p.dimension == d] for d in dimension_order]
+    return round_robin([*by_dimension, [p for p in probes if p.dimension is None]], limit)

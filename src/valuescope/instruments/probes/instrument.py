@@ -105,8 +105,7 @@ class ProbesInstrument:
 
     def __init__(self, config: ProbesConfig, resume_from: Path | None = None) -> None:
         self.config = config
-        extra = Path(config.frameworks_dir) if config.frameworks_dir else None
-        self.framework = load_framework(config.framework, extra)
+        self.framework = load_framework(config.framework, config.frameworks_dir)
         path = Path(config.items) if config.items else builtin_probes_path(self.framework.id)
         if path is None:
             raise ConfigError(

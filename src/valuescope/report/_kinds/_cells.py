@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from valuescope.report._html import ci_text, el, fmt
+from valuescope.report._html import ci_text, el, fmt, table
 
 
 def stat(value: object, digits: int = 2) -> Markup:
@@ -64,3 +64,17 @@ def verdict(flag: object, yes: str = "significant", no: str = "n.s.") -> Markup:
 
 def pair(low: Any, high: Any) -> tuple[float | None, float | None]:
     return number(low), number(high)
+
+
+def scores_read_by(results: dict[str, Any]) -> str | None:
+    """How a judge's scores were read (`score_methods`: method -> count), on one line."""
+    methods = results.get("score_methods") or {}
+    return ", ".join(f"{k}: {v}" for k, v in methods.items()) or None
+
+
+def reasons_table(
+    results: dict[str, Any], header: list[str], caption: str | None = None
+) -> Markup | None:
+    """The run's `invalid_reasons` (reason -> count) as a table; None where there are none."""
+    reasons = results.get("invalid_reasons") or {}
+    return table(header, list(reasons.items()), caption=caption) if reasons else None

@@ -18,10 +18,10 @@ from typing import Any
 from markupsafe import Markup
 
 from valuescope.report._folder import RunFolder
-from valuescope.report._html import ci_text, el, fmt, key_values, table
+from valuescope.report._html import charts, ci_text, el, figure, fmt, key_values, table
 from valuescope.report._kinds._cells import as_float, bounds
 from valuescope.report._kinds.bench_figures import render
-from valuescope.report._parts import Links, Section
+from valuescope.report._parts import Links, Section, no_results
 from valuescope.report._svg import Bar, bars
 
 
@@ -29,7 +29,7 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
     results = run.results or {}
     summary: dict[str, Any] = results.get("summary") or {}
     if not summary:
-        return [Section("accuracy", "Accuracy", el("p", "No results yet.", class_="sub"))]
+        return no_results("accuracy", "Accuracy")
     out = [_accuracy(results, summary), _positions(summary)]
     figures = results.get("figures") or {}
     if isinstance(figures, dict) and figures:
@@ -121,11 +121,9 @@ def _accuracy(results: dict[str, Any], summary: dict[str, Any]) -> Section:
             class_="sub",
         ),
         el("p", OLD_RESULTS, class_="sub") if old else None,
-        el(
-            "div",
-            el("figure", chart, el("figcaption", caption)),
+        charts(
+            figure(chart, caption),
             key_values(pairs),
-            class_="charts",
         ),
         table(
             [
@@ -158,35 +156,18 @@ def _positions(summary: dict[str, Any]) -> Section:
         acc = bias.get("accuracy_by_right_position") or {}
         picks = bias.get("pick_share") or {}
         parts.append(
-            el(
-                "div",
-                el(
-                    "figure",
-                    bars(
-                        [Bar(k, as_float(v)) for k, v in acc.items()],
-                        0.0,
-                        1.0,
-                        title=f"accuracy by right position ({n} options)",
-                        label_width=40,
-                    ),
-                    el(
-                        "figcaption",
-                        f"Accuracy when the right option is shown at each letter ({n} options).",
-                    ),
+            charts(
+                _share_per_letter(
+                    acc,
+                    f"accuracy by right position ({n} options)",
+                    f"Accuracy when the right option is shown at each letter ({n} options).",
                 ),
-                el(
-                    "figure",
-                    bars(
-                        [Bar(k, as_float(v)) for k, v in picks.items()],
-                        0.0,
-                        1.0,
-                        title=f"picks per position ({n} options)",
-                        reference=as_float(bias.get("uniform")),
-                        label_width=40,
-                    ),
-                    el("figcaption", "Share of answers per shown letter; dashed: uniform."),
+                _share_per_letter(
+                    picks,
+                    f"picks per position ({n} options)",
+                    "Share of answers per shown letter; dashed: uniform.",
+                    reference=as_float(bias.get("uniform")),
                 ),
-                class_="charts",
             )
         )
     return Section("positions", "Position bias", el("div", *parts))
@@ -286,3 +267,12 @@ def _info_gain(gain: dict[str, Any]) -> Section:
         ),
     )
     return Section("info-gain", "Information gain of reasoning", body)
+
+
+def _share_per_letter(
+    values: dict[str, Any], title: str, caption: str, reference: float | None = None
+) -> Markup:
+    """A bar per shown letter on 0..1, with its caption."""
+    bar_list = [Bar(k, as_float(v)) for k, v in values.items()]
+    chart = bars(bar_list, 0.0, 1.0, title=title, reference=reference, label_width=40)
+    return figure(chart, caption)

@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from valuescope.report._html import ci_text, el, fmt, key_values, table
+from valuescope.report._html import ci_text, figure, fmt, key_values, table
 from valuescope.report._kinds._cells import as_float, bounds
 from valuescope.report._svg import Bar, Series, bars, lines
 
@@ -44,7 +44,7 @@ def culture(figures: dict[str, Any]) -> list[Markup]:
         if isinstance(v, dict)
     ]
     return [
-        el("figure", chart, el("figcaption", "Accuracy per language, 95% CI over items.")),
+        figure(chart, "Accuracy per language, 95% CI over items."),
         table(
             ["language pair", "agreement", "both right", "both right | one right", "pairs"],
             rows,
@@ -126,7 +126,7 @@ def learning(figures: dict[str, Any]) -> list[Markup]:
     design = figures.get("design") if isinstance(figures.get("design"), dict) else {}
     assert isinstance(design, dict)
     return [
-        el("figure", chart, el("figcaption", "Accuracy vs k in-context examples; dots: CI.")),
+        figure(chart, "Accuracy vs k in-context examples; dots: CI."),
         key_values(
             {
                 "peak at k": figures.get("peak_k"),

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 
 from valuescope.report._folder import RunFolder
-from valuescope.report._html import el, fmt, key_values, table
+from valuescope.report._html import charts, el, figure, fmt, key_values, table
+from valuescope.report._kinds._cells import reasons_table, scores_read_by
 from valuescope.report._kinds.probes import cistat, stat_text
-from valuescope.report._parts import Links, Section
+from valuescope.report._parts import Links, Section, no_results
 from valuescope.report._svg import Bar, Series, bars, lines
 
 
@@ -28,7 +29,7 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
     results = run.results or {}
     profile: dict[str, Any] = results.get("profile") or {}
     if not profile:
-        return [Section("profile", "Profile", el("p", "No results yet.", class_="sub"))]
+        return no_results("profile", "Profile")
     out = [_profile(results, profile), _judge(results)]
     if results.get("metrics"):
         out.append(_agreement(run, results))
@@ -53,10 +54,8 @@ def _profile(results: dict[str, Any], profile: dict[str, Any]) -> Section:
             "resampling texts) and the share of texts it labels 1.",
             class_="sub",
         ),
-        el(
-            "div",
-            el("figure", chart, el("figcaption", "Mean P(expressed), 95% CI.")),
-            class_="charts",
+        charts(
+            figure(chart, "Mean P(expressed), 95% CI."),
         ),
         table(["dimension", "mean P(expressed) [95% CI]", "labelled 1", "texts"], rows),
     )
@@ -64,24 +63,18 @@ def _profile(results: dict[str, Any], profile: dict[str, Any]) -> Section:
 
 
 def _judge(results: dict[str, Any]) -> Section:
-    methods = results.get("score_methods") or {}
     pairs = {
         "judge": results.get("model"),
         "mode": results.get("mode"),
         "source": results.get("source"),
         "texts (valid / invalid)": f"{fmt(results.get('n_texts'))} "
         f"({fmt(results.get('n_valid'))} / {fmt(results.get('n_invalid'))})",
-        "scores read by": ", ".join(f"{k}: {v}" for k, v in methods.items()) or None,
+        "scores read by": scores_read_by(results),
         "answers repaired": results.get("n_repaired"),
         "calls per text": results.get("calls_per_text"),
     }
-    reasons = results.get("invalid_reasons") or {}
-    body = el(
-        "div",
-        key_values(pairs),
-        table(["why a judgement is invalid", "texts"], list(reasons.items())) if reasons else None,
-    )
-    return Section("judge", "Judge", body)
+    reasons = reasons_table(results, ["why a judgement is invalid", "texts"])
+    return Section("judge", "Judge", el("div", key_values(pairs), reasons))
 
 
 def _agreement(run: RunFolder, results: dict[str, Any]) -> Section:
@@ -120,9 +113,8 @@ def _agreement(run: RunFolder, results: dict[str, Any]) -> Section:
             ],
             rows,
         ),
-        el(
-            "div",
-            el("figure", auc_bars, el("figcaption", "ROC-AUC, 95% CI; dashed: chance.")),
+        charts(
+            figure(auc_bars, "ROC-AUC, 95% CI; dashed: chance."),
             el(
                 "figure",
                 lines(
@@ -141,7 +133,6 @@ def _agreement(run: RunFolder, results: dict[str, Any]) -> Section:
             )
             if series
             else None,
-            class_="charts",
         ),
         el("p", note, class_="sub") if note else None,
     )

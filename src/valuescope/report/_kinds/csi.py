@@ -14,9 +14,9 @@ from collections import defaultdict
 from typing import Any
 
 from valuescope.report._folder import RunFolder
-from valuescope.report._html import el, fmt, key_values, table
+from valuescope.report._html import charts, el, figure, fmt, key_values, table
 from valuescope.report._kinds._cells import as_float
-from valuescope.report._parts import Links, Section
+from valuescope.report._parts import Links, Section, no_results
 from valuescope.report._svg import Bar, bars
 
 WORDS_FILE = "words.txt"
@@ -35,7 +35,7 @@ LABELS = ("positive", "negative", "neutral")
 def sections(run: RunFolder, links: Links) -> list[Section]:
     results = run.results or {}
     if not results:
-        return [Section("inventory", "Inventory", el("p", "No results yet.", class_="sub"))]
+        return no_results("inventory", "Inventory")
     passes = results.get("passes")
     return [
         _inventory(results),
@@ -72,10 +72,8 @@ def _inventory(results: dict[str, Any]) -> Section:
             "answers); the shares are over those words, reluctance over the answers.",
             class_="sub",
         ),
-        el(
-            "div",
-            el("figure", chart, el("figcaption", "The CSI's shares, each on 0..1.")),
-            class_="charts",
+        charts(
+            figure(chart, "The CSI's shares, each on 0..1."),
         ),
         table(["share", "what it is", "value", "words"], rows, numeric_from=2),
     )

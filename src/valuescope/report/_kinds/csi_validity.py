@@ -17,8 +17,8 @@ from typing import Any
 from markupsafe import Markup
 
 from valuescope.report._folder import RunFolder
-from valuescope.report._html import el, fmt, key_values, table
-from valuescope.report._parts import Links, Section
+from valuescope.report._html import charts, el, figure, fmt, key_values, table
+from valuescope.report._parts import Links, Section, no_results
 from valuescope.report._svg import Series, lines
 
 _Z95 = 1.959963984540054
@@ -39,7 +39,7 @@ def fisher_ci(r: float | None, n: int | None) -> tuple[float, float] | None:
 def sections(run: RunFolder, links: Links) -> list[Section]:
     results = run.results or {}
     if not results:
-        return [Section("validity", "Validity", el("p", "No results yet.", class_="sub"))]
+        return no_results("validity", "Validity")
     return [_validity(run, results), _pools(run, links)]
 
 
@@ -106,19 +106,13 @@ def _validity(run: RunFolder, results: dict[str, Any]) -> Section:
             "on the six group means averages it away (0.97-0.999 there).",
             class_="sub",
         ),
-        el(
-            "div",
-            el(
-                "figure",
-                chart,
-                el("figcaption", "Points: stories; line: mean rating per k."),
-            ),
+        charts(
+            figure(chart, "Points: stories; line: mean rating per k."),
             el(
                 "div",
                 table(["Pearson r", "r", "95% CI (Fisher)", "p", "n", "why missing"], rows),
                 table(["k", "mean rating"], by_k, caption="mean rating by k"),
             ),
-            class_="charts",
         ),
     )
     return Section("validity", "Validity", body)

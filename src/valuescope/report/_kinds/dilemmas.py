@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from valuescope.report._folder import RunFolder
-from valuescope.report._html import ci_text, el, fmt, key_values, table
+from valuescope.report._html import charts, ci_text, el, figure, fmt, key_values, table
 from valuescope.report._kinds._cells import as_float, bounds
-from valuescope.report._parts import Links, Section
+from valuescope.report._parts import Links, Section, no_results
 from valuescope.report._svg import Bar, bars
 
 
@@ -23,7 +23,7 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
     results = run.results or {}
     dims: dict[str, Any] = results.get("dimensions") or {}
     if not dims:
-        return [Section("profile", "Profile", el("p", "No results yet.", class_="sub"))]
+        return no_results("profile", "Profile")
     out = [_profile(results, dims), _biases(results, dims)]
     dilemmas = results.get("dilemmas") or {}
     if isinstance(dilemmas, dict) and dilemmas:
@@ -98,11 +98,9 @@ def _profile(results: dict[str, Any], dims: dict[str, Any]) -> Section:
             "95% CIs resample dilemmas.",
             class_="sub",
         ),
-        el(
-            "div",
-            el("figure", choice, el("figcaption", "Choice share, 95% CI; dashed: chance.")),
-            el("figure", rating, el("figcaption", "Rating, 95% CI; dashed: the midpoint.")),
-            class_="charts",
+        charts(
+            figure(choice, "Choice share, 95% CI; dashed: chance."),
+            figure(rating, "Rating, 95% CI; dashed: the midpoint."),
         ),
         table(
             [
@@ -167,17 +165,9 @@ def _biases(results: dict[str, Any], dims: dict[str, Any]) -> Section:
             "get the higher ratings? " + str(results.get("choice_orders") or ""),
             class_="sub",
         ),
-        el(
-            "div",
+        charts(
             key_values(pairs),
-            el(
-                "figure",
-                chart,
-                el("figcaption", "Mean probability per answer label; dashed: 1/n."),
-            )
-            if share
-            else None,
-            class_="charts",
+            figure(chart, "Mean probability per answer label; dashed: 1/n.") if share else None,
         ),
         table(
             [

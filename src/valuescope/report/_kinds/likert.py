@@ -8,10 +8,10 @@ from typing import Any
 from markupsafe import Markup
 
 from valuescope.report._folder import RunFolder
-from valuescope.report._html import ci_text, el, fmt, table
+from valuescope.report._html import charts, ci_text, el, fmt, table
 from valuescope.report._kinds._cells import bounds
 from valuescope.report._kinds._norms import norms_section
-from valuescope.report._parts import Links, Section, flags
+from valuescope.report._parts import Links, Section, flags, no_results
 from valuescope.report._svg import Bar, RadarLine, bars, radar
 from valuescope.thresholds import ITEM_REST_FLOOR, POSITION_SHARE_CARE, POSITION_SHARE_NOT
 
@@ -53,7 +53,7 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
     results = run.results or {}
     dims: dict[str, Any] = results.get("dimensions") or {}
     if not dims:
-        return [Section("profile", "Profile", el("p", "No results yet.", class_="sub"))]
+        return no_results("profile", "Profile")
     order = dimension_order(results.get("framework"), list(dims))
     low, high = scale_range(results)
     rows = [
@@ -63,8 +63,7 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
     ]  # fmt: skip
     profile = el(
         "div",
-        el(
-            "div",
+        charts(
             el(
                 "figure",
                 profile_radar(results, str(results.get("model", "model"))),
@@ -80,7 +79,6 @@ def sections(run: RunFolder, links: Links) -> list[Section]:
                 caption="95% CI: a t-interval over the dimension's items (how many: "
                 "items); none below 3 items or when every item scores the same.",
             ),
-            class_="charts",
         ),
     )
     out = [Section("profile", "Profile", profile)]

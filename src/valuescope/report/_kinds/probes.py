@@ -17,8 +17,8 @@ from typing import Any
 from markupsafe import Markup
 
 from valuescope.report._folder import RunFolder
-from valuescope.report._html import ci_text, el, fmt, key_values, table
-from valuescope.report._kinds._cells import as_float
+from valuescope.report._html import charts, ci_text, el, figure, fmt, key_values, table
+from valuescope.report._kinds._cells import as_float, reasons_table, scores_read_by
 from valuescope.report._kinds.likert import dimension_order
 from valuescope.report._parts import Links, Section
 from valuescope.report._svg import Bar, RadarLine, bars, heatmap, radar
@@ -89,14 +89,8 @@ def _profile(results: dict[str, Any], dims: dict[str, Any]) -> Section:
             "over the questions that put this value at stake.",
             class_="sub",
         ),
-        el(
-            "div",
-            el(
-                "figure",
-                chart,
-                el("figcaption", "P(expressed) per dimension on 0..1, 95% CI along each spoke."),
-            ),
-            class_="charts",
+        charts(
+            figure(chart, "P(expressed) per dimension on 0..1, 95% CI along each spoke."),
         ),
         table(
             ["dimension", "P(expressed) [95% CI]", "on target", "questions", "on-target questions"],
@@ -129,28 +123,16 @@ def _personas(respondents: dict[str, Any], order: list[str]) -> Section:
 
 
 def _judge(results: dict[str, Any]) -> Section:
-    methods = results.get("score_methods") or {}
     pairs = {
         "judge": results.get("judge"),
         "judge mode": results.get("judge_mode"),
         "answers": results.get("n_answers"),
         "invalid": results.get("n_invalid"),
-        "scores read by": ", ".join(f"{k}: {v}" for k, v in methods.items()) or None,
+        "scores read by": scores_read_by(results),
         "mean answer words": results.get("mean_answer_words"),
     }
-    reasons = results.get("invalid_reasons") or {}
-    body = el(
-        "div",
-        key_values(pairs),
-        table(
-            ["why an answer is invalid", "answers"],
-            list(reasons.items()),
-            caption="commonest reasons",
-        )
-        if reasons
-        else None,
-    )
-    return Section("judge", "Judge and answers", body)
+    reasons = reasons_table(results, ["why an answer is invalid", "answers"], "commonest reasons")
+    return Section("judge", "Judge and answers", el("div", key_values(pairs), reasons))
 
 
 def says_vs_does(agreement: dict[str, Any], links: Links) -> Section:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from valuescope.report._folder import RunFolder
 from valuescope.report._html import ci_text, el, fmt, table
 from valuescope.report._kinds._cells import number, pvalue, stat, verdict
-from valuescope.report._parts import Links, Section
+from valuescope.report._parts import Links, Section, no_results
 from valuescope.report._svg import Bar, bars
 
 OVERALL = "all"
@@ -25,7 +25,7 @@ OVERALL = "all"
 def sections(run: RunFolder, links: Links) -> list[Section]:
     results = run.results or {}
     if not results.get("rates"):
-        return [Section("rates", "Harm rates", el("p", "No results yet.", class_="sub"))]
+        return no_results("rates", "Harm rates")
     out = [_rates(results)]
     for key, title, what in (
         ("before_after", "Before and after steering", "each condition against the bare model"),

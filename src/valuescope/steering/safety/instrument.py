@@ -127,9 +127,7 @@ class SafetyInstrument:
             raise ConfigError(f"a mitigation is named twice: {', '.join(config.mitigations)}")
         self.config = config
         self.artifact = self._artifact()
-        self.framework = load_framework(
-            self._framework_name(), Path(config.frameworks_dir) if config.frameworks_dir else None
-        )
+        self.framework = load_framework(self._framework_name(), config.frameworks_dir)
         self.target = self.artifact.target if self.artifact is not None else None
         self.harm = load_harm_prompts(Path(config.prompts) if config.prompts else None)
         self.prompts = select_prompts(self.harm, config.limit)

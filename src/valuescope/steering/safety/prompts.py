@@ -24,7 +24,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from valuescope.datasets import DataFileError, load_yaml_located, read_utf8
+from valuescope.datasets import DataFileError, load_yaml_located, read_utf8, round_robin
 from valuescope.datasets._located import line_of
 from valuescope.datasets.item_files import jsonl_values
 
@@ -158,10 +158,5 @@ def select_prompts(harm: HarmSet, limit: int | None) -> list[HarmPrompt]:
     without a limit."""
     if limit is None or limit >= len(harm.prompts):
         return list(harm.prompts)
-    queues = {c: [p for p in harm.prompts if p.category == c] for c in harm.category_ids}
-    picked: list[HarmPrompt] = []
-    while len(picked) < limit:
-        for queue in queues.values():
-            if queue and len(picked) < limit:
-                picked.append(queue.pop(0))
-    return picked
+    by_category = [[p for p in harm.prompts if p.category == c] for c in harm.category_ids]
+    return round_robin(by_category, limit)
