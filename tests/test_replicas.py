@@ -63,7 +63,7 @@ def test_a_dropped_replica_goes_down_once_and_comes_back_after_a_success() -> No
     async def main() -> None:
         p = pool(2, 4)
         dead, alive = p.replicas
-        for _ in range(2):  # two requests lost in one outage: one event
+        for _ in range(5):  # from the third reset in a row it is down: one event
             dead.in_flight += 1
             p.failed(dead, Failure("dropped"))
         assert [e.replica for e in p.events] == ["r0"] and p.events[0].what.startswith("down")
@@ -95,3 +95,36 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert retry_after_s(None) is None and retry_after_s("soon") is None
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=20), usegmt=True)
     assert retry_after_s(later) == pytest.approx(20, abs=2)
+
+
+def test_one_reset_is_noise_and_a_refused_connection_is_a_server_gone() -> None:
+    p = pool(2, 4)
+    noisy, gone = p.replicas
+    for _ in range(4):  # resets with answers between them never take it down
+        noisy.in_flight += 1
+        p.failed(noisy, Failure("dropped"))
+        noisy.in_flight += 1
+        p.succeeded(noisy, 0.1)
+    gone.in_flight += 1
+    p.failed(gone, Failure("refused"))
+    assert [e.replica for e in p.events] == ["r1"] and "refused" in p.events[0].what
+
+
+def test_an_answer_slow_for_its_kind_halves_the_limit_and_other_kinds_do_not_count() -> None:
+    p = pool(1, 8)
+    (r,) = p.replicas
+    for _ in range(20):
+        r.in_flight += 1
+        p.succeeded(r, 0.5, "short")
+    r.in_flight += 1
+    p.succeeded(r, 30.0, "long")  # the first of its kind: nothing to compare with
+    assert r.limit == 8
+    r.in_flight += 1
+    p.succeeded(r, 3.0, "short")  # 6x the median of its kind
+    assert r.limit == 4
+    q = ReplicaPool([("own", "client")], 8, adapt_to_latency=False)
+    (own,) = q.replicas
+    for seconds in [0.5] * 20 + [30.0]:
+        own.in_flight += 1
+        q.succeeded(own, seconds, "short")
+    assert own.limit == 8

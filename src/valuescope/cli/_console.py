@@ -32,6 +32,8 @@ console = Console(width=None if sys.stdout.isatty() else 120)
 errors = Console(stderr=True)
 
 BAD_INPUT, BACKEND_FAILURE, RUN_FAILED = 2, 3, 4
+SHOWN_EVENTS = 6
+"""A run's servers' down/up events printed at its end; the rest are in results.json."""
 
 
 def user_error_types() -> tuple[type[Exception], ...]:
@@ -152,6 +154,12 @@ def print_run_footer(
                 f"{u.seconds:.1f} s",
                 highlight=False,
             )
+            events = u.endpoint_events  # servers that went down (their requests went elsewhere)
+            for event in events[:SHOWN_EVENTS]:
+                console.print(f"[yellow]server:[/] {escape(event)}", highlight=False)
+            if len(events) > SHOWN_EVENTS:
+                console.print(f"[yellow]server:[/] {len(events) - SHOWN_EVENTS} more such "
+                              "events in results.json (usage.endpoint_events)")  # fmt: skip
     for warning in warnings:
         console.print(f"[yellow]note:[/] {escape(warning)}")
     console.print(f"run directory: [bold]{escape(str(directory))}[/]")

@@ -4,16 +4,18 @@ what happens when one slows down, refuses or dies.
 - *Choice*: the healthy replica with the most room (fewest requests in flight for its
   limit), ties at random. A replica that is down or paused gets nothing new.
 - *Adaptive concurrency (AIMD)*, per replica: its limit starts at the ceiling
-  (`--concurrency`). A 429, a 503 or an answer much slower than the replica's usual (more
-  than `SLOW_FACTOR` times its recent median, and over `SLOW_FLOOR_S`) halves it, at most
+  (`--concurrency`). A 429, a 503 or an answer much slower than the replica's usual for
+  requests of its kind (more than `SLOW_FACTOR` times their recent median, and over
+  `SLOW_FLOOR_S`; optional, `adapt_to_latency`) halves it, at most
   once per `DECREASE_EVERY_S`, never below 1; each success adds 1/limit, so the limit
   grows by one per window of successful requests, back up to the ceiling.
 - *Retry-After*: a 429 or 503 that says `Retry-After` (seconds, or an HTTP date) pauses
   that replica until then; the request goes to another replica at once, or waits.
-- *Failover*: a connection that cannot be made, is reset or closed, or a request that times
-  out, takes the replica down for `DOWN_S` seconds (doubling while it keeps failing, up to
-  `MAX_DOWN_S`); its requests go to the others. After that time one request probes it; a
-  success brings it back. Each time a replica goes down or comes back is an `Event` with
+- *Failover*: a connection refused, or (where there are other replicas) `DOWN_AFTER`
+  requests in a row reset, closed or timed out (one is noise on a busy network; several in
+  a row are a server gone), takes the replica down for `DOWN_S` seconds (doubling while it
+  keeps failing, up to `MAX_DOWN_S`); its requests go to the others. After that time one
+  request probes it; a success brings it back. Each time a replica goes down or comes back is an `Event` with
   its time, which the run reports (`endpoint_events` in its usage).
 
 The pool knows nothing of HTTP: `_openai` says, per failure, what kind it was (`Failure`).
@@ -40,14 +42,16 @@ SLOW_FLOOR_S = 2.0
 latency of its last LATENCY_WINDOW answers, and above SLOW_FLOOR_S seconds."""
 LATENCY_WINDOW = 50
 DECREASE_EVERY_S = 1.0
+DOWN_AFTER = 3
 DOWN_S = 2.0
 MAX_DOWN_S = 60.0
 MAX_RETRY_AFTER_S = 300.0
 """A server's Retry-After is honoured up to this long; a longer one is read as this."""
 
-Kind = Literal["overload", "dropped", "timeout", "other"]
+Kind = Literal["overload", "refused", "dropped", "timeout", "other"]
 """What a failed request says about its replica: `overload` (429, 503: slow down),
-`dropped` (connection refused, reset or closed), `timeout`, `other` (nothing)."""
+`refused` (no connection could be made), `dropped` (reset or closed without an answer),
+`timeout`, `other` (nothing)."""
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,10 @@ class Replica(Generic[C]):
     down_until: float = 0.0
     paused_until: float = 0.0
     down_for: float = 0.0
+    failures_in_a_row: int = 0
     last_decrease: float = 0.0
-    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
+    latencies: dict[str, deque[float]] = field(default_factory=dict)
+    """Recent answer times per kind of request (one size of answer)."""
 
     def __post_init__(self) -> None:
         self.limit = float(self.ceiling)
@@ -101,9 +107,17 @@ class Replica(Generic[C]):
 class ReplicaPool(Generic[C]):
     """Hands out replicas for requests and learns from how they went (see module docstring)."""
 
-    def __init__(self, replicas: list[tuple[str, C]], ceiling: int) -> None:
+    def __init__(
+        self,
+        replicas: list[tuple[str, C]],
+        ceiling: int,
+        events: list[Event] | None = None,
+        adapt_to_latency: bool = True,
+    ) -> None:
+        self.adapt_to_latency = adapt_to_latency
         self.replicas = [Replica(label, client, ceiling) for label, client in replicas]
-        self.events: list[Event] = []
+        self.events: list[Event] = [] if events is None else events
+        """Down and up changes, oldest first (shared with a pool that replaces this one)."""
         self._changed = asyncio.Event()
 
     async def acquire(self) -> Replica[C]:
@@ -123,18 +137,22 @@ class ReplicaPool(Generic[C]):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout)
 
-    def succeeded(self, replica: Replica[C], seconds: float) -> None:
-        """A request on `replica` came back after `seconds`."""
+    def succeeded(self, replica: Replica[C], seconds: float, kind: str = "") -> None:
+        """A request of `kind` on `replica` came back after `seconds`."""
         self._release(replica)
         if replica.down_for > 0:
             self._event(replica, "answers again")
         replica.answered = True
+        replica.failures_in_a_row = 0
         replica.down_for = 0.0
         replica.down_until = 0.0
-        slow = len(replica.latencies) >= 10 and seconds > max(
-            SLOW_FLOOR_S, SLOW_FACTOR * statistics.median(replica.latencies)
+        recent = replica.latencies.setdefault(kind, deque(maxlen=LATENCY_WINDOW))
+        slow = (
+            self.adapt_to_latency
+            and len(recent) >= 10
+            and seconds > max(SLOW_FLOOR_S, SLOW_FACTOR * statistics.median(recent))
         )
-        replica.latencies.append(seconds)
+        recent.append(seconds)
         if slow:
             self._decrease(replica)
         elif replica.limit < replica.ceiling:
@@ -149,13 +167,24 @@ class ReplicaPool(Generic[C]):
             if failure.retry_after_s is not None:
                 wait = min(MAX_RETRY_AFTER_S, max(0.0, failure.retry_after_s))
                 replica.paused_until = max(replica.paused_until, now + wait)
-        elif failure.kind in ("dropped", "timeout"):
-            if replica.down_until <= now:  # not already down: one event per outage
+        elif failure.kind in ("refused", "dropped", "timeout"):
+            replica.failures_in_a_row += 1
+            # one replica alone has nowhere to send its requests: only a refused connection
+            # takes it down (a pause before the next try), not resets or timeouts
+            gone = failure.kind == "refused" or (
+                len(self.replicas) > 1 and replica.failures_in_a_row >= DOWN_AFTER
+            )
+            if gone and replica.down_until <= now:  # not already down: one event per outage
                 replica.down_for = min(MAX_DOWN_S, replica.down_for * 2 or DOWN_S)
                 replica.down_until = now + replica.down_for
-                why = "no answer in time" if failure.kind == "timeout" else "connection failed"
+                why = {"refused": "connection refused", "dropped": "connections dropped",
+                       "timeout": "no answer in time"}[failure.kind]  # fmt: skip
                 self._event(replica, f"down ({why}); retrying it in {replica.down_for:g} s")
             self._decrease(replica)
+
+    def cancelled(self, replica: Replica[C]) -> None:
+        """A request on `replica` was cancelled (the run stopped): it says nothing of it."""
+        self._release(replica)
 
     def never_answered(self) -> bool:
         """Whether no replica has ever answered (then a refused connection means a wrong URL)."""
