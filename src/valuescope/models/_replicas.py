@@ -15,8 +15,8 @@ what happens when one slows down, refuses or dies.
   requests in a row reset, closed or timed out (one is noise on a busy network; several in
   a row are a server gone), takes the replica down for `DOWN_S` seconds (doubling while it
   keeps failing, up to `MAX_DOWN_S`); its requests go to the others. After that time one
-  request probes it; a success brings it back. Each time a replica goes down or comes back is an `Event` with
-  its time, which the run reports (`endpoint_events` in its usage).
+  request probes it; a success brings it back. Each time a replica goes down or comes back
+  is an `Event` with its time, which the run reports (`endpoint_events` in its usage).
 
 The pool knows nothing of HTTP: `_openai` says, per failure, what kind it was (`Failure`).
 """
