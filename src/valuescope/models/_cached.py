@@ -32,8 +32,8 @@ class RunUsage(BaseModel):
     completion_tokens: int = 0
     seconds: float = 0.0
     endpoint_events: list[str] = []
-    """When a server of the model went down or came back (`<UTC time> <URL>: <what>`):
-    the requests it lost went to the others."""
+    """When a server of the model went down or came back (`<UTC time> <URL>: <what>`),
+    and per server how many requests failed and were retried (on it or on the others)."""
 
 
 class CachedModel:
@@ -70,12 +70,12 @@ class CachedModel:
             self.usage.model_calls += 1
             self.usage.prompt_tokens += usage.prompt_tokens
             self.usage.completion_tokens += usage.completion_tokens
-            self._note_events()
 
     def _note_events(self) -> None:
-        """The backend's endpoint events (a multi-server backend has them) into the usage."""
+        """The backend's endpoint events and failure counts (an HTTP backend has them) into
+        the usage: when the run ends, which is when its results are written."""
         events = getattr(self.backend, "endpoint_events", None)
-        if events and len(events) != len(self.usage.endpoint_events):
+        if events:
             self.usage.endpoint_events = list(events)
 
     async def _answer(

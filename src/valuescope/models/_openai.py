@@ -136,8 +136,9 @@ class OpenAIModel:
 
     @property
     def endpoint_events(self) -> list[str]:
-        """When a replica went down or came back, as `<UTC time> <URL>: <what>` lines."""
-        return [str(event) for event in self._events]
+        """When a replica went down or came back, as `<UTC time> <URL>: <what>` lines, then
+        for each replica with failed requests how many of each kind, and when."""
+        return [str(event) for event in self._events] + self._pool.failure_lines()
 
     def _on_this_loop(self) -> None:
         """Clients belong to one event loop: a model used again under another (each sync

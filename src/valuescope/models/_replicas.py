@@ -1,8 +1,8 @@
 """The replicas of one model: which one a request goes to, how many each takes at once, and
 what happens when one slows down, refuses or dies.
 
-- *Choice*: the healthy replica with the most room (fewest requests in flight for its
-  limit), ties at random. A replica that is down or paused gets nothing new.
+- *Choice*: the healthy replica with the lowest load (requests in flight over its limit),
+  ties at random. A replica that is down or paused gets nothing new.
 - *Adaptive concurrency (AIMD)*, per replica: its limit starts at the ceiling
   (`--concurrency`). A 429, a 503 or an answer much slower than the replica's usual for
   requests of its kind (more than `SLOW_FACTOR` times their recent median, and over
@@ -90,6 +90,10 @@ class Replica(Generic[C]):
     paused_until: float = 0.0
     down_for: float = 0.0
     failures_in_a_row: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
+    """Failed requests by kind (each was retried), for the run's report."""
+    first_failure: str = ""
+    last_failure: str = ""
     last_decrease: float = 0.0
     latencies: dict[str, deque[float]] = field(default_factory=dict)
     """Recent answer times per kind of request (one size of answer)."""
@@ -102,6 +106,10 @@ class Replica(Generic[C]):
 
     def room(self) -> float:
         return max(1.0, self.limit) - self.in_flight
+
+    def load(self) -> float:
+        """The share of its limit in flight: the next request goes where it is lowest."""
+        return self.in_flight / max(1.0, self.limit)
 
 
 class ReplicaPool(Generic[C]):
@@ -126,8 +134,8 @@ class ReplicaPool(Generic[C]):
             now = time.monotonic()
             open_ = [r for r in self.replicas if r.available(now) and r.room() >= 1]
             if open_:
-                most = max(r.room() for r in open_)
-                replica = random.choice([r for r in open_ if r.room() == most])
+                least = min(r.load() for r in open_)
+                replica = random.choice([r for r in open_ if r.load() == least])
                 replica.in_flight += 1
                 return replica
             self._changed.clear()
@@ -162,6 +170,9 @@ class ReplicaPool(Generic[C]):
         """A request on `replica` failed as `failure` says."""
         self._release(replica)
         now = time.monotonic()
+        replica.failures[failure.kind] = replica.failures.get(failure.kind, 0) + 1
+        replica.last_failure = _utc_now()
+        replica.first_failure = replica.first_failure or replica.last_failure
         if failure.kind == "overload":
             self._decrease(replica)
             if failure.retry_after_s is not None:
@@ -201,8 +212,23 @@ class ReplicaPool(Generic[C]):
         self._changed.set()
 
     def _event(self, replica: Replica[C], what: str) -> None:
-        at = datetime.now(UTC).isoformat(timespec="seconds")
-        self.events.append(Event(at, replica.label, what))
+        self.events.append(Event(_utc_now(), replica.label, what))
+
+    def failure_lines(self) -> list[str]:
+        """One line per replica that had failed requests: how many of each kind, and from
+        when to when (every one was retried; a request lost for good fails the run)."""
+        lines = []
+        for r in self.replicas:
+            if r.failures:
+                kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(r.failures.items()))
+                failed = sum(r.failures.values())
+                lines.append(f"{r.first_failure} to {r.last_failure} {r.label}: "
+                             f"{failed} requests failed ({kinds}), retried")  # fmt: skip
+        return lines
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def retry_after_s(value: str | None) -> float | None:
