@@ -6,7 +6,7 @@ fault that servers and networks really produce:
 - `reset`: the connection is reset (TCP RST) before any answer;
 - `stall`: nothing comes back until well past the client's timeout;
 - `5xx`: a 500, 502 or 503 with a short body;
-- `429`: a rate-limit refusal with `Retry-After: 1`;
+- `429`: a rate-limit refusal with `Retry-After` (1 s unless told otherwise);
 - `truncated`: the server's real answer, cut mid-body (its `Content-Length` kept, then the
   connection closed), so the client holds half a JSON document.
 
@@ -24,7 +24,7 @@ import socket
 import struct
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 FAULTS = ("reset", "stall", "5xx", "429", "truncated")
@@ -82,13 +82,22 @@ def _reset(writer: asyncio.StreamWriter) -> None:
 
 class _Proxy:
     def __init__(self, upstream: tuple[str, int], rate: float, seed: int, stall_s: float,
-                 faults: tuple[str, ...], state: FaultProxy) -> None:  # fmt: skip
+                 faults: tuple[str, ...], state: FaultProxy,
+                 schedule: Callable[[int], str | None] | None,
+                 retry_after: int) -> None:  # fmt: skip
         self.upstream, self.rate, self.stall_s = upstream, rate, stall_s
-        self.faults, self.state = faults, state
+        self.faults, self.state, self.schedule = faults, state, schedule
+        self.retry_after = retry_after
         self.random = random.Random(seed)
+        self.posts = 0
 
-    def _draw(self, path: bytes) -> str | None:
-        if not path.startswith(b"POST") or self.random.random() >= self.rate:
+    def _draw(self, head: bytes) -> str | None:
+        if not head.startswith(b"POST"):
+            return None
+        self.posts += 1
+        if self.schedule is not None:
+            return self.schedule(self.posts)
+        if self.random.random() >= self.rate:
             return None
         return self.random.choice(self.faults)
 
@@ -115,7 +124,8 @@ class _Proxy:
                     continue
                 if fault == "429":
                     body = b'{"error": "rate limited"}'
-                    writer.write(_response(429, "Too Many Requests", body, "Retry-After: 1\r\n"))
+                    after = f"Retry-After: {self.retry_after}\r\n"
+                    writer.write(_response(429, "Too Many Requests", body, after))
                     await writer.drain()
                     continue
                 if up_writer is None:
@@ -138,9 +148,11 @@ class _Proxy:
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:  # the proxy is stopping
+            writer.transport.abort()
         finally:
             if up_writer is not None:
-                up_writer.close()
+                up_writer.transport.abort()
             if not writer.transport.is_closing():
                 writer.close()
 
@@ -152,9 +164,12 @@ def fault_proxy(
     seed: int = 0,
     stall_s: float = 5.0,
     faults: tuple[str, ...] = FAULTS,
+    schedule: Callable[[int], str | None] | None = None,
+    retry_after: int = 1,
 ) -> Iterator[FaultProxy]:
     """Run a proxy to `upstream_url` (`http://127.0.0.1:PORT/v1`) on a thread of its own;
-    a share `rate` of POST requests meets one of `faults`, drawn with `seed`."""
+    a share `rate` of POST requests meets one of `faults` (a fault listed twice is drawn
+    twice as often), drawn with `seed`; or `schedule(n)` says the fault of the n-th POST."""
     host_port = upstream_url.split("//", 1)[1].split("/", 1)[0]
     host, port = host_port.rsplit(":", 1)
     loop = asyncio.new_event_loop()
@@ -163,7 +178,7 @@ def fault_proxy(
     box: dict[str, asyncio.AbstractServer] = {}
 
     async def start() -> None:
-        proxy = _Proxy((host, int(port)), rate, seed, stall_s, faults, state)
+        proxy = _Proxy((host, int(port)), rate, seed, stall_s, faults, state, schedule, retry_after)
         server = await asyncio.start_server(proxy.serve, "127.0.0.1", 0)
         box["server"] = server
         state.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
@@ -173,6 +188,14 @@ def fault_proxy(
         asyncio.set_event_loop(loop)
         loop.run_until_complete(start())
         loop.run_forever()
+        # stopped: close the listener and every connection still open, then the loop
+        box["server"].close()
+        tasks = asyncio.all_tasks(loop)
+        for task in tasks:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.run_until_complete(box["server"].wait_closed())
+        loop.close()
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
@@ -180,6 +203,5 @@ def fault_proxy(
     try:
         yield state
     finally:
-        loop.call_soon_threadsafe(box["server"].close)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
