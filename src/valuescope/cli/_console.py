@@ -36,6 +36,8 @@ errors = Console(stderr=True)
 RUN_FAILED = 4
 """The exit code of a run that failed (or, under --strict, is not interpretable); those of
 a user's mistake (2) and a backend's failure (3) are on `valuescope.errors`' classes."""
+SHOWN_EVENTS = 6
+"""A run's servers' down/up events printed at its end; the rest are in results.json."""
 
 
 def print_error(message: object) -> None:
@@ -126,6 +128,12 @@ def print_run_footer(
                 f"{u.seconds:.1f} s",
                 highlight=False,
             )
+            events = u.endpoint_events  # servers that went down (their requests went elsewhere)
+            for event in events[:SHOWN_EVENTS]:
+                console.print(f"[yellow]server:[/] {escape(event)}", highlight=False)
+            if len(events) > SHOWN_EVENTS:
+                console.print(f"[yellow]server:[/] {len(events) - SHOWN_EVENTS} more such "
+                              "events in results.json (usage.endpoint_events)")  # fmt: skip
     for warning in warnings:
         console.print(f"[yellow]note:[/] {escape(warning)}")
     console.print(f"run directory: [bold]{escape(str(directory))}[/]")

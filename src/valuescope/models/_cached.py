@@ -31,6 +31,9 @@ class RunUsage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
+    endpoint_events: list[str] = []
+    """When a server of the model went down or came back (`<UTC time> <URL>: <what>`),
+    and per server how many requests failed and were retried (on it or on the others)."""
 
 
 class CachedModel:
@@ -67,6 +70,13 @@ class CachedModel:
             self.usage.model_calls += 1
             self.usage.prompt_tokens += usage.prompt_tokens
             self.usage.completion_tokens += usage.completion_tokens
+
+    def _note_events(self) -> None:
+        """The backend's endpoint events and failure counts (an HTTP backend has them) into
+        the usage: when the run ends, which is when its results are written."""
+        events = getattr(self.backend, "endpoint_events", None)
+        if events:
+            self.usage.endpoint_events = list(events)
 
     async def _answer(
         self, kind: str, payload: dict[str, Any], ask: Callable[[], Awaitable[A]], read: type[A]
@@ -130,4 +140,5 @@ class CachedModel:
         )
 
     async def aclose(self) -> None:
+        self._note_events()
         await self.backend.aclose()

@@ -14,6 +14,7 @@ from valuescope.models._errors import (
     BackendRejected,
     BackendUnreachable,
 )
+from valuescope.models._replicas import Failure, retry_after_s
 
 FIRST_RETRY_WAIT_S = 1.0
 """Mean wait before the first retry; later ones double (with jitter) up to MAX_RETRY_WAIT_S."""
@@ -25,14 +26,42 @@ MESSAGE_CHARS = 300
 
 
 def is_transient(exc: Exception, *, answered: bool) -> bool:
-    """Failures worth retrying: 429, 408, 5xx, timeouts, and dropped connections to a server
-    that has `answered` a request before (one that never has is unreachable, not busy)."""
+    """Failures worth retrying: 429, 408, 5xx, timeouts, and dropped connections while the
+    model is `answered` (reachable: some replica has answered, or some replica has not yet
+    refused a connection; when every one refused and none answered, the URL is wrong)."""
     if isinstance(exc, openai.APITimeoutError):  # before APIConnectionError, its base class
         return True
     if isinstance(exc, openai.APIConnectionError):
         return answered
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in RETRIED_STATUS or exc.status_code >= 500
+    return False
+
+
+def failure_kind(exc: Exception) -> Failure:
+    """What a failed request says about its replica, for the pool (`_replicas.Kind`): a
+    connection that could not be made is `refused` (httpx's ConnectError on the chain), one
+    reset or closed without an answer `dropped`; 429 and 503 are `overload`, with the
+    server's Retry-After."""
+    if isinstance(exc, openai.APITimeoutError):  # before APIConnectionError, its base class
+        return Failure("timeout")
+    if isinstance(exc, openai.APIConnectionError):
+        return Failure("refused" if _connect_failed(exc) else "dropped")
+    if isinstance(exc, openai.APIStatusError) and exc.status_code in (429, 503):
+        return Failure("overload", retry_after_s(exc.response.headers.get("retry-after")))
+    return Failure("other")
+
+
+def _connect_failed(exc: BaseException) -> bool:
+    """Whether the chain holds a failure to connect (refused, no route): httpx's or its
+    fork's `ConnectError`, matched by name since the SDK may ship either."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        if isinstance(current, ConnectionRefusedError) or type(current).__name__ == "ConnectError":
+            return True
+        seen.append(current)
+        current = current.__cause__ or current.__context__
     return False
 
 

@@ -32,12 +32,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from openai import AsyncOpenAI
 
 from valuescope.models._continuation import Continuer, add_usage
 from valuescope.models._errors import BackendRejected, refuse_images
 from valuescope.models._fill import Filled, SlotAnswer, Template
 from valuescope.models._llama_server import DEFAULT_SLOTS, start_server
 from valuescope.models._openai import OpenAIModel
+from valuescope.models._replicas import ReplicaPool
 from valuescope.models._settings import ModelSettings
 from valuescope.models._slots import SlotPool
 from valuescope.models._spec import ModelSpec
@@ -62,6 +64,8 @@ def _llama_version() -> str:
 
 class LlamaCppModel(OpenAIModel):
     """A GGUF model served by llama.cpp in this process (see module docstring)."""
+
+    _adapts = False  # its slots are ours alone: latency says how long answers are, not load
 
     def __init__(self, path: Path, settings: ModelSettings, name: str, chat: bool = True) -> None:
         slots = settings.concurrency or DEFAULT_SLOTS
@@ -115,7 +119,7 @@ class LlamaCppModel(OpenAIModel):
             self.prompt_tokens_evaluated += max(0, (usage.prompt_tokens or 0) - cached)
         return response
 
-    def _connect(self) -> list[Any]:
+    def _connect(self) -> ReplicaPool[AsyncOpenAI]:
         """The server's own endpoints get an HTTP client beside the SDK's, made (and made
         again for another event loop) with them."""
         self._http = httpx.AsyncClient(base_url=self._server.url, timeout=self._settings.timeout_s)

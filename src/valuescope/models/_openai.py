@@ -42,9 +42,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import openai
@@ -64,8 +63,9 @@ from valuescope.models._errors import (
     MissingApiKey,
     refuse_images,
 )
-from valuescope.models._failures import backoff_s, exhausted, fatal, is_transient
+from valuescope.models._failures import backoff_s, exhausted, failure_kind, fatal, is_transient
 from valuescope.models._merge import match_option, renormalise
+from valuescope.models._replicas import Event, Replica, ReplicaPool
 from valuescope.models._sequence_choice import Expander, unscored_reason, walk
 from valuescope.models._settings import ModelSettings
 from valuescope.models._spec import ModelSpec
@@ -80,21 +80,9 @@ from valuescope.models._types import (
 )
 
 DEFAULT_HTTP_CONCURRENCY = 32
+NEVER_ANSWERED_DROPS = 3
+"""Dropped connections one request takes, before any answer came, to call a server broken."""
 T = TypeVar("T")
-
-
-@dataclass
-class _Replica:
-    url: str | None
-    client: AsyncOpenAI
-    semaphore: asyncio.Semaphore
-    outstanding: int = 0
-    answered: bool = False
-    """Whether a request has succeeded here; until one has, a dropped connection is fatal."""
-
-    @property
-    def label(self) -> str:
-        return self.url or str(self.client.base_url)
 
 
 class OpenAIModel:
@@ -114,30 +102,43 @@ class OpenAIModel:
         self._key = key
         self._urls = urls
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._replicas = self._connect()
-        self._retired: list[_Replica] = []
+        self._events: list[Event] = []
+        self._refused: set[str] = set()
+        self._pool = self._connect()
+        self._retired: list[ReplicaPool[AsyncOpenAI]] = []
         self._continuation: Continuation | None = (
             settings.continuation if settings.continuation in ("prefill", "grammar") else None
         )
         self._probed = settings.continuation != "auto"
         self._probe_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
-    def _connect(self) -> list[_Replica]:
-        """One client and concurrency limit per replica (for the running event loop)."""
-        concurrency = self._settings.concurrency or DEFAULT_HTTP_CONCURRENCY
-        return [
-            _Replica(
-                url=url,
-                client=AsyncOpenAI(
-                    api_key=self._key or "EMPTY",
-                    base_url=url,
-                    max_retries=0,
-                    timeout=self._settings.timeout_s,
-                ),
-                semaphore=asyncio.Semaphore(concurrency),
+    def _connect(self) -> ReplicaPool[AsyncOpenAI]:
+        """One client per replica, in a pool (for the running event loop) that spreads the
+        requests and adapts each replica's concurrency (`_replicas`)."""
+        clients = []
+        for url in self._urls:
+            client = AsyncOpenAI(
+                api_key=self._key or "EMPTY",
+                base_url=url,
+                max_retries=0,
+                timeout=self._settings.timeout_s,
             )
-            for url in self._urls
-        ]
+            clients.append((url or str(client.base_url), client))
+        ceiling = self._settings.concurrency or DEFAULT_HTTP_CONCURRENCY
+        return ReplicaPool(clients, ceiling, self._events, adapt_to_latency=self._adapts)
+
+    _adapts = True
+    """Whether slow answers lower a replica's concurrency (not for a server of our own)."""
+
+    @property
+    def _replicas(self) -> list[Replica[AsyncOpenAI]]:
+        return self._pool.replicas
+
+    @property
+    def endpoint_events(self) -> list[str]:
+        """When a replica went down or came back, as `<UTC time> <URL>: <what>` lines, then
+        for each replica with failed requests how many of each kind, and when."""
+        return [str(event) for event in self._events] + self._pool.failure_lines()
 
     def _on_this_loop(self) -> None:
         """Clients belong to one event loop: a model used again under another (each sync
@@ -148,8 +149,8 @@ class OpenAIModel:
         elif self._loop is not loop:
             # The old clients cannot be closed from here; kept, not collected, since the
             # SDK's finaliser would try to close them on this loop and log an error.
-            self._retired.extend(self._replicas)
-            self._loop, self._replicas = loop, self._connect()
+            self._retired.append(self._pool)
+            self._loop, self._pool = loop, self._connect()
 
     @property
     def name(self) -> str:
@@ -163,42 +164,54 @@ class OpenAIModel:
             f"|continuation={self._settings.continuation}"
         )
 
-    def _pick(self) -> _Replica:
-        fewest = min(r.outstanding for r in self._replicas)
-        return random.choice([r for r in self._replicas if r.outstanding == fewest])
-
-    async def _call(self, request: Callable[[AsyncOpenAI], Awaitable[T]]) -> T:
-        """Send one request to the least-loaded replica, retrying transient failures (see
-        `is_transient`) on the then least-loaded replica, after `backoff_s`. Raises only
-        `BackendError`s for failures of the server (see the module docstring)."""
+    async def _call(self, request: Callable[[AsyncOpenAI], Awaitable[T]], kind: str = "") -> T:
+        """Send one request through the replica pool, retrying transient failures (see
+        `is_transient`): at once on another replica where one has room, else after
+        `backoff_s` (or the server's Retry-After). Raises only `BackendError`s for failures
+        of the server (see the module docstring)."""
         self._on_this_loop()
         attempt = 1
         while True:
-            replica = self._pick()
+            replica = await self._pool.acquire()
+            started = time.monotonic()
             try:
-                return await self._attempt(replica, request)
+                response = await self._attempt(replica, request)
             except (openai.APIConnectionError, openai.APIStatusError) as exc:
-                if not is_transient(exc, answered=replica.answered):
+                failure = failure_kind(exc)
+                self._pool.failed(replica, failure)
+                if failure.kind == "refused":
+                    self._refused.add(replica.label)
+                unreachable = self._pool.never_answered() and self._refused >= {
+                    r.label for r in self._pool.replicas
+                }
+                # a server that resets every connection before it ever answered is broken
+                # (or speaks another scheme), not busy: a few tries, not the whole backoff
+                unreachable |= (
+                    failure.kind == "dropped"
+                    and self._pool.never_answered()
+                    and (attempt >= NEVER_ANSWERED_DROPS)
+                )
+                if not is_transient(exc, answered=not unreachable):
                     raise fatal(
                         replica.label, exc, self._settings.api_key_env, self._spec.model
                     ) from exc
                 if attempt > self._settings.max_retries:
                     raise exhausted(replica.label, exc, attempt, self._settings.timeout_s) from exc
-            await asyncio.sleep(backoff_s(attempt))
-            attempt += 1
+                attempt += 1
+                if failure.kind in ("other", "overload") and failure.retry_after_s is None:
+                    await asyncio.sleep(backoff_s(attempt - 1))
+                continue
+            except BaseException:
+                self._pool.cancelled(replica)
+                raise
+            self._pool.succeeded(replica, time.monotonic() - started, kind)
+            return response
 
     async def _attempt(
-        self, replica: _Replica, request: Callable[[AsyncOpenAI], Awaitable[T]]
+        self, replica: Replica[AsyncOpenAI], request: Callable[[AsyncOpenAI], Awaitable[T]]
     ) -> T:
-        """One try on `replica`, within its concurrency limit."""
-        replica.outstanding += 1
-        try:
-            async with replica.semaphore:
-                response = await request(replica.client)
-        finally:
-            replica.outstanding -= 1
-        replica.answered = True
-        return response
+        """One try on `replica` (a subclass may count what came back)."""
+        return await request(replica.client)
 
     @property
     def supports_images(self) -> bool:
@@ -220,7 +233,8 @@ class OpenAIModel:
                 model=self._spec.model, messages=self._messages(messages), **params
             )
 
-        return await self._call(request)
+        # latency is compared between requests of one size (`_replicas`: slow = overload)
+        return await self._call(request, f"max_tokens={params.get('max_tokens')}")
 
     async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
         extra: dict[str, Any] = {}
