@@ -22,6 +22,7 @@ The pool knows nothing of HTTP: `_openai` says, per failure, what kind it was (`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import statistics
 import time
@@ -119,10 +120,8 @@ class ReplicaPool(Generic[C]):
             wake = [r.down_until for r in self.replicas if r.down_until > now]
             wake += [r.paused_until for r in self.replicas if r.paused_until > now]
             timeout = max(0.01, min(wake) - now) if wake else None
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout)
-            except TimeoutError:
-                pass
 
     def succeeded(self, replica: Replica[C], seconds: float) -> None:
         """A request on `replica` came back after `seconds`."""
