@@ -30,10 +30,12 @@ from valuescope.engine._instrument import Instrument, Models, instrument_class
 from valuescope.engine._pool import run_pool
 from valuescope.models import CachedModel, Model
 from valuescope.runs import (
+    LOCK,
     MANIFEST,
     PROGRESS,
     SAMPLES,
     ResultsBase,
+    RunLock,
     RunStore,
     SampleRecord,
     package_versions,
@@ -156,13 +158,33 @@ async def _close(models: Models) -> None:
 
 def _discard(store: RunStore, run_files: dict[str, str]) -> None:
     """Remove what a new run wrote (and its directory, if nothing else is in it)."""
-    for name in [MANIFEST, SAMPLES, PROGRESS, *run_files]:
+    for name in [MANIFEST, SAMPLES, PROGRESS, LOCK, *run_files]:
         (store.directory / name).unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         store.directory.rmdir()
 
 
 async def _execute(
+    instrument: Instrument[RequestT, SampleT, ResultsT],
+    models: Models,
+    store: RunStore,
+    created: bool,
+    progress: Progress | None,
+) -> Run[ResultsT]:
+    try:
+        # held until the results and the report are written: one process per run folder,
+        # and `running` (in `runs` and the viewer) exactly while it is held
+        lock = RunLock.acquire(store.directory)
+    except BaseException:
+        await _close(models)
+        raise
+    try:
+        return await _answer_and_summarise(instrument, models, store, created, progress)
+    finally:
+        lock.release()
+
+
+async def _answer_and_summarise(
     instrument: Instrument[RequestT, SampleT, ResultsT],
     models: Models,
     store: RunStore,

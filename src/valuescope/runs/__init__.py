@@ -2,6 +2,7 @@
 
 from valuescope.runs._list import RunListing, RunSummary, list_runs
 from valuescope.runs._load import RunData, load_run
+from valuescope.runs._lock import LOCK, RunLock, RunLocked, is_locked
 from valuescope.runs._schema import SCHEMA_VERSION, Manifest, ResultsBase, SampleRecord
 from valuescope.runs._store import (
     MANIFEST,
@@ -21,6 +22,7 @@ from valuescope.runs._store import (
 )
 
 __all__ = [
+    "LOCK",
     "MANIFEST",
     "OUTCOME",
     "PROGRESS",
@@ -31,12 +33,15 @@ __all__ = [
     "ResultsBase",
     "RunData",
     "RunListing",
+    "RunLock",
+    "RunLocked",
     "RunStore",
     "RunStoreError",
     "RunSummary",
     "SampleRecord",
     "default_run_dir",
     "git_revision",
+    "is_locked",
     "list_runs",
     "load_run",
     "package_versions",
