@@ -3,10 +3,22 @@ line; `read_utf8` reads every such file; `round_robin` takes a few records of ev
 
 from valuescope.datasets._located import (
     DataFileError,
+    LocatedDict,
+    LocatedList,
+    line_of,
     load_yaml_located,
     located_error,
     read_utf8,
 )
 from valuescope.datasets._selection import round_robin
 
-__all__ = ["DataFileError", "load_yaml_located", "located_error", "read_utf8", "round_robin"]
+__all__ = [
+    "DataFileError",
+    "LocatedDict",
+    "LocatedList",
+    "line_of",
+    "load_yaml_located",
+    "located_error",
+    "read_utf8",
+    "round_robin",
+]

@@ -99,7 +99,7 @@ class RunConfig(BaseModel):
         if self.settings.concurrency:
             return self.settings.concurrency
         if self.backend == "llamacpp":
-            from valuescope.models._llama_server import DEFAULT_SLOTS
+            from valuescope.models import DEFAULT_SLOTS
 
             return DEFAULT_SLOTS
         return 32 if self.backend == "openai" else 1

@@ -14,8 +14,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from valuescope.datasets import DataFileError, load_yaml_located, located_error
-from valuescope.datasets._located import LocatedDict, LocatedList, line_of
+from valuescope.datasets import (
+    DataFileError,
+    LocatedDict,
+    LocatedList,
+    line_of,
+    load_yaml_located,
+    located_error,
+)
 from valuescope.frameworks._schema import Framework, normalise_dimension_name
 from valuescope.registry import UnknownName
 

@@ -7,6 +7,11 @@
 """
 
 from valuescope.judges._judge import JUDGE_MODES, Judge, Judgement, JudgeMode, ScoreMethod
+from valuescope.judges._prompts import (
+    all_at_once_messages,
+    all_at_once_template,
+    one_by_one_messages,
+)
 from valuescope.judges._repair import ParsedLabels, parse_labels
 
 __all__ = [
@@ -16,5 +21,8 @@ __all__ = [
     "Judgement",
     "ParsedLabels",
     "ScoreMethod",
+    "all_at_once_messages",
+    "all_at_once_template",
+    "one_by_one_messages",
     "parse_labels",
 ]

@@ -24,6 +24,7 @@ from valuescope.models._fill import (
     fill,
     read_slots,
 )
+from valuescope.models._llama_server import DEFAULT_SLOTS
 from valuescope.models._protocol import Model, supports_images
 from valuescope.models._registry import BACKENDS, get_model, load_backend
 from valuescope.models._settings import ModelSettings
@@ -49,6 +50,7 @@ from valuescope.models._types import (
 
 __all__ = [
     "BACKENDS",
+    "DEFAULT_SLOTS",
     "TINY_MODEL_WARNING",
     "BackendError",
     "BackendFailed",

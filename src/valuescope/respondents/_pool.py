@@ -21,8 +21,13 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from valuescope.datasets import DataFileError, load_yaml_located, read_utf8
-from valuescope.datasets._located import LocatedDict, LocatedList
+from valuescope.datasets import (
+    DataFileError,
+    LocatedDict,
+    LocatedList,
+    load_yaml_located,
+    read_utf8,
+)
 from valuescope.datasets.item_files import csv_rows, jsonl_values
 
 PERSONA_FRAMING = (

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from valuescope.datasets import DataFileError
-from valuescope.datasets._located import line_of
+from valuescope.datasets import DataFileError, line_of
 from valuescope.datasets.item_files import ColumnMapping
 from valuescope.frameworks import (
     Framework,

@@ -24,8 +24,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from valuescope.datasets import DataFileError, load_yaml_located
-from valuescope.datasets._located import line_of
+from valuescope.datasets import DataFileError, line_of, load_yaml_located
 from valuescope.engine import ConfigError
 from valuescope.frameworks import Framework, check_declared_framework
 

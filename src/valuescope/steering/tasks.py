@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
-from valuescope.datasets import DataFileError, load_yaml_located, read_utf8
-from valuescope.datasets._located import line_of
+from valuescope.datasets import DataFileError, line_of, load_yaml_located, read_utf8
 from valuescope.datasets.item_files import jsonl_values
 
 ANSWER_INSTRUCTION = "Answer in three to five sentences."

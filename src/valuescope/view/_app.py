@@ -28,10 +28,18 @@ from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from valuescope.report._folder import ReportError, RunFolder
-from valuescope.report._html import content_security_policy, el, page, select
-from valuescope.report._page import SampleQuery, render_run, title_of
-from valuescope.report._parts import Links
+from valuescope.report.pages import (
+    Links,
+    ReportError,
+    RunFolder,
+    SampleQuery,
+    content_security_policy,
+    el,
+    page,
+    render_run,
+    select,
+    title_of,
+)
 from valuescope.view._index import RunEntry, RunIndex, read_progress
 
 DATA_SUFFIXES = frozenset({".json", ".jsonl", ".txt", ".yaml", ".yml", ".csv"})
@@ -219,7 +227,7 @@ def _list_page(entries: list[RunEntry], chosen: list[RunEntry], values: dict[str
          _verdict_cell(e.verdict), e.answers, len(e.children) or ""]
         for e in shown
     ]  # fmt: skip
-    from valuescope.report._html import table
+    from valuescope.report.pages import table
 
     kept = {k: v for k, v in values.items() if v}
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from valuescope.report._folder import ReportError, RunFolder
-from valuescope.report._html import el, table
+from valuescope.report.pages import ReportError, RunFolder, el, table
 from valuescope.view._index import RunIndex
 
 MAX_PICKED = 8
@@ -24,8 +23,7 @@ def compare_body(index: RunIndex, picked: list[Path],
                  run_href: Callable[[Path], str | None]) -> Markup:  # fmt: skip
     """The picker (every finished measure run, nested ones included) and, with runs picked,
     the comparison."""
-    from valuescope.report._kinds.compare import compare_sections_from_runs
-    from valuescope.report._parts import Links
+    from valuescope.report.pages import Links, compare_sections_from_runs
 
     picked_names = {p.relative_to(index.root).as_posix() for p in picked}
     candidates = [e for e in index.entries() if e.kind == "measure" and e.status == "finished"]

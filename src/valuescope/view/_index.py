@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from valuescope.report._folder import (
+from valuescope.report.pages import (
     COMPOSITE_FILES,
     MANIFEST,
     RESULTS,

@@ -32,8 +32,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from valuescope.datasets import DataFileError, load_yaml_located, located_error
-from valuescope.datasets._located import LocatedDict, LocatedList
+from valuescope.datasets import (
+    DataFileError,
+    LocatedDict,
+    LocatedList,
+    load_yaml_located,
+    located_error,
+)
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 8

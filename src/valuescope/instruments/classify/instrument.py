@@ -20,8 +20,9 @@ from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
 from valuescope.frameworks import load_framework
 from valuescope.instruments.classify.summary import ClassifyResults, ClassifySample, summarise
 from valuescope.instruments.classify.texts import LabelledText, load_texts
-from valuescope.judges import Judge, JudgeMode
-from valuescope.judges._prompts import (
+from valuescope.judges import (
+    Judge,
+    JudgeMode,
     all_at_once_messages,
     all_at_once_template,
     one_by_one_messages,

@@ -15,8 +15,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from valuescope.datasets import DataFileError, load_yaml_located, located_error
-from valuescope.datasets._located import LocatedDict, LocatedList
+from valuescope.datasets import (
+    DataFileError,
+    LocatedDict,
+    LocatedList,
+    load_yaml_located,
+    located_error,
+)
 from valuescope.frameworks import Framework
 
 MIN_OUTCOMES = 3

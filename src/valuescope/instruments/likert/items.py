@@ -16,8 +16,13 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from valuescope.datasets import DataFileError, load_yaml_located, located_error
-from valuescope.datasets._located import LocatedDict, LocatedList
+from valuescope.datasets import (
+    DataFileError,
+    LocatedDict,
+    LocatedList,
+    load_yaml_located,
+    located_error,
+)
 from valuescope.datasets.item_files import (
     ColumnMapping,
     load_scale_file,

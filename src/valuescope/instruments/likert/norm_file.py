@@ -32,8 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
 
-from valuescope.datasets import DataFileError, load_yaml_located, located_error
-from valuescope.datasets._located import line_of
+from valuescope.datasets import DataFileError, line_of, load_yaml_located, located_error
 from valuescope.datasets.item_files import table_rows
 from valuescope.frameworks import Framework, resolve_framework_name
 from valuescope.instruments.likert.items import ResponseScale, unknown_dimensions

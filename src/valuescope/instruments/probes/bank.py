@@ -22,8 +22,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from valuescope.datasets import DataFileError, load_yaml_located, read_utf8, round_robin
-from valuescope.datasets._located import line_of
+from valuescope.datasets import DataFileError, line_of, load_yaml_located, read_utf8, round_robin
 from valuescope.datasets.item_files import jsonl_values
 from valuescope.frameworks import Framework, check_declared_framework
 

@@ -44,8 +44,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from valuescope.datasets import DataFileError, load_yaml_located
-from valuescope.datasets._located import line_of
+from valuescope.datasets import DataFileError, line_of, load_yaml_located
 from valuescope.frameworks import Framework
 from valuescope.steering.artifact import MethodName
 from valuescope.steering.search import MethodContext, MethodOutcome
