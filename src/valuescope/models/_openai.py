@@ -2,21 +2,18 @@
 
 Requests go through the official SDK (`AsyncOpenAI`). Design points:
 
-- *Replicas*: `openai:MODEL@URL1,URL2` names several servers of one model; each request goes
-  to the replica with the fewest requests outstanding, so a slow replica gets less work.
-- *Concurrency*: a semaphore per replica bounds requests in flight (`--concurrency`, default
-  32), enough to keep a vLLM server's batch full without flooding it.
-- *Retries* (`_failures.py`): up to `max_retries` more attempts, with exponential backoff
-  and jitter (a mean wait of 1 s, doubling up to 30 s), on 429, 408, 5xx, timeouts and
-  dropped connections (refused, reset, closed without an answer); each attempt goes to the
-  least-loaded replica again. The SDK's own retries are off so that there is one policy. A
-  dropped connection is retried only on a replica that has answered a request before: one
-  that never has is taken to be unreachable (not started, wrong URL or scheme) and fails at
-  once with `BackendUnreachable`, so a wrong URL does not wait through the backoff. A
-  request the server refuses (400, 422, other 4xx) fails at once with `BackendRejected`; 401
-  and 404 with `BackendUnreachable`; failures that outlast the retries with `BackendFailed`.
-  Every message names the URL and the failure (status and server message, or exception
-  class).
+- *Replicas and concurrency* (`_replicas.py`): `openai:MODEL@URL1,URL2` names several
+  servers of one model. Each request goes to the least-loaded one; each replica's limit
+  (`--concurrency`, default 32) adapts to 429s and slow answers (AIMD) and honours
+  Retry-After; a replica that dies is taken down and its requests go to the others.
+- *Retries* (`_failures.py`): up to `max_retries` more attempts on 429, 408, 5xx, timeouts
+  and dropped connections: at once on another replica, else after a backoff (mean 1 s,
+  doubling up to 30 s). The SDK's own retries are off so that there is one policy. A model
+  none of whose replicas ever answered fails at once with `BackendUnreachable` when every
+  one refused the connection, and after 3 resets of one request (a wrong URL or scheme
+  does not wait through the backoff). A request the server refuses (400, 422, other 4xx)
+  fails at once with `BackendRejected`; 401 and 404 with `BackendUnreachable`; failures
+  that outlast the retries with `BackendFailed`. Messages name the URL and the failure.
 - *choose*: one request with `max_tokens=1`, `logprobs=True`, `top_logprobs=20` (some
   servers return no log-probabilities unless top_logprobs is set). Options of one token are
   scored from it; options of several tokens ("comedy" = com + edy, "10" = 1 + 0) by their

@@ -6,6 +6,8 @@ from valuescope.registry import Registry
 from valuescope.steering.artifact import MethodName
 from valuescope.steering.search import SteeringMethod
 
+__all__ = ["METHODS", "method_class"]
+
 METHODS: Registry[type[SteeringMethod]] = Registry(
     "steering_methods",
     "steering method",
