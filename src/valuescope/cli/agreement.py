@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -29,11 +28,11 @@ def register(app: typer.Typer) -> None:
         """Does what a model says about itself (questionnaire) match what it does (its free
         answers, judged)? Spearman over dimensions; with the same personas in both runs,
         Pearson r across personas per dimension with Fisher CIs."""
-        from valuescope.agreement import agreement as compute
-        from valuescope.engine import run_finished
+        from valuescope import api
 
         with user_errors():
-            results = compute(questionnaire_run, probes_run)
+            finished = api.agreement(questionnaire_run, probes_run, out=out)
+        results = finished.results
         table = Table(title=f"questionnaire vs free answers: {results.model} ({results.framework})")
         table.add_column("value", no_wrap=True)
         for heading in ("questionnaire", "probes P(expressed)", "r over personas [95% CI]", "n"):
@@ -53,8 +52,4 @@ def register(app: typer.Typer) -> None:
         )
         for note in results.notes:
             console.print(f"note: {note}", style="dim", soft_wrap=True, highlight=False)
-        path = out or probes_run / "agreement.json"
-        path.write_text(json.dumps(results.model_dump(mode="json"), indent=2) + "\n", "utf-8")
-        if out is None:
-            run_finished(probes_run)  # the probes run's report shows its agreement
-        console.print(f"wrote {path}", highlight=False)
+        console.print(f"wrote {finished.files[0]}", highlight=False)

@@ -182,29 +182,12 @@ def _add_benchmark(app: typer.Typer, name: str, help_text: str, data_help: str) 
         *,
         run: RunOptions,
     ) -> None:
-        from valuescope.instruments.bench import BenchConfig, BenchInstrument
+        from valuescope import api
 
-        if answer_mode not in ("choose", "parse", "reason"):
-            raise typer.BadParameter(f"choose, parse or reason, got {answer_mode!r}")
-        if max_k is not None and name != "learning":
-            raise typer.BadParameter("--max-k is for `bench learning` only")
-
-        def new_instrument() -> BenchInstrument:
-            config = BenchConfig.model_validate(
-                {
-                    "benchmark": name,
-                    "data": str(data) if data else None,
-                    "orders": orders,
-                    "answer_mode": answer_mode,
-                    "limit": limit,
-                    "info_gain": info_gain,
-                    "max_k": max_k,
-                    **run.config_fields(),
-                }
-            )
-            return BenchInstrument(config)
-
-        run_command(ctx, "bench", new_instrument, run, print_bench)
+        options = {"data": data, "orders": orders, "answer_mode": answer_mode, "limit": limit,
+                   "info_gain": info_gain, "max_k": max_k, **run.config_fields()}  # fmt: skip
+        run_command(ctx, "bench", lambda p: api.abench(name, **options, out=run.out, progress=p),
+                    run, print_bench)  # fmt: skip
 
 
 def bench_app() -> typer.Typer:

@@ -143,26 +143,14 @@ def register(app: typer.Typer) -> None:
         """Score texts on every dimension of a framework with a value judge (MoVa): the
         texts' value profile, and ROC-AUC / F1 per dimension with bootstrap CIs when the
         file has gold labels."""
-        from valuescope.instruments.classify import ClassifyConfig, ClassifyInstrument
+        from valuescope import api
 
-        def new_instrument() -> ClassifyInstrument:
-            if source is None or framework is None:
-                raise typer.BadParameter("give the texts (SOURCE) and --framework")
-            if mode not in ("all@once", "one-by-one"):
-                raise typer.BadParameter(f"--mode is all@once or one-by-one, not {mode!r}")
-            config = ClassifyConfig.model_validate(
-                {
-                    "source": source,
-                    "framework": framework,
-                    "mode": mode,
-                    "text_column": text_column,
-                    "id_column": id_column,
-                    "question_column": question_column,
-                    "limit": limit,
-                    "frameworks_dir": str(frameworks_dir) if frameworks_dir else None,
-                    **run.config_fields(model=judge),
-                }
-            )
-            return ClassifyInstrument(config)
-
-        run_command(ctx, "classify", new_instrument, run, print_classify, "judging")
+        if run.resume is None and (source is None or framework is None):
+            raise typer.BadParameter("give the texts (SOURCE) and --framework")
+        options = {"mode": mode, "text_column": text_column, "id_column": id_column,
+                   "question_column": question_column, "limit": limit,
+                   "frameworks_dir": frameworks_dir, **run.config_fields(model=judge)}  # fmt: skip
+        judge_name = options.pop("model")
+        run_command(ctx, "classify", lambda p: api.aclassify(
+            str(source), framework=str(framework), judge=judge_name, **options, out=run.out,
+            progress=p), run, print_classify, "judging")  # fmt: skip

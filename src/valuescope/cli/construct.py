@@ -9,6 +9,7 @@ from rich.table import Table
 
 from valuescope.cli._console import console, print_report_line, user_errors
 from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._run import Bar, call_api
 
 
 def _g(value: float | None) -> str:
@@ -62,23 +63,17 @@ def register(app: typer.Typer) -> None:
         to resume from the cache (a larger --max-calls goes on). Approximated: the raters are
         personas of one model, not several models; distinctiveness comes from a judge, not
         an embedding classifier; only the names given are masked (not demonyms)."""
-        import asyncio
+        from valuescope import api
 
-        from valuescope.construct import ConstructConfig, aconstruct
-        from valuescope.runs import default_run_dir
-
-        with user_errors():
-            if dedupe not in ("embedding", "lexical"):
-                raise typer.BadParameter("--dedupe is embedding or lexical")
-            config = ConstructConfig.model_validate({
-                **run.config_fields(), "culture": culture,
-                "related": [c for c in related.split(",") if c.strip()], "generator": generator,
-                "judge": judge, "personas": personas, "questions": questions, "rounds": rounds,
-                "keep": keep, "max_calls": max_calls, "max_tokens": max_tokens, "dedupe": dedupe,
-            })  # fmt: skip
-            out = run.out or default_run_dir("construct", config.display_name, config.culture)
-            with console.status("constructing"):
-                report = asyncio.run(aconstruct(config, out))
+        options = {
+            **run.config_fields(), "culture": culture, "related": related,
+            "generator": generator, "judge": judge, "personas": personas,
+            "questions": questions, "rounds": rounds, "keep": keep, "max_calls": max_calls,
+            "max_tokens": max_tokens, "dedupe": dedupe,
+        }  # fmt: skip
+        with user_errors(), console.status("constructing"):
+            finished = call_api(lambda p: api.aconstruct(**options, out=run.out), Bar())
+        report, out = finished.results, finished.directory
         table = Table(title=f"rounds ({report.calls} calls, {report.new_calls} new)")
         for heading in ("round", "step", "attempted", "accepted", "unreadable", "mean combined"):
             table.add_column(heading)

@@ -2,7 +2,7 @@
 
 `register` adds it both as `valuescope dilemmas` (the original name, kept as an alias) and
 as `valuescope bench dilemmas` (`cli/bench.py`), with the same options. Like the rest of the CLI it
-only parses, builds the instrument, runs it and prints.
+only parses, runs it through the API and prints.
 """
 
 from __future__ import annotations
@@ -110,14 +110,6 @@ def print_dilemmas(results: DilemmaResults, directory: Path) -> None:
     print_run_footer(u, results.warnings, directory)
 
 
-def _tasks(value: str) -> list[str]:
-    tasks = [t.strip() for t in value.split(",") if t.strip()]
-    unknown = [t for t in tasks if t not in ("choice", "rating")]
-    if unknown or not tasks:
-        raise typer.BadParameter(f"tasks are choice and/or rating, got {value!r}")
-    return tasks
-
-
 def register(app: typer.Typer) -> None:
     """Add the `dilemmas` command to `app`."""
 
@@ -140,17 +132,8 @@ def register(app: typer.Typer) -> None:
         """Which moral framework a model's choices follow: 18 dilemmas, one outcome per
         ethics5 framework; the model picks one outcome (2n option orders) and rates each
         (1..5, both anchor orders), scored from its answer distribution."""
-        from valuescope.instruments.dilemmas import DilemmasConfig, DilemmasInstrument
+        from valuescope import api
 
-        def new_instrument() -> DilemmasInstrument:
-            config = DilemmasConfig.model_validate(
-                {
-                    "file": str(file) if file else None,
-                    "limit": limit,
-                    "tasks": _tasks(tasks),
-                    **run.config_fields(),
-                }
-            )
-            return DilemmasInstrument(config)
-
-        run_command(ctx, "dilemmas", new_instrument, run, print_dilemmas)
+        options = {"file": file, "limit": limit, "tasks": tasks, **run.config_fields()}
+        run_command(ctx, "dilemmas", lambda p: api.adilemmas(**options, out=run.out, progress=p),
+                    run, print_dilemmas)  # fmt: skip

@@ -17,14 +17,13 @@ from valuescope.cli._run import run_command
 from valuescope.cli.probes import (
     LIKERT_ONLY,
     manifest_command,
-    new_probes_instrument,
     print_probes,
+    print_probes_plan,
     reject_likert_options,
 )
 from valuescope.thresholds import ITEM_REST_FLOOR
 
 if TYPE_CHECKING:
-    from valuescope.datasets.item_files import ColumnMapping
     from valuescope.instruments.likert import LikertInstrument, MeasureResults
     from valuescope.instruments.likert.respondent_summary import RespondentResults
     from valuescope.instruments.likert.summary import DimensionResult
@@ -272,59 +271,29 @@ def measure(
     """Measure a model's profile on a framework: its questionnaire, scored from the answer
     distribution under 2 option orders x 2 framings x each wording (item + paraphrases), or
     (--instrument probes) its free answers to value-laden questions, scored by a judge."""
-    from valuescope.instruments.likert import LikertInstrument, MeasureConfig
+    from valuescope import api
 
     probes = instrument == InstrumentChoice.probes
     if run.resume is not None:
         probes = manifest_command(run.resume) == "probes"
+    options = {
+        "framework": framework, "items": items, "frameworks_dir": frameworks_dir,
+        "limit": limit, "samples": samples, "temperature": temperature, "design": design,
+        "personas": personas, **run.config_fields(),
+    }  # fmt: skip
     if probes:
-        _measure_probes(ctx, run, {
-            "framework": framework, "items": str(items) if items else None,
-            "frameworks_dir": str(frameworks_dir) if frameworks_dir else None,
-            "limit": limit, "samples": samples, "temperature": temperature,
-            "design": design.value, "personas": _persona_count(personas),
-            "personas_file": None if _persona_count(personas) is not None else personas,
-            "judge": judge, "judge_mode": judge_mode.value, "max_tokens": max_tokens,
-        })  # fmt: skip
+        reject_likert_options(given_on_command_line(ctx, LIKERT_ONLY))
+        options |= {"judge": judge, "judge_mode": judge_mode, "max_tokens": max_tokens}
+        run_command(ctx, "probes", lambda p: api.aprobes(**options, out=run.out, progress=p),
+                    run, print_probes, "answering", plan=print_probes_plan)  # fmt: skip
         return
     probes_only = given_on_command_line(ctx, ["judge", "judge_mode", "max_tokens"])
     if probes_only:
         raise typer.BadParameter(f"{', '.join(probes_only)} apply to --instrument probes")
-
-    def new_instrument() -> LikertInstrument:
-        config = MeasureConfig(
-            framework=framework,
-            items=str(items) if items else None,
-            columns=_columns(columns),
-            scale=str(scale) if scale else None,
-            frameworks_dir=str(frameworks_dir) if frameworks_dir else None,
-            limit=limit,
-            paraphrases=paraphrases,
-            samples=samples,
-            temperature=temperature,
-            design=design.value,
-            check_text=check_text,
-            personas=_persona_count(personas),
-            personas_file=None if _persona_count(personas) is not None else personas,
-            norms=str(norms) if norms else None,
-            **run.config_fields(),
-        )
-        instrument = LikertInstrument(config)
-        print_plan(instrument)
-        return instrument
-
-    run_command(ctx, "measure", new_instrument, run, print_profile)
-
-
-def _measure_probes(ctx: typer.Context, run: RunOptions, options: dict[str, object]) -> None:
-    from valuescope.instruments.probes import ProbesInstrument
-
-    reject_likert_options(given_on_command_line(ctx, LIKERT_ONLY))
-
-    def new_instrument() -> ProbesInstrument:
-        return new_probes_instrument(options, run.config_fields())
-
-    run_command(ctx, "probes", new_instrument, run, print_probes, "answering")
+    options |= {"columns": columns, "scale": scale, "paraphrases": paraphrases,
+                "check_text": check_text, "norms": norms}  # fmt: skip
+    run_command(ctx, "measure", lambda p: api.ameasure(**options, out=run.out, progress=p),
+                run, print_profile, plan=print_plan)  # fmt: skip
 
 
 SECONDS_PER_EMBEDDED_ANSWER = 0.17
@@ -350,11 +319,6 @@ def print_plan(instrument: LikertInstrument) -> None:
         console.print(f"about {minutes:.0f} min on the embedded model (2 cores)", style="dim")
     elif backend == "openai":
         console.print("time: see the progress bar's eta once answers arrive", style="dim")
-
-
-def _persona_count(value: str | None) -> int | None:
-    """The N of `--personas N` (from the shipped pool); None for `--personas FILE`."""
-    return int(value) if value is not None and value.isdigit() else None
 
 
 def format_table(results: MeasureResults) -> Table:
@@ -424,15 +388,6 @@ def intervals_note(r: RespondentResults) -> str:
         else "resample the respondents"
     )
     return f"95% intervals {over}; lambda6 is bias-corrected (jackknife), with a t-interval"
-
-
-def _columns(spec: str | None) -> ColumnMapping:
-    from valuescope.datasets.item_files import ColumnMapping
-
-    try:
-        return ColumnMapping.parse(spec)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--columns") from None
 
 
 def register(app: typer.Typer) -> None:

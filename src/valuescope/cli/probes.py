@@ -4,7 +4,7 @@ profile (the options are `measure`'s; this module keeps the probes-only parts ap
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -29,11 +29,9 @@ def manifest_command(directory: Path) -> str | None:
         return None
 
 
-def new_probes_instrument(options: dict[str, Any], run_fields: dict[str, Any]) -> ProbesInstrument:
-    from valuescope.instruments.probes import ProbesConfig, ProbesInstrument
-
-    config = ProbesConfig.model_validate({**options, **run_fields})
-    instrument = ProbesInstrument(config)
+def print_probes_plan(instrument: ProbesInstrument) -> None:
+    """Before the run: how many answers it asks, and who judges them."""
+    config = instrument.config
     n_respondents = 1 + len(instrument.personas)
     answers = len(instrument.probes) * n_respondents * config.samples
     console.print(
@@ -43,7 +41,6 @@ def new_probes_instrument(options: dict[str, Any], run_fields: dict[str, Any]) -
         f"({config.judge_mode}, by {config.judge or 'the model itself'})",
         highlight=False,
     )
-    return instrument
 
 
 def reject_likert_options(given: list[str]) -> None:

@@ -1,6 +1,6 @@
 """`valuescope validity`: construct validity by multitrait-multimethod over simulated
-respondents. Thin: parse, measure each instrument (or resume its run), call
-`valuescope.validity`, print."""
+respondents. Thin: parse, call `valuescope.api.validity` (which measures each instrument
+or resumes its run), print."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from rich.table import Table
 
 from valuescope.cli._console import (
     RUN_FAILED,
-    RichProgress,
     ci_cell,
     conclude,
     console,
@@ -26,10 +25,10 @@ from valuescope.cli._console import (
     user_errors,
 )
 from valuescope.cli._options import RunOptions, run_options
-from valuescope.cli._run import command_line
+from valuescope.cli._run import Bar, call_api
 
 if TYPE_CHECKING:
-    from valuescope.validity import ConstructValidityResults, PlannedRun
+    from valuescope.validity import ConstructValidityResults
 
 
 class DesignChoice(StrEnum):
@@ -132,37 +131,6 @@ def print_validity(results: ConstructValidityResults, files: list[Path]) -> None
         print_report_line(files[0].parent)
 
 
-def split_names(values: list[str]) -> list[str]:
-    """`--instruments a,b` or `--instruments a --instruments b` -> [a, b]."""
-    return [p.strip() for value in values for p in value.split(",") if p.strip()]
-
-
-def _measure(planned: list[PlannedRun]) -> None:
-    """Each instrument's run in turn, with its own progress bar; Ctrl-C says how to go on."""
-    import asyncio
-
-    from valuescope.validity import measure_planned
-
-    for index, one in enumerate(planned, start=1):
-        verb = "resuming" if one.reused else "measuring"
-        console.print(
-            f"{verb} {one.role}: {one.spec.label} ({index}/{len(planned)}) in {one.directory}",
-            highlight=False,
-        )
-        try:
-            with RichProgress() as progress:
-                asyncio.run(measure_planned(one, progress, command_line()))
-        except KeyboardInterrupt:
-            errors.print(
-                f"interrupted: the answers so far are saved; run the same command with --out "
-                f"{one.directory.parent} to go on",
-                highlight=False,
-                markup=False,
-                soft_wrap=True,
-            )
-            raise typer.Exit(130) from None
-
-
 @run_options(omit=("resume", "steering"))
 def validity(
     instruments: Annotated[
@@ -219,38 +187,27 @@ def validity(
     simulated respondents answer two instruments for the same traits; convergent r per
     trait (rule >= 0.60) and the discriminant gap (rule >= 0.40), with a heatmap. Each
     instrument is a `measure` run inside --out; rerunning with the same --out resumes them."""
-    from valuescope.validity import (
-        ConstructValidityConfig,
-        default_out,
-        load_mapping,
-        plan_runs,
-        results_for,
-    )
+    from valuescope import api
 
-    names = split_names(instruments)
-    if len(names) != 2:
-        raise typer.BadParameter(
-            f"give exactly two instruments (A,B), got {len(names)}; a third goes in --criterion",
-            param_hint="--instruments",
-        )
+    options = {"instruments": instruments, "criterion": criterion,
+               "criterion_signs": criterion_signs, "map": map_file, "design": design,
+               "personas": personas, "limit": limit, "paraphrases": paraphrases,
+               "frameworks_dir": frameworks_dir, **run.config_fields()}  # fmt: skip
+    progress = Bar("measuring")
     with user_errors():
-        count = int(personas) if personas is not None and personas.isdigit() else None
-        config = ConstructValidityConfig(
-            instruments=names,
-            criterion=criterion,
-            criterion_signs=str(criterion_signs) if criterion_signs else None,
-            mapping=load_mapping(map_file) if map_file else {},
-            design=design.value,
-            personas=count,
-            personas_file=personas if personas is not None and count is None else None,
-            limit=limit,
-            paraphrases=paraphrases,
-            frameworks_dir=str(frameworks_dir) if frameworks_dir else None,
-            **run.config_fields(),
-        )
-        planned = plan_runs(config, run.out or default_out(config))
-        _measure(planned)
-        finished = results_for(config, planned)
+        try:
+            finished = call_api(lambda p: api.avalidity(**options, out=run.out, progress=p),
+                                progress)  # fmt: skip
+        except KeyboardInterrupt:
+            folder = progress.directory.parent if progress.directory else run.out
+            errors.print(
+                f"interrupted: the answers so far are saved; run the same command with --out "
+                f"{folder} to go on",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(130) from None
     print_validity(finished.results, finished.files)
     conclude_validity(finished.results, run.strict)
 
