@@ -69,6 +69,7 @@ async def aprobes(
     Returns a `Run` whose `results` is a `ProbesResults` (P(expressed) per dimension).
     """
     persona_fields(options)
+    options.setdefault("framework", "schwartz10")  # as on the command line
     return await arun_instrument("probes", {"model": model, **options}, out, progress)
 
 
