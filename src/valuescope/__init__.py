@@ -1,6 +1,6 @@
 """valuescope: measure, explain and steer the values and traits of language models.
 
-The public API (`api.py`); heavy parts load only when first used:
+The public API (`valuescope.api`); heavy parts load only when first used:
 
     import valuescope as vs
     run = vs.measure(model="llamacpp", framework="schwartz", limit=20, paraphrases=0)

@@ -1,11 +1,11 @@
-"""The `valuescope` command line. Thin: parse options, build an instrument or call the
-API, print.
+"""The `valuescope` command line. Thin: parse options, call the Python API
+(`valuescope.api`, which runs every command), print.
 
 One module per command group (`measure`, `csi`, `dilemmas`, `construct`, `compare`, `validity`,
 `models`, `listing` for `frameworks` and `runs`, `view` for `report` and
 `view`), each with a `register(app)`; the console,
 the one-line errors, the progress bar and the shared options live in `_console.py`,
-`_options.py` and `_run.py`, which never import from here. Every user-facing error is
+`_options.py`, `_params.py`, `_tables.py` and `_run.py`, which never import from here. Every user-facing error is
 printed as one line that says what and where, no traceback: exit code 2 for bad input
 (a file, an option, a model name), 3 for a model backend that failed, 130 on Ctrl-C.
 """

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from valuescope.cli._console import ci_cell, console, fmt, user_errors
+from valuescope.cli._tables import row_table
 
 
 def register(app: typer.Typer) -> None:
@@ -33,10 +33,11 @@ def register(app: typer.Typer) -> None:
         with user_errors():
             finished = api.agreement(questionnaire_run, probes_run, out=out)
         results = finished.results
-        table = Table(title=f"questionnaire vs free answers: {results.model} ({results.framework})")
-        table.add_column("value", no_wrap=True)
-        for heading in ("questionnaire", "probes P(expressed)", "r over personas [95% CI]", "n"):
-            table.add_column(heading, justify="right", no_wrap=True)
+        table = row_table(
+            f"questionnaire vs free answers: {results.model} ({results.framework})",
+            ["value"],
+            ("questionnaire", "probes P(expressed)", "r over personas [95% CI]", "n"),
+        )
         for dimension, a in results.dimensions.items():
             cell = "-" if a.r_over_personas is None else ci_cell(a.r_over_personas)
             table.add_row(dimension, fmt(a.questionnaire), fmt(a.probes), cell, str(a.n_personas))

@@ -19,6 +19,7 @@ from valuescope.cli import dilemmas as dilemmas_cli
 from valuescope.cli._console import console, fmt, print_run_footer
 from valuescope.cli._options import RunOptions, run_options
 from valuescope.cli._run import run_command
+from valuescope.cli._tables import joined
 
 if TYPE_CHECKING:
     from valuescope.instruments.bench import BenchResults
@@ -120,7 +121,7 @@ def print_bench(results: BenchResults, directory: Path) -> None:
     if s.skipped_items:
         console.print(f"skipped: {s.skipped_items} image items (the backend reads text only; "
                       "a server with a vision model is sent them)")  # fmt: skip
-    invalid = ", ".join(f"{k}: {v}" for k, v in s.invalid_reasons.items()) or "none"
+    invalid = joined(s.invalid_reasons) or "none"
     console.print(f"calls per item: {fmt(s.calls_per_item, 1)}; invalid answers: {invalid}")
     print_run_footer(results.usage, results.warnings, directory)
 

@@ -10,7 +10,9 @@ from rich.table import Table
 
 from valuescope.cli._console import ci_cell, console, fmt, print_reasons, print_run_footer
 from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._params import FrameworksDir
 from valuescope.cli._run import run_command
+from valuescope.cli._tables import joined
 
 if TYPE_CHECKING:
     from valuescope.instruments.classify import ClassifyResults
@@ -75,7 +77,7 @@ def no_ci_lines(results: ClassifyResults) -> list[str]:
 
 def print_classify(results: ClassifyResults, directory: Path) -> None:
     console.print(results_table(results))
-    methods = ", ".join(f"{k}: {v}" for k, v in results.score_methods.items())
+    methods = joined(results.score_methods)
     console.print(
         f"{results.n_texts} texts, {results.n_valid} judged in full, {results.n_invalid} not "
         f"({results.n_repaired} answers repaired); scores from {methods}; "
@@ -134,9 +136,7 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Column with the question the text answers.")
         ] = None,
         limit: Annotated[int | None, typer.Option(min=1, help="Judge only the first N.")] = None,
-        frameworks_dir: Annotated[
-            Path | None, typer.Option(help="Folder of extra framework YAML files.")
-        ] = None,
+        frameworks_dir: FrameworksDir = None,
         *,
         run: RunOptions,
     ) -> None:

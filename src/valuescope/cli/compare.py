@@ -13,9 +13,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import fields
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.markup import escape
@@ -29,7 +28,9 @@ from valuescope.cli._console import (
     user_errors,
 )
 from valuescope.cli._options import RunOptions, given_on_command_line, run_options
+from valuescope.cli._params import Limit, Paraphrases, Samples, Temperature
 from valuescope.cli._run import Bar, call_api
+from valuescope.cli._tables import row_table
 
 if TYPE_CHECKING:
     from valuescope.api import StudyRun
@@ -37,11 +38,6 @@ if TYPE_CHECKING:
     from valuescope.stats import Stat
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
-
-
-class MethodChoice(StrEnum):
-    permutation = "permutation"
-    wilcoxon = "wilcoxon"
 
 
 def _fmt(stat: Stat | float | None, digits: int = 2) -> str:
@@ -84,14 +80,12 @@ def profiles_table(results: CompareResults) -> Table:
 
 def differences_table(results: CompareResults, rows: list[DimensionComparison]) -> Table:
     method = results.config.method
-    table = Table(
-        title=f"significant differences: {method}, Holm-adjusted p < {results.config.alpha} "
-        f"over {results.n_tests[method]} tests"
+    table = row_table(
+        f"significant differences: {method}, Holm-adjusted p < {results.config.alpha} "
+        f"over {results.n_tests[method]} tests",
+        ("a", "b", "value"),
+        ("items", "a - b", "d_z", "r_rb", "p", "p (Holm)"),
     )
-    for heading in ("a", "b", "value"):
-        table.add_column(heading, no_wrap=True)
-    for heading in ("items", "a - b", "d_z", "r_rb", "p", "p (Holm)"):
-        table.add_column(heading, justify="right", no_wrap=True)
     for c in rows:
         test = c.test(method)
         table.add_row(
@@ -183,24 +177,15 @@ def compare_command(
     items: Annotated[
         Path | None, typer.Option(help="With --models: your own item bank (YAML).")
     ] = None,
-    limit: Annotated[
-        int | None, typer.Option(min=1, help="With --models: ask only N items.")
-    ] = None,
-    paraphrases: Annotated[
-        int | None,
-        typer.Option(min=0, help="With --models: paraphrases besides each item's text."),
-    ] = None,
-    samples: Annotated[
-        int,
-        typer.Option(min=1, help="With --models: K > 1 = sampled scoring (see measure)."),
-    ] = 1,
-    temperature: Annotated[
-        float, typer.Option(min=0.05, help="With --models: temperature of the draws.")
-    ] = 1.0,
+    limit: Limit = None,
+    paraphrases: Paraphrases = None,
+    samples: Samples = 1,
+    temperature: Temperature = 1.0,
     seed: Annotated[int, typer.Option(help="Seed for the measurements and permutations.")] = 0,
     method: Annotated[
-        MethodChoice, typer.Option(help="Test that decides significance (both are stored).")
-    ] = MethodChoice.permutation,
+        Literal["permutation", "wilcoxon"],
+        typer.Option(help="Test that decides significance (both are stored)."),
+    ] = "permutation",
     pooled: Annotated[
         bool,
         typer.Option(
@@ -210,10 +195,6 @@ def compare_command(
             "profile table then shows the pooled means it tests.",
         ),
     ] = False,
-    out: Annotated[
-        Path | None,
-        typer.Option(help="Output folder (default runs/<UTC>-compare-<models>/)."),
-    ] = None,
     *,
     run: RunOptions,
 ) -> None:
@@ -237,7 +218,7 @@ def compare_command(
             options.pop(name)
         finished = call_api(lambda p: api.acompare(
             *(run_dirs or []), models=models, framework=framework, method=method, pooled=pooled,
-            seed=seed, out=out, progress=p, **(options if models else {})), Bar())  # fmt: skip
+            seed=seed, out=run.out, progress=p, **(options if models else {})), Bar())  # fmt: skip
         print_comparison(finished)
     conclude(None, finished.results.verdict, run.strict)
 

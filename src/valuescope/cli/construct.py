@@ -9,6 +9,7 @@ from rich.table import Table
 
 from valuescope.cli._console import console, print_report_line, user_errors
 from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._params import Dedupe
 from valuescope.cli._run import Bar, call_api
 
 
@@ -48,9 +49,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(min=1, help="Requests allowed, cached ones too; stops cleanly there."),
         ] = None,
         max_tokens: Annotated[int, typer.Option(min=16, help="Longest answer.")] = 96,
-        dedupe: Annotated[
-            str, typer.Option(help="lexical (word overlap) or embedding (+ SmolLM2 embeddings).")
-        ] = "lexical",
+        dedupe: Dedupe = "lexical",
         *,
         run: RunOptions,
     ) -> None:

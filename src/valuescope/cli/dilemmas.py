@@ -16,6 +16,7 @@ from rich.table import Table
 from valuescope.cli._console import console, fmt, print_run_footer
 from valuescope.cli._options import RunOptions, run_options
 from valuescope.cli._run import run_command
+from valuescope.cli._tables import row_table
 
 if TYPE_CHECKING:
     from valuescope.instruments.dilemmas import DilemmaResults
@@ -26,12 +27,11 @@ def _ci(bounds: list[float | None], digits: int = 2) -> str:
 
 
 def dimensions_table(results: DilemmaResults) -> Table:
-    table = Table(title=f"{results.framework} frameworks in {results.instrument}: {results.model}")
-    table.add_column("framework", no_wrap=True)
-    headings = ["pref", "95% CI", "top", "rating", "95% CI", "pos bias", "rate bias", "mass",
-                "invalid"]  # fmt: skip
-    for heading in headings:
-        table.add_column(heading, justify="right", no_wrap=True)
+    table = row_table(
+        f"{results.framework} frameworks in {results.instrument}: {results.model}",
+        ["framework"],
+        ["pref", "95% CI", "top", "rating", "95% CI", "pos bias", "rate bias", "mass", "invalid"],
+    )
     for dim, r in results.dimensions.items():
         table.add_row(
             dim,

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from valuescope.cli._console import console, print_report_line, user_errors
 from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._params import Dedupe
 from valuescope.cli._run import Bar, call_api
 
 
@@ -52,9 +53,7 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(min=1, help="Stop before a round that would pass this.")
         ] = None,
         max_tokens: Annotated[int, typer.Option(min=16, help="Longest pool answer.")] = 120,
-        dedupe: Annotated[
-            str, typer.Option(help="embedding (SmolLM2 embeddings + word overlap) or lexical.")
-        ] = "embedding",
+        dedupe: Dedupe = "embedding",
         held_out: Annotated[
             list[str] | None, typer.Option(help="Models the search never saw (>= 2).")
         ] = None,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.markup import escape
@@ -13,7 +12,17 @@ from rich.table import Table
 from valuescope.cli._console import ci_cell, console, fmt, print_run_footer
 from valuescope.cli._norms import print_norms
 from valuescope.cli._options import RunOptions, given_on_command_line, run_options
+from valuescope.cli._params import (
+    FrameworksDir,
+    JudgeMode,
+    Limit,
+    Paraphrases,
+    Personas,
+    Samples,
+    Temperature,
+)
 from valuescope.cli._run import run_command
+from valuescope.cli._tables import row_table
 from valuescope.cli.probes import (
     LIKERT_ONLY,
     manifest_command,
@@ -31,12 +40,22 @@ if TYPE_CHECKING:
 
 def profile_table(results: MeasureResults) -> Table:
     has_mrat = any(r.score_mrat is not None for r in results.dimensions.values())
-    table = Table(title=escape(f"{results.framework} profile of {results.model}"))
-    table.add_column("value", no_wrap=True)
-    headings = ["score", "95% CI", "items", *(["MRAT"] if has_mrat else []), "mass", "bias",
-                "order", "wording", "acq", "invalid"]  # fmt: skip
-    for heading in headings:
-        table.add_column(heading, justify="right", no_wrap=True)
+    table = row_table(
+        escape(f"{results.framework} profile of {results.model}"),
+        ["value"],
+        [
+            "score",
+            "95% CI",
+            "items",
+            *(["MRAT"] if has_mrat else []),
+            "mass",
+            "bias",
+            "order",
+            "wording",
+            "acq",
+            "invalid",
+        ],
+    )
     for dim, r in results.dimensions.items():
         table.add_row(
             dim,
@@ -69,13 +88,12 @@ def items_scored(r: DimensionResult) -> str:
 
 
 def consistency_table(results: MeasureResults) -> Table:
-    table = Table(
-        title=f"consistency over {results.overall.n_administrations} administrations of the "
-        "model itself (not reliability)"
+    table = row_table(
+        f"consistency over {results.overall.n_administrations} administrations of the "
+        "model itself (not reliability)",
+        ["value"],
+        ("forms: order", "forms: wording", "retest", "< 0.7"),
     )
-    table.add_column("value", no_wrap=True)
-    for heading in ("forms: order", "forms: wording", "retest", "< 0.7"):
-        table.add_column(heading, justify="right", no_wrap=True)
     for dim, r in results.dimensions.items():
         table.add_row(
             dim,
@@ -149,33 +167,19 @@ def print_profile(results: MeasureResults, directory: Path) -> None:
     print_run_footer(u, results.warnings, directory)
 
 
-class DesignChoice(StrEnum):
-    none = "none"
-    quick = "quick"
-    standard = "standard"
-    full = "full"
-
-
-class InstrumentChoice(StrEnum):
-    likert = "likert"
-    probes = "probes"
-
-
-class JudgeModeChoice(StrEnum):
-    all_at_once = "all@once"
-    one_by_one = "one-by-one"
+Design = Literal["none", "quick", "standard", "full"]
 
 
 @run_options
 def measure(
     ctx: typer.Context,
     instrument: Annotated[
-        InstrumentChoice,
+        Literal["likert", "probes"],
         typer.Option(
             help="likert: the framework's questionnaire, scored from the answer distribution; "
             "probes: open-ended questions answered freely and scored by a value judge."
         ),
-    ] = InstrumentChoice.likert,
+    ] = "likert",
     framework: Annotated[
         str, typer.Option(help="Framework id (schwartz = schwartz10) or YAML file.")
     ] = "schwartz10",
@@ -199,42 +203,20 @@ def measure(
         Path | None,
         typer.Option(help="YAML with the response scale (points, anchors, stem) of a CSV file."),
     ] = None,
-    frameworks_dir: Annotated[
-        Path | None, typer.Option(help="Folder of extra framework YAML files.")
-    ] = None,
-    paraphrases: Annotated[
-        int | None,
-        typer.Option(min=0, help="Paraphrases to ask besides each item's text (default: all)."),
-    ] = None,
-    samples: Annotated[
-        int,
-        typer.Option(
-            min=1,
-            help="1 = score by expected value; K > 1 = sampled scoring, K draws per "
-            "condition from the option distribution at --temperature (gives test-retest).",
-        ),
-    ] = 1,
-    temperature: Annotated[
-        float, typer.Option(min=0.05, help="Temperature of the draws under --samples K.")
-    ] = 1.0,
-    limit: Annotated[
-        int | None, typer.Option(min=1, help="Ask only N items, round-robin over dimensions.")
-    ] = None,
+    frameworks_dir: FrameworksDir = None,
+    paraphrases: Paraphrases = None,
+    samples: Samples = 1,
+    temperature: Temperature = 1.0,
+    limit: Limit = None,
     design: Annotated[
-        DesignChoice,
+        Design,
         typer.Option(
             help="Simulated respondents for reliability over respondents: quick (30 personas), "
             "standard (100), full (50 personas x every instruction x every postamble); none "
             "= the model's own profile only."
         ),
-    ] = DesignChoice.none,
-    personas: Annotated[
-        str | None,
-        typer.Option(
-            help="N personas from the shipped pool (overrides the design's number), or a "
-            "FILE of your own (one per line, or YAML/CSV/JSONL with a text column)."
-        ),
-    ] = None,
+    ] = "none",
+    personas: Personas = None,
     check_text: Annotated[
         int,
         typer.Option(
@@ -250,10 +232,7 @@ def measure(
             "the measured model itself)."
         ),
     ] = None,
-    judge_mode: Annotated[
-        JudgeModeChoice,
-        typer.Option(help="--instrument probes: all@once (one call per answer) or one-by-one."),
-    ] = JudgeModeChoice.all_at_once,
+    judge_mode: JudgeMode = "all@once",
     max_tokens: Annotated[
         int, typer.Option(min=16, help="--instrument probes: longest answer, in tokens.")
     ] = 160,
@@ -273,7 +252,7 @@ def measure(
     (--instrument probes) its free answers to value-laden questions, scored by a judge."""
     from valuescope import api
 
-    probes = instrument == InstrumentChoice.probes
+    probes = instrument == "probes"
     if run.resume is not None:
         probes = manifest_command(run.resume) == "probes"
     options = {
@@ -322,11 +301,11 @@ def print_plan(instrument: LikertInstrument) -> None:
 
 
 def format_table(results: MeasureResults) -> Table:
-    table = Table(title="answer-format checks")
-    table.add_column("value", no_wrap=True)
-    for heading in ("position", "order r", "flag", "text = argmax", "unparsed",
-                    "text - expected"):  # fmt: skip
-        table.add_column(heading, justify="right", no_wrap=True)
+    table = row_table(
+        "answer-format checks",
+        ["value"],
+        ("position", "order r", "flag", "text = argmax", "unparsed", "text - expected"),
+    )
     for dim, r in results.dimensions.items():
         p, t = r.position, r.text_check
         share = None if p is None else p.share.value
@@ -355,13 +334,12 @@ def respondents_table(results: MeasureResults) -> Table:
     r = results.respondents
     assert r is not None
     d = r.design
-    table = Table(
-        title=f"reliability over {d.respondents} simulated respondents (all three >= "
-        f"{r.reliable_at} = reliable)"
+    table = row_table(
+        f"reliability over {d.respondents} simulated respondents (all three >= "
+        f"{r.reliable_at} = reliable)",
+        ["value"],
+        ("alpha", "lambda6", "omega", "reliable", "mean", "sd", "n", "weak"),
     )
-    table.add_column("value", no_wrap=True)
-    for heading in ("alpha", "lambda6", "omega", "reliable", "mean", "sd", "n", "weak"):
-        table.add_column(heading, justify="right", no_wrap=True)
     for dim, result in r.dimensions.items():
         rel = result.reliability
         table.add_row(

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from valuescope.cli._console import ci_cell, console, fmt, print_reasons, print_run_footer
+from valuescope.cli._tables import joined, row_table
 
 if TYPE_CHECKING:
     from valuescope.instruments.probes import ProbesInstrument, ProbesResults
@@ -52,11 +53,12 @@ def reject_likert_options(given: list[str]) -> None:
 
 
 def probes_table(results: ProbesResults) -> Table:
-    table = Table(title=f"{results.framework} from free answers to {results.instrument}: "
-                  f"{results.model} (judge: {results.judge}, {results.judge_mode})")  # fmt: skip
-    table.add_column("value", no_wrap=True)
-    for heading in ("P(expressed) [95% CI]", "on its own probes", "questions"):
-        table.add_column(heading, justify="right", no_wrap=True)
+    table = row_table(
+        f"{results.framework} from free answers to {results.instrument}: "
+        f"{results.model} (judge: {results.judge}, {results.judge_mode})",
+        ["value"],
+        ("P(expressed) [95% CI]", "on its own probes", "questions"),
+    )
     for dimension, r in results.dimensions.items():
         table.add_row(
             dimension, ci_cell(r.score), fmt(r.on_target), f"{r.n_on_target}/{r.n_questions}"
@@ -66,7 +68,7 @@ def probes_table(results: ProbesResults) -> Table:
 
 def print_probes(results: ProbesResults, directory: Path) -> None:
     console.print(probes_table(results))
-    methods = ", ".join(f"{k}: {v}" for k, v in results.score_methods.items())
+    methods = joined(results.score_methods)
     console.print(
         f"{results.n_answers} answers ({fmt(results.mean_answer_words, 0)} words on average), "
         f"{results.n_invalid} invalid; judge scores from {methods}; "

@@ -18,6 +18,7 @@ from valuescope.cli._console import (
     user_errors,
 )
 from valuescope.cli._options import RunOptions, reject_options_with_resume, run_options
+from valuescope.cli._params import JudgeMode
 from valuescope.cli._run import Bar, call_api
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(min=2, help="Evaluate on only N held-out tasks.")
         ] = None,
         judge: Annotated[str | None, typer.Option(help="Judge model (default: the model).")] = None,
-        judge_mode: Annotated[str, typer.Option(help="all@once or one-by-one.")] = "all@once",
+        judge_mode: JudgeMode = "all@once",
         optimiser: Annotated[
             str | None, typer.Option(help="Model that proposes candidates (default: the model).")
         ] = None,

@@ -4,9 +4,8 @@ or resumes its run), print."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.markup import escape
@@ -25,16 +24,12 @@ from valuescope.cli._console import (
     user_errors,
 )
 from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._params import FrameworksDir, Limit, Paraphrases, Personas
 from valuescope.cli._run import Bar, call_api
+from valuescope.cli._tables import row_table
 
 if TYPE_CHECKING:
     from valuescope.validity import ConstructValidityResults
-
-
-class DesignChoice(StrEnum):
-    quick = "quick"
-    standard = "standard"
-    full = "full"
 
 
 def _verdict(flag: bool | None) -> str:
@@ -46,16 +41,14 @@ def _verdict(flag: bool | None) -> str:
 def convergent_table(results: ConstructValidityResults) -> Table:
     m = results.mtmm
     names = {i.role: i.name for i in results.instruments}
-    table = Table(
-        title=escape(
+    table = row_table(
+        escape(
             f"convergent validity over {results.n_respondents} respondents: {names['A']} vs "
             f"{names['B']} (rule: r >= {m.convergent_min:.2f})"
-        )
+        ),
+        ("trait", "in B"),
+        ("r [95% CI]", "n", f">= {m.convergent_min:.2f}"),
     )
-    for heading in ("trait", "in B"):
-        table.add_column(heading, no_wrap=True)
-    for heading in ("r [95% CI]", "n", f">= {m.convergent_min:.2f}"):
-        table.add_column(heading, justify="right", no_wrap=True)
     for c in m.convergent:
         ok = None if c.r.value is None else c.r.value >= m.convergent_min
         table.add_row(c.trait, c.b_trait, ci_cell(c.r), str(c.n), _verdict(ok))
@@ -66,11 +59,11 @@ def criterion_table(results: ConstructValidityResults) -> Table | None:
     c = results.criterion
     if c is None:
         return None
-    table = Table(title=escape(f"criterion validity: A's traits vs {c.instrument}"))
-    for heading in ("trait", "criterion", "expected"):
-        table.add_column(heading, no_wrap=True)
-    for heading in ("r [95% CI]", "n", "sign"):
-        table.add_column(heading, justify="right", no_wrap=True)
+    table = row_table(
+        escape(f"criterion validity: A's traits vs {c.instrument}"),
+        ("trait", "criterion", "expected"),
+        ("r [95% CI]", "n", "sign"),
+    )
     for x in c.correlations:
         sign = (
             "-" if x.sign_matches is None else ("[green]ok[/]" if x.sign_matches else "[red]no[/]")
@@ -163,23 +156,13 @@ def validity(
         ),
     ] = None,
     design: Annotated[
-        DesignChoice,
+        Literal["quick", "standard", "full"],
         typer.Option(help="Simulated respondents (see measure --design); the same for all."),
-    ] = DesignChoice.quick,
-    personas: Annotated[
-        str | None,
-        typer.Option(help="N personas from the shipped pool, or a FILE of your own."),
-    ] = None,
-    limit: Annotated[
-        int | None, typer.Option(min=1, help="Ask only N items of each instrument.")
-    ] = None,
-    paraphrases: Annotated[
-        int | None,
-        typer.Option(min=0, help="Paraphrases in the model's own profile (default: all)."),
-    ] = None,
-    frameworks_dir: Annotated[
-        Path | None, typer.Option(help="Folder of extra framework YAML files.")
-    ] = None,
+    ] = "quick",
+    personas: Personas = None,
+    limit: Limit = None,
+    paraphrases: Paraphrases = None,
+    frameworks_dir: FrameworksDir = None,
     *,
     run: RunOptions,
 ) -> None:
