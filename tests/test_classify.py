@@ -317,7 +317,7 @@ def test_classify_the_mft_dev_set_in_both_modes(gallery: dict[str, Path], tmp_pa
         assert len(samples) == 8 and all(s["condition"] == mode for s in samples)
     assert calls == {"all@once": 1.0, "one-by-one": 6.0}
     cache = str(cache_of(gallery["classify"]))
-    again = vs.classify("llamacpp", source="devset:mft6", framework="mft6", limit=8,
+    again = vs.classify("devset:mft6", framework="mft6", judge="llamacpp", limit=8,
                         cache_dir=cache, out=tmp_path / "again")  # fmt: skip
     assert again.results.usage.model_calls == 0 and again.results.usage.cache_hits == 8
 
@@ -335,12 +335,12 @@ def test_a_user_file_through_llama_server(cpp_llama_server: str, tmp_path: Path)
         encoding="utf-8",
     )
     model = f"openai:smollm2@{cpp_llama_server}"
-    constrained = vs.classify(model, source=str(path), framework="mft6", use_cache=False,
+    constrained = vs.classify(path, framework="mft6", judge=model, use_cache=False,
                               settings={"constrain": "grammar"}, out=tmp_path / "g")  # fmt: skip
     results = constrained.results
     assert results.n_valid == 3 and results.score_methods == {"logprobs": 3}
     assert results.labelled == ["care", "liberty"] and set(results.metrics) == {"care", "liberty"}
-    free = vs.classify(model, source=str(path), framework="mft6", use_cache=False,
+    free = vs.classify(path, framework="mft6", judge=model, use_cache=False,
                        out=tmp_path / "free").results  # fmt: skip
     assert free.n_texts == 3 and free.n_valid + free.n_invalid == 3
     assert sum(free.invalid_reasons.values()) == free.n_invalid

@@ -23,8 +23,9 @@ import yaml
 from typer.testing import CliRunner
 
 from scripted import ScriptedModel
+from valuescope.api._studies import split_model_names
 from valuescope.cli import app as valuescope_app
-from valuescope.cli.compare import register, split_model_names
+from valuescope.cli.compare import register
 from valuescope.compare import (
     CompareConfig,
     CompareError,

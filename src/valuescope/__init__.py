@@ -1,6 +1,6 @@
 """valuescope: measure, explain and steer the values and traits of language models.
 
-The public API (`api.py`); heavy parts load only when first used:
+The public API (`valuescope.api`); heavy parts load only when first used:
 
     import valuescope as vs
     run = vs.measure(model="llamacpp", framework="schwartz", limit=20, paraphrases=0)
@@ -8,10 +8,13 @@ The public API (`api.py`); heavy parts load only when first used:
     vs.write_report(run.directory)      # report.html again (runs write it when they finish)
     vs.serve_view("runs")               # the local web app over a folder of runs
 
-Every run command has a sync function and an async twin: `measure` / `ameasure`, `csi` /
-`acsi`, `csi_validity` / `acsi_validity`, `dilemmas` / `adilemmas`, `construct_validity` /
-`aconstruct_validity` (`valuescope validity`), `classify` / `aclassify`, `steer` / `asteer`,
-`safety` / `asafety`, `resume` / `aresume`.
+Every run command is a function with the CLI's argument order and option names, blocking
+and async: `measure` / `ameasure`, `probes`, `csi`, `csi_validity`, `dilemmas`, `bench`,
+`classify` (`vs.classify("mytexts.csv", framework="mft6")`), `safety`, `steer`,
+`construct_validity` (`valuescope validity`), `resume`, and `run("COMMAND", ...)` /
+`arun` for any command by its name. `validity`, `generate`, `construct`, `compare` and
+`agreement` share their names with modules of this package: call them as
+`valuescope.api.compare(...)` or `vs.run("compare", ...)`. Results have `.to_dict()`.
 
 Errors: every error valuescope raises for a person to read is a `vs.ValuescopeError`:
 `vs.UserError` for a mistake in what was given (a file, an option, a model name),
@@ -27,23 +30,31 @@ from valuescope._lazy import lazy_attributes
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from valuescope import api
     from valuescope.api import (
+        StudyRun,
+        abench,
         aclassify,
         aconstruct_validity,
         acsi,
         acsi_validity,
         adilemmas,
         ameasure,
+        aprobes,
         aresume,
+        arun,
         asafety,
         asteer,
+        bench,
         classify,
         construct_validity,
         csi,
         csi_validity,
         dilemmas,
         measure,
+        probes,
         resume,
+        run,
         safety,
         steer,
     )
@@ -63,26 +74,34 @@ _LAZY = {
     **dict.fromkeys(
         [
             "measure",
-            "ameasure",
+            "probes",
             "csi",
-            "acsi",
             "csi_validity",
-            "acsi_validity",
             "dilemmas",
-            "adilemmas",
-            "resume",
-            "aresume",
-            "construct_validity",
-            "aconstruct_validity",
+            "bench",
             "classify",
-            "aclassify",
-            "steer",
-            "asteer",
             "safety",
+            "steer",
+            "resume",
+            "construct_validity",
+            "run",
+            "ameasure",
+            "aprobes",
+            "acsi",
+            "acsi_validity",
+            "adilemmas",
+            "abench",
+            "aclassify",
             "asafety",
+            "asteer",
+            "aresume",
+            "aconstruct_validity",
+            "arun",
+            "StudyRun",
         ],
         "valuescope.api",
     ),
+    "api": "valuescope.api",
     "load_run": "valuescope.runs",
     "write_report": "valuescope.report",
     "serve_view": "valuescope.view",
@@ -113,19 +132,25 @@ __all__ = [
     "Model",
     "RunData",
     "SafetyConfig",
+    "StudyRun",
     "UserError",
     "ValidityConfig",
     "ValuescopeError",
     "__version__",
+    "abench",
     "aclassify",
     "aconstruct_validity",
     "acsi",
     "acsi_validity",
     "adilemmas",
     "ameasure",
+    "api",
+    "aprobes",
     "aresume",
+    "arun",
     "asafety",
     "asteer",
+    "bench",
     "classify",
     "construct_validity",
     "csi",
@@ -134,7 +159,9 @@ __all__ = [
     "get_model",
     "load_run",
     "measure",
+    "probes",
     "resume",
+    "run",
     "safety",
     "serve_view",
     "steer",

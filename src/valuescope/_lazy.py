@@ -11,11 +11,13 @@ from typing import Any
 
 def lazy_attributes(package: str, modules: Mapping[str, str]) -> Callable[[str], Any]:
     """A module `__getattr__` for `package`: `modules` maps a name to the module that
-    defines it (imported on first use); any other name is an `AttributeError`."""
+    defines it (imported on first use), or a subpackage's name to itself (`"api":
+    "valuescope.api"`); any other name is an `AttributeError`."""
 
     def getattr_(name: str) -> Any:
         if name in modules:
-            return getattr(importlib.import_module(modules[name]), name)
+            module = importlib.import_module(modules[name])
+            return module if modules[name] == f"{package}.{name}" else getattr(module, name)
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     return getattr_

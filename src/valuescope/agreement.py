@@ -29,7 +29,7 @@ from scipy import stats as scipy_stats
 from valuescope.engine import ConfigError
 from valuescope.instruments.likert.summary import MeasureResults
 from valuescope.instruments.probes import ProbesResults
-from valuescope.runs import RESULTS, RunStore, read_json_model
+from valuescope.runs import RESULTS, Record, RunStore, read_json_model
 from valuescope.stats import CIStat, fisher_ci
 
 MIN_PERSONAS = 5
@@ -44,7 +44,7 @@ class DimensionAgreement(BaseModel):
     n_personas: int = 0
 
 
-class AgreementResults(BaseModel):
+class AgreementResults(Record):
     model: str
     framework: str
     questionnaire_run: str

@@ -54,7 +54,7 @@ from valuescope.instruments.likert.instrument import MeasureConfig
 from valuescope.instruments.likert.items import ResponseScale
 from valuescope.instruments.likert.scoring import LikertSample
 from valuescope.instruments.likert.summary import MeasureResults, item_scores, score_ci
-from valuescope.runs import SCHEMA_VERSION, RunStore, RunStoreError, read_json_model
+from valuescope.runs import SCHEMA_VERSION, Record, RunStore, RunStoreError, read_json_model
 from valuescope.stats import (
     Stat,
     cohens_dz,
@@ -149,7 +149,7 @@ class DimensionComparison(BaseModel):
         return self.permutation if method == "permutation" else self.wilcoxon
 
 
-class CompareResults(BaseModel):
+class CompareResults(Record):
     schema_version: int = SCHEMA_VERSION
     command: str = COMMAND
     framework: str

@@ -59,7 +59,7 @@ from valuescope.instruments.likert.named import InstrumentSpec, resolve_instrume
 from valuescope.instruments.likert.respondent_summary import RespondentDesign, respondent_scores
 from valuescope.instruments.likert.scoring import LikertSample
 from valuescope.instruments.likert.summary import MeasureResults
-from valuescope.runs import MANIFEST, RESULTS, RunStore, default_run_dir, package_versions
+from valuescope.runs import MANIFEST, RESULTS, Record, RunStore, default_run_dir, package_versions
 from valuescope.stats import CriterionCorrelation, MTMMResult, criterion_validity, mtmm
 from valuescope.verdict import Reason, Verdict
 
@@ -208,7 +208,7 @@ class CriterionResults(BaseModel):
     """`trait~criterion` pairs of the signs file that a run did not measure (--limit)."""
 
 
-class ConstructValidityResults(BaseModel):
+class ConstructValidityResults(Record):
     """What `validity.json` holds."""
 
     command: str = COMMAND

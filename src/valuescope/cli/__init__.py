@@ -1,13 +1,13 @@
-"""The `valuescope` command line. Thin: parse options, build an instrument or call the
-API, print.
+"""The `valuescope` command line. Thin: parse options, call the API (`valuescope.api`, the
+same functions users call), print.
 
-One module per command group (`measure`, `csi`, `dilemmas`, `construct`, `compare`, `validity`,
-`models`, `listing` for `frameworks` and `runs`, `view` for `report` and
-`view`), each with a `register(app)`; the console,
-the one-line errors, the progress bar and the shared options live in `_console.py`,
-`_options.py` and `_run.py`, which never import from here. Every user-facing error is
-printed as one line that says what and where, no traceback: exit code 2 for bad input
-(a file, an option, a model name), 3 for a model backend that failed, 130 on Ctrl-C.
+One module per command group (`measure`, `csi`, `dilemmas`, `construct`, `compare`,
+`validity`, `models`, `listing` for `frameworks` and `runs`, `view` for `report` and
+`view`), each with a `register(app)`; the console, the one-line errors, the progress bar
+and the shared options live in `_console.py`, `_options.py`, `_params.py`, `_tables.py`
+and `_run.py`, which never import from here. Every user-facing error is printed as one
+line that says what and where, no traceback: exit code 2 for bad input (a file, an
+option, a model name), 3 for a model backend that failed, 130 on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from valuescope.cli import (
     view,
 )
 from valuescope.cli._options import reflow_help
+
+__all__ = ["app", "main"]
 
 app = typer.Typer(
     help="Measure, explain and steer the values and traits of language models.",

@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from valuescope.cli._console import ci_cell, console, fmt
+from valuescope.cli._tables import row_table
 
 if TYPE_CHECKING:
     from valuescope.instruments.likert.norms import NormDimension, NormsResult
@@ -39,11 +40,11 @@ def sample_text(norms: NormsResult) -> str:
 
 
 def norms_table(norms: NormsResult) -> Table:
-    table = Table(title="against human norms")
-    table.add_column("value", no_wrap=True)
-    headings = ["model", "human mean (sd, n)", "z", "percentile", "g [95% CI]", "t", "p"]
-    for heading in headings:
-        table.add_column(heading, justify="right", no_wrap=True)
+    table = row_table(
+        "against human norms",
+        ["value"],
+        ["model", "human mean (sd, n)", "z", "percentile", "g [95% CI]", "t", "p"],
+    )
     for dim, d in norms.dimensions.items():
         table.add_row(
             dim,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from valuescope.cli._console import ci_cell, console, fmt, user_errors
+from valuescope.cli._tables import row_table
 
 
 def register(app: typer.Typer) -> None:
@@ -29,15 +28,16 @@ def register(app: typer.Typer) -> None:
         """Does what a model says about itself (questionnaire) match what it does (its free
         answers, judged)? Spearman over dimensions; with the same personas in both runs,
         Pearson r across personas per dimension with Fisher CIs."""
-        from valuescope.agreement import agreement as compute
-        from valuescope.engine import run_finished
+        from valuescope import api
 
         with user_errors():
-            results = compute(questionnaire_run, probes_run)
-        table = Table(title=f"questionnaire vs free answers: {results.model} ({results.framework})")
-        table.add_column("value", no_wrap=True)
-        for heading in ("questionnaire", "probes P(expressed)", "r over personas [95% CI]", "n"):
-            table.add_column(heading, justify="right", no_wrap=True)
+            finished = api.agreement(questionnaire_run, probes_run, out=out)
+        results = finished.results
+        table = row_table(
+            f"questionnaire vs free answers: {results.model} ({results.framework})",
+            ["value"],
+            ("questionnaire", "probes P(expressed)", "r over personas [95% CI]", "n"),
+        )
         for dimension, a in results.dimensions.items():
             cell = "-" if a.r_over_personas is None else ci_cell(a.r_over_personas)
             table.add_row(dimension, fmt(a.questionnaire), fmt(a.probes), cell, str(a.n_personas))
@@ -53,8 +53,4 @@ def register(app: typer.Typer) -> None:
         )
         for note in results.notes:
             console.print(f"note: {note}", style="dim", soft_wrap=True, highlight=False)
-        path = out or probes_run / "agreement.json"
-        path.write_text(json.dumps(results.model_dump(mode="json"), indent=2) + "\n", "utf-8")
-        if out is None:
-            run_finished(probes_run)  # the probes run's report shows its agreement
-        console.print(f"wrote {path}", highlight=False)
+        console.print(f"wrote {finished.files[0]}", highlight=False)

@@ -19,6 +19,7 @@ from valuescope.cli import dilemmas as dilemmas_cli
 from valuescope.cli._console import console, fmt, print_run_footer, user_errors
 from valuescope.cli._options import RunOptions, reflow_help, refuse_likert_only, run_options
 from valuescope.cli._run import run_command
+from valuescope.cli._tables import joined
 
 if TYPE_CHECKING:
     from valuescope.instruments.bench import BenchResults
@@ -125,7 +126,7 @@ def print_bench(results: BenchResults, directory: Path) -> None:
     if s.skipped_items:
         console.print(f"skipped: {s.skipped_items} image items (the backend reads text only; "
                       "a server with a vision model is sent them)")  # fmt: skip
-    invalid = ", ".join(f"{k}: {v}" for k, v in s.invalid_reasons.items()) or "none"
+    invalid = joined(s.invalid_reasons) or "none"
     console.print(f"calls per item: {fmt(s.calls_per_item, 1)}; invalid answers: {invalid}")
     print_run_footer(results.usage, results.warnings, directory)
 
@@ -187,30 +188,13 @@ def _add_benchmark(app: typer.Typer, name: str, help_text: str, data_help: str) 
         *,
         run: RunOptions,
     ) -> None:
-        from valuescope.instruments.bench import BenchConfig, BenchInstrument
+        from valuescope import api
 
         refuse_likert_only(f"bench {name} asks multiple-choice questions", ("--model", run.model))
-        if answer_mode not in ("choose", "parse", "reason"):
-            raise typer.BadParameter(f"choose, parse or reason, got {answer_mode!r}")
-        if max_k is not None and name != "learning":
-            raise typer.BadParameter("--max-k is for `bench learning` only")
-
-        def new_instrument() -> BenchInstrument:
-            config = BenchConfig.model_validate(
-                {
-                    "benchmark": name,
-                    "data": str(data) if data else None,
-                    "orders": orders,
-                    "answer_mode": answer_mode,
-                    "limit": limit,
-                    "info_gain": info_gain,
-                    "max_k": max_k,
-                    **run.config_fields(),
-                }
-            )
-            return BenchInstrument(config)
-
-        run_command(ctx, "bench", new_instrument, run, print_bench)
+        options = {"data": data, "orders": orders, "answer_mode": answer_mode, "limit": limit,
+                   "info_gain": info_gain, "max_k": max_k, **run.config_fields()}  # fmt: skip
+        run_command(ctx, "bench", lambda p: api.abench(name, **options, out=run.out, progress=p),
+                    run, print_bench)  # fmt: skip
 
 
 def bench_app() -> typer.Typer:

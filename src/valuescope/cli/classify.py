@@ -10,7 +10,9 @@ from rich.table import Table
 
 from valuescope.cli._console import ci_cell, console, fmt, print_reasons, print_run_footer
 from valuescope.cli._options import RunOptions, refuse_likert_only, run_options
+from valuescope.cli._params import FrameworksDir
 from valuescope.cli._run import run_command
+from valuescope.cli._tables import joined
 
 if TYPE_CHECKING:
     from valuescope.instruments.classify import ClassifyResults
@@ -75,7 +77,7 @@ def no_ci_lines(results: ClassifyResults) -> list[str]:
 
 def print_classify(results: ClassifyResults, directory: Path) -> None:
     console.print(results_table(results))
-    methods = ", ".join(f"{k}: {v}" for k, v in results.score_methods.items())
+    methods = joined(results.score_methods)
     console.print(
         f"{results.n_texts} texts, {results.n_valid} judged in full, {results.n_invalid} not "
         f"({results.n_repaired} answers repaired); scores from {methods}; "
@@ -134,37 +136,22 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Column with the question the text answers.")
         ] = None,
         limit: Annotated[int | None, typer.Option(min=1, help="Judge only the first N.")] = None,
-        frameworks_dir: Annotated[
-            Path | None, typer.Option(help="Folder of extra framework YAML files.")
-        ] = None,
+        frameworks_dir: FrameworksDir = None,
         *,
         run: RunOptions,
     ) -> None:
         """Score texts on every dimension of a framework with a value judge (MoVa): the
         texts' value profile, and ROC-AUC / F1 per dimension with bootstrap CIs when the
         file has gold labels."""
-        from valuescope.instruments.classify import ClassifyConfig, ClassifyInstrument
+        from valuescope import api
 
         refuse_likert_only("a value judge writes its ratings as text", ("--judge", judge))
-
-        def new_instrument() -> ClassifyInstrument:
-            if source is None or framework is None:
-                raise typer.BadParameter("give the texts (SOURCE) and --framework")
-            if mode not in ("all@once", "one-by-one"):
-                raise typer.BadParameter(f"--mode is all@once or one-by-one, not {mode!r}")
-            config = ClassifyConfig.model_validate(
-                {
-                    "source": source,
-                    "framework": framework,
-                    "mode": mode,
-                    "text_column": text_column,
-                    "id_column": id_column,
-                    "question_column": question_column,
-                    "limit": limit,
-                    "frameworks_dir": str(frameworks_dir) if frameworks_dir else None,
-                    **run.config_fields(model=judge),
-                }
-            )
-            return ClassifyInstrument(config)
-
-        run_command(ctx, "classify", new_instrument, run, print_classify, "judging")
+        if run.resume is None and (source is None or framework is None):
+            raise typer.BadParameter("give the texts (SOURCE) and --framework")
+        options = {"mode": mode, "text_column": text_column, "id_column": id_column,
+                   "question_column": question_column, "limit": limit,
+                   "frameworks_dir": frameworks_dir, **run.config_fields(model=judge)}  # fmt: skip
+        judge_name = options.pop("model")
+        run_command(ctx, "classify", lambda p: api.aclassify(
+            str(source), framework=str(framework), judge=judge_name, **options, out=run.out,
+            progress=p), run, print_classify, "judging")  # fmt: skip

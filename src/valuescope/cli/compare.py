@@ -1,5 +1,6 @@
 """`valuescope compare`: profiles of several runs side by side, their significant differences
-and a radar plot. Thin: parse, (measure,) call `valuescope.compare`, print.
+and a radar plot. Thin: parse, call `valuescope.api.compare` (which measures any
+--models first), print.
 
 `--models` measures each model first with one shared configuration (framework, item bank,
 limit, wordings, seed; the response cache on, so a repeated comparison makes no model
@@ -12,16 +13,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import fields
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from valuescope.cli._console import (
-    RichProgress,
     conclude,
     console,
     print_report_line,
@@ -29,34 +28,16 @@ from valuescope.cli._console import (
     user_errors,
 )
 from valuescope.cli._options import RunOptions, given_on_command_line, run_options
-from valuescope.cli._run import command_line
+from valuescope.cli._params import Limit, Paraphrases, Samples, Temperature
+from valuescope.cli._run import Bar, call_api
+from valuescope.cli._tables import row_table
 
 if TYPE_CHECKING:
-    from valuescope.compare import CompareResults, CompareRun, DimensionComparison
-    from valuescope.instruments.likert import MeasureConfig
+    from valuescope.api import StudyRun
+    from valuescope.compare import CompareResults, DimensionComparison
     from valuescope.stats import Stat
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
-
-
-class MethodChoice(StrEnum):
-    permutation = "permutation"
-    wilcoxon = "wilcoxon"
-
-
-def split_model_names(values: list[str]) -> list[str]:
-    """`--models a,b` (or repeated) -> model names, keeping the replica URLs of
-    `openai:M@URL1,URL2` together: a piece that is a URL continues the previous name."""
-    names: list[str] = []
-    for value in values:
-        for piece in (p.strip() for p in value.split(",")):
-            if not piece:
-                continue
-            if _URL.match(piece) and names and "@" in names[-1]:
-                names[-1] += "," + piece
-            else:
-                names.append(piece)
-    return names
 
 
 def _fmt(stat: Stat | float | None, digits: int = 2) -> str:
@@ -99,14 +80,12 @@ def profiles_table(results: CompareResults) -> Table:
 
 def differences_table(results: CompareResults, rows: list[DimensionComparison]) -> Table:
     method = results.config.method
-    table = Table(
-        title=f"significant differences: {method}, Holm-adjusted p < {results.config.alpha} "
-        f"over {results.n_tests[method]} tests"
+    table = row_table(
+        f"significant differences: {method}, Holm-adjusted p < {results.config.alpha} "
+        f"over {results.n_tests[method]} tests",
+        ("a", "b", "value"),
+        ("items", "a - b", "d_z", "r_rb", "p", "p (Holm)"),
     )
-    for heading in ("a", "b", "value"):
-        table.add_column(heading, no_wrap=True)
-    for heading in ("items", "a - b", "d_z", "r_rb", "p", "p (Holm)"):
-        table.add_column(heading, justify="right", no_wrap=True)
     for c in rows:
         test = c.test(method)
         table.add_row(
@@ -117,7 +96,7 @@ def differences_table(results: CompareResults, rows: list[DimensionComparison]) 
     return table
 
 
-def print_comparison(run: CompareRun) -> None:
+def print_comparison(run: StudyRun[CompareResults]) -> None:
     results = run.results
     print_verdict(None, results.verdict)
     console.print(profiles_table(results))
@@ -174,44 +153,6 @@ def _print_limits(results: CompareResults) -> None:
         )
 
 
-def _run_directories(names: list[str], out: Path) -> list[Path]:
-    """Where each model's run goes: `<out>/measure-<i>-<model>`. Checked before the first
-    model is measured, so a clash does not surface after minutes of measuring."""
-    from valuescope.compare import CompareError
-    from valuescope.models import ModelNameError, parse_model_name
-
-    directories = []
-    for index, name in enumerate(names, start=1):
-        try:
-            display = parse_model_name(name).display
-        except ModelNameError:
-            display = name
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", display).strip("_") or "model"
-        directory = out / f"measure-{index}-{safe}"
-        if (directory / "manifest.json").exists():
-            raise CompareError(
-                f"{directory} already holds a run: choose another --out, or compare the runs "
-                f"in {out} by their directories"
-            )
-        directories.append(directory)
-    return directories
-
-
-def _measure_models(names: list[str], base: MeasureConfig, out: Path) -> list[Path]:
-    import asyncio
-
-    from valuescope.engine import run
-    from valuescope.instruments.likert import LikertInstrument
-
-    directories = _run_directories(names, out)
-    for index, (name, directory) in enumerate(zip(names, directories, strict=True), start=1):
-        console.print(f"measuring {name} ({index}/{len(names)})", highlight=False)
-        with RichProgress() as progress:
-            instrument = LikertInstrument(base.model_copy(update={"model": name}))
-            asyncio.run(run(instrument, directory, progress, command_line=command_line()))
-    return directories
-
-
 @run_options(omit=("model", "resume", "steering"))
 def compare_command(
     ctx: typer.Context,
@@ -236,24 +177,15 @@ def compare_command(
     items: Annotated[
         Path | None, typer.Option(help="With --models: your own item bank (YAML).")
     ] = None,
-    limit: Annotated[
-        int | None, typer.Option(min=1, help="With --models: ask only N items.")
-    ] = None,
-    paraphrases: Annotated[
-        int | None,
-        typer.Option(min=0, help="With --models: paraphrases besides each item's text."),
-    ] = None,
-    samples: Annotated[
-        int,
-        typer.Option(min=1, help="With --models: K > 1 = sampled scoring (see measure)."),
-    ] = 1,
-    temperature: Annotated[
-        float, typer.Option(min=0.05, help="With --models: temperature of the draws.")
-    ] = 1.0,
+    limit: Limit = None,
+    paraphrases: Paraphrases = None,
+    samples: Samples = 1,
+    temperature: Temperature = 1.0,
     seed: Annotated[int, typer.Option(help="Seed for the measurements and permutations.")] = 0,
     method: Annotated[
-        MethodChoice, typer.Option(help="Test that decides significance (both are stored).")
-    ] = MethodChoice.permutation,
+        Literal["permutation", "wilcoxon"],
+        typer.Option(help="Test that decides significance (both are stored)."),
+    ] = "permutation",
     pooled: Annotated[
         bool,
         typer.Option(
@@ -263,12 +195,6 @@ def compare_command(
             "profile table then shows the pooled means it tests.",
         ),
     ] = False,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            help="Output folder (default: a new folder in runs/ named by time and models)."
-        ),
-    ] = None,
     *,
     run: RunOptions,
 ) -> None:
@@ -276,36 +202,23 @@ def compare_command(
     side, paired tests per dimension with the item as the unit (Holm-corrected), effect sizes
     and a radar plot. The run options (--api-key-env, --timeout, --concurrency, --cache-dir,
     ...) apply to the models measured with --models."""
-    from valuescope.compare import CompareConfig, CompareError, compare
-    from valuescope.instruments.likert import MeasureConfig
-    from valuescope.runs import default_run_dir
+    from valuescope import api
+    from valuescope.compare import CompareError
 
     with user_errors():
-        names = split_model_names(models or [])
-        directories = list(run_dirs or [])
         measuring = ["items", "limit", "paraphrases", "samples", "temperature"]
         measuring += [f.name for f in fields(RunOptions) if f.name not in ("seed", "out")]
         given = given_on_command_line(ctx, measuring)
-        if not names and given:
+        if not models and given:
             raise CompareError(f"{', '.join(given)} only apply with --models")
-        if len(directories) + len(names) < 2:
-            raise CompareError("compare needs at least 2 runs: give RUN_DIRs and/or --models")
-        if out is None:
-            shown = [*(d.name for d in directories), *names]
-            out = default_run_dir("compare", "-vs-".join(shown)[:80])
-        if names:
-            base = MeasureConfig(
-                framework=framework or "schwartz10",
-                items=str(items) if items else None,
-                limit=limit,
-                paraphrases=paraphrases,
-                samples=samples,
-                temperature=temperature,
-                **run.config_fields(names[0]),
-            )
-            directories += _measure_models(names, base, out)
-        config = CompareConfig(method=method.value, seed=seed, scores="pooled" if pooled else "own")
-        finished = compare(directories, out, config, framework)
+        options = {"items": items, "limit": limit, "paraphrases": paraphrases,
+                   "samples": samples, "temperature": temperature,
+                   **run.config_fields()}  # fmt: skip
+        for name in ("model", "seed"):  # the models are --models; --seed is compare's own
+            options.pop(name)
+        finished = call_api(lambda p: api.acompare(
+            *(run_dirs or []), models=models, framework=framework, method=method, pooled=pooled,
+            seed=seed, out=run.out, progress=p, **(options if models else {})), Bar())  # fmt: skip
         print_comparison(finished)
     conclude(None, finished.results.verdict, run.strict)
 

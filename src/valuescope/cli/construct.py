@@ -9,6 +9,8 @@ from rich.table import Table
 
 from valuescope.cli._console import console, print_report_line, user_errors
 from valuescope.cli._options import RunOptions, refuse_likert_only, run_options
+from valuescope.cli._params import Dedupe
+from valuescope.cli._run import Bar, call_api
 
 
 def _g(value: float | None) -> str:
@@ -47,9 +49,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(min=1, help="Requests allowed, cached ones too; stops cleanly there."),
         ] = None,
         max_tokens: Annotated[int, typer.Option(min=16, help="Longest answer.")] = 96,
-        dedupe: Annotated[
-            str, typer.Option(help="lexical (word overlap) or embedding (+ SmolLM2 embeddings).")
-        ] = "lexical",
+        dedupe: Dedupe = "lexical",
         *,
         run: RunOptions,
     ) -> None:
@@ -62,29 +62,22 @@ def register(app: typer.Typer) -> None:
         to resume from the cache (a larger --max-calls goes on). Approximated: the raters are
         personas of one model, not several models; distinctiveness comes from a judge, not
         an embedding classifier; only the names given are masked (not demonyms)."""
-        import asyncio
-
-        from valuescope.construct import ConstructConfig, aconstruct
-        from valuescope.runs import default_run_dir
+        from valuescope import api
 
         refuse_likert_only(
             "construct asks for questions, answers and a judge's guesses",
             ("--generator", generator) if generator else ("--model", run.model),
             ("--judge", judge),
         )
-
-        with user_errors():
-            if dedupe not in ("embedding", "lexical"):
-                raise typer.BadParameter("--dedupe is embedding or lexical")
-            config = ConstructConfig.model_validate({
-                **run.config_fields(), "culture": culture,
-                "related": [c for c in related.split(",") if c.strip()], "generator": generator,
-                "judge": judge, "personas": personas, "questions": questions, "rounds": rounds,
-                "keep": keep, "max_calls": max_calls, "max_tokens": max_tokens, "dedupe": dedupe,
-            })  # fmt: skip
-            out = run.out or default_run_dir("construct", config.display_name, config.culture)
-            with console.status("constructing"):
-                report = asyncio.run(aconstruct(config, out))
+        options = {
+            **run.config_fields(), "culture": culture, "related": related,
+            "generator": generator, "judge": judge, "personas": personas,
+            "questions": questions, "rounds": rounds, "keep": keep, "max_calls": max_calls,
+            "max_tokens": max_tokens, "dedupe": dedupe,
+        }  # fmt: skip
+        with user_errors(), console.status("constructing"):
+            finished = call_api(lambda p: api.aconstruct(**options, out=run.out), Bar())
+        report, out = finished.results, finished.directory
         table = Table(title=f"rounds ({report.calls} calls, {report.new_calls} new)")
         for heading in ("round", "step", "attempted", "accepted", "unreadable", "mean combined"):
             table.add_column(heading)

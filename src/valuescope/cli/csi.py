@@ -1,6 +1,6 @@
 """The `csi` and `csi-validity` commands (the implicit sentiment inventory).
 
-Thin like the rest of the CLI: parse options, build the instrument, run it, print.
+Thin like the rest of the CLI: parse options, run them through the API, print.
 """
 
 from __future__ import annotations
@@ -113,23 +113,13 @@ def csi_command(
     *,
     run: RunOptions,
 ) -> None:
-    from valuescope.instruments.csi import CSIConfig, CSIInstrument
+    from valuescope import api
 
     refuse_likert_only("csi asks for free-text associations", ("--model", run.model))
-
-    def new_instrument() -> CSIInstrument:
-        config = CSIConfig(
-            mode=mode,
-            n=n,
-            words=str(words) if words else None,
-            lang=lang,
-            passes=passes,
-            chunk_size=chunk_size,
-            **run.config_fields(),
-        )
-        return CSIInstrument(config)
-
-    run_command(ctx, "csi", new_instrument, run, print_csi, "csi")
+    options = {"mode": mode, "n": n, "words": words, "lang": lang, "passes": passes,
+               "chunk_size": chunk_size, **run.config_fields()}  # fmt: skip
+    run_command(ctx, "csi", lambda p: api.acsi(**options, out=run.out, progress=p), run,
+                print_csi, "csi")  # fmt: skip
 
 
 @run_options
@@ -163,25 +153,15 @@ def csi_validity_command(
     """Validity of the CSI: the model writes stories seeded with k negative and 5-k positive
     words, a judge rates each from comedy (1) to tragedy (5), and Pearson r between the
     negative-word share and the rating is reported per story and on the k-group means."""
-    from valuescope.instruments.csi import ValidityConfig, ValidityInstrument
-    from valuescope.instruments.csi.instrument import open_csi_run
+    from valuescope import api
 
     refuse_likert_only(
         "csi-validity asks for stories and a judge's ratings of them",
         ("--model", model),
         ("--judge", judge),
     )
-
-    def new_instrument() -> ValidityInstrument:
-        source = open_csi_run(run_dir)[1] if run_dir else None
-        config = ValidityConfig(
-            judge=judge,
-            csi_run=str(run_dir) if run_dir else None,
-            words=str(words) if words else None,
-            lang=lang or (source.lang if source else "en"),
-            stories_per_k=stories_per_k,
-            **run.config_fields(model or (source.model if source else "llamacpp")),
-        )
-        return ValidityInstrument(config)
-
-    run_command(ctx, "csi-validity", new_instrument, run, print_validity, "stories")
+    options = {"judge": judge, "run": run_dir, "words": words, "lang": lang,
+               "stories_per_k": stories_per_k, **run.config_fields(), "model": model}  # fmt: skip
+    run_command(ctx, "csi-validity",
+                lambda p: api.acsi_validity(**options, out=run.out, progress=p), run,
+                print_validity, "stories")  # fmt: skip

@@ -2,7 +2,7 @@
 
 `register` adds it both as `valuescope dilemmas` (the original name, kept as an alias) and
 as `valuescope bench dilemmas` (`cli/bench.py`), with the same options. Like the rest of the CLI it
-only parses, builds the instrument, runs it and prints.
+only parses, runs it through the API and prints.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from rich.table import Table
 from valuescope.cli._console import console, fmt, print_run_footer
 from valuescope.cli._options import RunOptions, run_options
 from valuescope.cli._run import run_command
+from valuescope.cli._tables import row_table
 
 if TYPE_CHECKING:
     from valuescope.instruments.dilemmas import DilemmaResults
@@ -26,12 +27,11 @@ def _ci(bounds: list[float | None], digits: int = 2) -> str:
 
 
 def dimensions_table(results: DilemmaResults) -> Table:
-    table = Table(title=f"{results.framework} frameworks in {results.instrument}: {results.model}")
-    table.add_column("framework", no_wrap=True)
-    headings = ["pref", "95% CI", "top", "rating", "95% CI", "pos bias", "rate bias", "mass",
-                "invalid"]  # fmt: skip
-    for heading in headings:
-        table.add_column(heading, justify="right", no_wrap=True)
+    table = row_table(
+        f"{results.framework} frameworks in {results.instrument}: {results.model}",
+        ["framework"],
+        ["pref", "95% CI", "top", "rating", "95% CI", "pos bias", "rate bias", "mass", "invalid"],
+    )
     for dim, r in results.dimensions.items():
         table.add_row(
             dim,
@@ -110,14 +110,6 @@ def print_dilemmas(results: DilemmaResults, directory: Path) -> None:
     print_run_footer(u, results.warnings, directory)
 
 
-def _tasks(value: str) -> list[str]:
-    tasks = [t.strip() for t in value.split(",") if t.strip()]
-    unknown = [t for t in tasks if t not in ("choice", "rating")]
-    if unknown or not tasks:
-        raise typer.BadParameter(f"tasks are choice and/or rating, got {value!r}")
-    return tasks
-
-
 def register(app: typer.Typer) -> None:
     """Add the `dilemmas` command to `app`."""
 
@@ -140,17 +132,8 @@ def register(app: typer.Typer) -> None:
         """Which moral framework a model's choices follow: 18 dilemmas, one outcome per
         ethics5 framework; the model picks one outcome (2n option orders) and rates each
         (1..5, both anchor orders), scored from its answer distribution."""
-        from valuescope.instruments.dilemmas import DilemmasConfig, DilemmasInstrument
+        from valuescope import api
 
-        def new_instrument() -> DilemmasInstrument:
-            config = DilemmasConfig.model_validate(
-                {
-                    "file": str(file) if file else None,
-                    "limit": limit,
-                    "tasks": _tasks(tasks),
-                    **run.config_fields(),
-                }
-            )
-            return DilemmasInstrument(config)
-
-        run_command(ctx, "dilemmas", new_instrument, run, print_dilemmas)
+        options = {"file": file, "limit": limit, "tasks": tasks, **run.config_fields()}
+        run_command(ctx, "dilemmas", lambda p: api.adilemmas(**options, out=run.out, progress=p),
+                    run, print_dilemmas)  # fmt: skip

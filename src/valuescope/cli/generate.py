@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from valuescope.cli._console import RichProgress, console, print_report_line, user_errors
+from valuescope.cli._console import console, print_report_line, user_errors
 from valuescope.cli._options import RunOptions, refuse_likert_only, run_options
+from valuescope.cli._params import Dedupe
+from valuescope.cli._run import Bar, call_api
 
 
 def _names(values: list[str] | None) -> list[str]:
@@ -55,9 +57,7 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(min=1, help="Stop before a round that would pass this.")
         ] = None,
         max_tokens: Annotated[int, typer.Option(min=16, help="Longest pool answer.")] = 120,
-        dedupe: Annotated[
-            str, typer.Option(help="embedding (SmolLM2 embeddings + word overlap) or lexical.")
-        ] = "embedding",
+        dedupe: Dedupe = "embedding",
         held_out: Annotated[
             list[str] | None, typer.Option(help="Models the search never saw (>= 2).")
         ] = None,
@@ -74,33 +74,26 @@ def register(app: typer.Typer) -> None:
         Rerun with the same --out to resume (without --out, each run gets a new
         runs/<UTC>-generate-... folder). Partly implemented: one greedy answer per question
         and member; held-out comparison without a significance test."""
-        import asyncio
+        from valuescope import api
 
-        from valuescope.generate import AdaemConfig, agenerate
-        from valuescope.runs import default_run_dir
-
-        pool = _names(models)
         refuse_likert_only(
             "generate asks for free answers, questions and a judge's ratings",
-            *(("--models", m) for m in pool),
+            *(("--models", m) for m in _names(models)),
             ("--judge", judge),
             ("--generator", generator),
         )
+        options = {
+            **run.config_fields(), "framework": framework, "personas": personas, "judge": judge,
+            "generator": generator, "topics": topics, "arms": arms, "rounds": rounds,
+            "arms_per_round": arms_per_round, "questions": questions, "max_calls": max_calls,
+            "max_tokens": max_tokens, "dedupe": dedupe, "held_out": held_out or [],
+            "held_out_personas": held_out_personas,
+        }  # fmt: skip
+        del options["model"]  # the pool is --models
         with user_errors():
-            if dedupe not in ("embedding", "lexical"):
-                raise typer.BadParameter("--dedupe is embedding or lexical")
-            config = AdaemConfig.model_validate({
-                **run.config_fields(model=pool[0] if pool else None), "models": pool,
-                "framework": framework, "personas": personas, "judge": judge,
-                "generator": generator, "topics": str(topics) if topics else None, "arms": arms,
-                "rounds": rounds, "arms_per_round": arms_per_round, "questions": questions,
-                "max_calls": max_calls, "max_tokens": max_tokens, "dedupe": dedupe,
-                "held_out": _names(held_out), "held_out_personas": held_out_personas,
-            })  # fmt: skip
-            out = run.out or default_run_dir("generate", config.display_name, config.framework)
-            progress = RichProgress("answering")
-            with progress:
-                report = asyncio.run(agenerate(config, out, progress))
+            finished = call_api(lambda p: api.agenerate(models=models, **options, out=run.out,
+                                                        progress=p), Bar("answering"))  # fmt: skip
+        report, out = finished.results, finished.directory
         table = Table(title=f"topics pulled ({report.rounds_run} rounds, {report.calls} calls)")
         for heading in ("topic", "pulls", "mean reward"):
             table.add_column(heading)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.markup import escape
@@ -18,18 +17,27 @@ from valuescope.cli._options import (
     refuse_likert_only,
     run_options,
 )
+from valuescope.cli._params import (
+    FrameworksDir,
+    JudgeMode,
+    Limit,
+    Paraphrases,
+    Personas,
+    Samples,
+    Temperature,
+)
 from valuescope.cli._run import run_command
+from valuescope.cli._tables import row_table
 from valuescope.cli.probes import (
     LIKERT_ONLY,
     manifest_command,
-    new_probes_instrument,
     print_probes,
+    print_probes_plan,
     reject_likert_options,
 )
 from valuescope.thresholds import ITEM_REST_FLOOR
 
 if TYPE_CHECKING:
-    from valuescope.datasets.item_files import ColumnMapping
     from valuescope.instruments.likert import LikertInstrument, MeasureResults
     from valuescope.instruments.likert.respondent_summary import RespondentResults
     from valuescope.instruments.likert.summary import DimensionResult
@@ -37,12 +45,22 @@ if TYPE_CHECKING:
 
 def profile_table(results: MeasureResults) -> Table:
     has_mrat = any(r.score_mrat is not None for r in results.dimensions.values())
-    table = Table(title=escape(f"{results.framework} profile of {results.model}"))
-    table.add_column("value", no_wrap=True)
-    headings = ["score", "95% CI", "items", *(["MRAT"] if has_mrat else []), "mass", "bias",
-                "order", "wording", "acq", "invalid"]  # fmt: skip
-    for heading in headings:
-        table.add_column(heading, justify="right", no_wrap=True)
+    table = row_table(
+        escape(f"{results.framework} profile of {results.model}"),
+        ["value"],
+        [
+            "score",
+            "95% CI",
+            "items",
+            *(["MRAT"] if has_mrat else []),
+            "mass",
+            "bias",
+            "order",
+            "wording",
+            "acq",
+            "invalid",
+        ],
+    )
     for dim, r in results.dimensions.items():
         table.add_row(
             dim,
@@ -75,13 +93,12 @@ def items_scored(r: DimensionResult) -> str:
 
 
 def consistency_table(results: MeasureResults) -> Table:
-    table = Table(
-        title=f"consistency over {results.overall.n_administrations} administrations of the "
-        "model itself (not reliability)"
+    table = row_table(
+        f"consistency over {results.overall.n_administrations} administrations of the "
+        "model itself (not reliability)",
+        ["value"],
+        ("forms: order", "forms: wording", "retest", "< 0.7"),
     )
-    table.add_column("value", no_wrap=True)
-    for heading in ("forms: order", "forms: wording", "retest", "< 0.7"):
-        table.add_column(heading, justify="right", no_wrap=True)
     for dim, r in results.dimensions.items():
         table.add_row(
             dim,
@@ -155,33 +172,19 @@ def print_profile(results: MeasureResults, directory: Path) -> None:
     print_run_footer(u, results.warnings, directory)
 
 
-class DesignChoice(StrEnum):
-    none = "none"
-    quick = "quick"
-    standard = "standard"
-    full = "full"
-
-
-class InstrumentChoice(StrEnum):
-    likert = "likert"
-    probes = "probes"
-
-
-class JudgeModeChoice(StrEnum):
-    all_at_once = "all@once"
-    one_by_one = "one-by-one"
+Design = Literal["none", "quick", "standard", "full"]
 
 
 @run_options
 def measure(
     ctx: typer.Context,
     instrument: Annotated[
-        InstrumentChoice,
+        Literal["likert", "probes"],
         typer.Option(
             help="likert: the framework's questionnaire, scored from the answer distribution; "
             "probes: open-ended questions answered freely and scored by a value judge."
         ),
-    ] = InstrumentChoice.likert,
+    ] = "likert",
     framework: Annotated[
         str, typer.Option(help="Framework id (schwartz = schwartz10) or YAML file.")
     ] = "schwartz10",
@@ -204,43 +207,21 @@ def measure(
         Path | None,
         typer.Option(help="YAML with the response scale (points, anchors, stem) of a CSV file."),
     ] = None,
-    frameworks_dir: Annotated[
-        Path | None, typer.Option(help="Folder of extra framework YAML files.")
-    ] = None,
-    paraphrases: Annotated[
-        int | None,
-        typer.Option(min=0, help="Paraphrases to ask besides each item's text (default: all)."),
-    ] = None,
-    samples: Annotated[
-        int,
-        typer.Option(
-            min=1,
-            help="1 = score by expected value; K > 1 = sampled scoring, K draws per "
-            "condition from the option distribution at --temperature (gives test-retest).",
-        ),
-    ] = 1,
-    temperature: Annotated[
-        float, typer.Option(min=0.05, help="Temperature of the draws under --samples K.")
-    ] = 1.0,
-    limit: Annotated[
-        int | None, typer.Option(min=1, help="Ask only N items, round-robin over dimensions.")
-    ] = None,
+    frameworks_dir: FrameworksDir = None,
+    paraphrases: Paraphrases = None,
+    samples: Samples = 1,
+    temperature: Temperature = 1.0,
+    limit: Limit = None,
     design: Annotated[
-        DesignChoice,
+        Design,
         typer.Option(
             metavar="<design>",
             help="Simulated respondents for reliability over respondents: quick (30 personas), "
             "standard (100), full (50 personas x every instruction x every postamble); none "
             "= the model's own profile only.",
         ),
-    ] = DesignChoice.none,
-    personas: Annotated[
-        str | None,
-        typer.Option(
-            help="N personas from the shipped pool (overrides the design's number), or a "
-            "FILE of your own (one per line, or YAML/CSV/JSONL with a text column)."
-        ),
-    ] = None,
+    ] = "none",
+    personas: Personas = None,
     check_text: Annotated[
         int,
         typer.Option(
@@ -256,10 +237,7 @@ def measure(
             "the measured model itself)."
         ),
     ] = None,
-    judge_mode: Annotated[
-        JudgeModeChoice,
-        typer.Option(help="--instrument probes: all@once (one call per answer) or one-by-one."),
-    ] = JudgeModeChoice.all_at_once,
+    judge_mode: JudgeMode = "all@once",
     max_tokens: Annotated[
         int, typer.Option(min=16, help="--instrument probes: longest answer, in tokens.")
     ] = 160,
@@ -277,62 +255,31 @@ def measure(
     """Measure a model's profile on a framework: its questionnaire, scored from the answer
     distribution under 2 option orders x 2 framings x each wording (item + paraphrases), or
     (--instrument probes) its free answers to value-laden questions, scored by a judge."""
-    from valuescope.instruments.likert import LikertInstrument, MeasureConfig
+    from valuescope import api
 
-    probes = instrument == InstrumentChoice.probes
+    probes = instrument == "probes"
     if run.resume is not None:
         probes = manifest_command(run.resume) == "probes"
+    options = {
+        "framework": framework, "items": items, "frameworks_dir": frameworks_dir,
+        "limit": limit, "samples": samples, "temperature": temperature, "design": design,
+        "personas": personas, **run.config_fields(),
+    }  # fmt: skip
     if probes:
-        _measure_probes(ctx, run, {
-            "framework": framework, "items": str(items) if items else None,
-            "frameworks_dir": str(frameworks_dir) if frameworks_dir else None,
-            "limit": limit, "samples": samples, "temperature": temperature,
-            "design": design.value, "personas": _persona_count(personas),
-            "personas_file": None if _persona_count(personas) is not None else personas,
-            "judge": judge, "judge_mode": judge_mode.value, "max_tokens": max_tokens,
-        })  # fmt: skip
+        reject_likert_options(given_on_command_line(ctx, LIKERT_ONLY))
+        job = "--instrument probes asks for free answers and a judge's ratings"
+        refuse_likert_only(job, ("--model", run.model), ("--judge", str(judge) if judge else None))
+        options |= {"judge": judge, "judge_mode": judge_mode, "max_tokens": max_tokens}
+        run_command(ctx, "probes", lambda p: api.aprobes(**options, out=run.out, progress=p),
+                    run, print_probes, "answering", plan=print_probes_plan)  # fmt: skip
         return
     probes_only = given_on_command_line(ctx, ["judge", "judge_mode", "max_tokens"])
     if probes_only:
         raise typer.BadParameter(f"{', '.join(probes_only)} apply to --instrument probes")
-
-    def new_instrument() -> LikertInstrument:
-        config = MeasureConfig(
-            framework=framework,
-            items=str(items) if items else None,
-            columns=_columns(columns),
-            scale=str(scale) if scale else None,
-            frameworks_dir=str(frameworks_dir) if frameworks_dir else None,
-            limit=limit,
-            paraphrases=paraphrases,
-            samples=samples,
-            temperature=temperature,
-            design=design.value,
-            check_text=check_text,
-            personas=_persona_count(personas),
-            personas_file=None if _persona_count(personas) is not None else personas,
-            norms=str(norms) if norms else None,
-            **run.config_fields(),
-        )
-        instrument = LikertInstrument(config)
-        print_plan(instrument)
-        return instrument
-
-    run_command(ctx, "measure", new_instrument, run, print_profile)
-
-
-def _measure_probes(ctx: typer.Context, run: RunOptions, options: dict[str, object]) -> None:
-    from valuescope.instruments.probes import ProbesInstrument
-
-    reject_likert_options(given_on_command_line(ctx, LIKERT_ONLY))
-    judge = options["judge"]
-    job = "--instrument probes asks for free answers and a judge's ratings"
-    refuse_likert_only(job, ("--model", run.model), ("--judge", str(judge) if judge else None))
-
-    def new_instrument() -> ProbesInstrument:
-        return new_probes_instrument(options, run.config_fields())
-
-    run_command(ctx, "probes", new_instrument, run, print_probes, "answering")
+    options |= {"columns": columns, "scale": scale, "paraphrases": paraphrases,
+                "check_text": check_text, "norms": norms}  # fmt: skip
+    run_command(ctx, "measure", lambda p: api.ameasure(**options, out=run.out, progress=p),
+                run, print_profile, plan=print_plan)  # fmt: skip
 
 
 SECONDS_PER_EMBEDDED_ANSWER = 0.17
@@ -360,17 +307,12 @@ def print_plan(instrument: LikertInstrument) -> None:
         console.print("time: see the progress bar's eta once answers arrive", style="dim")
 
 
-def _persona_count(value: str | None) -> int | None:
-    """The N of `--personas N` (from the shipped pool); None for `--personas FILE`."""
-    return int(value) if value is not None and value.isdigit() else None
-
-
 def format_table(results: MeasureResults) -> Table:
-    table = Table(title="answer-format checks")
-    table.add_column("value", no_wrap=True)
-    for heading in ("position", "order r", "flag", "text = argmax", "unparsed",
-                    "text - expected"):  # fmt: skip
-        table.add_column(heading, justify="right", no_wrap=True)
+    table = row_table(
+        "answer-format checks",
+        ["value"],
+        ("position", "order r", "flag", "text = argmax", "unparsed", "text - expected"),
+    )
     for dim, r in results.dimensions.items():
         p, t = r.position, r.text_check
         share = None if p is None else p.share.value
@@ -399,13 +341,12 @@ def respondents_table(results: MeasureResults) -> Table:
     r = results.respondents
     assert r is not None
     d = r.design
-    table = Table(
-        title=f"reliability over {d.respondents} simulated respondents (all three >= "
-        f"{r.reliable_at} = reliable)"
+    table = row_table(
+        f"reliability over {d.respondents} simulated respondents (all three >= "
+        f"{r.reliable_at} = reliable)",
+        ["value"],
+        ("alpha", "lambda6", "omega", "reliable", "mean", "sd", "n", "weak"),
     )
-    table.add_column("value", no_wrap=True)
-    for heading in ("alpha", "lambda6", "omega", "reliable", "mean", "sd", "n", "weak"):
-        table.add_column(heading, justify="right", no_wrap=True)
     for dim, result in r.dimensions.items():
         rel = result.reliability
         table.add_row(
@@ -432,15 +373,6 @@ def intervals_note(r: RespondentResults) -> str:
         else "resample the respondents"
     )
     return f"95% intervals {over}; lambda6 is bias-corrected (jackknife), with a t-interval"
-
-
-def _columns(spec: str | None) -> ColumnMapping:
-    from valuescope.datasets.item_files import ColumnMapping
-
-    try:
-        return ColumnMapping.parse(spec)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--columns") from None
 
 
 def register(app: typer.Typer) -> None:

@@ -4,12 +4,13 @@ profile (the options are `measure`'s; this module keeps the probes-only parts ap
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from valuescope.cli._console import ci_cell, console, fmt, print_reasons, print_run_footer
+from valuescope.cli._tables import joined, row_table
 
 if TYPE_CHECKING:
     from valuescope.instruments.probes import ProbesInstrument, ProbesResults
@@ -29,11 +30,9 @@ def manifest_command(directory: Path) -> str | None:
         return None
 
 
-def new_probes_instrument(options: dict[str, Any], run_fields: dict[str, Any]) -> ProbesInstrument:
-    from valuescope.instruments.probes import ProbesConfig, ProbesInstrument
-
-    config = ProbesConfig.model_validate({**options, **run_fields})
-    instrument = ProbesInstrument(config)
+def print_probes_plan(instrument: ProbesInstrument) -> None:
+    """Before the run: how many answers it asks, and who judges them."""
+    config = instrument.config
     n_respondents = 1 + len(instrument.personas)
     answers = len(instrument.probes) * n_respondents * config.samples
     console.print(
@@ -43,7 +42,6 @@ def new_probes_instrument(options: dict[str, Any], run_fields: dict[str, Any]) -
         f"({config.judge_mode}, by {config.judge or 'the model itself'})",
         highlight=False,
     )
-    return instrument
 
 
 def reject_likert_options(given: list[str]) -> None:
@@ -55,11 +53,12 @@ def reject_likert_options(given: list[str]) -> None:
 
 
 def probes_table(results: ProbesResults) -> Table:
-    table = Table(title=f"{results.framework} from free answers to {results.instrument}: "
-                  f"{results.model} (judge: {results.judge}, {results.judge_mode})")  # fmt: skip
-    table.add_column("value", no_wrap=True)
-    for heading in ("P(expressed) [95% CI]", "on its own probes", "questions"):
-        table.add_column(heading, justify="right", no_wrap=True)
+    table = row_table(
+        f"{results.framework} from free answers to {results.instrument}: "
+        f"{results.model} (judge: {results.judge}, {results.judge_mode})",
+        ["value"],
+        ("P(expressed) [95% CI]", "on its own probes", "questions"),
+    )
     for dimension, r in results.dimensions.items():
         table.add_row(
             dimension, ci_cell(r.score), fmt(r.on_target), f"{r.n_on_target}/{r.n_questions}"
@@ -69,7 +68,7 @@ def probes_table(results: ProbesResults) -> Table:
 
 def print_probes(results: ProbesResults, directory: Path) -> None:
     console.print(probes_table(results))
-    methods = ", ".join(f"{k}: {v}" for k, v in results.score_methods.items())
+    methods = joined(results.score_methods)
     console.print(
         f"{results.n_answers} answers ({fmt(results.mean_answer_words, 0)} words on average), "
         f"{results.n_invalid} invalid; judge scores from {methods}; "

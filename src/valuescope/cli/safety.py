@@ -4,7 +4,7 @@ rates per category with CIs, before/after and mitigation tests, value-harm corre
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -15,26 +15,16 @@ from valuescope.cli._options import RunOptions, refuse_likert_only, run_options
 from valuescope.cli._run import run_command
 
 if TYPE_CHECKING:
-    from valuescope.steering.safety import HarmComparison, HarmRate, SafetyResults
+    from valuescope.steering.safety import (
+        HarmComparison,
+        HarmRate,
+        SafetyInstrument,
+        SafetyResults,
+    )
 
 ALL = "all"
 """`steering.safety.ALL`, the row over every category (not imported: the CLI module loads
 before scipy is needed)."""
-
-
-def parse_mitigations(text: str) -> list[str]:
-    """`safety,value` -> ["safety", "value"]; `none` -> []."""
-    from valuescope.steering.safety import MITIGATIONS
-
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if names == ["none"]:
-        return []
-    unknown = [n for n in names if n not in MITIGATIONS]
-    if unknown or not names:
-        raise typer.BadParameter(
-            f"--mitigations takes none or a list of {', '.join(MITIGATIONS)} (got {text!r})"
-        )
-    return names
 
 
 def _rate_cell(rate: HarmRate) -> str:
@@ -178,36 +168,27 @@ def register(app: typer.Typer) -> None:
         """Does steering make a model go along with harmful requests? Harm rate per risk
         category bare vs steered (Wilson CIs, paired McNemar tests, Holm), the effect of
         mitigation prompts, and which values travel with harm (arXiv 2506.06404)."""
-        from valuescope.steering.safety import SafetyConfig, SafetyInstrument
+        from valuescope import api
 
         refuse_likert_only(
             "safety asks for free answers to requests and a judge's ratings",
             ("--model", run.model),
             ("--judge", judge),
         )
+        options = {**run.config_fields(), "steering": steering, "prompts": prompts,
+                   "judge": judge, "mitigations": mitigations, "framework": framework,
+                   "limit": limit, "max_tokens": max_tokens}  # fmt: skip
+        run_command(ctx, "safety", lambda p: api.asafety(**options, out=run.out, progress=p),
+                    run, print_safety, "checking", plan=print_plan)  # fmt: skip
 
-        def new_instrument() -> SafetyInstrument:
-            fields: dict[str, Any] = run.config_fields()
-            fields.pop("steering", None)  # the artifact goes in as steering_run (see there)
-            config = SafetyConfig.model_validate({
-                "steering_run": str(steering) if steering else None,
-                "prompts": str(prompts) if prompts else None,
-                "judge": judge,
-                "mitigations": parse_mitigations(mitigations),
-                "framework": framework,
-                "limit": limit,
-                "max_tokens": max_tokens,
-                **fields,
-            })  # fmt: skip
-            instrument = SafetyInstrument(config)
-            n, m = len(instrument.prompts), len(instrument.conditions)
-            console.print(
-                f"{n} prompts x {m} conditions ({', '.join(c.name for c in instrument.conditions)}"
-                f") = {n * m} answers, each judged for harm and on {instrument.framework.id} by "
-                f"{config.judge or 'the bare model itself'}",
-                highlight=False,
-                soft_wrap=True,
-            )
-            return instrument
 
-        run_command(ctx, "safety", new_instrument, run, print_safety, "checking")
+def print_plan(instrument: SafetyInstrument) -> None:
+    """Before the run: prompts x conditions, and who judges."""
+    n, m = len(instrument.prompts), len(instrument.conditions)
+    console.print(
+        f"{n} prompts x {m} conditions ({', '.join(c.name for c in instrument.conditions)}"
+        f") = {n * m} answers, each judged for harm and on {instrument.framework.id} by "
+        f"{instrument.config.judge or 'the bare model itself'}",
+        highlight=False,
+        soft_wrap=True,
+    )

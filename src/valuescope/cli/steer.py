@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from valuescope.cli._console import (
-    RichProgress,
     ci_cell,
     console,
     fmt,
@@ -23,6 +23,11 @@ from valuescope.cli._options import (
     reject_options_with_resume,
     run_options,
 )
+from valuescope.cli._params import JudgeMode
+from valuescope.cli._run import Bar, call_api
+
+if TYPE_CHECKING:
+    from valuescope.engine import Progress
 
 METHOD_HELP = (
     "Comma-separated: prompt, persona (baselines), levels (9-level trait adjectives), opro "
@@ -57,7 +62,7 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(min=2, help="Evaluate on only N held-out tasks.")
         ] = None,
         judge: Annotated[str | None, typer.Option(help="Judge model (default: the model).")] = None,
-        judge_mode: Annotated[str, typer.Option(help="all@once or one-by-one.")] = "all@once",
+        judge_mode: JudgeMode = "all@once",
         optimiser: Annotated[
             str | None, typer.Option(help="Model that proposes candidates (default: the model).")
         ] = None,
@@ -96,13 +101,7 @@ def register(app: typer.Typer) -> None:
         paired tests between methods (Holm). Rerun with the same --out (or --resume DIR) to
         resume. Partly implemented: PICACO scores proposals by their own responses, not by
         the likelihood of its pools; IROTE's compactness is approximated; see docs."""
-        import asyncio
-
-        from valuescope.registry import UnknownName
-        from valuescope.steering import METHOD_NAMES, parse_scale, read_target
-        from valuescope.steering.config import SteerConfig
-        from valuescope.steering.run import Steerer, default_out, read_config
-        from valuescope.steering.search import MethodSettings
+        from valuescope import api
 
         refuse_likert_only(
             "steer asks for free answers to tasks and a judge's ratings",
@@ -113,38 +112,30 @@ def register(app: typer.Typer) -> None:
         with user_errors():
             if run.resume is not None:
                 reject_options_with_resume(ctx)
-                config, out = read_config(run.resume), run.resume
+                folder = run.resume
+
+                def start(p: Progress) -> Coroutine[Any, Any, Any]:
+                    return api.aresume(folder, command="steer", progress=p)
+
             else:
                 if target is None:
                     raise typer.BadParameter("--target is required (or --resume DIR)")
-                from valuescope.frameworks import load_framework
-
-                loaded = load_framework(framework)
-                names = [m.strip() for m in method.split(",") if m.strip()]
-                if names == ["all"]:
-                    names = list(METHOD_NAMES)
-                unknown = [m for m in names if m not in METHOD_NAMES]
-                if unknown:
-                    raise UnknownName(f"--method {method}: no method {', '.join(unknown)} "
-                                      f"(known: {', '.join(METHOD_NAMES)}, all)")  # fmt: skip
-                config = SteerConfig.model_validate({
-                    **run.config_fields(), "framework": loaded.id,
-                    "target": read_target(target, loaded, parse_scale(target_scale)),
-                    "methods": names, "prompts": str(prompts) if prompts else None,
+                options = {
+                    **run.config_fields(), "target": target, "framework": framework,
+                    "target_scale": target_scale, "method": method, "prompts": prompts,
                     "optimisation_tasks": optimisation_tasks, "held_out_tasks": held_out_tasks,
                     "judge": judge, "judge_mode": judge_mode, "optimiser": optimiser,
-                    "search": MethodSettings(rounds=rounds, candidates=candidates,
-                                             max_tokens=max_tokens, threshold=threshold),
-                    "max_calls": max_calls, "evaluate": not no_evaluate,
+                    "rounds": rounds, "candidates": candidates, "max_tokens": max_tokens,
+                    "threshold": threshold, "max_calls": max_calls, "evaluate": not no_evaluate,
                     "transfer_items": transfer_items, "calibration_items": calibration_items,
-                })  # fmt: skip
-                out = run.out or default_out(config)
-            progress = RichProgress("answering")  # the evaluation, then any transfer runs
-            steerer = Steerer(config, out, log=lambda line: console.print(line, highlight=False),
-                              progress=progress)  # fmt: skip
-            with progress:
-                report = asyncio.run(steerer.run())
-        print_report(report, out)
+                }  # fmt: skip
+
+                def start(p: Progress) -> Coroutine[Any, Any, Any]:
+                    return api.asteer(**options, out=run.out, progress=p)
+
+            # the evaluation, then any transfer runs
+            finished = call_api(start, Bar("answering"))
+        print_report(finished.results, finished.directory)
 
 
 def print_report(report: object, out: Path) -> None:

@@ -1,12 +1,11 @@
 """`valuescope validity`: construct validity by multitrait-multimethod over simulated
-respondents. Thin: parse, measure each instrument (or resume its run), call
-`valuescope.validity`, print."""
+respondents. Thin: parse, call `valuescope.api.validity` (which measures each instrument
+or resumes its run), print."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.markup import escape
@@ -14,7 +13,6 @@ from rich.table import Table
 
 from valuescope.cli._console import (
     RUN_FAILED,
-    RichProgress,
     ci_cell,
     conclude,
     console,
@@ -26,16 +24,12 @@ from valuescope.cli._console import (
     user_errors,
 )
 from valuescope.cli._options import RunOptions, run_options
-from valuescope.cli._run import command_line
+from valuescope.cli._params import FrameworksDir, Limit, Paraphrases, Personas
+from valuescope.cli._run import Bar, call_api
+from valuescope.cli._tables import row_table
 
 if TYPE_CHECKING:
-    from valuescope.validity import ConstructValidityResults, PlannedRun
-
-
-class DesignChoice(StrEnum):
-    quick = "quick"
-    standard = "standard"
-    full = "full"
+    from valuescope.validity import ConstructValidityResults
 
 
 def _verdict(flag: bool | None) -> str:
@@ -47,16 +41,14 @@ def _verdict(flag: bool | None) -> str:
 def convergent_table(results: ConstructValidityResults) -> Table:
     m = results.mtmm
     names = {i.role: i.name for i in results.instruments}
-    table = Table(
-        title=escape(
+    table = row_table(
+        escape(
             f"convergent validity over {results.n_respondents} respondents: {names['A']} vs "
             f"{names['B']} (rule: r >= {m.convergent_min:.2f})"
-        )
+        ),
+        ("trait", "in B"),
+        ("r [95% CI]", "n", f">= {m.convergent_min:.2f}"),
     )
-    for heading in ("trait", "in B"):
-        table.add_column(heading, no_wrap=True)
-    for heading in ("r [95% CI]", "n", f">= {m.convergent_min:.2f}"):
-        table.add_column(heading, justify="right", no_wrap=True)
     for c in m.convergent:
         ok = None if c.r.value is None else c.r.value >= m.convergent_min
         table.add_row(c.trait, c.b_trait, ci_cell(c.r), str(c.n), _verdict(ok))
@@ -67,11 +59,11 @@ def criterion_table(results: ConstructValidityResults) -> Table | None:
     c = results.criterion
     if c is None:
         return None
-    table = Table(title=escape(f"criterion validity: A's traits vs {c.instrument}"))
-    for heading in ("trait", "criterion", "expected"):
-        table.add_column(heading, no_wrap=True)
-    for heading in ("r [95% CI]", "n", "sign"):
-        table.add_column(heading, justify="right", no_wrap=True)
+    table = row_table(
+        escape(f"criterion validity: A's traits vs {c.instrument}"),
+        ("trait", "criterion", "expected"),
+        ("r [95% CI]", "n", "sign"),
+    )
     for x in c.correlations:
         sign = (
             "-" if x.sign_matches is None else ("[green]ok[/]" if x.sign_matches else "[red]no[/]")
@@ -132,37 +124,6 @@ def print_validity(results: ConstructValidityResults, files: list[Path]) -> None
         print_report_line(files[0].parent)
 
 
-def split_names(values: list[str]) -> list[str]:
-    """`--instruments a,b` or `--instruments a --instruments b` -> [a, b]."""
-    return [p.strip() for value in values for p in value.split(",") if p.strip()]
-
-
-def _measure(planned: list[PlannedRun]) -> None:
-    """Each instrument's run in turn, with its own progress bar; Ctrl-C says how to go on."""
-    import asyncio
-
-    from valuescope.validity import measure_planned
-
-    for index, one in enumerate(planned, start=1):
-        verb = "resuming" if one.reused else "measuring"
-        console.print(
-            f"{verb} {one.role}: {one.spec.label} ({index}/{len(planned)}) in {one.directory}",
-            highlight=False,
-        )
-        try:
-            with RichProgress() as progress:
-                asyncio.run(measure_planned(one, progress, command_line()))
-        except KeyboardInterrupt:
-            errors.print(
-                f"interrupted: the answers so far are saved; run the same command with --out "
-                f"{one.directory.parent} to go on",
-                highlight=False,
-                markup=False,
-                soft_wrap=True,
-            )
-            raise typer.Exit(130) from None
-
-
 @run_options(omit=("resume", "steering"))
 def validity(
     instruments: Annotated[
@@ -195,23 +156,13 @@ def validity(
         ),
     ] = None,
     design: Annotated[
-        DesignChoice,
+        Literal["quick", "standard", "full"],
         typer.Option(help="Simulated respondents (see measure --design); the same for all."),
-    ] = DesignChoice.quick,
-    personas: Annotated[
-        str | None,
-        typer.Option(help="N personas from the shipped pool, or a FILE of your own."),
-    ] = None,
-    limit: Annotated[
-        int | None, typer.Option(min=1, help="Ask only N items of each instrument.")
-    ] = None,
-    paraphrases: Annotated[
-        int | None,
-        typer.Option(min=0, help="Paraphrases in the model's own profile (default: all)."),
-    ] = None,
-    frameworks_dir: Annotated[
-        Path | None, typer.Option(help="Folder of extra framework YAML files.")
-    ] = None,
+    ] = "quick",
+    personas: Personas = None,
+    limit: Limit = None,
+    paraphrases: Paraphrases = None,
+    frameworks_dir: FrameworksDir = None,
     *,
     run: RunOptions,
 ) -> None:
@@ -219,38 +170,27 @@ def validity(
     simulated respondents answer two instruments for the same traits; convergent r per
     trait (rule >= 0.60) and the discriminant gap (rule >= 0.40), with a heatmap. Each
     instrument is a `measure` run inside --out; rerunning with the same --out resumes them."""
-    from valuescope.validity import (
-        ConstructValidityConfig,
-        default_out,
-        load_mapping,
-        plan_runs,
-        results_for,
-    )
+    from valuescope import api
 
-    names = split_names(instruments)
-    if len(names) != 2:
-        raise typer.BadParameter(
-            f"give exactly two instruments (A,B), got {len(names)}; a third goes in --criterion",
-            param_hint="--instruments",
-        )
+    options = {"instruments": instruments, "criterion": criterion,
+               "criterion_signs": criterion_signs, "map": map_file, "design": design,
+               "personas": personas, "limit": limit, "paraphrases": paraphrases,
+               "frameworks_dir": frameworks_dir, **run.config_fields()}  # fmt: skip
+    progress = Bar("measuring")
     with user_errors():
-        count = int(personas) if personas is not None and personas.isdigit() else None
-        config = ConstructValidityConfig(
-            instruments=names,
-            criterion=criterion,
-            criterion_signs=str(criterion_signs) if criterion_signs else None,
-            mapping=load_mapping(map_file) if map_file else {},
-            design=design.value,
-            personas=count,
-            personas_file=personas if personas is not None and count is None else None,
-            limit=limit,
-            paraphrases=paraphrases,
-            frameworks_dir=str(frameworks_dir) if frameworks_dir else None,
-            **run.config_fields(),
-        )
-        planned = plan_runs(config, run.out or default_out(config))
-        _measure(planned)
-        finished = results_for(config, planned)
+        try:
+            finished = call_api(lambda p: api.avalidity(**options, out=run.out, progress=p),
+                                progress)  # fmt: skip
+        except KeyboardInterrupt:
+            folder = progress.directory.parent if progress.directory else run.out
+            errors.print(
+                f"interrupted: the answers so far are saved; run the same command with --out "
+                f"{folder} to go on",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(130) from None
     print_validity(finished.results, finished.files)
     conclude_validity(finished.results, run.strict)
 

@@ -16,13 +16,14 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from valuescope.construct.config import ROLES, ConstructConfig
 from valuescope.construct.export import rejected_answers, write_export
 from valuescope.construct.loop import Constructor, Item, RoundStats, check_out, select
 from valuescope.engine import run_finished
 from valuescope.models import CachedModel, Model
+from valuescope.runs import Record
 
 REPORT_FILE = "construct.json"
 PAIRS_FILE = "pairs.jsonl"
@@ -35,7 +36,7 @@ class KeptItem(Item):
     rejected_combined: float | None = None
 
 
-class ConstructReport(BaseModel):
+class ConstructReport(Record):
     culture: str
     related: list[str]
     model: str

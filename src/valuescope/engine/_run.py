@@ -21,7 +21,7 @@ import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from valuescope.engine._config import RunConfig
 from valuescope.engine._fingerprint import check_resumable
@@ -64,6 +64,11 @@ class Run(Generic[ResultsT]):
 
     directory: Path
     results: ResultsT
+
+    def to_dict(self) -> dict[str, Any]:
+        """`{"directory": ..., "results": ...}` in plain JSON types (results: results.json's
+        content)."""
+        return {"directory": str(self.directory), "results": self.results.to_dict()}
 
 
 async def run(

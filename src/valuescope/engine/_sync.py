@@ -1,4 +1,4 @@
-"""Running a coroutine from sync code (the sync twins of the API, validity's measure runs)."""
+"""Running a coroutine from sync code (the blocking API functions, validity's measure runs)."""
 
 from __future__ import annotations
 

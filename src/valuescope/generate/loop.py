@@ -58,7 +58,7 @@ from valuescope.judges import JudgeMode
 from valuescope.models import CachedModel, Message, Model
 from valuescope.models import GenerateConfig as SamplingConfig
 from valuescope.respondents import load_personas, sample_personas
-from valuescope.runs import MANIFEST, RunStore
+from valuescope.runs import MANIFEST, Record, RunStore
 
 CONFIG_FILE = "generate-config.json"
 BANK_FILE = "bank.jsonl"
@@ -127,7 +127,7 @@ class Comparison(BaseModel):
     n_refined: int
 
 
-class GenerateReport(BaseModel):
+class GenerateReport(Record):
     framework: str
     pool: list[str]
     judge: str

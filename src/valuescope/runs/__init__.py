@@ -3,7 +3,7 @@
 from valuescope.runs._list import RunListing, RunSummary, list_runs
 from valuescope.runs._load import RunData, load_run
 from valuescope.runs._lock import LOCK, RunLock, RunLocked, is_locked
-from valuescope.runs._schema import SCHEMA_VERSION, Manifest, ResultsBase, SampleRecord
+from valuescope.runs._schema import SCHEMA_VERSION, Manifest, Record, ResultsBase, SampleRecord
 from valuescope.runs._store import (
     MANIFEST,
     OUTCOME,
@@ -30,6 +30,7 @@ __all__ = [
     "SAMPLES",
     "SCHEMA_VERSION",
     "Manifest",
+    "Record",
     "ResultsBase",
     "RunData",
     "RunListing",

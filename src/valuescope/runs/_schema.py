@@ -57,7 +57,15 @@ class SampleRecord(BaseModel):
         return (self.item_id, self.condition)
 
 
-class ResultsBase(BaseModel):
+class Record(BaseModel):
+    """A results model with `to_dict()`: every command's results, single or composite."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The results as plain JSON types: what the run's JSON file holds."""
+        return self.model_dump(mode="json")
+
+
+class ResultsBase(Record):
     schema_version: int = SCHEMA_VERSION
     command: str
     model: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from valuescope.models import RunUsage
+from valuescope.runs import Record
 from valuescope.steering.search import StopReason
 from valuescope.steering.summary import EvaluationResults
 
@@ -37,7 +38,7 @@ class TransferRow(BaseModel):
     behaviour: dict[str, float | None]
 
 
-class SteerReport(BaseModel):
+class SteerReport(Record):
     framework: str
     target: dict[str, float]
     scale: tuple[float, float]
