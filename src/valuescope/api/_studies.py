@@ -112,9 +112,11 @@ async def asteer(
     elif not isinstance(target, Target):
         target = read_target(str(target), loaded, parse_scale(target_scale))
     methods = options.pop("methods", None) or split(method)
+    given = ",".join(methods)  # as the user named them, for the error below
     methods = list(METHOD_NAMES) if methods == ["all"] else methods
     unknown = [m for m in methods if m not in METHOD_NAMES]
-    require(not unknown, f"unknown methods {unknown}; known: {', '.join(METHOD_NAMES)}")
+    require(not unknown, f"--method {given}: no method {', '.join(unknown)} "
+            f"(known: {', '.join(METHOD_NAMES)}, all)")  # fmt: skip
     search = options.pop("search", None) or MethodSettings(
         rounds=rounds, candidates=candidates, max_tokens=max_tokens, threshold=threshold
     )
