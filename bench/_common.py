@@ -1,7 +1,7 @@
 """Helpers shared by the benchmark scripts (not part of the package).
 
 The scripts are run as files (`python bench/prefix.py`), so `bench/` is on `sys.path` and
-this module is imported as `_common`. Servers are started by `tests/local_servers.py`, the
+this module is imported as `_common`. Servers are started by `tests/helpers/local_servers.py`, the
 same code the tests' fixtures use; `tests/` is put on `sys.path` for it.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from local_servers import (
+from helpers.local_servers import (
     free_port,
     python_server_command,
     serve,

@@ -45,7 +45,7 @@ from openai.types.chat import ChatCompletion
 
 from _common import ASC_NONE, PYSERVER_MISSING, llama_server, schwartz_items
 from _stub_openai import completion_body
-from local_servers import python_server_available, stop_process, wait_for_http
+from helpers.local_servers import python_server_available, stop_process, wait_for_http
 from valuescope.instruments.likert import build_messages, labels_for
 from valuescope.models import Message, ModelSettings, load_backend
 from valuescope.models._embedded import smollm2_path

@@ -66,7 +66,7 @@ import httpx
 from openai import AsyncOpenAI
 
 from _common import PYSERVER_MISSING, free_port, schwartz_items
-from local_servers import (
+from helpers.local_servers import (
     ServerDidNotStart,
     cpp_server_command,
     python_server_available,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from local_servers import (
+from helpers.local_servers import (
     cpp_server_command,
     free_port,
     python_server_available,
@@ -95,12 +95,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def gallery(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One real run of every kind (`tests/gallery.py`, embedded model, a few minutes once
+    """One real run of every kind (`tests/helpers/gallery.py`, embedded model, a few minutes once
     per test run). VALUESCOPE_GALLERY names a folder to make them in and reuse across
-    sessions (`python tests/gallery.py DIR` makes one by hand). Tests that change a run
+    sessions (`python tests/helpers/gallery.py DIR` makes one by hand). Tests that change a run
     copy it first. Under pytest-xdist the workers share one gallery and split the making
     of it (`make_gallery` takes the kinds no other worker has claimed)."""
-    from gallery import make_gallery
+    from helpers.gallery import make_gallery
 
     given = os.environ.get("VALUESCOPE_GALLERY")
     shared = tmp_path_factory.getbasetemp()
