@@ -46,7 +46,7 @@ def results_table(results: ClassifyResults) -> Table:
 def no_ci_lines(results: ClassifyResults) -> list[str]:
     """Why an AUC or F1 shown without an interval has none: one line for the dimensions with
     too few texts of a class (and the macro they hold back), one per other reason."""
-    from valuescope.stats._classification import MIN_PER_CLASS
+    from valuescope.stats import MIN_PER_CLASS
 
     short = {
         d: m

@@ -57,8 +57,13 @@ def models(
     ] = "OPENAI_API_KEY",
 ) -> None:
     """The backends, the embedded models and whether they are installed."""
-    from valuescope.models import TINY_MODEL_WARNING, EmbeddedModelMissing, default_cache_dir
-    from valuescope.models._embedded import EMBEDDED_MODELS, resolve_gguf
+    from valuescope.models import (
+        EMBEDDED_MODELS,
+        TINY_MODEL_WARNING,
+        EmbeddedModelMissing,
+        default_cache_dir,
+        resolve_gguf,
+    )
 
     table = Table(title="embedded models (llamacpp:ALIAS)")
     for heading in ("alias", "model", "status"):

@@ -24,7 +24,7 @@ def report(
     network) with the run's figures, charts and answers, opened from disk. Runs write
     their report when they finish; this redraws old ones."""
     from valuescope.report import ReportError, detect_kind, write_report
-    from valuescope.report._page import child_runs
+    from valuescope.report.pages import child_runs
 
     with user_errors():
         folders: list[Path] = []

@@ -5,7 +5,12 @@ lives in `valuescope.sim`, above the instruments whose item banks it reads."""
 
 from valuescope.models._cache import ResponseCache, default_cache_dir
 from valuescope.models._cached import CachedModel, RunUsage
-from valuescope.models._embedded import TINY_MODEL_WARNING, EmbeddedModelMissing
+from valuescope.models._embedded import (
+    EMBEDDED_MODELS,
+    TINY_MODEL_WARNING,
+    EmbeddedModelMissing,
+    resolve_gguf,
+)
 from valuescope.models._errors import (
     BackendError,
     BackendFailed,
@@ -51,6 +56,7 @@ from valuescope.models._types import (
 __all__ = [
     "BACKENDS",
     "DEFAULT_SLOTS",
+    "EMBEDDED_MODELS",
     "TINY_MODEL_WARNING",
     "BackendError",
     "BackendFailed",
@@ -88,6 +94,7 @@ __all__ = [
     "read_slots",
     "refuse_images",
     "refuse_likert_only",
+    "resolve_gguf",
     "supports_images",
     "system",
     "user",

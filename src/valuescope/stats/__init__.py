@@ -6,6 +6,7 @@ from valuescope.stats._circumplex import (
     circumplex_check,
 )
 from valuescope.stats._classification import (
+    MIN_PER_CLASS,
     DimensionMetrics,
     MacroMetrics,
     classification_metrics,
@@ -68,6 +69,7 @@ from valuescope.stats._respondents import (
 from valuescope.stats._result import Stat
 
 __all__ = [
+    "MIN_PER_CLASS",
     "MIN_UNITS_T_CI",
     "CIStat",
     "CircumplexCheck",
