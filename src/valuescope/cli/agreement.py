@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
         """Does what a model says about itself (questionnaire) match what it does (its free
         answers, judged)? Spearman over dimensions; with the same personas in both runs,
         Pearson r across personas per dimension with Fisher CIs."""
-        from valuescope.agreement import agreement as compute
+        from valuescope.analysis.agreement import agreement as compute
         from valuescope.engine import run_finished
 
         with user_errors():

@@ -1,10 +1,11 @@
 """`valuescope compare`: profiles of several runs side by side, their significant differences
-and a radar plot. Thin: parse, (measure,) call `valuescope.compare`, print.
+and a radar plot. Thin: parse, call `valuescope.analysis.compare_run` (which measures
+any --models), print.
 
 `--models` measures each model first with one shared configuration (framework, item bank,
 limit, wordings, seed; the response cache on, so a repeated comparison makes no model
 calls), puts those runs inside the comparison's folder, and compares them with any RUN_DIRs
-also given.
+also given. Rerunning with the same --out resumes those runs and compares again.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from valuescope.cli._options import RunOptions, given_on_command_line, run_optio
 from valuescope.cli._run import command_line
 
 if TYPE_CHECKING:
-    from valuescope.compare import CompareResults, CompareRun, DimensionComparison
-    from valuescope.instruments.likert import MeasureConfig
+    from valuescope.analysis.compare import CompareResults, DimensionComparison
+    from valuescope.analysis.compare_run import ComparePlan, CompareRun
     from valuescope.stats import Stat
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -174,42 +175,17 @@ def _print_limits(results: CompareResults) -> None:
         )
 
 
-def _run_directories(names: list[str], out: Path) -> list[Path]:
-    """Where each model's run goes: `<out>/measure-<i>-<model>`. Checked before the first
-    model is measured, so a clash does not surface after minutes of measuring."""
-    from valuescope.compare import CompareError
-    from valuescope.models import ModelNameError, parse_model_name
-
-    directories = []
-    for index, name in enumerate(names, start=1):
-        try:
-            display = parse_model_name(name).display
-        except ModelNameError:
-            display = name
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", display).strip("_") or "model"
-        directory = out / f"measure-{index}-{safe}"
-        if (directory / "manifest.json").exists():
-            raise CompareError(
-                f"{directory} already holds a run: choose another --out, or compare the runs "
-                f"in {out} by their directories"
-            )
-        directories.append(directory)
-    return directories
-
-
-def _measure_models(names: list[str], base: MeasureConfig, out: Path) -> list[Path]:
+def _measure_models(plan: ComparePlan) -> None:
+    """Each model's measure run in turn (or its resume), with its own progress bar."""
     import asyncio
 
-    from valuescope.engine import run
-    from valuescope.instruments.likert import LikertInstrument
+    from valuescope.analysis.compare_run import measure_model
 
-    directories = _run_directories(names, out)
-    for index, (name, directory) in enumerate(zip(names, directories, strict=True), start=1):
-        console.print(f"measuring {name} ({index}/{len(names)})", highlight=False)
+    for index, measured in enumerate(plan.measured, start=1):
+        verb = "resuming" if measured.reused else "measuring"
+        console.print(f"{verb} {measured.model} ({index}/{len(plan.measured)})", highlight=False)
         with RichProgress() as progress:
-            instrument = LikertInstrument(base.model_copy(update={"model": name}))
-            asyncio.run(run(instrument, directory, progress, command_line=command_line()))
-    return directories
+            asyncio.run(measure_model(measured, progress))
 
 
 @run_options(omit=("model", "resume", "steering"))
@@ -274,7 +250,8 @@ def compare_command(
     side, paired tests per dimension with the item as the unit (Holm-corrected), effect sizes
     and a radar plot. The run options (--api-key-env, --timeout, --concurrency, --cache-dir,
     ...) apply to the models measured with --models."""
-    from valuescope.compare import CompareConfig, CompareError, compare
+    from valuescope.analysis.compare import CompareConfig, CompareError
+    from valuescope.analysis.compare_run import finish_compare, plan_compare
     from valuescope.instruments.likert import MeasureConfig
     from valuescope.runs import default_run_dir
 
@@ -291,6 +268,7 @@ def compare_command(
         if out is None:
             shown = [*(d.name for d in directories), *names]
             out = default_run_dir("compare", "-vs-".join(shown)[:80])
+        base = None
         if names:
             base = MeasureConfig(
                 framework=framework or "schwartz10",
@@ -301,9 +279,10 @@ def compare_command(
                 temperature=temperature,
                 **run.config_fields(names[0]),
             )
-            directories += _measure_models(names, base, out)
         config = CompareConfig(method=method.value, seed=seed, scores="pooled" if pooled else "own")
-        finished = compare(directories, out, config, framework)
+        plan = plan_compare(directories, out, config, framework, names, base, command_line())
+        _measure_models(plan)
+        finished = finish_compare(plan)
         print_comparison(finished)
     conclude(None, finished.results.verdict, run.strict)
 

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from valuescope.cli._console import console, print_report_line, user_errors
 from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._run import command_line
 
 
 def _g(value: float | None) -> str:
@@ -78,7 +79,7 @@ def register(app: typer.Typer) -> None:
             })  # fmt: skip
             out = run.out or default_run_dir("construct", config.display_name, config.culture)
             with console.status("constructing"):
-                report = asyncio.run(aconstruct(config, out))
+                report = asyncio.run(aconstruct(config, out, command_line=command_line()))
         table = Table(title=f"rounds ({report.calls} calls, {report.new_calls} new)")
         for heading in ("round", "step", "attempted", "accepted", "unreadable", "mean combined"):
             table.add_column(heading)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from valuescope.cli._console import RichProgress, console, print_report_line, user_errors
 from valuescope.cli._options import RunOptions, run_options
+from valuescope.cli._run import command_line
 
 
 def _names(values: list[str] | None) -> list[str]:
@@ -94,7 +95,7 @@ def register(app: typer.Typer) -> None:
             out = run.out or default_run_dir("generate", config.display_name, config.framework)
             progress = RichProgress("answering")
             with progress:
-                report = asyncio.run(agenerate(config, out, progress))
+                report = asyncio.run(agenerate(config, out, progress, command_line=command_line()))
         table = Table(title=f"topics pulled ({report.rounds_run} rounds, {report.calls} calls)")
         for heading in ("topic", "pulls", "mean reward"):
             table.add_column(heading)

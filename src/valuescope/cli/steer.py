@@ -18,6 +18,7 @@ from valuescope.cli._console import (
     user_errors,
 )
 from valuescope.cli._options import RunOptions, reject_options_with_resume, run_options
+from valuescope.cli._run import command_line
 
 METHOD_HELP = (
     "Comma-separated: prompt, persona (baselines), levels (9-level trait adjectives), opro "
@@ -124,7 +125,7 @@ def register(app: typer.Typer) -> None:
                 out = run.out or default_out(config)
             progress = RichProgress("answering")  # the evaluation, then any transfer runs
             steerer = Steerer(config, out, log=lambda line: console.print(line, highlight=False),
-                              progress=progress)  # fmt: skip
+                              progress=progress, command_line=command_line())  # fmt: skip
             with progress:
                 report = asyncio.run(steerer.run())
         print_report(report, out)

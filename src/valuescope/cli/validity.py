@@ -248,7 +248,7 @@ def validity(
             frameworks_dir=str(frameworks_dir) if frameworks_dir else None,
             **run.config_fields(),
         )
-        planned = plan_runs(config, run.out or default_out(config))
+        planned = plan_runs(config, run.out or default_out(config), command_line())
         _measure(planned)
         finished = results_for(config, planned)
     print_validity(finished.results, finished.files)
