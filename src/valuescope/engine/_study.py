@@ -89,7 +89,8 @@ class Study:
         command_line: str | None = None,
         legacy: str | None = None,
     ) -> Study:
-        """Start the study in `out`, or reopen it there when its settings are the same."""
+        """Start the study in `out`, or reopen it there when its settings are the same
+        (the manifest's config then takes this call's values of `may_change`)."""
         settings = config.model_dump(mode="json", exclude=set(may_change))
         fingerprint = settings_fingerprint(settings)
         stored = config.model_dump(mode="json")

@@ -5,9 +5,9 @@ Kinds: an engine run has `manifest.json` and names its kind in `command` (measur
 csi, csi-validity, dilemmas, classify, safety, steer-eval); commands that combine runs
 (studies, `engine.Study`) have a manifest too, naming their runs, and their results are a
 file of their own (`steer.json`, `compare.json`, `validity.json`, `generate.json`,
-`construct.json`), which decides the kind; the runs they made sit in subfolders. The files are read as plain
-JSON dicts, not through the results classes, so a report still renders a run written by an
-older or newer valuescope (a missing field shows as a dash).
+`construct.json`), which decides the kind; the runs they made sit in subfolders. The
+files are read as plain JSON dicts, not through the results classes, so a report still
+renders a run written by an older or newer valuescope (a missing field shows as a dash).
 
 Samples are paged through a line-offset index built once per (size, mtime) of
 samples.jsonl, so the 1,000th page of a 100,000-sample run costs one seek, and a run still
