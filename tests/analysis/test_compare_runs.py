@@ -23,10 +23,7 @@ import yaml
 from typer.testing import CliRunner
 
 from helpers.scripted import ScriptedModel
-from valuescope.api._studies import split_model_names
-from valuescope.cli import app as valuescope_app
-from valuescope.cli.compare import register
-from valuescope.compare import (
+from valuescope.analysis import (
     CompareConfig,
     CompareError,
     CompareResults,
@@ -34,6 +31,9 @@ from valuescope.compare import (
     compare_runs,
     load_measure_run,
 )
+from valuescope.api._studies import split_model_names
+from valuescope.cli import app as valuescope_app
+from valuescope.cli.compare import register
 from valuescope.engine import run as run_instrument
 from valuescope.instruments.likert import LikertInstrument, MeasureConfig
 from valuescope.instruments.likert.items import builtin_item_bank_path
@@ -397,6 +397,35 @@ def test_compare_writes_json_and_valid_radar_files(runs: dict[str, Path], tmp_pa
     assert again.files[2].read_bytes() == svg.read_bytes()  # reproducible SVG
 
 
+def test_a_compare_run_is_a_study_that_resumes_its_measure_runs(tmp_path: Path) -> None:
+    """`compare --models` on the sim backend: the folder's manifest names the two measure
+    runs, `valuescope runs` lists it; a rerun resumes them (asks nothing) and compares again;
+    another measure option is refused by name before anything is measured."""
+    out = tmp_path / "runs" / "cmp"
+    args = ["compare", "--models", "sim,sim", "--framework", "schwartz10",
+            "--limit", "20", "--paraphrases", "0", "--cache-dir", str(tmp_path / "c"),
+            "--out", str(out)]  # fmt: skip
+    first = CliRunner().invoke(cli_app(), args)
+    assert first.exit_code == 0, first.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"] == "compare" and manifest["status"] == "finished"
+    assert manifest["children"] == ["measure-1-sim-default", "measure-2-sim-default"]
+    assert manifest["config"]["models"] == ["sim", "sim"]
+    listed = CliRunner().invoke(valuescope_app, ["runs", str(tmp_path / "runs"), "--json"])
+    rows = [json.loads(line) for line in listed.output.splitlines()]
+    assert [(r["command"], r["status"]) for r in rows] == [("compare", "finished"),
+                                                          ("measure", "finished"),
+                                                          ("measure", "finished")]  # fmt: skip
+    samples = (out / "measure-1-sim-default" / "samples.jsonl").read_text()
+    again = CliRunner().invoke(cli_app(), args)
+    printed = " ".join(again.output.split())
+    assert again.exit_code == 0 and "resuming sim (1/2)" in printed, printed
+    assert (out / "measure-1-sim-default" / "samples.jsonl").read_text() == samples
+    other = CliRunner().invoke(cli_app(), [*args[:-2], "--limit", "21", "--out", str(out)])
+    printed = " ".join(other.output.split())
+    assert other.exit_code == 2 and "other settings (measure.limit changed" in printed, printed
+
+
 def test_radar_follows_the_circle_not_the_file_order(tmp_path: Path) -> None:
     framework = tmp_path / "toy.yaml"
     framework.write_text(TOY_FRAMEWORK)
@@ -462,8 +491,10 @@ def test_cli_prints_profiles_differences_and_paths(runs: dict[str, Path], tmp_pa
     (taken / "measure-2-llamacpp-default" / "manifest.json").write_text("{}")
     clash = CliRunner().invoke(
         cli_app(), ["compare", "--models", "llamacpp,llamacpp", "--out", str(taken)]
-    )  # refused before anything is measured
-    assert clash.exit_code == 2 and "already holds a run" in " ".join(clash.output.split())
+    )  # a folder of runs without a compare manifest: refused before anything is measured
+    printed = " ".join(clash.output.split())
+    assert clash.exit_code == 2 and "holds files but no manifest.json" in printed
+    assert "choose another --out" in printed
 
 
 # ----------------------------------------------------------------------------------------------

@@ -204,8 +204,42 @@ def test_keep_takes_the_top_pair_and_a_rerun_asks_no_model(tmp_path: Path) -> No
     report = _construct(_config(tmp_path, keep=1), out, again)  # keep may change
     assert again.calls == 0 and report.new_calls == 0 and report.calls == CALLS - 6
     assert [k.id for k in report.kept] == ["q1"]  # no related answer needed for q1
-    with pytest.raises(ConfigError, match=r"other settings \(personas, rounds\)"):
+    with pytest.raises(
+        ConfigError, match=r"other settings \(personas, rounds changed since it started\)"
+    ):
         _construct(_config(tmp_path, rounds=2, personas=3), out, ScriptedCulture())
+
+
+def test_a_construct_run_is_a_study_listed_by_runs(tmp_path: Path) -> None:
+    """Its manifest holds the settings (no construct-config.json any more); `valuescope
+    runs` lists it; a folder made before (construct-config.json, no manifest) is adopted
+    when its settings are the same, and refused by name when they are not."""
+    from valuescope.cli import app
+    from valuescope.runs import list_runs
+
+    out = tmp_path / "runs" / "jp"
+    _construct(_config(tmp_path), out, ScriptedCulture())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (manifest["command"], manifest["status"], manifest["instrument"]) == (
+        "construct", "finished", "Japan")  # fmt: skip
+    assert manifest["children"] == [] and "keep" not in manifest["fingerprint"]
+    assert not (out / "construct-config.json").exists()
+    (run,) = list_runs(tmp_path / "runs").runs
+    assert (run.directory, run.manifest.command, run.status) == (out, "construct", "finished")
+    printed = " ".join(CliRunner().invoke(app, ["runs", str(tmp_path / "runs")]).output.split())
+    assert "jp (0 runs) construct Japan" in printed
+    old = tmp_path / "old"
+    old.mkdir()
+    settings = _config(tmp_path).model_dump(
+        mode="json", exclude={"settings", "use_cache", "cache_dir", "keep", "max_calls"}
+    )
+    (old / "construct-config.json").write_text(json.dumps({**settings, "rounds": 0}))
+    with pytest.raises(ConfigError, match=r"other settings \(rounds changed"):
+        _construct(_config(tmp_path), old, ScriptedCulture())
+    (old / "construct-config.json").write_text(json.dumps(settings))
+    again = ScriptedCulture()
+    _construct(_config(tmp_path), old, again)  # adopted: walks the same path from the cache
+    assert again.calls == 0 and (old / "manifest.json").is_file()
 
 
 def test_the_budget_stops_cleanly_and_a_larger_one_goes_on(tmp_path: Path) -> None:
@@ -277,7 +311,7 @@ def test_construct_on_the_embedded_model(tmp_path: Path) -> None:
     other = RUNNER.invoke(
         app, [*args[:-2], "--culture", "Korea", "--related", "Japan", "--out", str(out)]
     )
-    assert other.exit_code == 2 and "other settings (culture, related)" in other.output
+    assert other.exit_code == 2 and "other settings (culture, related changed" in other.output
     assert "Kept pairs" in (out / "report.html").read_text()
 
 

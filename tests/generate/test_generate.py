@@ -139,7 +139,7 @@ def test_the_loop_on_the_embedded_model_under_personas(tmp_path: Path) -> None:
         json.dumps(q, separators=(",", ":")) for q in bank
     ]
     other = RUNNER.invoke(app, [*args[:-2], "--rounds", "3", "--out", str(out)])
-    assert other.exit_code == 2 and "other settings (rounds)" in other.output
+    assert other.exit_code == 2 and "other settings (rounds changed" in other.output
     probes = RUNNER.invoke(app, ["measure", "--instrument", "probes", "--framework", "mft6",
                                  "--items", str(out / "bank.jsonl"), "--max-tokens", "24",
                                  "--out", str(tmp_path / "probes")])  # fmt: skip
@@ -210,3 +210,29 @@ def test_a_call_budget_stops_before_a_round_that_would_pass_it(tmp_path: Path) -
     assert report.rounds_run == 0 and report.questions == 0 and report.calls == 0
     assert report.notes == ["stopped before round 1: it would pass --max-calls 16 (0 calls so far)"]
     assert (tmp_path / "gen" / "bank.jsonl").read_text() == ""
+
+
+def test_a_generate_run_is_a_study_that_refuses_other_settings(tmp_path: Path) -> None:
+    """A run stopped by its budget before any round: its manifest holds the settings,
+    `valuescope runs` lists it finished, a rerun in the same folder resumes it, and another
+    number of rounds is refused by name before the generator is asked."""
+    from valuescope.engine import ConfigError
+    from valuescope.runs import list_runs
+
+    config = AdaemConfig(model="llamacpp", models=["llamacpp"], personas=3, framework="mft6",
+                         arms=1, arms_per_round=1, questions=2, max_calls=16)  # fmt: skip
+    out = tmp_path / "runs" / "gen"
+    asyncio.run(agenerate(config, out, generator=ScriptedWriter(), command_line="valuescope x"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (manifest["command"], manifest["status"], manifest["command_line"]) == (
+        "generate", "finished", "valuescope x")  # fmt: skip
+    assert manifest["config"]["rounds"] == 3 and manifest["children"] == []
+    (run,) = list_runs(tmp_path / "runs").runs
+    assert (run.manifest.command, run.status) == ("generate", "finished")
+    created = manifest["created_utc"]
+    asyncio.run(agenerate(config, out, generator=ScriptedWriter()))
+    assert json.loads((out / "manifest.json").read_text())["created_utc"] == created
+    writer = ScriptedWriter()
+    with pytest.raises(ConfigError, match=r"other settings \(rounds changed since it started\)"):
+        asyncio.run(agenerate(config.model_copy(update={"rounds": 4}), out, generator=writer))
+    assert writer.refinements == 0

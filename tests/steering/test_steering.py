@@ -313,11 +313,9 @@ def test_steer_on_the_embedded_model_end_to_end(
     split = json.loads((out / "split.json").read_text())
     assert len(split["optimisation"]) == 2 and len(split["held_out"]) == 3
 
-    config = SteerConfig.model_validate_json((out / "steer-config.json").read_text()
-                                             .replace('"settings"', '"_"'))  # fmt: skip
+    config = SteerConfig.model_validate(json.loads((out / "manifest.json").read_text())["config"])
     assert config.methods == ["prompt", "opro"]
     (out / "methods" / "prompt" / "method.json").unlink()  # as if killed mid-search
-    # steer-config.json keeps no cache folder: --resume takes the default one
     monkeypatch.setenv("VALUESCOPE_CACHE_DIR", str(cache_of(gallery["steer"])))
     again = RUNNER.invoke(app, ["steer", "--resume", str(out)])
     assert again.exit_code == 0, again.output
@@ -330,6 +328,40 @@ def test_steer_on_the_embedded_model_end_to_end(
             "--max-tokens", "40", "--transfer-items", "1", "--out", str(out)]  # fmt: skip
     other = RUNNER.invoke(app, args)
     assert other.exit_code == 2 and "other settings" in other.output
+
+
+def test_a_steer_run_is_a_study_and_a_folder_from_before_is_adopted(tmp_path: Path) -> None:
+    """Opening a steer run writes its manifest (before any model is opened): `valuescope
+    runs` lists it as incomplete until it finishes, `--resume` reads its settings from
+    there, the same settings reopen it, other methods are refused by name. A folder made
+    before steer runs had a manifest (steer-config.json) is adopted with the same
+    settings."""
+    from valuescope.engine import ConfigError
+    from valuescope.runs import list_runs
+    from valuescope.steering.run import read_config
+
+    config = SteerConfig(model="llamacpp", framework="schwartz10",
+                         target=parse_target(CONFLICT, SCHWARTZ), optimisation_tasks=2,
+                         held_out_tasks=2)  # fmt: skip
+    out = tmp_path / "runs" / "steer"
+    Steerer(config, out, command_line="valuescope steer ...")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (manifest["command"], manifest["status"], manifest["instrument"]) == (
+        "steer", "running", "schwartz10")  # fmt: skip
+    assert "target.priorities.tradition" in manifest["fingerprint"]
+    (run,) = list_runs(tmp_path / "runs").runs
+    assert (run.manifest.command, run.status) == ("steer", "incomplete")
+    assert read_config(out) == config
+    assert Steerer(config, out).study.resumed
+    with pytest.raises(ConfigError, match=r"other settings \(methods changed since it started"):
+        Steerer(config.model_copy(update={"methods": ["prompt", "opro"]}), out)
+    old = tmp_path / "old"
+    old.mkdir()
+    settings = config.model_dump(mode="json", exclude={"settings", "use_cache", "cache_dir"})
+    (old / "steer-config.json").write_text(json.dumps(settings))
+    assert read_config(old) == config  # --resume on a folder from before
+    assert Steerer(config, old).study.resumed
+    assert (old / "manifest.json").is_file() and not (old / "steer-config.json").exists()
 
 
 @pytest.mark.slow

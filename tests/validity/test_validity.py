@@ -109,7 +109,24 @@ def test_a_rerun_reuses_the_runs_and_refuses_other_settings(passing: tuple[Path,
     assert {p: p.read_text() for p in out.glob(f"measure-*/{SAMPLES}")} == before
     assert read_results(out).mtmm == first.mtmm
     code, output = validity(out, "--instruments", "bigfive,bigfive_short", "--seed", "1")
-    assert code == 2 and "holds a measure run with other settings (seed: 0 there, 1 now)" in output
+    assert code == 2 and "holds a validity run with other settings (seed changed" in output
+
+
+def test_a_validity_run_is_a_study_listed_by_runs(passing: tuple[Path, str]) -> None:
+    """Its manifest names its measure runs; `valuescope runs` lists it, finished, with their
+    answers summed and its verdict."""
+    out, _ = passing
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"] == "validity" and manifest["status"] == "finished"
+    assert manifest["children"] == ["measure-1-bigfive", "measure-2-bigfive_short"]
+    assert "intervals" not in manifest["fingerprint"]  # it only changes the computation
+    listed = RUNNER.invoke(app, ["runs", str(out.parent), "--json"])
+    rows = [json.loads(line) for line in listed.output.splitlines()]
+    study, *children = rows
+    assert (study["command"], study["status"], study["model"]) == ("validity", "finished", "sim")
+    assert study["verdict"] == read_results(out).verdict.level  # type: ignore[union-attr]
+    assert study["answers"] == sum(c["answers"] for c in children) > 0
+    assert [c["parent"] for c in children] == [str(out), str(out)]
 
 
 def test_pure_noise_respondents_fail_both_rules(tmp_path: Path) -> None:
@@ -338,7 +355,7 @@ def test_naming_instruments(tmp_path: Path) -> None:
 def test_missing_respondent_scores_name_their_reason(tmp_path: Path) -> None:
     from types import SimpleNamespace
 
-    from valuescope.validity import RespondentTable, _warnings
+    from valuescope.validity.tables import RespondentTable, _warnings
 
     results = SimpleNamespace(instrument="ipip50", warnings=[])
     reason = "option '1' stands for 'Agree', which is no anchor of the scale"

@@ -25,8 +25,8 @@ from valuescope.api._core import (
 from valuescope.engine import Progress, Run
 
 if TYPE_CHECKING:
-    from valuescope.agreement import AgreementResults
-    from valuescope.compare import CompareResults
+    from valuescope.analysis.agreement import AgreementResults
+    from valuescope.analysis.compare import CompareResults
     from valuescope.construct import ConstructReport
     from valuescope.generate import GenerateReport
     from valuescope.models import Model
@@ -74,7 +74,7 @@ async def avalidity(
     options.pop("map", None)
     fields = config_fields({"model": model, "instruments": names, **options})
     config = ConstructValidityConfig.model_validate(fields)
-    planned = plan_runs(config, path(out) or default_out(config))
+    planned = plan_runs(config, path(out) or default_out(config), command_line())
     for index, one in enumerate(planned, start=1):
         log(f"{'resuming' if one.reused else 'measuring'} {one.role}: {one.spec.label} "
             f"({index}/{len(planned)}) in {one.directory}")  # fmt: skip
@@ -131,7 +131,8 @@ async def _steer(
 ) -> StudyRun[SteerReport]:
     from valuescope.steering.run import Steerer
 
-    report = await Steerer(config, out, log=log, progress=progress).run()
+    report = await Steerer(config, out, log=log, progress=progress,
+                           command_line=command_line()).run()  # fmt: skip
     return StudyRun(out, report, [p for p in (out / "steer.json",) if p.is_file()])
 
 
@@ -162,7 +163,7 @@ async def agenerate(
     fields = {"model": pool[0] if pool else "llamacpp", "models": pool, "framework": framework}
     config = AdaemConfig.model_validate(config_fields({**fields, **options}))
     out = path(out) or default_run_dir("generate", config.display_name, config.framework)
-    report = await run_generate(config, out, progress)
+    report = await run_generate(config, out, progress, command_line=command_line())
     return StudyRun(out, report, [out / "bank.jsonl", out / "generate.json"])
 
 
@@ -188,7 +189,7 @@ async def aconstruct(
     fields = {"model": model, "culture": culture, "related": split(related), **options}
     config = ConstructConfig.model_validate(config_fields(fields))
     out = path(out) or default_run_dir("construct", config.display_name, config.culture)
-    report = await run_construct(config, out)
+    report = await run_construct(config, out, command_line=command_line())
     return StudyRun(out, report, [out / "construct.json"])
 
 
@@ -220,8 +221,9 @@ async def acompare(
     Returns a `StudyRun` whose `results` is a `CompareResults`; `files`: compare.json and
     the radar plot's PNG and SVG.
     """
-    from valuescope.compare import CompareConfig, CompareError, compare
-    from valuescope.engine import run
+    from valuescope.analysis.compare import CompareConfig, CompareError
+    from valuescope.analysis.compare_run import finish_compare, measure_model, plan_compare
+    from valuescope.instruments.likert import MeasureConfig
     from valuescope.runs import default_run_dir
 
     names, directories = split_model_names(models), [Path(d) for d in run_dirs]
@@ -232,36 +234,20 @@ async def acompare(
         raise CompareError("compare needs at least 2 runs: give RUN_DIRs and/or --models")
     shown = [*(d.name for d in directories), *names]
     out = path(out) or default_run_dir("compare", "-vs-".join(shown)[:80])
-    fields = config_fields({"framework": framework or "schwartz10", "seed": seed, **options})
-    targets = _run_directories(names, out)
-    for index, (name, directory) in enumerate(zip(names, targets, strict=True), start=1):
-        log(f"measuring {name} ({index}/{len(names)})")
-        instrument = new_instrument("measure", {**fields, "model": name})
-        await run(instrument, directory, progress, command_line=command_line())
+    measure: MeasureConfig | None = None
+    if names:
+        fields = config_fields({"framework": framework or "schwartz10", "seed": seed, **options})
+        config_ = new_instrument("measure", {**fields, "model": names[0]}).config
+        assert isinstance(config_, MeasureConfig)
+        measure = config_
     config = CompareConfig(method=plain(method), seed=seed, scores="pooled" if pooled else "own")
-    finished = compare([*directories, *targets], out, config, framework)
+    plan = plan_compare(directories, out, config, framework, names, measure, command_line())
+    for index, measured in enumerate(plan.measured, start=1):
+        verb = "resuming" if measured.reused else "measuring"
+        log(f"{verb} {measured.model} ({index}/{len(plan.measured)})")
+        await measure_model(measured, progress)
+    finished = finish_compare(plan)
     return StudyRun(finished.directory, finished.results, finished.files)
-
-
-def _run_directories(names: list[str], out: Path) -> list[Path]:
-    """Where each model's run goes: `<out>/measure-<i>-<model>`. Checked before the first
-    model is measured, so a clash does not surface after minutes of measuring."""
-    from valuescope.compare import CompareError
-    from valuescope.models import ModelNameError, parse_model_name
-
-    directories = []
-    for index, name in enumerate(names, start=1):
-        try:
-            display = parse_model_name(name).display
-        except ModelNameError:
-            display = name
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", display).strip("_") or "model"
-        directory = out / f"measure-{index}-{safe}"
-        if (directory / "manifest.json").exists():
-            raise CompareError(f"{directory} already holds a run: choose another --out, or "
-                               f"compare the runs in {out} by their directories")  # fmt: skip
-        directories.append(directory)
-    return directories
 
 
 async def aagreement(
@@ -274,7 +260,7 @@ async def aagreement(
     `out`: the JSON file to write (default: agreement.json in the probes run, whose report
     then shows it). Returns a `StudyRun` whose `results` is an `AgreementResults`.
     """
-    from valuescope.agreement import agreement
+    from valuescope.analysis.agreement import agreement
     from valuescope.engine import run_finished
 
     probes = Path(probes_run)
@@ -300,9 +286,14 @@ async def aresume(
     from valuescope.runs import MANIFEST
 
     folder = Path(directory)
-    if command in (None, "steer") and not (folder / MANIFEST).exists():
-        from valuescope.steering.run import CONFIG_FILE, read_config
+    if command in (None, "steer"):
+        from valuescope.runs import Manifest, read_json_model
+        from valuescope.steering.run import LEGACY_CONFIG, read_config
 
-        if command == "steer" or (folder / CONFIG_FILE).is_file():
+        manifest = folder / MANIFEST
+        steer = (folder / LEGACY_CONFIG).is_file() and not manifest.exists()
+        if manifest.is_file():
+            steer = read_json_model(manifest, Manifest, "a run's manifest").command == "steer"
+        if command == "steer" or steer:
             return await _steer(read_config(folder), folder, progress)
     return await resume(folder, command, progress, model, judge)

@@ -5,7 +5,7 @@ and a radar plot. Thin: parse, call `valuescope.api.compare` (which measures any
 `--models` measures each model first with one shared configuration (framework, item bank,
 limit, wordings, seed; the response cache on, so a repeated comparison makes no model
 calls), puts those runs inside the comparison's folder, and compares them with any RUN_DIRs
-also given.
+also given. Rerunning with the same --out resumes those runs and compares again.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from valuescope.cli._run import Bar, call_api
 from valuescope.cli._tables import row_table
 
 if TYPE_CHECKING:
+    from valuescope.analysis.compare import CompareResults, DimensionComparison
     from valuescope.api import StudyRun
-    from valuescope.compare import CompareResults, DimensionComparison
     from valuescope.stats import Stat
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -203,7 +203,7 @@ def compare_command(
     and a radar plot. The run options (--api-key-env, --timeout, --concurrency, --cache-dir,
     ...) apply to the models measured with --models."""
     from valuescope import api
-    from valuescope.compare import CompareError
+    from valuescope.analysis.compare import CompareError
 
     with user_errors():
         measuring = ["items", "limit", "paraphrases", "samples", "temperature"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -12,6 +12,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from valuescope.cli._console import console, errors, user_errors
+
+if TYPE_CHECKING:
+    from valuescope.runs import RunSummary
 
 
 def frameworks(
@@ -67,14 +70,27 @@ def runs(
     command: Annotated[
         str | None, typer.Option(help="Only runs of this command (measure, csi, ...).")
     ] = None,
+    children: Annotated[
+        bool,
+        typer.Option(
+            "--children",
+            help="Also list the runs inside each composite run (steer, validity, compare, "
+            "generate, construct), indented under it (with --command, they are anyway).",
+        ),
+    ] = False,
     as_json: Annotated[
-        bool, typer.Option("--json", help="One JSON object per run and line, for scripts.")
+        bool,
+        typer.Option(
+            "--json",
+            help="One JSON object per run and line, for scripts (the runs inside composite "
+            "runs included, each naming its parent).",
+        ),
     ] = False,
 ) -> None:
     """List past runs, newest first: command, instrument, model, start, answers, status
-    (incomplete = killed, interrupted or still running, continue it with --resume DIR;
-    failed = finished with nothing to read) and verdict."""
-    from valuescope.models import ModelNameError, parse_model_name
+    (incomplete = killed, interrupted or still running, continue it with --resume DIR, or
+    a composite run by rerunning it with the same --out; failed = finished with nothing to
+    read) and verdict. A composite run's answers are those of the runs inside it."""
     from valuescope.runs import list_runs
 
     with user_errors():
@@ -87,36 +103,58 @@ def runs(
             row = {"directory": str(run.directory), "command": m.command,
                    "instrument": m.instrument, "model": m.model, "created_utc": m.created_utc,
                    "answers": run.answers, "status": run.status, "verdict": run.verdict,
-                   "failure": run.failure}  # fmt: skip
+                   "failure": run.failure,
+                   "parent": str(run.parent) if run.parent is not None else None,
+                   "children": [str(c) for c in run.children]}  # fmt: skip
             typer.echo(json.dumps(row))
         return
+    shown = [r for r in listing.runs if r.parent is None or children or command is not None]
     table = Table(title=f"runs in {escape(str(root))}", box=box.SIMPLE_HEAD)
     for heading in ("directory", "command", "instrument", "model", "started (UTC)"):
         table.add_column(heading, overflow="fold")
     table.add_column("answers", justify="right")
     table.add_column("status")
     table.add_column("verdict")
-    for run in listing.runs:
+    listed = {r.directory for r in shown}
+    for run in shown:
         m = run.manifest
-        try:
-            model = parse_model_name(m.model).display
-        except ModelNameError:
-            model = m.model
         table.add_row(
-            escape(str(run.directory.relative_to(root))),
+            escape(_directory_cell(run, root, listed)),
             m.command,
             escape(m.instrument or "-"),
-            escape(model),
+            escape(_model_name(m.model)),
             m.created_utc[:16].replace("T", " "),
             str(run.answers),
             f"[red]{run.status}[/]" if run.status == "failed" else run.status,
             run.verdict or "-",
         )
     console.print(table)
-    for run in listing.runs:
+    for run in shown:
         if run.failure:
             line = f"failed: {run.directory.relative_to(root)}: {run.failure}"
             console.print(line, markup=False, highlight=False, soft_wrap=True, style="red")
+    hidden = len(listing.runs) - len(shown)
+    if hidden:
+        console.print(f"{hidden} runs inside composite runs not shown (--children shows them)",
+                      style="dim", highlight=False)  # fmt: skip
+
+
+def _model_name(name: str) -> str:
+    from valuescope.models import ModelNameError, parse_model_name
+
+    try:
+        return parse_model_name(name).display
+    except ModelNameError:
+        return name
+
+
+def _directory_cell(run: RunSummary, root: Path, listed: set[Path]) -> str:
+    """A run's folder below `root`; a study's child right under its study: indented,
+    below the study's folder."""
+    if run.parent is not None and run.parent in listed:
+        return f"  └ {run.directory.relative_to(run.parent)}"
+    cell = str(run.directory.relative_to(root))
+    return f"{cell} ({len(run.children)} runs)" if run.is_study else cell
 
 
 def register(app: typer.Typer) -> None:

@@ -17,14 +17,13 @@ the request that would pass it is not sent, the loop stops there and keeps what 
 scored. Resumable: the generator, raters and judge answer greedily through the response
 cache, so rerunning with the same `out` walks the same path from the cache at no model
 cost (`new_calls` counts what the cache did not answer), and a larger `--max-calls` goes on
-from where a smaller one stopped. Other settings in the same `out` are refused (`keep` and
-`max_calls` may change). Without the cache (`--no-cache`) a rerun asks the models again.
+from where a smaller one stopped. Other settings in the same `out` are refused, naming them
+(`keep` and `max_calls` may change): a run is a study (`engine.Study`, see `run.py`).
+Without the cache (`--no-cache`) a rerun asks the models again.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -39,13 +38,10 @@ from valuescope.construct.prompts import (
     refine_question_messages,
 )
 from valuescope.construct.scoring import Caller, Scorer, Scores, improves
-from valuescope.engine import ConfigError
 from valuescope.generate.dedupe import Deduplicator
 from valuescope.models import CachedModel
 from valuescope.steering.search import BudgetExhausted, CallBudget
 
-CONFIG_FILE = "construct-config.json"
-MAY_CHANGE = {"settings", "use_cache", "cache_dir", "keep", "max_calls"}
 StepKind = Literal["initial", "question", "answer", "related"]
 
 
@@ -90,22 +86,6 @@ class RoundStats(BaseModel):
 def _mean_combined(items: list[Item]) -> float | None:
     values = [i.scores.combined for i in items if i.scores.combined is not None]
     return sum(values) / len(values) if values else None
-
-
-def check_out(config: ConstructConfig, out: Path) -> None:
-    """Refuse a folder that holds a construct run with other settings; record these."""
-    path = out / CONFIG_FILE
-    new = config.model_dump(mode="json", exclude=MAY_CHANGE)
-    if path.is_file():
-        old = json.loads(path.read_text("utf-8"))
-        changed = sorted(k for k in new if old.get(k) != new[k])
-        if changed:
-            raise ConfigError(
-                f"{out} holds a construct run with other settings ({', '.join(changed)}): "
-                "run with the same options, or choose another --out"
-            )
-    out.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(new, indent=2) + "\n", "utf-8")
 
 
 class Constructor:

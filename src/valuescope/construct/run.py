@@ -1,6 +1,9 @@
 """Running a construct loop in a folder and writing what it found.
 
-construct-config.json   the settings (a rerun with other settings is refused)
+manifest.json           the study's manifest (`engine.Study`): settings, status (a rerun
+                        with other settings than `keep` and `max_calls` is refused; a
+                        folder made before construct runs had a manifest is adopted
+                        through its construct-config.json)
 construct.json          settings, calls, per-round stats, the kept pairs with scores
                         and provenance (their history), notes
 pairs.jsonl             every scored pair, kept or not, ranked by combined score
@@ -20,11 +23,14 @@ from pydantic import Field
 
 from valuescope.construct.config import ROLES, ConstructConfig
 from valuescope.construct.export import rejected_answers, write_export
-from valuescope.construct.loop import Constructor, Item, RoundStats, check_out, select
-from valuescope.engine import run_finished
+from valuescope.construct.loop import Constructor, Item, RoundStats, select
+from valuescope.engine import RUNTIME_FIELDS, Study
 from valuescope.models import CachedModel, Model
 from valuescope.runs import Record
 
+COMMAND = "construct"
+LEGACY_CONFIG = "construct-config.json"
+MAY_CHANGE = RUNTIME_FIELDS | {"keep", "max_calls"}
 REPORT_FILE = "construct.json"
 PAIRS_FILE = "pairs.jsonl"
 
@@ -70,11 +76,14 @@ async def aconstruct(
     generator: Model | None = None,
     raters: Model | None = None,
     judge: Model | None = None,
+    command_line: str | None = None,
 ) -> ConstructReport:
     """Run (or resume, in the same `out`) the CAReDiO loop; see `construct.loop`. The three
     roles are opened by name from `config` (one model per distinct name), unless an API
     user passes their own `Model` for a role (put behind the cache)."""
-    check_out(config, out)
+    study = Study.open(COMMAND, config, out, model=config.model, seed=config.seed,
+                       instrument=config.culture, may_change=MAY_CHANGE,
+                       command_line=command_line, legacy=LEGACY_CONFIG)  # fmt: skip
     opened: dict[str, CachedModel] = {}
 
     def open_role(name: str, own: Model | None) -> CachedModel:
@@ -140,7 +149,7 @@ async def aconstruct(
         notes=loop.notes,
     )
     _atomic(out / REPORT_FILE, json.dumps(report.model_dump(mode="json"), indent=2) + "\n")
-    run_finished(out)
+    study.finish()
     return report
 
 

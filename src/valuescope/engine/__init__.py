@@ -6,6 +6,9 @@ instruments, the report and steering reach it through registries (`INSTRUMENTS`,
     instrument = LikertInstrument(MeasureConfig(model="llamacpp", limit=20))
     finished = await run(instrument)            # runs/<UTC>-measure-llamacpp/
     finished = await resume(finished.directory)  # asks nothing: the run is complete
+
+A `Study` is a composite run (a command that runs several engine runs and writes its own
+summary): the same manifest, fingerprinted resume and `run_finished`, over its children.
 """
 
 from valuescope.engine._config import ConfigError, RunConfig
@@ -21,11 +24,13 @@ from valuescope.engine._instrument import (
 )
 from valuescope.engine._pool import first_failure, run_pool
 from valuescope.engine._run import Progress, Run, resume, run
+from valuescope.engine._study import RUNTIME_FIELDS, Study
 from valuescope.engine._sync import run_sync
 
 __all__ = [
     "INSTRUMENTS",
     "ON_FINISH",
+    "RUNTIME_FIELDS",
     "SUBJECT_WRAPPERS",
     "ConfigError",
     "Instrument",
@@ -35,6 +40,7 @@ __all__ = [
     "Run",
     "RunConfig",
     "SampleKey",
+    "Study",
     "check_resumable",
     "digest",
     "first_failure",

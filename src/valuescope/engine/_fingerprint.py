@@ -56,17 +56,29 @@ def check_resumable(
             f"the judge changed since this run started (was {manifest.judge_identity!r}, now "
             f"{judge_identity!r}); start a new run"
         )
+    check_version(manifest, version)
+    changed = changed_parts(manifest.instrument_hash, fingerprint)
+    if changed:
+        raise RunStoreError(
+            f"the instrument changed since this run started ({', '.join(changed)} "
+            "edited): its answers would mix two questionnaires; start a new run"
+        )
+
+
+def check_version(manifest: Manifest, version: str | None) -> None:
+    """Refuse to add to a run that another valuescope version started."""
     written_by = manifest.versions.get("valuescope")
     if written_by is not None and version is not None and written_by != version:
         raise RunStoreError(
             f"this run was started by valuescope {written_by}, this is {version}: prompts or "
             f"scoring may differ; resume it with valuescope {written_by}, or start a new run"
         )
-    changed = [
-        part for part, value in manifest.instrument_hash.items() if fingerprint.get(part) != value
-    ]
-    if changed:
-        raise RunStoreError(
-            f"the instrument changed since this run started ({', '.join(changed)} "
-            "edited): its answers would mix two questionnaires; start a new run"
-        )
+
+
+def changed_parts(recorded: dict[str, str], now: dict[str, str], both: bool = False) -> list[str]:
+    """The parts the manifest records whose hash differs now; with `both`, also those only
+    `now` has (a study's settings: a key added to a mapping). Without it, a part the
+    manifest does not record is not checked: an older version wrote it."""
+    if not both:
+        return [part for part, value in recorded.items() if now.get(part) != value]
+    return sorted(p for p in {*recorded, *now} if recorded.get(p) != now.get(p))

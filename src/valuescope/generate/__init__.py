@@ -2,7 +2,8 @@
 judge -> informativeness -> UCB over topics -> refined questions)."""
 
 from valuescope.generate.bandit import UCB1, ArmStats
-from valuescope.generate.loop import AdaemConfig, GenerateReport, QuestionRecord, agenerate
+from valuescope.generate.config import AdaemConfig, GenerateReport, QuestionRecord
+from valuescope.generate.loop import agenerate
 from valuescope.generate.scoring import elicitation, informativeness, jensen_shannon, reward
 from valuescope.generate.topics import Topic, load_topics
 

@@ -14,9 +14,10 @@ judged profiles, its elicitation the mean strongest value, its reward the produc
 The pool is several models (`models`), or one model under several personas (`personas`:
 each persona is a member, the persona-free answers are not). Budgets: `rounds`, and
 `max_calls` (answers + judgements + generator calls; a round that would pass it is not
-started). Resumable: rerunning with the same `out` reuses the finished probes runs, resumes
-an unfinished one, and takes the generator's answers from the cache (greedy, so the same);
-other settings in the same `out` are refused.
+started). A run is a study (`engine.Study`: manifest.json lists its probes runs).
+Resumable: rerunning with the same `out` reuses the finished probes runs, resumes an
+unfinished one, and takes the generator's answers from the cache (greedy, so the same);
+other settings in the same `out` are refused, naming them.
 
 Outputs: `bank.jsonl` (every question with its provenance: round, arm/topic, parent, and
 scores), which `measure --instrument probes --items` reads directly; `generate.json` (the
@@ -34,16 +35,27 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, Field
 
-from valuescope.engine import ConfigError, Progress, RunConfig, resume, run, run_finished
+from valuescope.engine import ConfigError, Progress, Study, resume, run
 from valuescope.frameworks import load_framework
 from valuescope.generate.bandit import UCB1
-from valuescope.generate.dedupe import DedupeMethod, Deduplicator
+from valuescope.generate.config import (
+    BANK_FILE,
+    COMMAND,
+    LEGACY_CONFIG,
+    REPORT_FILE,
+    AdaemConfig,
+    ArmReport,
+    Comparison,
+    GenerateReport,
+    Member,
+    QuestionRecord,
+    member_label,
+)
+from valuescope.generate.dedupe import Deduplicator
 from valuescope.generate.prompts import parse_questions, refine_messages, seed_messages
 from valuescope.generate.scoring import elicitation, informativeness, reward
 from valuescope.generate.topics import Topic, load_topics
@@ -54,111 +66,17 @@ from valuescope.instruments.probes import (
     ProbesResults,
 )
 from valuescope.instruments.probes.summary import question_means
-from valuescope.judges import JudgeMode
 from valuescope.models import CachedModel, Message, Model
 from valuescope.models import GenerateConfig as SamplingConfig
 from valuescope.respondents import load_personas, sample_personas
-from valuescope.runs import MANIFEST, Record, RunStore
-
-CONFIG_FILE = "generate-config.json"
-BANK_FILE = "bank.jsonl"
-REPORT_FILE = "generate.json"
-RUNTIME_FIELDS = {"settings", "use_cache", "cache_dir"}
-
-
-class AdaemConfig(RunConfig):
-    """A `generate` run. `model` is the first pool model (the default judge and generator)."""
-
-    models: list[str] = Field(min_length=1)
-    framework: str
-    personas: int | None = Field(default=None, ge=2)
-    judge: str | None = None
-    judge_mode: JudgeMode = "all@once"
-    generator: str | None = None
-    topics: str | None = None
-    arms: int | None = Field(default=6, ge=1)
-    """How many topics (drawn with `seed`) the bandit plays; None = every topic. UCB1 pulls
-    each arm once before it refines any, so 60 arms would need 60 pulls first."""
-    rounds: int = Field(default=3, ge=1)
-    arms_per_round: int = Field(default=2, ge=1)
-    questions: int = Field(default=3, ge=1)
-    max_calls: int | None = Field(default=None, ge=1)
-    max_tokens: int = Field(default=120, ge=16)
-    exploration: float = Field(default=1.0, ge=0.0)
-    dedupe: DedupeMethod = "embedding"
-    held_out: list[str] = Field(default_factory=list)
-    held_out_personas: int | None = Field(default=None, ge=2)
-
-    def members(self) -> str:
-        return "personas" if self.personas else "models"
-
-
-class QuestionRecord(BaseModel):
-    """One generated question with its provenance and scores (a line of bank.jsonl)."""
-
-    id: str
-    question: str
-    round: int
-    arm: str
-    topic: str
-    parent: str | None = None
-    """The question it refines (None for a seed question written from the topic)."""
-    informativeness: float | None = None
-    elicitation: float | None = None
-    reward: float | None = None
-    profiles: dict[str, list[float]] = Field(default_factory=dict)
-
-
-class ArmReport(BaseModel):
-    topic: str
-    pulls: int
-    mean_reward: float | None
-    rewards: list[float]
-
-
-class Comparison(BaseModel):
-    """Mean informativeness of the seed questions (round 1, written from the topics) and of
-    the refined ones (later rounds), on one set of members."""
-
-    members: list[str]
-    seed: float | None
-    refined: float | None
-    n_seed: int
-    n_refined: int
-
-
-class GenerateReport(Record):
-    framework: str
-    pool: list[str]
-    judge: str
-    generator: str
-    rounds_run: int
-    calls: int
-    arms: dict[str, ArmReport]
-    questions: int
-    dropped_duplicates: list[dict[str, str]] = Field(default_factory=list)
-    unparsed_generations: int = 0
-    pool_comparison: Comparison
-    held_out_comparison: Comparison | None = None
-    notes: list[str] = Field(default_factory=list)
-
-
-@dataclass
-class Member:
-    """Who answers: a pool model (one probes run each), keyed by a short label."""
-
-    label: str
-    model: str
-
-
-def _label(model: str, index: int) -> str:
-    return f"m{index + 1}-" + "".join(c if c.isalnum() else "_" for c in model)[:40]
+from valuescope.runs import MANIFEST, RunStore
 
 
 class Generator:
     """The AdAEM loop over one output folder (see the module docstring)."""
 
-    def __init__(self, config: AdaemConfig, out: Path, progress: Progress | None = None) -> None:
+    def __init__(self, config: AdaemConfig, out: Path, progress: Progress | None = None,
+                 command_line: str | None = None) -> None:  # fmt: skip
         self.config = config
         self.out = out
         self.progress = progress
@@ -175,26 +93,12 @@ class Generator:
         self.dropped: list[dict[str, str]] = []
         self.unparsed = 0
         self.calls = 0
-        self.members = [Member(_label(m, i), m) for i, m in enumerate(config.models)]
+        self.members = [Member(member_label(m, i), m) for i, m in enumerate(config.models)]
         if config.personas is None and len(self.members) < 2:
             raise ConfigError("the pool needs >= 2 models, or one model with --personas N")
-        self._check_out()
-
-    # -- the folder ----------------------------------------------------------------------
-
-    def _check_out(self) -> None:
-        path = self.out / CONFIG_FILE
-        new = self.config.model_dump(mode="json", exclude=RUNTIME_FIELDS)
-        if path.is_file():
-            old = json.loads(path.read_text("utf-8"))
-            changed = sorted(k for k in new if old.get(k) != new[k])
-            if changed:
-                raise ConfigError(
-                    f"{self.out} holds a generate run with other settings ({', '.join(changed)}): "
-                    "run with the same options, or choose another --out"
-                )
-        self.out.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(new, indent=2) + "\n", "utf-8")
+        self.study = Study.open(COMMAND, config, out, model=config.model, seed=config.seed,
+                                instrument=self.framework.id, command_line=command_line,
+                                legacy=LEGACY_CONFIG)  # fmt: skip
 
     # -- one round -----------------------------------------------------------------------
 
@@ -245,7 +149,8 @@ class Generator:
         by_persona = personas is not None or personas_file is not None
         profiles: dict[str, dict[str, list[float]]] = defaultdict(dict)
         for member in models:
-            directory = folder / member.label
+            child = (folder / member.label).relative_to(self.out).as_posix()
+            directory = self.study.child(child)
             if (directory / MANIFEST).is_file():
                 finished = await resume(directory, "probes", self.progress)
             else:
@@ -377,7 +282,7 @@ class Generator:
                 bank, bank.parent, self.members[:1], None, str(personas_file)
             )
         else:
-            members = [Member(_label(m, i), m) for i, m in enumerate(config.held_out)]
+            members = [Member(member_label(m, i), m) for i, m in enumerate(config.held_out)]
             if len(members) < 2:
                 notes.append(
                     "one held-out model: informativeness needs >= 2 members; none computed"
@@ -429,7 +334,7 @@ class Generator:
         tmp = self.out / (REPORT_FILE + ".tmp")
         tmp.write_text(json.dumps(report.model_dump(mode="json"), indent=2) + "\n", "utf-8")
         os.replace(tmp, self.out / REPORT_FILE)
-        run_finished(self.out)
+        self.study.finish()
         return report
 
 
@@ -438,12 +343,13 @@ async def agenerate(
     out: Path,
     progress: Progress | None = None,
     generator: Model | None = None,
+    command_line: str | None = None,
 ) -> GenerateReport:
     """Run (or resume, in the same `out`) the AdAEM loop; see the module docstring.
     `generator`: an API user's own `Model` to write the questions (behind the cache), instead
     of the one `config.generator` names; the pool and the judge are always opened by name,
     since their probes runs must be resumable."""
-    loop = Generator(config, out, progress)
+    loop = Generator(config, out, progress, command_line)
     name = config.generator or config.models[0]
     writer = config.model_copy(update={"model": name}).open_model(generator)
     try:

@@ -3,10 +3,11 @@ its samples a page at a time.
 
 Kinds: an engine run has `manifest.json` and names its kind in `command` (measure, probes,
 csi, csi-validity, dilemmas, classify, safety, steer-eval); commands that combine runs
-write a file of their own instead (`steer.json`, `compare.json`, `validity.json`,
-`generate.json`), and the runs they made sit in subfolders. The files are read as plain
-JSON dicts, not through the results classes, so a report still renders a run written by an
-older or newer valuescope (a missing field shows as a dash).
+(studies, `engine.Study`) have a manifest too, naming their runs, and their results are a
+file of their own (`steer.json`, `compare.json`, `validity.json`, `generate.json`,
+`construct.json`), which decides the kind; the runs they made sit in subfolders. The
+files are read as plain JSON dicts, not through the results classes, so a report still
+renders a run written by an older or newer valuescope (a missing field shows as a dash).
 
 Samples are paged through a line-offset index built once per (size, mtime) of
 samples.jsonl, so the 1,000th page of a 100,000-sample run costs one seek, and a run still
@@ -32,7 +33,7 @@ COMPOSITE_FILES = {
     "generate": "generate.json",
     "construct": "construct.json",
 }
-"""Commands that write a summary file of their own instead of a manifest."""
+"""Commands (studies) whose results are a summary file of their own, not results.json."""
 MANIFEST, RESULTS, SAMPLES = "manifest.json", "results.json", "samples.jsonl"
 REPORT = "report.html"
 

@@ -1,6 +1,11 @@
 """`list_runs(root)`: every run directory under a folder, newest first, with what a listing
 shows (command, model, instrument, when, answers, finished, failed or not, the verdict).
 
+A study (a composite run: steer, validity, compare, generate, construct; `engine.Study`)
+is listed with its children (the runs its manifest names) right after it, each with the
+study as its `parent`; its answers are theirs, summed; it is finished when its manifest
+says so.
+
 Reads only manifests and counts sample lines, so a folder of many runs lists quickly; a
 folder that is not a run (no manifest) or whose manifest cannot be read is skipped and
 reported in `unreadable`, never fatal.
@@ -35,13 +40,22 @@ class RunSummary:
     answers: int
     """Complete lines in samples.jsonl."""
     status: Status
-    """`finished` when results.json is newer than the last answer; `failed` when it is, but
-    the run had nothing to read (`failure`); `incomplete` (killed, interrupted or still
-    running: `--resume` continues it) otherwise."""
+    """`finished` when results.json is newer than the last answer (a study: when its
+    manifest says so); `failed` when it is, but the run had nothing to read (`failure`);
+    `incomplete` (killed, interrupted or still running: `--resume` or, for a study,
+    rerunning it with the same `--out` continues it) otherwise."""
     verdict: str | None = None
     """The verdict's level of a finished run that gives one."""
     failure: str | None = None
     """Why a failed run failed, in one line."""
+    parent: Path | None = None
+    """The study this run belongs to (None for a run of its own)."""
+    children: list[Path] = field(default_factory=list)
+    """A study's runs (in its manifest's order)."""
+
+    @property
+    def is_study(self) -> bool:
+        return self.manifest.is_study
 
 
 @dataclass
@@ -52,34 +66,57 @@ class RunListing:
 
 
 def list_runs(root: Path, command: str | None = None) -> RunListing:
-    """The runs under `root` (optionally only those of `command`), newest first."""
+    """The runs under `root` (optionally only those of `command`), newest first; a study's
+    children follow it (those of `command` only, when it is given)."""
     if not root.is_dir():
         raise RunStoreError(f"{root} is not a folder of runs")
     listing = RunListing()
+    top: list[tuple[RunSummary, list[RunSummary]]] = []
     for manifest_path in _manifests(root, MAX_DEPTH):
-        directory = manifest_path.parent
-        try:
-            manifest = RunStore.open_existing(directory).manifest
-        except (RunStoreError, OSError, UnicodeDecodeError) as exc:
-            listing.unreadable.append(f"{directory}: {exc}")
+        summary = _summary(manifest_path.parent, listing)
+        if summary is None:
             continue
-        if command is None or manifest.command == command:
-            status = _status(directory)
-            outcome = read_outcome(directory) if status == "finished" else {}
-            if outcome.get("status") == "failed":
-                status = "failed"
-            listing.runs.append(
-                RunSummary(
-                    directory,
-                    manifest,
-                    _answers(directory),
-                    status,
-                    verdict=outcome.get("verdict"),
-                    failure=outcome.get("failure"),
-                )
-            )
-    listing.runs.sort(key=lambda r: r.manifest.created_utc, reverse=True)
+        children = []
+        for name in summary.manifest.children or []:
+            if (summary.directory / name / MANIFEST).is_file():
+                child = _summary(summary.directory / name, listing)
+                if child is not None:
+                    child.parent = summary.directory
+                    children.append(child)
+        summary.children = [c.directory for c in children]
+        if summary.is_study:
+            summary.answers = sum(c.answers for c in children)
+        top.append((summary, children))
+    top.sort(key=lambda pair: pair[0].manifest.created_utc, reverse=True)
+    for run, children in top:
+        for one in (run, *children):
+            if command is None or one.manifest.command == command:
+                listing.runs.append(one)
     return listing
+
+
+def _summary(directory: Path, listing: RunListing) -> RunSummary | None:
+    try:
+        manifest = RunStore.open_existing(directory).manifest
+    except (RunStoreError, OSError, UnicodeDecodeError) as exc:
+        listing.unreadable.append(f"{directory}: {exc}")
+        return None
+    status: Status
+    if manifest.is_study:
+        status = "finished" if manifest.status == "finished" else "incomplete"
+    else:
+        status = _status(directory)
+    outcome = read_outcome(directory) if status == "finished" else {}
+    if outcome.get("status") == "failed":
+        status = "failed"
+    return RunSummary(
+        directory,
+        manifest,
+        _answers(directory),
+        status,
+        verdict=outcome.get("verdict"),
+        failure=outcome.get("failure"),
+    )
 
 
 def _manifests(folder: Path, depth: int) -> list[Path]:

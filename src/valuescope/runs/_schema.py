@@ -6,7 +6,7 @@ refuse with a clear message) runs written by earlier ones.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -37,6 +37,18 @@ class Manifest(BaseModel):
     config: dict[str, Any]
     versions: dict[str, str]
     git_revision: str | None = None
+    # -- a study (a composite run: `engine.Study`) ------------------------------------------
+    children: list[str] | None = None
+    """A study's runs, as paths relative to its folder; None for a single run."""
+    fingerprint: dict[str, str] = Field(default_factory=dict)
+    """A study's hash per setting: what a rerun in the same folder must not change."""
+    status: Literal["running", "finished"] | None = None
+    """A study's own word on how far it got (None for a single run, whose files say it)."""
+    finished_utc: str | None = None
+
+    @property
+    def is_study(self) -> bool:
+        return self.children is not None
 
 
 class SampleRecord(BaseModel):

@@ -217,12 +217,19 @@ class RunStore:
             self._samples = None
 
 
-def write_outcome(directory: Path, results: ResultsBase) -> None:
-    """`outcome.json` of a finished run (see `OUTCOME`)."""
+def write_outcome(
+    directory: Path, results: ResultsBase | None = None, *, failure: str | None = None,
+    verdict: str | None = None,
+) -> None:  # fmt: skip
+    """`outcome.json` of a finished run (see `OUTCOME`): from its `results`, or (a study,
+    whose summary is its command's own) from a failure line and a verdict's level."""
+    if results is not None:
+        failure = results.failure
+        verdict = results.verdict.level if results.verdict is not None else None
     outcome = {
-        "status": "failed" if results.failure is not None else "finished",
-        "failure": results.failure,
-        "verdict": results.verdict.level if results.verdict is not None else None,
+        "status": "failed" if failure is not None else "finished",
+        "failure": failure,
+        "verdict": verdict,
     }
     (directory / OUTCOME).write_text(json.dumps(outcome) + "\n", "utf-8")
 

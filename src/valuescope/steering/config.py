@@ -1,4 +1,4 @@
-"""`SteerConfig`: everything that defines a steer run (stored in `steer-config.json`)."""
+"""`SteerConfig`: everything that defines a steer run (stored in its manifest.json)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@ check trait transfer on the questionnaire, export training data.
 
 A steer run is a folder:
 
-    steer-config.json              the settings (a rerun with other settings is refused)
+    manifest.json                  the study's manifest (`engine.Study`): settings, its
+                                   runs, status (a rerun with other settings is refused)
     split.json                     the optimisation and held-out task ids
     methods/<m>/candidates.jsonl   every candidate the method tried, with its score
     methods/<m>/artifact.json      the winner: reusable with --steering (measure, probes,
@@ -15,23 +16,23 @@ A steer run is a folder:
     export/sft.jsonl, dpo.jsonl    the steered answers as TRL training records
     steer.json                     everything above in one report
 
-Resuming is rerunning with the same `--out` (or `--resume DIR`): a finished method is
-read back; an unfinished one is searched again, its requests answered from the response
+Resuming is rerunning with the same `--out` (or `--resume DIR`; a folder made before steer
+runs had a manifest is adopted through its steer-config.json): a finished method is read
+back; an unfinished one is searched again, its requests answered from the response
 cache (greedy answers, seeded proposals) so it retraces its path at no model cost; the
 evaluation and transfer runs resume like any run.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
-from valuescope.engine import ConfigError, Progress, resume, run, run_finished
+from valuescope.engine import ConfigError, Progress, Study, resume, run
 from valuescope.frameworks import Framework, load_framework
 from valuescope.judges import Judge
 from valuescope.models import CachedModel, RunUsage
-from valuescope.runs import MANIFEST, default_run_dir
+from valuescope.runs import MANIFEST, RunStore, default_run_dir
 from valuescope.steering.artifact import (
     ARTIFACT_FILE,
     METHODS_DIR,
@@ -57,22 +58,27 @@ from valuescope.steering.summary import EvaluationResults
 from valuescope.steering.tasks import TaskSplit, load_tasks, split_tasks
 from valuescope.steering.transfer import transfer_table
 
-CONFIG_FILE = "steer-config.json"
+COMMAND = "steer"
+LEGACY_CONFIG = "steer-config.json"
+"""The settings file of steer runs made before they had a manifest (adopted on a rerun)."""
 SPLIT_FILE = "split.json"
 EVALUATION_DIR = "evaluation"
-RUNTIME_FIELDS = {"settings", "use_cache", "cache_dir"}
 Log = Callable[[str], None]
 
 
 def default_out(config: SteerConfig) -> Path:
-    return default_run_dir("steer", config.display_name, config.framework)
+    return default_run_dir(COMMAND, config.display_name, config.framework)
 
 
 def read_config(directory: Path) -> SteerConfig:
-    """The settings of the steer run in `directory` (for `--resume`)."""
-    path = directory / CONFIG_FILE
+    """The settings of the steer run in `directory` (for `--resume`): its manifest's, or
+    for a run made before steer runs had one, its steer-config.json's."""
+    if (directory / MANIFEST).is_file():
+        manifest = RunStore.open_existing(directory, COMMAND).manifest
+        return SteerConfig.model_validate(manifest.config)
+    path = directory / LEGACY_CONFIG
     if not path.is_file():
-        raise ConfigError(f"{directory} is not a steer run (no {CONFIG_FILE})")
+        raise ConfigError(f"{directory} is not a steer run (no {MANIFEST})")
     return SteerConfig.model_validate_json(path.read_text("utf-8"))
 
 
@@ -80,7 +86,8 @@ class Steerer:
     """One steer run over one folder (see the module docstring)."""
 
     def __init__(self, config: SteerConfig, out: Path, log: Log | None = None,
-                 progress: Progress | None = None) -> None:  # fmt: skip
+                 progress: Progress | None = None, command_line: str | None = None,
+                 ) -> None:  # fmt: skip
         if config.steering is not None:
             raise ConfigError("steer searches from the bare model: --steering is not taken here")
         self.config = config
@@ -91,24 +98,12 @@ class Steerer:
         unknown = [d for d in config.target.dimensions if d not in self.framework.ids]
         if unknown or config.target.framework != self.framework.id:
             raise ConfigError(f"the target is not on {self.framework.id}: {unknown}")
-        self._check_out()
+        self.study = Study.open(COMMAND, config, out, model=config.model, seed=config.seed,
+                                instrument=self.framework.id, command_line=command_line,
+                                legacy=LEGACY_CONFIG)  # fmt: skip
         self.split = self._split()
 
     # -- the folder ----------------------------------------------------------------------
-
-    def _check_out(self) -> None:
-        path = self.out / CONFIG_FILE
-        new = self.config.model_dump(mode="json", exclude=RUNTIME_FIELDS)
-        if path.is_file():
-            old = json.loads(path.read_text("utf-8"))
-            changed = sorted(k for k in set(new) | set(old) if old.get(k) != new.get(k))
-            if changed:
-                raise ConfigError(
-                    f"{self.out} holds a steer run with other settings ({', '.join(changed)}): "
-                    "run with the same options, or choose another --out"
-                )
-        self.out.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(new, indent=2) + "\n", "utf-8")
 
     def _split(self) -> TaskSplit:
         path = self.out / SPLIT_FILE
@@ -156,7 +151,7 @@ class Steerer:
                                                report.evaluation, self.progress)  # fmt: skip
             report.transfer, report.warnings = rows, report.warnings + notes
         (self.out / REPORT_FILE).write_text(report.model_dump_json(indent=2) + "\n", "utf-8")
-        run_finished(self.out)
+        self.study.finish()
         return report
 
     async def _method(self, name: MethodName, subject: CachedModel, judge: CachedModel,
@@ -254,7 +249,7 @@ class Steerer:
         return notes
 
     async def _evaluate(self) -> EvaluationResults:
-        directory = self.out / EVALUATION_DIR
+        directory = self.study.child(EVALUATION_DIR)
         self.log(f"evaluation: {len(self.config.methods) + 1} conditions x "
                  f"{len(self.split.held_out)} held-out tasks")  # fmt: skip
         if (directory / MANIFEST).is_file():

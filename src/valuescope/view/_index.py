@@ -5,6 +5,9 @@ A scan reads only small files (manifest.json, the composite summary's first byte
 stats the rest; answers are counted once per (size, mtime) of samples.jsonl. Entries are
 kept between scans and re-read only when one of their files changed, so a folder of 1,000
 runs lists in milliseconds after the first look and a run in flight updates as it grows.
+
+A study (a composite run: steer, validity, compare, generate, construct) is finished when
+its manifest says so, running while one of its runs is, and counts its runs' answers.
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ class RunEntry:
     """The verdict's level (outcome.json), where the run gives one."""
     failure: str | None = None
     """Why a failed run failed (outcome.json)."""
+    study_status: str | None = None
+    """A study's (composite run's) manifest status: running or finished; None otherwise."""
 
 
 @dataclass
@@ -95,6 +100,9 @@ class RunIndex:
         for entry in entries:
             if entry.parent in by_name:
                 by_name[entry.parent].children.append(entry.relative)
+        for entry in entries:
+            if entry.study_status is not None:
+                _study_totals(entry, [by_name[c] for c in entry.children])
         entries.sort(key=lambda e: (e.created, e.relative), reverse=True)
         return entries
 
@@ -134,6 +142,8 @@ class RunIndex:
             entry = self._read(folder, relative, parent, stats)
             self._cache[relative] = _Cached(signature, entry)
         entry.status = _status(entry.kind, stats)  # "running" ages without a file changing
+        if entry.study_status is not None:
+            entry.status = "finished" if entry.study_status == "finished" else "incomplete"
         if entry.status == "finished" and entry.failure is not None:
             entry.status = "failed"
         return entry
@@ -159,6 +169,8 @@ class RunIndex:
         created = str(info.get("created_utc") or _created_from(folder))
         answers = self._answers(folder / SAMPLES, stats[SAMPLES])
         entry = RunEntry(relative, kind, model, instrument, created, "", answers, parent)
+        if stats[MANIFEST] and isinstance(info.get("children"), list):
+            entry.study_status = str(info.get("status") or "running")
         if stats[OUTCOME]:
             outcome = read_outcome(folder)
             entry.verdict, entry.failure = outcome.get("verdict"), outcome.get("failure")
@@ -199,6 +211,13 @@ def _status(kind: str, stats: dict[str, tuple[float, int] | None]) -> str:
     if samples is not None and time.time() - samples[0] < IN_FLIGHT_SECONDS:
         return "running"
     return "incomplete"
+
+
+def _study_totals(study: RunEntry, children: list[RunEntry]) -> None:
+    """A study's answers are its runs'; an unfinished one is running while one of them is."""
+    study.answers = sum(c.answers for c in children)
+    if study.status == "incomplete" and any(c.status == "running" for c in children):
+        study.status = "running"
 
 
 def _created_from(folder: Path) -> str:

@@ -214,7 +214,7 @@ def test_probe_options_and_questionnaire_options_do_not_mix() -> None:
 
 
 def test_pearson_over_personas_needs_five_and_variation() -> None:
-    from valuescope.agreement import _pearson
+    from valuescope.analysis.agreement import _pearson
 
     r = _pearson([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [2.0, 1.0, 4.0, 3.0, 6.0, 5.0])
     assert r.value == pytest.approx(0.8285714)  # np.corrcoef by hand: 29 / 35

@@ -2,7 +2,7 @@
 scores side by side, and the paired tests per dimension with Holm-adjusted p values.
 
 `compare_sections_from_runs` draws the same page for any measure runs a user picks in the
-viewer: it runs valuescope's own comparison (`valuescope.compare.compare_runs`) on them, so
+viewer: it runs valuescope's own comparison (`valuescope.analysis.compare_runs`) on them, so
 the viewer's figures are the CLI's. Runs of several frameworks are drawn per framework
 (a radar each) since tests need the items of one framework.
 """
@@ -111,7 +111,7 @@ def _tests(results: dict[str, Any]) -> Markup:
 def compare_sections_from_runs(folders: list[RunFolder], links: Links) -> list[Section]:
     """The compare page for measure runs picked in the viewer: valuescope's own comparison
     per framework; a framework with one run gets its radar alone."""
-    from valuescope.compare import CompareError, compare_runs
+    from valuescope.analysis.compare import CompareError, compare_runs
 
     groups: dict[str, list[RunFolder]] = defaultdict(list)
     for folder in folders:
