@@ -52,8 +52,7 @@ class _SmolEmbedder:
 
         with cls._lock:
             if cls._url is None:
-                from valuescope.models._embedded import smollm2_path
-                from valuescope.models._llama_server import start_server
+                from valuescope.models import smollm2_path, start_server
 
                 server = start_server(smollm2_path(), slots=1, n_ctx=512, embedding=True)
                 cls._url = server.url

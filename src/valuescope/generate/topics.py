@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from valuescope.datasets import DataFileError, load_yaml_located, read_utf8
-from valuescope.datasets._located import line_of
+from valuescope.datasets import DataFileError, line_of, load_yaml_located, read_utf8
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from valuescope.models._embedded import (
     TINY_MODEL_WARNING,
     EmbeddedModelMissing,
     resolve_gguf,
+    smollm2_path,
 )
 from valuescope.models._errors import (
     BackendError,
@@ -29,7 +30,7 @@ from valuescope.models._fill import (
     fill,
     read_slots,
 )
-from valuescope.models._llama_server import DEFAULT_SLOTS
+from valuescope.models._llama_server import DEFAULT_SLOTS, start_server
 from valuescope.models._protocol import Model, supports_images
 from valuescope.models._registry import BACKENDS, get_model, load_backend
 from valuescope.models._settings import ModelSettings
@@ -95,6 +96,8 @@ __all__ = [
     "refuse_images",
     "refuse_likert_only",
     "resolve_gguf",
+    "smollm2_path",
+    "start_server",
     "supports_images",
     "system",
     "user",
