@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from helpers.gallery import cache_of
 from valuescope.cli import app
 from valuescope.engine import ConfigError, Study
-from valuescope.runs import RunStoreError, list_runs
+from valuescope.runs import RunLock, RunStoreError, list_runs
 from valuescope.view._index import RunIndex
 
 RUNNER = CliRunner()
@@ -130,11 +130,14 @@ def test_runs_lists_a_study_with_its_runs(tmp_path: Path) -> None:
     study = _open(root / "s")
     _child(study, "measure-1-a", answers=3)
     _child(study, "measure-2-b", answers=4, finished=False)
+    assert list_runs(root).runs[0].status == "running"  # this process holds its lock
+    study.release()  # as when its process ends unfinished
     listing = list_runs(root)
     top, *children = listing.runs
     assert top.directory == study.directory and top.status == "incomplete"
     assert top.answers == 7 and [c.parent for c in children] == [top.directory] * 2
     assert [c.status for c in children] == ["finished", "incomplete"]
+    study = _open(root / "s")
     study.finish()
     assert list_runs(root).runs[0].status == "finished"
     assert [r.directory.name for r in list_runs(root, "measure").runs] == [
@@ -161,13 +164,19 @@ def test_the_viewer_lists_a_study_with_its_status_and_answers(tmp_path: Path) ->
     study = _open(root / "s")
     _child(study, "measure-1", answers=3)
     running = _child(study, "measure-2", answers=2, finished=False)
+    study.release()  # the study itself is not being written; one of its runs is
+    child_lock = RunLock.acquire(running)
     index = RunIndex(root)
     entries = {e.relative: e for e in index.entries()}
     assert entries["s"].kind == "demo" and entries["s"].answers == 5
     assert entries["s"].children == ["s/measure-1", "s/measure-2"]
     assert entries["s/measure-2"].status == "running" and entries["s"].status == "running"
+    child_lock.release()  # its process ended: the run stopped, nothing else changed
+    statuses = {e.relative: e.status for e in index.entries()}
+    assert statuses["s/measure-2"] == "incomplete" and statuses["s"] == "incomplete"
     (running / "results.json").write_text("{}")
     assert {e.relative: e for e in index.entries()}["s"].status == "incomplete"
+    study = _open(root / "s")
     study.finish()
     assert {e.relative: e for e in index.entries()}["s"].status == "finished"
 

@@ -332,10 +332,10 @@ def test_steer_on_the_embedded_model_end_to_end(
 
 def test_a_steer_run_is_a_study_and_a_folder_from_before_is_adopted(tmp_path: Path) -> None:
     """Opening a steer run writes its manifest (before any model is opened): `valuescope
-    runs` lists it as incomplete until it finishes, `--resume` reads its settings from
-    there, the same settings reopen it, other methods are refused by name. A folder made
-    before steer runs had a manifest (steer-config.json) is adopted with the same
-    settings."""
+    runs` lists it as running while it is open and incomplete after, `--resume` reads its
+    settings from there, the same settings reopen it, other methods are refused by name. A
+    folder made before steer runs had a manifest (steer-config.json) is adopted with the
+    same settings."""
     from valuescope.engine import ConfigError
     from valuescope.runs import list_runs
     from valuescope.steering.run import read_config
@@ -344,11 +344,14 @@ def test_a_steer_run_is_a_study_and_a_folder_from_before_is_adopted(tmp_path: Pa
                          target=parse_target(CONFLICT, SCHWARTZ), optimisation_tasks=2,
                          held_out_tasks=2)  # fmt: skip
     out = tmp_path / "runs" / "steer"
-    Steerer(config, out, command_line="valuescope steer ...")
+    steerer = Steerer(config, out, command_line="valuescope steer ...")
     manifest = json.loads((out / "manifest.json").read_text())
     assert (manifest["command"], manifest["status"], manifest["instrument"]) == (
         "steer", "running", "schwartz10")  # fmt: skip
     assert "target.priorities.tradition" in manifest["fingerprint"]
+    (run,) = list_runs(tmp_path / "runs").runs
+    assert (run.manifest.command, run.status) == ("steer", "running")  # this process holds it
+    steerer.study.release()  # as when the process ends before the run does
     (run,) = list_runs(tmp_path / "runs").runs
     assert (run.manifest.command, run.status) == ("steer", "incomplete")
     assert read_config(out) == config

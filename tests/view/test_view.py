@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from valuescope.runs import list_runs
 from valuescope.view import create_app, is_loopback
 
 SCRIPT = "<script>alert(1)</script>"
@@ -107,22 +109,42 @@ def test_read_only_local_and_under_a_policy(client: TestClient, tmp_path: Path) 
     assert is_loopback("127.0.0.2") and is_loopback("::1") and not is_loopback("0.0.0.0")
 
 
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from valuescope.runs import RunLock
+RunLock.acquire(Path(sys.argv[1]))
+print("locked", flush=True)
+time.sleep(120)
+"""
+
+
 def test_a_run_in_flight_shows_progress_and_reloads(tmp_path: Path) -> None:
+    """Running while a process holds the run's lock; killed (SIGKILL), the same files read
+    incomplete at once, in the list and on its page, which stops reloading."""
     root = tmp_path / "runs"
     folder = _run(root / "live", samples=30, finished=False)
     progress = {"total": 120, "already_done": 0, "started_utc": "2026-12-01T10:00:00"}
     (folder / "progress.json").write_text(json.dumps(progress))
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(folder)],
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
     client = TestClient(create_app(root), base_url=LOCAL)
-    page = client.get("/run/live").text
-    assert "30 of 120 answers (25%)" in page and 'http-equiv="refresh"' in page
-    assert "running" in client.get("/").text
-    with (folder / "samples.jsonl").open("a") as handle:  # it goes on answering
-        handle.write(json.dumps({"item_id": "more", "condition": "c", "valid": True}) + "\n")
-    assert "31 of 120 answers" in client.get("/run/live").text
-    old = time.time() - 3600  # a run killed an hour ago is incomplete, not running
-    os.utime(folder / "samples.jsonl", (old, old))
+    try:
+        page = client.get("/run/live").text
+        assert "30 of 120 answers (25%)" in page and 'http-equiv="refresh"' in page
+        assert "running" in client.get("/").text
+        with (folder / "samples.jsonl").open("a") as handle:  # it goes on answering
+            handle.write(json.dumps({"item_id": "more", "condition": "c", "valid": True}) + "\n")
+        assert "31 of 120 answers" in client.get("/run/live").text
+    finally:
+        holder.kill()  # SIGKILL: no chance to clean up
+        holder.wait()
+        holder.stdout.close()
     page = client.get("/run/live").text
     assert 'http-equiv="refresh"' not in page and "incomplete" in client.get("/").text
+    listed = list_runs(root).runs
+    assert [r.status for r in listed] == ["incomplete"]  # `valuescope runs` says the same
 
 
 def test_many_runs_and_a_large_run_are_paged(tmp_path: Path) -> None:

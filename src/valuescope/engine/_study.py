@@ -33,9 +33,11 @@ from valuescope.engine._config import ConfigError
 from valuescope.engine._fingerprint import changed_parts, check_version, digest
 from valuescope.engine._hooks import run_finished
 from valuescope.runs import (
+    LOCK,
     MANIFEST,
     OUTCOME,
     Manifest,
+    RunLock,
     RunStore,
     RunStoreError,
     git_revision,
@@ -69,9 +71,12 @@ def settings_fingerprint(settings: dict[str, Any], prefix: str = "") -> dict[str
 class Study:
     """One study folder (see the module docstring). Make it with `open`."""
 
-    def __init__(self, directory: Path, manifest: Manifest, resumed: bool) -> None:
+    def __init__(
+        self, directory: Path, manifest: Manifest, resumed: bool, lock: RunLock | None = None
+    ) -> None:
         self.directory = directory
         self.manifest = manifest
+        self._lock = lock
         self.resumed = resumed
         """True when `open` found the study (or a legacy folder) already there."""
 
@@ -94,29 +99,36 @@ class Study:
         settings = config.model_dump(mode="json", exclude=set(may_change))
         fingerprint = settings_fingerprint(settings)
         stored = config.model_dump(mode="json")
-        if (out / MANIFEST).is_file():
-            manifest = RunStore.open_existing(out, command).manifest
-            if not manifest.is_study:
-                raise RunStoreError(f"{out} holds a single {command} run, not a study")
-            check_version(manifest, package_versions().get("valuescope"))
-            _refuse_changed(out, command, changed_parts(manifest.fingerprint, fingerprint, True))
-            manifest = manifest.model_copy(update={"config": stored, "status": "running",
-                                                   "finished_utc": None})  # fmt: skip
-            (out / OUTCOME).unlink(missing_ok=True)
-            study = cls(out, manifest, resumed=True)
-        else:
-            resumed = _adopt(out, command, legacy, settings)
-            manifest = Manifest(
-                command=command, instrument=instrument, created_utc=_now(), model=model,
-                model_identity=model, command_line=command_line, seed=seed, config=stored,
-                versions=package_versions(), git_revision=git_revision(), children=[],
-                fingerprint=fingerprint, status="running",
-            )  # fmt: skip
-            study = cls(out, manifest, resumed)
-            if legacy is not None:
-                (out / legacy).unlink(missing_ok=True)
-        study._scan()
-        study._write()
+        lock = _lock(out)  # held until `finish` (or the process ends): one process per study
+        try:
+            if (out / MANIFEST).is_file():
+                manifest = RunStore.open_existing(out, command).manifest
+                if not manifest.is_study:
+                    raise RunStoreError(f"{out} holds a single {command} run, not a study")
+                check_version(manifest, package_versions().get("valuescope"))
+                _refuse_changed(
+                    out, command, changed_parts(manifest.fingerprint, fingerprint, True)
+                )
+                manifest = manifest.model_copy(update={"config": stored, "status": "running",
+                                                       "finished_utc": None})  # fmt: skip
+                (out / OUTCOME).unlink(missing_ok=True)
+                study = cls(out, manifest, resumed=True, lock=lock)
+            else:
+                resumed = _adopt(out, command, legacy, settings)
+                manifest = Manifest(
+                    command=command, instrument=instrument, created_utc=_now(), model=model,
+                    model_identity=model, command_line=command_line, seed=seed, config=stored,
+                    versions=package_versions(), git_revision=git_revision(), children=[],
+                    fingerprint=fingerprint, status="running",
+                )  # fmt: skip
+                study = cls(out, manifest, resumed, lock=lock)
+                if legacy is not None:
+                    (out / legacy).unlink(missing_ok=True)
+            study._scan()
+            study._write()
+        except BaseException:  # refused, or the folder cannot be written: let go at once
+            lock.release()
+            raise
         return study
 
     def child(self, name: str) -> Path:
@@ -127,6 +139,12 @@ class Study:
             self._write()
         return self.directory / name
 
+    def release(self) -> None:
+        """Let go of the study's folder without finishing it (`finish` does it too; so does
+        the end of the process): another process may then continue it."""
+        if self._lock is not None:
+            self._lock.release()
+
     def finish(self, failure: str | None = None, verdict: str | None = None) -> None:
         """Record the study as finished (its summary file written), with why it has nothing
         to read (`failure`) and its verdict's level where it gives one (outcome.json, as a
@@ -136,7 +154,10 @@ class Study:
         self.manifest.status = "finished"
         self.manifest.finished_utc = _now()
         self._write()
-        run_finished(self.directory)
+        try:
+            run_finished(self.directory)
+        finally:
+            self.release()
 
     # -- the folder -------------------------------------------------------------------------
 
@@ -185,13 +206,25 @@ def _refuse_changed(out: Path, command: str, changed: list[str]) -> None:
         )
 
 
+def _lock(out: Path) -> RunLock:
+    if out.exists() and not out.is_dir():
+        raise RunStoreError(f"{out} is a file; the run needs a folder (--out)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunStoreError(
+            f"cannot create the run directory {out}: {exc.strerror or exc}"
+        ) from exc
+    return RunLock.acquire(out)
+
+
 def _adopt(out: Path, command: str, legacy: str | None, settings: dict[str, Any]) -> bool:
     """Whether `out` already holds this study's work, written before studies had a manifest
     (its `legacy` settings file, with the same settings). A folder with files but neither
     is refused: it is not this study's."""
     if out.exists() and not out.is_dir():
         raise RunStoreError(f"{out} is a file; the run needs a folder (--out)")
-    if not out.is_dir() or not any(out.iterdir()):
+    if not out.is_dir() or not any(p.name != LOCK for p in out.iterdir()):
         return False
     if legacy is not None and (out / legacy).is_file():
         try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from valuescope.runs._lock import is_locked
 from valuescope.runs._schema import Manifest
 from valuescope.runs._store import (
     MANIFEST,
@@ -27,7 +28,7 @@ from valuescope.runs._store import (
     read_outcome,
 )
 
-Status = Literal["finished", "incomplete", "failed"]
+Status = Literal["finished", "incomplete", "failed", "running"]
 MAX_DEPTH = 2
 """Runs sit in the folder itself or one level down (`compare --models` puts its measure
 runs inside the comparison's folder)."""
@@ -42,8 +43,9 @@ class RunSummary:
     status: Status
     """`finished` when results.json is newer than the last answer (a study: when its
     manifest says so); `failed` when it is, but the run had nothing to read (`failure`);
-    `incomplete` (killed, interrupted or still running: `--resume` or, for a study,
-    rerunning it with the same `--out` continues it) otherwise."""
+    `running` while a process holds its lock (`runs.RunLock`; a study: it or one of its
+    runs); `incomplete` (killed or interrupted: `--resume` or, for a study, rerunning it
+    with the same `--out` continues it) otherwise."""
     verdict: str | None = None
     """The verdict's level of a finished run that gives one."""
     failure: str | None = None
@@ -86,6 +88,8 @@ def list_runs(root: Path, command: str | None = None) -> RunListing:
         summary.children = [c.directory for c in children]
         if summary.is_study:
             summary.answers = sum(c.answers for c in children)
+            if summary.status == "incomplete" and any(c.status == "running" for c in children):
+                summary.status = "running"
         top.append((summary, children))
     top.sort(key=lambda pair: pair[0].manifest.created_utc, reverse=True)
     for run, children in top:
@@ -102,7 +106,9 @@ def _summary(directory: Path, listing: RunListing) -> RunSummary | None:
         listing.unreadable.append(f"{directory}: {exc}")
         return None
     status: Status
-    if manifest.is_study:
+    if is_locked(directory):
+        status = "running"
+    elif manifest.is_study:
         status = "finished" if manifest.status == "finished" else "incomplete"
     else:
         status = _status(directory)

@@ -12,8 +12,10 @@ stale lock behind. So:
   stopped writing a second ago, a live one may wait minutes on a slow server.
 
 The file itself holds the holder's pid, host and start time, for the message only; it stays
-after the run (an unlocked file means nothing). Where `fcntl` does not exist (Windows), the
-lock is a no-op and `is_locked` is always False.
+after the run (an unlocked file means nothing). Within one process the lock is the
+process's: acquiring a folder it already holds takes the lock over from the earlier holder
+(a run abandoned by an exception in a notebook must not lock its own kernel out). Where
+`fcntl` does not exist (Windows), the lock is a no-op and `is_locked` is always False.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 LOCK = "run.lock"
+_HELD: dict[str, RunLock] = {}
+"""The locks this process holds, by folder."""
 
 
 class RunLocked(RunStoreError):
@@ -50,6 +54,9 @@ class RunLock:
         """Lock `directory` (which must exist) or raise `RunLocked` naming the holder."""
         if fcntl is None:
             return cls(directory, None)
+        key = str(directory.resolve())
+        if key in _HELD:  # this process's own: an earlier holder that did not let go
+            _HELD[key].release()
         path = directory / LOCK
         handle = path.open("a+", encoding="utf-8")
         try:
@@ -66,13 +73,18 @@ class RunLock:
         mine = {"pid": os.getpid(), "host": socket.gethostname(), "since": utc_iso()}
         handle.write(json.dumps(mine) + "\n")
         handle.flush()
-        return cls(directory, handle)
+        lock = cls(directory, handle)
+        _HELD[key] = lock
+        return lock
 
     def release(self) -> None:
         """Give the lock up (closing the file releases it); safe to call twice."""
         if self._handle is not None:
             self._handle.close()
             self._handle = None
+            key = str(self.directory.resolve())
+            if _HELD.get(key) is self:
+                del _HELD[key]
 
     def __enter__(self) -> RunLock:
         return self

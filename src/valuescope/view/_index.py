@@ -16,7 +16,6 @@ import json
 import os
 import re
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,10 +29,8 @@ from valuescope.report.pages import (
     ReportError,
     read_json,
 )
-from valuescope.runs import OUTCOME, read_outcome
+from valuescope.runs import OUTCOME, is_locked, read_outcome
 
-IN_FLIGHT_SECONDS = 120.0
-"""An unfinished run whose samples.jsonl changed this recently is shown as running."""
 MAX_DEPTH = 3
 """Run folders are found this many levels below RUNS_DIR (runs inside runs included)."""
 _RUN_FILES = (MANIFEST, *COMPOSITE_FILES.values())
@@ -52,8 +49,8 @@ class RunEntry:
     created: str
     """ISO UTC time the run started (from the manifest, else the folder name, else mtime)."""
     status: str
-    """finished, failed (finished with nothing to read), running (unfinished, written to
-    lately) or incomplete."""
+    """finished, failed (finished with nothing to read), running (its process holds its
+    lock, `runs.RunLock`) or incomplete."""
     answers: int
     parent: str | None = None
     """The run folder this one sits in (a compare's measure runs, a steer's evaluation)."""
@@ -141,9 +138,12 @@ class RunIndex:
         else:
             entry = self._read(folder, relative, parent, stats)
             self._cache[relative] = _Cached(signature, entry)
-        entry.status = _status(entry.kind, stats)  # "running" ages without a file changing
+        # read at every scan: a run stops running when its process ends, files unchanged
+        entry.status = _status(entry.kind, stats)
         if entry.study_status is not None:
             entry.status = "finished" if entry.study_status == "finished" else "incomplete"
+        if entry.status != "finished" and is_locked(folder):
+            entry.status = "running"
         if entry.status == "finished" and entry.failure is not None:
             entry.status = "failed"
         return entry
@@ -204,12 +204,13 @@ def _stats(folder: Path) -> dict[str, tuple[float, int] | None]:
 
 
 def _status(kind: str, stats: dict[str, tuple[float, int] | None]) -> str:
+    """finished or incomplete, from the files; `_entry` makes it running while a process
+    holds the run's lock (never from a file's age: a killed run stopped writing a moment
+    ago, a live one may wait minutes on a slow server)."""
     summary = stats.get(COMPOSITE_FILES.get(kind, RESULTS))
     samples = stats.get(SAMPLES)
     if summary is not None and (samples is None or samples[0] <= summary[0]):
         return "finished"
-    if samples is not None and time.time() - samples[0] < IN_FLIGHT_SECONDS:
-        return "running"
     return "incomplete"
 
 
