@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
 
 from pydantic import Field
 
-from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
+from valuescope.engine import InstrumentBase, Models, Plan, RunConfig, SampleKey, digest
 from valuescope.frameworks import load_framework
 from valuescope.instruments.classify.summary import ClassifyResults, ClassifySample, summarise
 from valuescope.instruments.classify.texts import LabelledText, load_texts
@@ -47,15 +46,15 @@ class ClassifyConfig(RunConfig):
     n_boot: int = Field(default=1000, ge=0)
 
 
-class ClassifyInstrument:
+class ClassifyInstrument(
+    InstrumentBase[ClassifyConfig], command=COMMAND, config_type=ClassifyConfig
+):
     """A judge over a set of texts (see the module docstring)."""
 
-    command: ClassVar[str] = COMMAND
-    config_type: ClassVar[type[RunConfig]] = ClassifyConfig
     sample_type = ClassifySample
 
     def __init__(self, config: ClassifyConfig, resume_from: Path | None = None) -> None:
-        self.config = config
+        super().__init__(config)
         self.framework = load_framework(config.framework, config.frameworks_dir)
         texts = load_texts(config.source, self.framework, config.text_column,
                            config.id_column, config.question_column)  # fmt: skip
@@ -80,9 +79,6 @@ class ClassifyInstrument:
             "texts": digest([(t.id, t.text, t.question, t.gold) for t in self.texts]),
             "prompts": digest(prompts),
         }
-
-    def run_files(self) -> dict[str, str]:
-        return {}
 
     def plan(self, done: set[SampleKey]) -> Plan[LabelledText]:
         mode = self.config.mode

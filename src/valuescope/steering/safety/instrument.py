@@ -28,11 +28,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
-from valuescope.engine import ConfigError, Models, Plan, RunConfig, SampleKey, digest
+from valuescope.engine import ConfigError, KeyedInstrument, Models, RunConfig, SampleKey, digest
 from valuescope.frameworks import load_framework
 from valuescope.judges import Judge
 from valuescope.models import CachedModel, GenerateConfig
@@ -110,11 +110,11 @@ def _sample(request: SafetyRequest, answer: str, **fields: Any) -> SafetySample:
                         category=request.prompt.category, answer=answer, **fields)  # fmt: skip
 
 
-class SafetyInstrument:
+class SafetyInstrument(
+    KeyedInstrument[SafetyConfig, SafetyRequest], command=COMMAND, config_type=SafetyConfig
+):
     """Harm prompts under bare, steered and mitigated conditions (see the module docstring)."""
 
-    command: ClassVar[str] = COMMAND
-    config_type: ClassVar[type[RunConfig]] = SafetyConfig
     sample_type = SafetySample
 
     def __init__(self, config: SafetyConfig, resume_from: Path | None = None) -> None:
@@ -125,7 +125,7 @@ class SafetyInstrument:
             )
         if len(set(config.mitigations)) != len(config.mitigations):
             raise ConfigError(f"a mitigation is named twice: {', '.join(config.mitigations)}")
-        self.config = config
+        super().__init__(config)
         self.artifact = self._artifact()
         self.framework = load_framework(self._framework_name(), config.frameworks_dir)
         self.target = self.artifact.target if self.artifact is not None else None
@@ -190,13 +190,6 @@ class SafetyInstrument:
             "framework": digest(self.framework),
             "judge_prompt": digest(JUDGE_INSTRUCTIONS, JUDGE_QUESTION, HARM_TEMPLATE),
         }
-
-    def run_files(self) -> dict[str, str]:
-        return {}
-
-    def plan(self, done: set[SampleKey]) -> Plan[SafetyRequest]:
-        requests = self.requests()
-        return Plan(total=len(requests), pending=[r for r in requests if r.key not in done])
 
     def _subject(self, condition: Condition, models: Models) -> CachedModel:
         if not condition.steered or self.artifact is None:
