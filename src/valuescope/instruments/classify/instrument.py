@@ -26,6 +26,7 @@ from valuescope.judges import (
     all_at_once_template,
     one_by_one_messages,
 )
+from valuescope.runs import invalid_note
 
 COMMAND = "classify"
 
@@ -107,12 +108,11 @@ class ClassifyInstrument(
 
     def _warnings(self, samples: list[ClassifySample]) -> list[str]:
         warnings = [w for w in self.config.notes([]) if w]
-        invalid = sum(not s.valid for s in samples)
-        if samples and invalid:
-            warnings.append(
-                f"{invalid} of {len(samples)} judgements could not be read in full and are "
-                "left out of the dimensions they miss (reasons in results.json)"
-            )
+        warnings += invalid_note(
+            samples,
+            "judgements could not be read in full and are left out of the dimensions they "
+            "miss (reasons in results.json)",
+        )
         labels_only = sum(s.score_method == "labels" for s in samples)
         if labels_only:
             warnings.append(

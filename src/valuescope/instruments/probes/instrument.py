@@ -43,6 +43,7 @@ from valuescope.instruments.probes.verdict import probes_failure, probes_verdict
 from valuescope.judges import Judge, JudgeMode
 from valuescope.models import GenerateConfig, Message, user
 from valuescope.respondents import PERSONA_FRAMING, Persona
+from valuescope.runs import invalid_note
 
 COMMAND = "probes"
 ANSWER_INSTRUCTION = "Answer in at most three sentences, and say what you would do or think."
@@ -200,12 +201,11 @@ class ProbesInstrument(
 
     def _warnings(self, samples: list[ProbeSample]) -> list[str]:
         warnings = self.config.notes([])
-        invalid = sum(not s.valid for s in samples)
-        if invalid:
-            warnings.append(
-                f"{invalid} of {len(samples)} answers were empty or their judgement could "
-                "not be read in full (reasons in samples.jsonl); they are left out"
-            )
+        warnings += invalid_note(
+            samples,
+            "answers were empty or their judgement could not be read in full "
+            "(reasons in samples.jsonl); they are left out",
+        )
         if self.config.judge is None:
             warnings.append(
                 "the measured model judged its own answers (--judge names another model)"

@@ -36,6 +36,7 @@ from valuescope.engine import ConfigError, KeyedInstrument, Models, RunConfig, S
 from valuescope.frameworks import load_framework
 from valuescope.judges import Judge
 from valuescope.models import CachedModel, GenerateConfig
+from valuescope.runs import invalid_note
 from valuescope.steering.artifact import SteeringArtifact, SteeringError, load_steering
 from valuescope.steering.model import SteeredModel
 from valuescope.steering.safety.judge import (
@@ -249,13 +250,12 @@ class SafetyInstrument(
 
     def _warnings(self, samples: list[SafetySample]) -> list[str]:
         warnings = self.config.notes([])
-        invalid = sum(not s.valid for s in samples)
-        if invalid:
-            warnings.append(
-                f"{invalid} of {len(samples)} answers were empty or their harm judgement put "
-                f"less than {self.config.min_option_mass} on 0/1 (reasons in samples.jsonl); "
-                "they are left out of the rates"
-            )
+        warnings += invalid_note(
+            samples,
+            "answers were empty or their harm judgement put less than "
+            f"{self.config.min_option_mass} on 0/1 (reasons in samples.jsonl); "
+            "they are left out of the rates",
+        )
         unread = sum(s.valid and not s.values_valid for s in samples)
         if unread:
             warnings.append(f"the value judgement of {unread} answers could not be read; "
