@@ -27,6 +27,17 @@ SampleT = TypeVar("SampleT", bound=SampleRecord)
 SampleT_co = TypeVar("SampleT_co", bound=SampleRecord, covariant=True)
 ResultsT = TypeVar("ResultsT", bound=ResultsBase)
 ResultsT_co = TypeVar("ResultsT_co", bound=ResultsBase, covariant=True)
+ConfigT = TypeVar("ConfigT", bound="RunConfig")
+
+
+class Keyed(Protocol):
+    """A request that names the one sample it answers."""
+
+    @property
+    def key(self) -> SampleKey: ...
+
+
+KeyedT = TypeVar("KeyedT", bound=Keyed)
 
 
 @dataclass
@@ -37,6 +48,12 @@ class Plan(Generic[RequestT]):
 
     total: int
     pending: list[RequestT] = field(default_factory=list)
+
+    @staticmethod
+    def of(requests: Sequence[KeyedT], done: set[SampleKey]) -> Plan[KeyedT]:
+        """The plan of a design whose requests each name their sample (`request.key`):
+        all of them counted, those whose key is not in `done` pending, in design order."""
+        return Plan(total=len(requests), pending=[r for r in requests if r.key not in done])
 
 
 @dataclass
@@ -135,6 +152,45 @@ class Instrument(Protocol[RequestT, SampleT, ResultsT_co]):
     def summarise(self, samples: list[SampleT], models: Models) -> ResultsT_co:
         """All samples of the run (earlier sessions' too) -> results.json's content."""
         ...
+
+
+class InstrumentBase(Generic[ConfigT]):
+    """An optional base for an `Instrument` (the protocol above stays the contract): the
+    class keywords `command` and `config_type` set the class attributes, the constructor
+    keeps `config`, and a run gets no extra files unless `run_files` says otherwise.
+
+        class Wet(InstrumentBase[RunConfig], command="wet", config_type=RunConfig): ...
+    """
+
+    command: ClassVar[str]
+    config_type: ClassVar[type[RunConfig]]
+
+    def __init_subclass__(
+        cls, command: str | None = None, config_type: type[RunConfig] | None = None
+    ) -> None:
+        super().__init_subclass__()
+        if command is not None:
+            cls.command = command
+        if config_type is not None:
+            cls.config_type = config_type
+
+    def __init__(self, config: ConfigT) -> None:
+        self.config = config
+
+    def run_files(self) -> dict[str, str]:
+        return {}
+
+
+class KeyedInstrument(InstrumentBase[ConfigT], Generic[ConfigT, KeyedT]):
+    """An `InstrumentBase` whose design is a list of keyed requests (`requests`): the plan
+    asks those whose sample is not done yet (`Plan.of`)."""
+
+    def requests(self) -> list[KeyedT]:
+        """The whole design, in the order to ask it."""
+        raise NotImplementedError
+
+    def plan(self, done: set[SampleKey]) -> Plan[KeyedT]:
+        return Plan.of(self.requests(), done)
 
 
 def instrument_class(command: str) -> type[Instrument[object, SampleRecord, ResultsBase]]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -169,6 +170,21 @@ def _discard(store: RunStore, run_files: dict[str, str]) -> None:
         store.directory.rmdir()
 
 
+@contextlib.asynccontextmanager
+async def _locked(store: RunStore, models: Models) -> AsyncIterator[None]:
+    """Hold the run folder's lock (closing the models if it cannot be had): one process per
+    run folder, and `running` (in `runs` and the viewer) exactly while it is held."""
+    try:
+        lock = RunLock.acquire(store.directory)
+    except BaseException:
+        await _close(models)
+        raise
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 async def _execute(
     instrument: Instrument[RequestT, SampleT, ResultsT],
     models: Models,
@@ -176,56 +192,38 @@ async def _execute(
     created: bool,
     progress: Progress | None,
 ) -> Run[ResultsT]:
-    try:
-        # held until the results and the report are written: one process per run folder,
-        # and `running` (in `runs` and the viewer) exactly while it is held
-        lock = RunLock.acquire(store.directory)
-    except BaseException:
-        await _close(models)
-        raise
-    try:
-        return await _answer_and_summarise(instrument, models, store, created, progress)
-    finally:
-        lock.release()
+    # the lock is held until the results and the report are written
+    async with _locked(store, models):
+        started = time.perf_counter()
+        new: list[SampleT] = []
+        try:
+            done = store.read_samples(instrument.sample_type)
+            plan = instrument.plan({s.key for s in done})
+            store.write_progress(plan.total, len(done))
+            if progress is not None:
+                progress.start(plan.total, len(done), store.directory)
 
+            async def answer(request: RequestT) -> None:
+                for sample in await instrument.answer(request, models):
+                    store.append(sample)
+                    new.append(sample)
+                    if progress is not None:
+                        progress.advance(sample, models.subject)
 
-async def _answer_and_summarise(
-    instrument: Instrument[RequestT, SampleT, ResultsT],
-    models: Models,
-    store: RunStore,
-    created: bool,
-    progress: Progress | None,
-) -> Run[ResultsT]:
-    started = time.perf_counter()
-    new: list[SampleT] = []
-    try:
-        done = store.read_samples(instrument.sample_type)
-        plan = instrument.plan({s.key for s in done})
-        store.write_progress(plan.total, len(done))
-        if progress is not None:
-            progress.start(plan.total, len(done), store.directory)
-
-        async def answer(request: RequestT) -> None:
-            for sample in await instrument.answer(request, models):
-                store.append(sample)
-                new.append(sample)
-                if progress is not None:
-                    progress.advance(sample, models.subject)
-
-        await run_pool(plan.pending, answer, instrument.config.concurrency)
-    except BaseException:
+            await run_pool(plan.pending, answer, instrument.config.concurrency)
+        except BaseException:
+            store.close()
+            await _close(models)
+            if created and not new:
+                _discard(store, instrument.run_files())
+            raise
         store.close()
         await _close(models)
-        if created and not new:
-            _discard(store, instrument.run_files())
-        raise
-    store.close()
-    await _close(models)
-    models.subject.usage.seconds = round(time.perf_counter() - started, 3)
-    # samples.jsonl holds them in the order they finished, which several requests in flight
-    # and a resume change: summaries (sums, seeded bootstraps) see them in key order, so a
-    # resumed run's results equal those of a run made in one go
-    results = instrument.summarise(sorted(done + new, key=lambda s: s.key), models)
-    store.write_results(results)
-    run_finished(store.directory)
-    return Run(store.directory, results)
+        models.subject.usage.seconds = round(time.perf_counter() - started, 3)
+        # samples.jsonl holds them in the order they finished, which several requests in flight
+        # and a resume change: summaries (sums, seeded bootstraps) see them in key order, so a
+        # resumed run's results equal those of a run made in one go
+        results = instrument.summarise(sorted(done + new, key=lambda s: s.key), models)
+        store.write_results(results)
+        run_finished(store.directory)
+        return Run(store.directory, results)

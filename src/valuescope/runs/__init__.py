@@ -3,7 +3,14 @@
 from valuescope.runs._list import RunListing, RunSummary, list_runs
 from valuescope.runs._load import RunData, load_run
 from valuescope.runs._lock import LOCK, RunLock, RunLocked, is_locked
-from valuescope.runs._schema import SCHEMA_VERSION, Manifest, Record, ResultsBase, SampleRecord
+from valuescope.runs._schema import (
+    SCHEMA_VERSION,
+    Manifest,
+    Record,
+    ResultsBase,
+    SampleRecord,
+    invalid_note,
+)
 from valuescope.runs._store import (
     MANIFEST,
     OUTCOME,
@@ -42,6 +49,7 @@ __all__ = [
     "SampleRecord",
     "default_run_dir",
     "git_revision",
+    "invalid_note",
     "is_locked",
     "list_runs",
     "load_run",

@@ -6,6 +6,7 @@ refuse with a clear message) runs written by earlier ones.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -67,6 +68,13 @@ class SampleRecord(BaseModel):
     @property
     def key(self) -> tuple[str, str]:
         return (self.item_id, self.condition)
+
+
+def invalid_note(samples: Sequence[SampleRecord], what: str) -> list[str]:
+    """`N of M <what>`, the results' warning when N of the samples are invalid (none when
+    all are valid)."""
+    invalid = sum(not s.valid for s in samples)
+    return [f"{invalid} of {len(samples)} {what}"] if invalid else []
 
 
 class Record(BaseModel):

@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
-from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
+from valuescope.engine import KeyedInstrument, Models, SampleKey, digest
 from valuescope.frameworks import load_framework
 from valuescope.judges import Judge
 from valuescope.models import CachedModel, GenerateConfig, user
@@ -53,15 +52,17 @@ class EvaluationRequest:
         return (self.task.id, self.condition)
 
 
-class EvaluationInstrument:
+class EvaluationInstrument(
+    KeyedInstrument[EvaluationConfig, EvaluationRequest],
+    command=COMMAND,
+    config_type=EvaluationConfig,
+):
     """Held-out answers per condition, judged (see the module docstring)."""
 
-    command: ClassVar[str] = COMMAND
-    config_type: ClassVar[type[RunConfig]] = EvaluationConfig
     sample_type = EvaluationSample
 
     def __init__(self, config: EvaluationConfig, resume_from: Path | None = None) -> None:
-        self.config = config
+        super().__init__(config)
         self.framework = load_framework(config.framework)
         steer_dir = Path(config.steer_dir)
         self.artifacts: dict[str, SteeringArtifact] = {
@@ -86,15 +87,8 @@ class EvaluationInstrument:
             "prompts": digest([ANSWER_INSTRUCTION]),
         }
 
-    def run_files(self) -> dict[str, str]:
-        return {}
-
     def requests(self) -> list[EvaluationRequest]:
         return [EvaluationRequest(c, t) for c in self.conditions for t in self.config.tasks]
-
-    def plan(self, done: set[SampleKey]) -> Plan[EvaluationRequest]:
-        requests = self.requests()
-        return Plan(total=len(requests), pending=[r for r in requests if r.key not in done])
 
     def model_for(self, condition: str, subject: CachedModel) -> CachedModel:
         if condition == BARE:

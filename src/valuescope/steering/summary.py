@@ -31,7 +31,7 @@ from scipy import stats as scipy_stats
 
 from valuescope.engine import Models
 from valuescope.frameworks import Framework
-from valuescope.runs import ResultsBase
+from valuescope.runs import ResultsBase, invalid_note
 from valuescope.stats import (
     CIStat,
     Stat,
@@ -236,12 +236,11 @@ def summarise_evaluation(
     comparisons = paired_comparisons(per_task, conditions, config.seed)
     best, sentence = finding(metrics, comparisons)
     warnings = config.notes(samples)
-    invalid = sum(not s.valid for s in samples)
-    if invalid:
-        warnings.append(
-            f"{invalid} of {len(samples)} held-out answers were empty or could not be judged "
-            "in full (reasons in samples.jsonl); they are left out"
-        )
+    warnings += invalid_note(
+        samples,
+        "held-out answers were empty or could not be judged in full "
+        "(reasons in samples.jsonl); they are left out",
+    )
     if config.judge is None:
         warnings.append("the measured model judged its own answers (--judge names another model)")
     return EvaluationResults(

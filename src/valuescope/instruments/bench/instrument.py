@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
 
-from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
+from valuescope.engine import KeyedInstrument, Models, digest
 from valuescope.instruments.bench.config import BenchConfig
 from valuescope.instruments.bench.feedback import experience_prefix
 from valuescope.instruments.bench.parse import letters, parse_answer
@@ -49,15 +48,15 @@ SKIPPED = "skipped: an image item on a text-only backend"
 __all__ = ["BenchConfig", "BenchInstrument", "BenchResults"]
 
 
-class BenchInstrument:
+class BenchInstrument(
+    KeyedInstrument[BenchConfig, Request], command=COMMAND, config_type=BenchConfig
+):
     """A multiple-choice benchmark under option orders (see the module docstring)."""
 
-    command: ClassVar[str] = COMMAND
-    config_type: ClassVar[type[RunConfig]] = BenchConfig
     sample_type = BenchSample
 
     def __init__(self, config: BenchConfig, resume_from: Path | None = None) -> None:
-        self.config = config
+        super().__init__(config)
         self.benchmark = get_benchmark(config.benchmark)
         self.pool = self.benchmark.load(Path(config.data) if config.data else None)
         """Every item of the file (learning draws its examples from these)."""
@@ -86,13 +85,6 @@ class BenchInstrument:
             "prompts": digest([DIRECT_CUE, REASON_CUE, AFTER_REASONING]),
             "design": digest([(r.key, r.preamble, r.prefix, r.feedback) for r in self._requests]),
         }
-
-    def run_files(self) -> dict[str, str]:
-        return {}
-
-    def plan(self, done: set[SampleKey]) -> Plan[Request]:
-        requests = self.requests()
-        return Plan(total=len(requests), pending=[r for r in requests if r.key not in done])
 
     async def answer(self, request: Request, models: Models) -> Sequence[BenchSample]:
         item, order, preamble = request.item, request.order, request.preamble

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
 
 from pydantic import Field
 
-from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
+from valuescope.engine import InstrumentBase, Models, Plan, RunConfig, SampleKey, digest
 from valuescope.frameworks import load_framework
 from valuescope.instruments.classify.summary import ClassifyResults, ClassifySample, summarise
 from valuescope.instruments.classify.texts import LabelledText, load_texts
@@ -27,6 +26,7 @@ from valuescope.judges import (
     all_at_once_template,
     one_by_one_messages,
 )
+from valuescope.runs import invalid_note
 
 COMMAND = "classify"
 
@@ -47,15 +47,15 @@ class ClassifyConfig(RunConfig):
     n_boot: int = Field(default=1000, ge=0)
 
 
-class ClassifyInstrument:
+class ClassifyInstrument(
+    InstrumentBase[ClassifyConfig], command=COMMAND, config_type=ClassifyConfig
+):
     """A judge over a set of texts (see the module docstring)."""
 
-    command: ClassVar[str] = COMMAND
-    config_type: ClassVar[type[RunConfig]] = ClassifyConfig
     sample_type = ClassifySample
 
     def __init__(self, config: ClassifyConfig, resume_from: Path | None = None) -> None:
-        self.config = config
+        super().__init__(config)
         self.framework = load_framework(config.framework, config.frameworks_dir)
         texts = load_texts(config.source, self.framework, config.text_column,
                            config.id_column, config.question_column)  # fmt: skip
@@ -80,9 +80,6 @@ class ClassifyInstrument:
             "texts": digest([(t.id, t.text, t.question, t.gold) for t in self.texts]),
             "prompts": digest(prompts),
         }
-
-    def run_files(self) -> dict[str, str]:
-        return {}
 
     def plan(self, done: set[SampleKey]) -> Plan[LabelledText]:
         mode = self.config.mode
@@ -111,12 +108,11 @@ class ClassifyInstrument:
 
     def _warnings(self, samples: list[ClassifySample]) -> list[str]:
         warnings = [w for w in self.config.notes([]) if w]
-        invalid = sum(not s.valid for s in samples)
-        if samples and invalid:
-            warnings.append(
-                f"{invalid} of {len(samples)} judgements could not be read in full and are "
-                "left out of the dimensions they miss (reasons in results.json)"
-            )
+        warnings += invalid_note(
+            samples,
+            "judgements could not be read in full and are left out of the dimensions they "
+            "miss (reasons in results.json)",
+        )
         labels_only = sum(s.score_method == "labels" for s in samples)
         if labels_only:
             warnings.append(

@@ -33,9 +33,9 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Literal
 
-from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
+from valuescope.engine import InstrumentBase, Models, Plan, RunConfig, SampleKey, digest
 from valuescope.instruments.csi.parse import WordReading, parse_reply
 from valuescope.instruments.csi.summary import (
     LABELS,
@@ -243,7 +243,7 @@ CSIJob = tuple[int, list[str]]
 """(pass, words): one call, a chunk of a shuffled pass or a single word."""
 
 
-class CSIInstrument:
+class CSIInstrument(InstrumentBase[CSIConfig], command=COMMAND, config_type=CSIConfig):
     """The CSI in chunk or per-word mode (see the module docstring).
 
     A new run loads its words (wordfreq or the user's file), records where they came from
@@ -252,8 +252,6 @@ class CSIInstrument:
     installed wordfreq says.
     """
 
-    command: ClassVar[str] = COMMAND
-    config_type: ClassVar[type[RunConfig]] = CSIConfig
     sample_type = CSISample
 
     def __init__(self, config: CSIConfig, resume_from: Path | None = None) -> None:
@@ -265,7 +263,7 @@ class CSIInstrument:
             config = config.model_copy(
                 update={"words_source": words.source, "words_sha256": words.sha256}
             )
-        self.config = config
+        super().__init__(config)
 
     @property
     def instrument_name(self) -> str:

@@ -26,12 +26,11 @@ import random
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
 from valuescope.datasets import DataFileError, read_utf8
-from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
+from valuescope.engine import InstrumentBase, Models, Plan, RunConfig, SampleKey, digest
 from valuescope.instruments.csi.instrument import open_csi_run
 from valuescope.instruments.csi.summary import CSISample, consistent_words
 from valuescope.instruments.csi.words import Lang
@@ -292,15 +291,15 @@ StoryJob = tuple[int, int]
 """(k negative words, story index)."""
 
 
-class ValidityInstrument:
+class ValidityInstrument(
+    InstrumentBase[ValidityConfig], command=COMMAND, config_type=ValidityConfig
+):
     """Stories seeded with k negative words, rated by a judge (see the module docstring).
 
     A new run fixes its word pools in the config (so the manifest records them and a resume
     writes the same stories); the judge is `config.judge`, else the writer itself.
     """
 
-    command: ClassVar[str] = COMMAND
-    config_type: ClassVar[type[RunConfig]] = ValidityConfig
     sample_type = StorySample
 
     def __init__(self, config: ValidityConfig, resume_from: Path | None = None) -> None:
@@ -318,7 +317,7 @@ class ValidityInstrument:
                     "negative_source": neg_source,
                 }
             )
-        self.config = config
+        super().__init__(config)
 
     @property
     def instrument_name(self) -> str:
@@ -330,9 +329,6 @@ class ValidityInstrument:
             "word pools": digest(config.positive_words, config.negative_words),
             "prompts": digest(story_messages(["word"]), judge_messages("story")),
         }
-
-    def run_files(self) -> dict[str, str]:
-        return {}
 
     def plan(self, done: set[SampleKey]) -> Plan[StoryJob]:
         jobs = [

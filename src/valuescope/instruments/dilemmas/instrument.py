@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from valuescope.engine import Models, Plan, RunConfig, SampleKey, digest
+from valuescope.engine import InstrumentBase, Models, Plan, RunConfig, SampleKey, digest
 from valuescope.errors import MissingFile
 from valuescope.frameworks import Framework, load_framework
 from valuescope.instruments.dilemmas.bank import DilemmaBank, builtin_dilemmas_path, load_dilemmas
@@ -60,15 +59,15 @@ def load_bank(config: DilemmasConfig) -> tuple[Framework, DilemmaBank]:
     return framework, load_dilemmas(path, framework)
 
 
-class DilemmasInstrument:
+class DilemmasInstrument(
+    InstrumentBase[DilemmasConfig], command=COMMAND, config_type=DilemmasConfig
+):
     """Moral dilemmas: a choice among outcomes under 2n orders, and 1..5 ratings."""
 
-    command: ClassVar[str] = COMMAND
-    config_type: ClassVar[type[RunConfig]] = DilemmasConfig
     sample_type = DilemmaSample
 
     def __init__(self, config: DilemmasConfig, resume_from: Path | None = None) -> None:
-        self.config = config
+        super().__init__(config)
         self.framework, self.bank = load_bank(config)
         self.dilemmas = (
             self.bank.dilemmas[: config.limit] if config.limit else list(self.bank.dilemmas)
@@ -86,12 +85,8 @@ class DilemmasInstrument:
             "prompts": digest([(r.messages(), r.options()) for r in requests]),
         }
 
-    def run_files(self) -> dict[str, str]:
-        return {}
-
     def plan(self, done: set[SampleKey]) -> Plan[Request]:
-        requests = requests_for(self.dilemmas, self.config.tasks)
-        return Plan(total=len(requests), pending=[r for r in requests if r.key not in done])
+        return Plan.of(requests_for(self.dilemmas, self.config.tasks), done)
 
     async def answer(self, request: Request, models: Models) -> Sequence[DilemmaSample]:
         messages = request.messages()

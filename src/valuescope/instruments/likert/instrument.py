@@ -13,12 +13,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import field_validator
 
 from valuescope.datasets.item_files import ColumnMapping
-from valuescope.engine import ConfigError, Models, Plan, RunConfig, SampleKey, digest
+from valuescope.engine import (
+    ConfigError,
+    InstrumentBase,
+    Models,
+    Plan,
+    RunConfig,
+    SampleKey,
+    digest,
+)
 from valuescope.errors import MissingFile
 from valuescope.frameworks import Framework, load_framework
 from valuescope.instruments.likert.design import (
@@ -195,17 +203,15 @@ class LikertRequest:
     """Also ask for a free answer to the same prompt (`format_checks.py`)."""
 
 
-class LikertInstrument:
+class LikertInstrument(InstrumentBase[MeasureConfig], command=COMMAND, config_type=MeasureConfig):
     """A Likert questionnaire scored from the answer distribution (see `prompts.py`,
     `scoring.py` and `summary.py` for the design, the scoring and the statistics)."""
 
-    command: ClassVar[str] = COMMAND
-    config_type: ClassVar[type[RunConfig]] = MeasureConfig
     sample_type = LikertSample
 
     def __init__(self, config: MeasureConfig, resume_from: Path | None = None) -> None:
         _check_options(config)
-        self.config = config
+        super().__init__(config)
         self.framework, self.bank = load_instrument(config)
         self.items = select_items(self.bank, self.framework.ids, config.limit)
         most = max(len(i.paraphrases) for i in self.bank.items)
@@ -255,9 +261,6 @@ class LikertInstrument:
         if self.respondents:
             parts["respondents"] = digest(self.respondents)
         return parts
-
-    def run_files(self) -> dict[str, str]:
-        return {}
 
     def plan(self, done: set[SampleKey]) -> Plan[LikertRequest]:
         draws: dict[tuple[str, Condition], list[Condition]] = {}

@@ -21,11 +21,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 from pydantic import Field
 
-from valuescope.engine import ConfigError, Models, Plan, RunConfig, SampleKey, digest
+from valuescope.engine import ConfigError, KeyedInstrument, Models, RunConfig, SampleKey, digest
 from valuescope.frameworks import load_framework
 from valuescope.instruments.likert.design import (
     DesignName,
@@ -44,6 +43,7 @@ from valuescope.instruments.probes.verdict import probes_failure, probes_verdict
 from valuescope.judges import Judge, JudgeMode
 from valuescope.models import GenerateConfig, Message, user
 from valuescope.respondents import PERSONA_FRAMING, Persona
+from valuescope.runs import invalid_note
 
 COMMAND = "probes"
 ANSWER_INSTRUCTION = "Answer in at most three sentences, and say what you would do or think."
@@ -96,15 +96,15 @@ class ProbeRequest:
         return [user(PERSONA_FRAMING.format(persona=self.persona.text) + "\n\n" + question)]
 
 
-class ProbesInstrument:
+class ProbesInstrument(
+    KeyedInstrument[ProbesConfig, ProbeRequest], command=COMMAND, config_type=ProbesConfig
+):
     """Open-ended probes judged on a framework (see the module docstring)."""
 
-    command: ClassVar[str] = COMMAND
-    config_type: ClassVar[type[RunConfig]] = ProbesConfig
     sample_type = ProbeSample
 
     def __init__(self, config: ProbesConfig, resume_from: Path | None = None) -> None:
-        self.config = config
+        super().__init__(config)
         self.framework = load_framework(config.framework, config.frameworks_dir)
         path = Path(config.items) if config.items else builtin_probes_path(self.framework.id)
         if path is None:
@@ -147,13 +147,6 @@ class ProbesInstrument:
             "respondents": digest(self.personas),
             "prompts": digest([PERSONA_FRAMING, ANSWER_INSTRUCTION]),
         }
-
-    def run_files(self) -> dict[str, str]:
-        return {}
-
-    def plan(self, done: set[SampleKey]) -> Plan[ProbeRequest]:
-        requests = self.requests()
-        return Plan(total=len(requests), pending=[r for r in requests if r.key not in done])
 
     def _generate_config(self, request: ProbeRequest) -> GenerateConfig:
         greedy = self.config.samples == 1
@@ -208,12 +201,11 @@ class ProbesInstrument:
 
     def _warnings(self, samples: list[ProbeSample]) -> list[str]:
         warnings = self.config.notes([])
-        invalid = sum(not s.valid for s in samples)
-        if invalid:
-            warnings.append(
-                f"{invalid} of {len(samples)} answers were empty or their judgement could "
-                "not be read in full (reasons in samples.jsonl); they are left out"
-            )
+        warnings += invalid_note(
+            samples,
+            "answers were empty or their judgement could not be read in full "
+            "(reasons in samples.jsonl); they are left out",
+        )
         if self.config.judge is None:
             warnings.append(
                 "the measured model judged its own answers (--judge names another model)"

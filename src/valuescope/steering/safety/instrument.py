@@ -28,14 +28,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
-from valuescope.engine import ConfigError, Models, Plan, RunConfig, SampleKey, digest
+from valuescope.engine import ConfigError, KeyedInstrument, Models, RunConfig, SampleKey, digest
 from valuescope.frameworks import load_framework
 from valuescope.judges import Judge
 from valuescope.models import CachedModel, GenerateConfig
+from valuescope.runs import invalid_note
 from valuescope.steering.artifact import SteeringArtifact, SteeringError, load_steering
 from valuescope.steering.model import SteeredModel
 from valuescope.steering.safety.judge import (
@@ -110,11 +111,11 @@ def _sample(request: SafetyRequest, answer: str, **fields: Any) -> SafetySample:
                         category=request.prompt.category, answer=answer, **fields)  # fmt: skip
 
 
-class SafetyInstrument:
+class SafetyInstrument(
+    KeyedInstrument[SafetyConfig, SafetyRequest], command=COMMAND, config_type=SafetyConfig
+):
     """Harm prompts under bare, steered and mitigated conditions (see the module docstring)."""
 
-    command: ClassVar[str] = COMMAND
-    config_type: ClassVar[type[RunConfig]] = SafetyConfig
     sample_type = SafetySample
 
     def __init__(self, config: SafetyConfig, resume_from: Path | None = None) -> None:
@@ -125,7 +126,7 @@ class SafetyInstrument:
             )
         if len(set(config.mitigations)) != len(config.mitigations):
             raise ConfigError(f"a mitigation is named twice: {', '.join(config.mitigations)}")
-        self.config = config
+        super().__init__(config)
         self.artifact = self._artifact()
         self.framework = load_framework(self._framework_name(), config.frameworks_dir)
         self.target = self.artifact.target if self.artifact is not None else None
@@ -191,13 +192,6 @@ class SafetyInstrument:
             "judge_prompt": digest(JUDGE_INSTRUCTIONS, JUDGE_QUESTION, HARM_TEMPLATE),
         }
 
-    def run_files(self) -> dict[str, str]:
-        return {}
-
-    def plan(self, done: set[SampleKey]) -> Plan[SafetyRequest]:
-        requests = self.requests()
-        return Plan(total=len(requests), pending=[r for r in requests if r.key not in done])
-
     def _subject(self, condition: Condition, models: Models) -> CachedModel:
         if not condition.steered or self.artifact is None:
             return models.subject
@@ -256,13 +250,12 @@ class SafetyInstrument:
 
     def _warnings(self, samples: list[SafetySample]) -> list[str]:
         warnings = self.config.notes([])
-        invalid = sum(not s.valid for s in samples)
-        if invalid:
-            warnings.append(
-                f"{invalid} of {len(samples)} answers were empty or their harm judgement put "
-                f"less than {self.config.min_option_mass} on 0/1 (reasons in samples.jsonl); "
-                "they are left out of the rates"
-            )
+        warnings += invalid_note(
+            samples,
+            "answers were empty or their harm judgement put less than "
+            f"{self.config.min_option_mass} on 0/1 (reasons in samples.jsonl); "
+            "they are left out of the rates",
+        )
         unread = sum(s.valid and not s.values_valid for s in samples)
         if unread:
             warnings.append(f"the value judgement of {unread} answers could not be read; "
