@@ -14,14 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from valuescope.datasets import (
-    DataFileError,
-    LocatedDict,
-    LocatedList,
-    line_of,
-    load_yaml_located,
-    located_error,
-)
+from valuescope import datasets
+from valuescope.datasets import DataFileError, LocatedDict, LocatedList
 from valuescope.frameworks._schema import Framework, normalise_dimension_name
 from valuescope.registry import UnknownName
 
@@ -65,17 +59,17 @@ def builtin_dir() -> Path:
 
 def load_framework_file(path: Path) -> Framework:
     """Load and check a framework file; every error names the file and the wrong line."""
-    data = load_yaml_located(path)
+    data = datasets.load_yaml_located(path)
     try:
         framework = Framework.model_validate(data)
     except ValidationError as exc:
         # Field errors carry their location; cross-references are checked in
         # `_check_references` first so that they, too, point at the line at fault.
         if any(error["loc"] for error in exc.errors()):
-            raise located_error(path, data, exc) from exc
+            raise datasets.located_error(path, data, exc) from exc
         if isinstance(data, LocatedDict):
             _check_references(path, data)
-        raise located_error(path, data, exc) from exc
+        raise datasets.located_error(path, data, exc) from exc
     return framework
 
 
@@ -184,5 +178,7 @@ def check_declared_framework(path: Path, data: Any, framework: Framework, what: 
         declared_id = None
     if declared_id != framework.id:
         raise DataFileError(
-            path, line_of(data, ("framework",)), f"the {what} is for {declared}, not {framework.id}"
+            path,
+            datasets.line_of(data, ("framework",)),
+            f"the {what} is for {declared}, not {framework.id}",
         )

@@ -27,15 +27,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from valuescope import respondents
 from valuescope.engine import ConfigError
-from valuescope.respondents import (
-    Persona,
-    Phrase,
-    load_instructions,
-    load_personas,
-    load_postambles,
-    sample_personas,
-)
+from valuescope.respondents import Persona, Phrase
 
 Crossing = Literal["rotate", "cross"]
 DesignName = Literal["none", "quick", "standard", "full"]
@@ -101,7 +95,7 @@ def persona_count(
     preset = PRESETS.get(design)
     if preset is not None:
         return preset.personas
-    return len(load_personas(Path(personas_file) if personas_file else None))
+    return len(respondents.load_personas(Path(personas_file) if personas_file else None))
 
 
 def personas_asked(design: DesignName, personas: int | None, personas_file: str | None) -> str:
@@ -117,13 +111,13 @@ def design_personas(
 ) -> list[Persona]:
     """`n_personas` personas drawn (seeded) from the shipped pool or the user's file; `asked`
     (`personas_asked`) is what the user gave for them, which a too-small pool's error quotes."""
-    pool = load_personas(personas_file)
+    pool = respondents.load_personas(personas_file)
     if n_personas > len(pool):
         source = personas_file or "the shipped pool"
         plain = f"--personas {n_personas}"
         wants = f"{plain}:" if asked in (None, plain) else f"{asked} asks for {n_personas}, but"
         raise ConfigError(f"{wants} {source} has {len(pool)} personas")
-    return sample_personas(pool, n_personas, seed)
+    return respondents.sample_personas(pool, n_personas, seed)
 
 
 def respondents_for(
@@ -136,7 +130,7 @@ def respondents_for(
     """The respondents of a design: `design_personas`, crossed with the shipped
     instructions and postambles."""
     personas = design_personas(n_personas, seed, personas_file, asked)
-    instructions, postambles = load_instructions(), load_postambles()
+    instructions, postambles = respondents.load_instructions(), respondents.load_postambles()
     if crossing == "cross":
         return [Respondent(p, i, a) for p in personas for i in instructions for a in postambles]
     n_i = len(instructions)
