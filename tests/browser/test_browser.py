@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from valuescope.runs import RunLock
+
 pytestmark = pytest.mark.slow
 
 SCRIPT = "<script>window.__xss = 1; alert(1)</script>"
@@ -213,12 +215,16 @@ def test_live_progress_of_a_run_in_flight(page: Any, served: tuple[str, Path]) -
     (live / "progress.json").write_text(json.dumps({"total": 100, "already_done": 0}))
     lines = (root / "personas" / "samples.jsonl").read_text().splitlines()
     (live / "samples.jsonl").write_text("\n".join(lines[:5]) + "\n")
-    page.goto(f"{url}/run/live")
-    assert "5 of 100 answers" in page.locator("#progress").inner_text()
-    with (live / "samples.jsonl").open("a") as handle:
-        handle.write("\n".join(lines[5:9]) + "\n")
-    deadline = time.monotonic() + 15  # the page reloads itself (no script: a meta refresh)
-    while "9 of 100" not in page.locator("#progress").inner_text():
-        assert time.monotonic() < deadline, "the page did not reload with the new answers"
-        page.wait_for_timeout(500)
-    _shoot(page, "live")
+    lock = RunLock.acquire(live)  # a process is writing it (the viewer checks the lock)
+    try:
+        page.goto(f"{url}/run/live")
+        assert "5 of 100 answers" in page.locator("#progress").inner_text()
+        with (live / "samples.jsonl").open("a") as handle:
+            handle.write("\n".join(lines[5:9]) + "\n")
+        deadline = time.monotonic() + 15  # the page reloads itself (no script: meta refresh)
+        while "9 of 100" not in page.locator("#progress").inner_text():
+            assert time.monotonic() < deadline, "the page did not reload with the new answers"
+            page.wait_for_timeout(500)
+        _shoot(page, "live")
+    finally:
+        lock.release()

@@ -126,9 +126,9 @@ def test_measure_a_users_csv_instrument(tmp_path: Path) -> None:
     items = tmp_path / "inventory.csv"
     items.write_text(
         "code,statement,value,reversed\n"
-        "a1,I like to be in charge of others.,Power,no\n"
-        "a2,Helping friends comes first for me.,Benevolence,no\n"
-        "a3,Rules are there to be broken.,Conformity,yes\n"
+        "a1,I like to be in charge of others.,Power,false\n"
+        "a2,Helping friends comes first for me.,Benevolence,false\n"
+        "a3,Rules are there to be broken.,Conformity,true\n"
     )
     (tmp_path / "inventory.scale.yaml").write_text(
         "points: 5\nstem: How much do you agree?\n"
