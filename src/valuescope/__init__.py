@@ -12,8 +12,8 @@ Every run command is a function with the CLI's argument order and option names, 
 and async: `measure` / `ameasure`, `probes`, `csi`, `csi_validity`, `dilemmas`, `bench`,
 `classify` (`vs.classify("mytexts.csv", framework="mft6")`), `safety`, `steer`,
 `construct_validity` (`valuescope validity`), `resume`, and `run("COMMAND", ...)` /
-`arun` for any command by its name. `validity`, `generate`, `construct`, `compare` and
-`agreement` share their names with modules of this package: call them as
+`arun` for any command by its name. `validity`, `generate` and `construct` share their
+names with subpackages, so they and `compare` and `agreement` are called as
 `valuescope.api.compare(...)` or `vs.run("compare", ...)`. Results have `.to_dict()`.
 
 Errors: every error valuescope raises for a person to read is a `vs.ValuescopeError`:
